@@ -1,0 +1,44 @@
+import { type BotConfig, parseConfig } from './schema.js';
+
+/**
+ * The one module that reads the process environment. Handlers call {@link readFunctionEnv} once
+ * per cold start; nothing else touches `process.env`.
+ */
+export interface FunctionEnv {
+  readonly config: BotConfig;
+  readonly tableName: string;
+  /** SQS queue of symbol ticks (fan-out only). */
+  readonly queueUrl?: string;
+  /** Base URL of an exchange endpoint replacing the real one (the local simulator). */
+  readonly exchangeUrl?: string;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionEnv {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(required(env, 'TICKFAN_CONFIG'));
+  } catch (error) {
+    throw new Error(`TICKFAN_CONFIG is not valid JSON: ${(error as Error).message}`);
+  }
+  return {
+    config: parseConfig(raw, 'TICKFAN_CONFIG'),
+    tableName: required(env, 'TICKFAN_TABLE_NAME'),
+    queueUrl: env.TICKFAN_QUEUE_URL || undefined,
+    exchangeUrl: env.TICKFAN_EXCHANGE_URL || undefined,
+  };
+}
+
+/**
+ * Offset of the simulated clock from the system clock. Only the local runtime sets it, per
+ * invocation, to replay history; in Lambda it is always 0.
+ */
+export function clockOffsetMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.TICKFAN_CLOCK_OFFSET_MS ?? 0);
+  return Number.isFinite(value) ? value : 0;
+}

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { Timeframes, timeframeMs } from '../domain/candle.js';
+import { strategies, strategyNames } from '../domain/strategies/registry.js';
+
+const symbolPattern = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
+
+const symbolConfig = z
+  .strictObject({
+    symbol: z.string().regex(symbolPattern, 'must look like BASE/QUOTE, e.g. LTC/BTC'),
+    timeframe: z.enum(Timeframes),
+    strategy: z.enum(strategyNames).default('sma-cross'),
+    params: z.record(z.string(), z.unknown()).default({}),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((s, ctx) => {
+    const result = strategies[s.strategy].params.safeParse(s.params);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+          message: issue.message,
+          input: issue.input,
+        });
+      }
+    }
+  });
+
+const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const cron = /^cron\(\S+( \S+){5}\)$/;
+
+/** The bot's whole configuration: the `tickfan` context in cdk.json. */
+export const configSchema = z
+  .strictObject({
+    exchange: z
+      .strictObject({
+        id: z.enum(['binance']).default('binance'),
+        mode: z.enum(['paper', 'live']).default('paper'),
+        /** Secrets Manager secret holding `{ apiKey, secret }`; required in live mode. */
+        secretName: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    schedule: z
+      .strictObject({
+        expression: z
+          .string()
+          .refine((s) => rate.test(s) || cron.test(s), 'must be rate(N minutes) or cron(m h dom mon dow y)')
+          .default('rate(1 minute)'),
+        timezone: z.string().min(1).default('UTC'),
+      })
+      .prefault({}),
+    symbols: z.array(symbolConfig).min(1, 'at least one symbol is needed'),
+    risk: z
+      .strictObject({
+        /** Quote-currency value of one entry. */
+        stakePerTrade: z.number().positive().default(0.01),
+        /** Largest quote-currency value one symbol's position may reach. */
+        maxPosition: z.number().positive().default(0.05),
+      })
+      .prefault({}),
+    paper: z
+      .strictObject({
+        /** Starting balances of the paper account, by currency. */
+        balances: z.record(z.string(), z.number().nonnegative()).default({ BTC: 1, ETH: 10, USDT: 10_000 }),
+        /** Taker fee rate charged on each paper fill. */
+        feeRate: z.number().min(0).max(0.01).default(0.001),
+      })
+      .prefault({}),
+    timeouts: z
+      .strictObject({
+        tradeFunctionSeconds: z.number().int().min(3).max(900).default(30),
+        fanOutFunctionSeconds: z.number().int().min(3).max(900).default(30),
+        /** Upper bound of any single exchange call. */
+        exchangeCallMs: z.number().int().min(100).max(120_000).default(10_000),
+        /** Time kept back from every invocation's deadline. */
+        safetyMarginMs: z.number().int().min(0).max(60_000).default(1_000),
+      })
+      .prefault({}),
+    queue: z
+      .strictObject({
+        maxReceiveCount: z.number().int().min(1).max(1000).default(3),
+        /** Concurrent trade invocations; bounds the load on one exchange account. */
+        maxConcurrency: z.number().int().min(2).max(1000).default(10),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    c.symbols.forEach((s, i) => {
+      if (c.symbols.findIndex((o) => o.symbol === s.symbol) !== i) {
+        ctx.addIssue({ code: 'custom', path: ['symbols', i, 'symbol'], message: 'is listed twice', input: s.symbol });
+      }
+    });
+    if (c.exchange.mode === 'live' && c.exchange.secretName === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exchange', 'secretName'],
+        message: 'is required in live mode',
+        input: c.exchange.secretName,
+      });
+    }
+    const match = rate.exec(c.schedule.expression);
+    if (match) {
+      const n = Number(match[1]);
+      const unit = match[2]?.replace(/s$/, '') as 'minute' | 'hour' | 'day';
+      const every = n * { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[unit];
+      c.symbols.forEach((s, i) => {
+        if (timeframeMs(s.timeframe) % every !== 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['symbols', i, 'timeframe'],
+            message: `is not a multiple of the schedule ${c.schedule.expression}, so its candles would be missed`,
+            input: s.timeframe,
+          });
+        }
+      });
+    }
+  });
+
+export type BotConfig = z.infer<typeof configSchema>;
+export type SymbolConfig = BotConfig['symbols'][number];
+
+/** A config value that failed validation; the message names every bad field and its value. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: readonly { path: string; message: string; value: unknown }[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    return out === '' ? String(key) : `${out}.${String(key)}`;
+  }, '');
+}
+
+/** Validates raw config (the `tickfan` context); throws {@link ConfigError} naming each bad field. */
+export function parseConfig(raw: unknown, source = 'tickfan config'): BotConfig {
+  const result = configSchema.safeParse(raw, { reportInput: true });
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: formatPath(issue.path) || '(root)',
+    message: issue.message,
+    value: issue.input,
+  }));
+  const lines = issues.map((i) => `  ${i.path}: ${i.message} (got ${JSON.stringify(i.value)})`);
+  throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`, issues);
+}

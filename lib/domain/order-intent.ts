@@ -1,0 +1,22 @@
+import { createHash } from 'node:crypto';
+import type { Side } from './signal.js';
+
+/** What the bot means to do, before any order exists. Its id is derived from it alone. */
+export interface OrderIntent {
+  readonly strategy: string;
+  readonly symbol: string;
+  /** Open time of the candle whose close produced the signal. */
+  readonly candleTime: number;
+  readonly side: Side;
+}
+
+/**
+ * A deterministic client order id for `intent`: the same intent always gives the same id, so a
+ * retry can find the order it may already have placed. At most 36 characters from
+ * `[.A-Z:/a-z0-9_-]`, as Binance requires.
+ */
+export function clientOrderId(intent: OrderIntent): string {
+  const key = `${intent.strategy}|${intent.symbol}|${intent.candleTime}|${intent.side}`;
+  const hash = createHash('sha256').update(key).digest('base64url').slice(0, 20);
+  return `tf-${intent.side === 'buy' ? 'b' : 's'}-${intent.candleTime.toString(36)}-${hash}`;
+}

@@ -1,0 +1,53 @@
+import { Side } from './signal.js';
+
+/** A symbol's long position and what it has realised so far. */
+export interface Position {
+  readonly symbol: string;
+  /** Base-currency amount held; 0 when flat. */
+  readonly amount: number;
+  /** Average entry price of the amount held. */
+  readonly entryPrice: number;
+  /** Realised profit and loss in the quote currency, fees included. */
+  readonly realisedPnl: number;
+  /** Optimistic-lock version; 0 for a position never written. */
+  readonly version: number;
+}
+
+/** One fill as the exchange or paper broker reports it. */
+export interface Fill {
+  readonly side: Side;
+  readonly amount: number;
+  readonly price: number;
+  /** Fee in the quote currency. */
+  readonly fee: number;
+}
+
+export function flatPosition(symbol: string): Position {
+  return { symbol, amount: 0, entryPrice: 0, realisedPnl: 0, version: 0 };
+}
+
+/** The position after `fill`; the version is bumped by one. */
+export function applyFill(position: Position, fill: Fill): Position {
+  const version = position.version + 1;
+  if (fill.side === Side.Buy) {
+    const amount = position.amount + fill.amount;
+    const entryPrice =
+      amount === 0 ? 0 : (position.amount * position.entryPrice + fill.amount * fill.price) / amount;
+    return { ...position, amount, entryPrice, realisedPnl: position.realisedPnl - fill.fee, version };
+  }
+  const sold = Math.min(fill.amount, position.amount);
+  const pnl = sold * (fill.price - position.entryPrice) - fill.fee;
+  const amount = position.amount - sold;
+  return {
+    ...position,
+    amount: amount <= 1e-12 ? 0 : amount,
+    entryPrice: amount <= 1e-12 ? 0 : position.entryPrice,
+    realisedPnl: position.realisedPnl + pnl,
+    version,
+  };
+}
+
+/** Realised plus unrealised PnL, marking the held amount at `price`. */
+export function totalPnl(position: Position, price: number): number {
+  return position.realisedPnl + position.amount * (price - position.entryPrice);
+}

@@ -1,0 +1,52 @@
+import type { Side, Signal } from './signal.js';
+
+/** One symbol's share of one schedule tick. */
+export interface SymbolTick {
+  readonly symbol: string;
+  /** The scheduled time of the tick, epoch ms (not the arrival time). */
+  readonly scheduledAt: number;
+}
+
+/** Stable identity of a symbol tick: the FIFO deduplication id and the idempotency key. */
+export function tickId(tick: SymbolTick): string {
+  return `${tick.symbol}#${new Date(tick.scheduledAt).toISOString()}`;
+}
+
+export const TickStatus = { Ok: 'ok', Skipped: 'skipped', Failed: 'failed' } as const;
+export type TickStatus = (typeof TickStatus)[keyof typeof TickStatus];
+
+export const SkipReason = {
+  Stale: 'stale',
+  Halted: 'halted',
+  Breaker: 'breaker',
+  Deadline: 'deadline',
+} as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+
+/** The order a tick placed, as recorded. */
+export interface TickOrder {
+  readonly clientOrderId: string;
+  readonly side: Side;
+  readonly amount: number;
+  readonly price: number;
+  readonly status: string;
+  readonly reason?: string;
+}
+
+/** What one symbol tick did; stored and returned by a direct invocation. */
+export interface TickResult {
+  readonly tickId: string;
+  readonly symbol: string;
+  readonly scheduledAt: string;
+  readonly status: TickStatus;
+  readonly skipReason?: SkipReason;
+  readonly signal: Signal;
+  /** Open time of the newest closed candle the decision used. */
+  readonly candleTime?: number;
+  readonly price?: number;
+  readonly order?: TickOrder;
+  readonly position: { readonly amount: number; readonly entryPrice: number; readonly realisedPnl: number };
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly error?: string;
+}

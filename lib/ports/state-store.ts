@@ -1,0 +1,45 @@
+import type { Position } from '../domain/position.js';
+import type { Side } from '../domain/signal.js';
+import type { TickResult } from '../domain/tick.js';
+import type { OrderStatus } from './broker.js';
+
+/** An order's lifecycle as stored: `intent` is written before anything is sent. */
+export interface OrderRecord {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly strategy: string;
+  readonly side: Side;
+  readonly candleTime: number;
+  readonly amount: number;
+  readonly referencePrice: number;
+  readonly status: 'intent' | 'sent' | OrderStatus;
+  readonly filledAmount?: number;
+  readonly averagePrice?: number;
+  readonly fee?: number;
+  readonly reason?: string;
+  readonly createdAt: string;
+  readonly version: number;
+}
+
+/** Thrown when a version-checked write finds another writer got there first. */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+/** Durable trading state: positions, orders and tick results. */
+export interface StateStore {
+  getPosition(symbol: string): Promise<Position>;
+  /** Writes `next` only if the stored version is still `next.version - 1`; else ConflictError. */
+  putPosition(next: Position): Promise<void>;
+  /** Records a new order intent; returns false (and writes nothing) if the id exists already. */
+  createOrder(order: OrderRecord): Promise<boolean>;
+  getOrder(symbol: string, clientOrderId: string): Promise<OrderRecord | undefined>;
+  /** Writes `next` only if the stored version is still `next.version - 1`; else ConflictError. */
+  updateOrder(next: OrderRecord): Promise<void>;
+  listOrders(symbol: string): Promise<OrderRecord[]>;
+  putTickResult(result: TickResult): Promise<void>;
+  listTickResults(symbol: string): Promise<TickResult[]>;
+}
