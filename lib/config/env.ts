@@ -15,7 +15,8 @@ export interface FunctionEnv {
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
-  if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
+  if (value === undefined || value === '')
+    throw new Error(`environment variable ${name} is not set`);
   return value;
 }
 

@@ -44,7 +44,10 @@ export const configSchema = z
       .strictObject({
         expression: z
           .string()
-          .refine((s) => rate.test(s) || cron.test(s), 'must be rate(N minutes) or cron(m h dom mon dow y)')
+          .refine(
+            (s) => rate.test(s) || cron.test(s),
+            'must be rate(N minutes) or cron(m h dom mon dow y)',
+          )
           .default('rate(1 minute)'),
         timezone: z.string().min(1).default('UTC'),
       })
@@ -61,7 +64,9 @@ export const configSchema = z
     paper: z
       .strictObject({
         /** Starting balances of the paper account, by currency. */
-        balances: z.record(z.string(), z.number().nonnegative()).default({ BTC: 1, ETH: 10, USDT: 10_000 }),
+        balances: z
+          .record(z.string(), z.number().nonnegative())
+          .default({ BTC: 1, ETH: 10, USDT: 10_000 }),
         /** Taker fee rate charged on each paper fill. */
         feeRate: z.number().min(0).max(0.01).default(0.001),
       })
@@ -87,7 +92,12 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     c.symbols.forEach((s, i) => {
       if (c.symbols.findIndex((o) => o.symbol === s.symbol) !== i) {
-        ctx.addIssue({ code: 'custom', path: ['symbols', i, 'symbol'], message: 'is listed twice', input: s.symbol });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['symbols', i, 'symbol'],
+          message: 'is listed twice',
+          input: s.symbol,
+        });
       }
     });
     if (c.exchange.mode === 'live' && c.exchange.secretName === undefined) {

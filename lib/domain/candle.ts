@@ -9,7 +9,19 @@ export interface Candle {
 }
 
 /** Timeframes tickfan trades, as ccxt and Binance spell them. */
-export const Timeframes = ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'] as const;
+export const Timeframes = [
+  '1m',
+  '3m',
+  '5m',
+  '15m',
+  '30m',
+  '1h',
+  '2h',
+  '4h',
+  '6h',
+  '12h',
+  '1d',
+] as const;
 export type Timeframe = (typeof Timeframes)[number];
 
 const unitMs = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

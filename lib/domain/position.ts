@@ -11,6 +11,11 @@ export interface Position {
   readonly realisedPnl: number;
   /** Optimistic-lock version; 0 for a position never written. */
   readonly version: number;
+  /**
+   * Client id of the last order applied. Ticks of one symbol run one at a time, so this alone
+   * tells a retry whether a fill has already moved the position.
+   */
+  readonly lastOrderId?: string;
 }
 
 /** One fill as the exchange or paper broker reports it. */
@@ -26,14 +31,24 @@ export function flatPosition(symbol: string): Position {
   return { symbol, amount: 0, entryPrice: 0, realisedPnl: 0, version: 0 };
 }
 
-/** The position after `fill`; the version is bumped by one. */
-export function applyFill(position: Position, fill: Fill): Position {
+/** The position after `fill` of order `orderId`; the version is bumped by one. */
+export function applyFill(position: Position, fill: Fill, orderId?: string): Position {
   const version = position.version + 1;
+  const lastOrderId = orderId ?? position.lastOrderId;
   if (fill.side === Side.Buy) {
     const amount = position.amount + fill.amount;
     const entryPrice =
-      amount === 0 ? 0 : (position.amount * position.entryPrice + fill.amount * fill.price) / amount;
-    return { ...position, amount, entryPrice, realisedPnl: position.realisedPnl - fill.fee, version };
+      amount === 0
+        ? 0
+        : (position.amount * position.entryPrice + fill.amount * fill.price) / amount;
+    return {
+      ...position,
+      amount,
+      entryPrice,
+      realisedPnl: position.realisedPnl - fill.fee,
+      version,
+      lastOrderId,
+    };
   }
   const sold = Math.min(fill.amount, position.amount);
   const pnl = sold * (fill.price - position.entryPrice) - fill.fee;
@@ -44,6 +59,7 @@ export function applyFill(position: Position, fill: Fill): Position {
     entryPrice: amount <= 1e-12 ? 0 : position.entryPrice,
     realisedPnl: position.realisedPnl + pnl,
     version,
+    lastOrderId,
   };
 }
 

@@ -45,7 +45,11 @@ export interface TickResult {
   readonly candleTime?: number;
   readonly price?: number;
   readonly order?: TickOrder;
-  readonly position: { readonly amount: number; readonly entryPrice: number; readonly realisedPnl: number };
+  readonly position: {
+    readonly amount: number;
+    readonly entryPrice: number;
+    readonly realisedPnl: number;
+  };
   readonly startedAt: string;
   readonly durationMs: number;
   readonly error?: string;

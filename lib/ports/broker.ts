@@ -42,5 +42,9 @@ export class OrderRejectedError extends Error {
 export interface Broker {
   placeMarketOrder(request: OrderRequest): Promise<OrderReport>;
   /** Looks an order up by client id; undefined when the venue has no such order. */
-  findOrder(symbol: string, clientOrderId: string, timeoutMs: number): Promise<OrderReport | undefined>;
+  findOrder(
+    symbol: string,
+    clientOrderId: string,
+    timeoutMs: number,
+  ): Promise<OrderReport | undefined>;
 }

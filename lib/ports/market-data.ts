@@ -7,11 +7,13 @@ export interface MarketData {
   market(symbol: string, timeoutMs: number): Promise<Market>;
   /**
    * The newest `limit` closed candles of `symbol`, oldest first. The candle still forming is
-   * dropped: a candle is closed when `time + timeframe <= now` on the exchange's clock.
+   * dropped: a candle is closed when `time + timeframe <= now` on the exchange's clock. With
+   * `since`, the window starts at that open time instead of ending at now.
    */
   fetchCandles(request: {
     symbol: string;
     timeframe: Timeframe;
+    since?: number;
     limit: number;
     timeoutMs: number;
   }): Promise<Candle[]>;

@@ -1,0 +1,157 @@
+import type { Candle } from '../../lib/domain/candle.js';
+import type { Market } from '../../lib/domain/market.js';
+import { flatPosition, type Position } from '../../lib/domain/position.js';
+import type { SymbolTick, TickResult } from '../../lib/domain/tick.js';
+import type { MetricName } from '../../lib/metrics/catalogue.js';
+import type { Broker, OrderReport, OrderRequest } from '../../lib/ports/broker.js';
+import { OrderStatus } from '../../lib/ports/broker.js';
+import type { Clock } from '../../lib/ports/clock.js';
+import type { MarketData } from '../../lib/ports/market-data.js';
+import type { MetricsSink } from '../../lib/ports/metrics.js';
+import { ConflictError, type OrderRecord, type StateStore } from '../../lib/ports/state-store.js';
+import type { DispatchResult, SymbolQueue } from '../../lib/ports/symbol-queue.js';
+
+/** In-memory fakes of the ports, for domain and use-case tests only. */
+export class FakeClock implements Clock {
+  constructor(public at: number) {}
+  now(): number {
+    return this.at;
+  }
+}
+
+export class RecordingMetrics implements MetricsSink {
+  readonly values: { name: MetricName; value: number }[] = [];
+  add(name: MetricName, value: number): void {
+    this.values.push({ name, value });
+  }
+  sum(name: MetricName): number {
+    return this.values.filter((v) => v.name === name).reduce((a, v) => a + v.value, 0);
+  }
+}
+
+export class InMemoryStore implements StateStore {
+  readonly positions = new Map<string, Position>();
+  readonly orders = new Map<string, OrderRecord>();
+  readonly ticks = new Map<string, TickResult>();
+
+  async getPosition(symbol: string): Promise<Position> {
+    return this.positions.get(symbol) ?? flatPosition(symbol);
+  }
+  async putPosition(next: Position): Promise<void> {
+    const stored = this.positions.get(next.symbol)?.version ?? 0;
+    if (stored !== next.version - 1) throw new ConflictError(`position ${next.symbol} moved`);
+    this.positions.set(next.symbol, next);
+  }
+  async createOrder(order: OrderRecord): Promise<boolean> {
+    if (this.orders.has(order.clientOrderId)) return false;
+    this.orders.set(order.clientOrderId, order);
+    return true;
+  }
+  async getOrder(_symbol: string, id: string): Promise<OrderRecord | undefined> {
+    return this.orders.get(id);
+  }
+  async updateOrder(next: OrderRecord): Promise<void> {
+    const stored = this.orders.get(next.clientOrderId)?.version ?? 0;
+    if (stored !== next.version - 1) throw new ConflictError(`order ${next.clientOrderId} moved`);
+    this.orders.set(next.clientOrderId, next);
+  }
+  async listOrders(symbol: string): Promise<OrderRecord[]> {
+    return [...this.orders.values()].filter((o) => o.symbol === symbol);
+  }
+  async putTickResult(result: TickResult): Promise<void> {
+    this.ticks.set(result.tickId, result);
+  }
+  async listTickResults(symbol: string): Promise<TickResult[]> {
+    return [...this.ticks.values()].filter((t) => t.symbol === symbol);
+  }
+}
+
+export const testMarket = (symbol: string): Market => ({
+  symbol,
+  base: symbol.split('/')[0] ?? '',
+  quote: symbol.split('/')[1] ?? '',
+  amountStep: 0.001,
+  priceStep: 0.000001,
+  minAmount: 0.001,
+  minNotional: 0.0001,
+});
+
+export class FakeMarketData implements MarketData {
+  readonly calls: { symbol: string; since?: number; limit: number; timeoutMs: number }[] = [];
+  failWith?: Error;
+  constructor(public candles: Candle[]) {}
+  async market(symbol: string): Promise<Market> {
+    return testMarket(symbol);
+  }
+  async fetchCandles(request: {
+    symbol: string;
+    since?: number;
+    limit: number;
+    timeoutMs: number;
+  }): Promise<Candle[]> {
+    const { symbol, since, limit, timeoutMs } = request;
+    this.calls.push({ symbol, ...(since === undefined ? {} : { since }), limit, timeoutMs });
+    if (this.failWith) throw this.failWith;
+    return since === undefined
+      ? this.candles.slice(-limit)
+      : this.candles.filter((c) => c.time >= since).slice(0, limit);
+  }
+}
+
+export class FakeBroker implements Broker {
+  readonly placed: OrderRequest[] = [];
+  readonly venue = new Map<string, OrderReport>();
+  /** When set, the next order is filled but the call fails as if the response was lost. */
+  loseNextResponse = false;
+  rejectWith?: Error;
+
+  async placeMarketOrder(request: OrderRequest): Promise<OrderReport> {
+    if (this.rejectWith) throw this.rejectWith;
+    this.placed.push(request);
+    const report: OrderReport = {
+      clientOrderId: request.clientOrderId,
+      status: OrderStatus.Filled,
+      filledAmount: request.amount,
+      averagePrice: request.referencePrice,
+      fee: request.amount * request.referencePrice * 0.001,
+    };
+    this.venue.set(request.clientOrderId, report);
+    if (this.loseNextResponse) {
+      this.loseNextResponse = false;
+      throw new Error('socket hang up');
+    }
+    return report;
+  }
+  async findOrder(_symbol: string, id: string): Promise<OrderReport | undefined> {
+    return this.venue.get(id);
+  }
+}
+
+export class InMemoryQueue implements SymbolQueue {
+  readonly sent: SymbolTick[] = [];
+  failSymbols = new Set<string>();
+  async send(ticks: readonly SymbolTick[]): Promise<DispatchResult> {
+    const failed = ticks
+      .filter((t) => this.failSymbols.has(t.symbol))
+      .map((tick) => ({ tick, error: 'InternalError' }));
+    const ok = ticks.filter((t) => !this.failSymbols.has(t.symbol));
+    this.sent.push(...ok);
+    return { sent: ok.length, failed };
+  }
+}
+
+/** Candles of `timeframeMs` ending with the candle that opens at `lastTime`, closes from `closes`. */
+export function candleSeries(
+  closes: readonly number[],
+  lastTime: number,
+  timeframeMs = 300_000,
+): Candle[] {
+  return closes.map((close, i) => ({
+    time: lastTime - (closes.length - 1 - i) * timeframeMs,
+    open: close,
+    high: close,
+    low: close,
+    close,
+    volume: 1,
+  }));
+}

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { OrderRejectedError } from '../../../lib/ports/broker.js';
+import {
+  processSymbolTick,
+  TickFailedError,
+  UnknownSymbolError,
+} from '../../../lib/use-cases/process-symbol-tick.js';
+import { testConfig } from '../../helpers/config.js';
+import {
+  candleSeries,
+  FakeBroker,
+  FakeClock,
+  FakeMarketData,
+  InMemoryStore,
+  RecordingMetrics,
+} from '../../helpers/fakes.js';
+
+const tf = 300_000;
+const scheduledAt = Date.UTC(2018, 0, 20, 12, 0);
+/** The candle a tick at `scheduledAt` decides on: the one that just closed. */
+const lastClosed = scheduledAt - tf;
+// fast 2 / slow 4: the last candle is a cross up
+const crossUp = [5, 5, 5, 5, 5, 6];
+const crossDown = [5, 5, 5, 5, 5, 6, 4, 3];
+
+function setup(closes: number[] = crossUp) {
+  const deps = {
+    market: new FakeMarketData(candleSeries(closes, lastClosed)),
+    broker: new FakeBroker(),
+    store: new InMemoryStore(),
+    clock: new FakeClock(scheduledAt + 2_000),
+    metrics: new RecordingMetrics(),
+    config: testConfig(),
+  };
+  const input = { tick: { symbol: 'LTC/BTC', scheduledAt }, remainingMs: () => 25_000 };
+  return { deps, input };
+}
+
+describe('processSymbolTick', () => {
+  it('buys at the close of the crossing candle and records the position and the tick', async () => {
+    const { deps, input } = setup();
+
+    const result = await processSymbolTick(deps, input);
+
+    expect(result).toMatchObject({
+      status: 'ok',
+      signal: 'enter',
+      candleTime: lastClosed,
+      price: 6,
+    });
+    expect(result.order).toMatchObject({ side: 'buy', status: 'filled', price: 6 });
+    expect(deps.broker.placed).toHaveLength(1);
+    expect(deps.broker.placed[0]).toMatchObject({ amount: 0.001, referencePrice: 6 });
+    const position = await deps.store.getPosition('LTC/BTC');
+    expect(position.amount).toBe(0.001);
+    expect(deps.store.ticks.get(result.tickId)).toEqual(result);
+    expect(deps.metrics.sum('OrdersPlaced')).toBe(1);
+  });
+
+  it('fetches exactly the warm-up the strategy needs, with a timeout within the budget', async () => {
+    const { deps, input } = setup();
+    await processSymbolTick(deps, { ...input, remainingMs: () => 4_000 });
+    expect(deps.market.calls).toEqual([
+      { symbol: 'LTC/BTC', since: lastClosed - 4 * tf, limit: 5, timeoutMs: 3_000 },
+    ]);
+  });
+
+  it('sells a held position when the fast SMA crosses below', async () => {
+    const { deps, input } = setup(crossDown);
+    deps.store.positions.set('LTC/BTC', {
+      symbol: 'LTC/BTC',
+      amount: 0.5,
+      entryPrice: 5,
+      realisedPnl: 0,
+      version: 1,
+    });
+
+    const result = await processSymbolTick(deps, input);
+
+    expect(result.order).toMatchObject({ side: 'sell', amount: 0.5, price: 3 });
+    expect((await deps.store.getPosition('LTC/BTC')).amount).toBe(0);
+  });
+
+  it('ignores an exit signal while flat and an entry while long', async () => {
+    const flat = setup(crossDown);
+    expect((await processSymbolTick(flat.deps, flat.input)).order).toBeUndefined();
+    const long = setup(crossUp);
+    long.deps.store.positions.set('LTC/BTC', {
+      symbol: 'LTC/BTC',
+      amount: 1,
+      entryPrice: 5,
+      realisedPnl: 0,
+      version: 1,
+    });
+    expect((await processSymbolTick(long.deps, long.input)).order).toBeUndefined();
+    expect(long.deps.broker.placed).toHaveLength(0);
+  });
+
+  it('sends the same intent once: a redelivered tick changes nothing', async () => {
+    const { deps, input } = setup();
+    await processSymbolTick(deps, input);
+    await processSymbolTick(deps, input);
+    expect(deps.broker.placed).toHaveLength(1);
+    expect(deps.store.orders.size).toBe(1);
+    expect((await deps.store.getPosition('LTC/BTC')).amount).toBe(0.001);
+  });
+
+  it('after a crash between the fill and the position write, applies the fill exactly once', async () => {
+    const { deps, input } = setup();
+    const putPosition = deps.store.putPosition.bind(deps.store);
+    deps.store.putPosition = async () => {
+      throw new Error('crash');
+    };
+    await expect(processSymbolTick(deps, input)).rejects.toBeInstanceOf(TickFailedError);
+    deps.store.putPosition = putPosition;
+
+    await processSymbolTick(deps, input);
+    await processSymbolTick(deps, input);
+
+    expect(deps.broker.placed).toHaveLength(1);
+    expect((await deps.store.getPosition('LTC/BTC')).amount).toBe(0.001);
+  });
+
+  it('after a lost response, looks the order up on the venue instead of sending it again', async () => {
+    const { deps, input } = setup();
+    deps.broker.loseNextResponse = true;
+
+    await expect(processSymbolTick(deps, input)).rejects.toBeInstanceOf(TickFailedError);
+    const retried = await processSymbolTick(deps, input);
+
+    expect(deps.broker.placed).toHaveLength(1);
+    expect(retried.order).toMatchObject({ status: 'filled' });
+    expect((await deps.store.getPosition('LTC/BTC')).amount).toBe(0.001);
+  });
+
+  it('records an order the venue refuses as rejected with its reason, and does not retry it', async () => {
+    const { deps, input } = setup();
+    deps.broker.rejectWith = new OrderRejectedError('insufficient balance');
+
+    const result = await processSymbolTick(deps, input);
+
+    expect(result.order).toMatchObject({ status: 'rejected', reason: 'insufficient balance' });
+    expect((await deps.store.getPosition('LTC/BTC')).amount).toBe(0);
+    expect(deps.metrics.sum('OrdersRejected')).toBe(1);
+  });
+
+  it('skips as stale when the candle the tick is about is missing, and never trades', async () => {
+    const { deps, input } = setup();
+    deps.market.candles = candleSeries(crossUp, lastClosed - tf);
+
+    const result = await processSymbolTick(deps, input);
+
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'stale' });
+    expect(deps.broker.placed).toHaveLength(0);
+  });
+
+  it('decides on the scheduled candle even when newer candles have closed since', async () => {
+    const { deps, input } = setup();
+    deps.market.candles = [
+      ...candleSeries(crossUp, lastClosed),
+      ...candleSeries([1], lastClosed + tf),
+    ];
+    const result = await processSymbolTick(deps, input);
+    expect(result).toMatchObject({ candleTime: lastClosed, signal: 'enter' });
+  });
+
+  it('does not start a call that cannot fit the deadline', async () => {
+    const { deps, input } = setup();
+    const result = await processSymbolTick(deps, { ...input, remainingMs: () => 1_100 });
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'deadline' });
+    expect(deps.market.calls).toHaveLength(0);
+  });
+
+  it('stores a failed tick and rethrows so the message is retried', async () => {
+    const { deps, input } = setup();
+    deps.market.failWith = new Error('ECONNRESET');
+
+    const error = await processSymbolTick(deps, input).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TickFailedError);
+    expect((error as TickFailedError).result).toMatchObject({
+      status: 'failed',
+      error: 'Error: ECONNRESET',
+    });
+    expect(deps.metrics.sum('TickFailed')).toBe(1);
+  });
+
+  it('refuses a symbol that is not configured', async () => {
+    const { deps, input } = setup();
+    await expect(
+      processSymbolTick(deps, { ...input, tick: { symbol: 'DOGE/BTC', scheduledAt } }),
+    ).rejects.toBeInstanceOf(UnknownSymbolError);
+  });
+});
