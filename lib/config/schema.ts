@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Timeframes, timeframeMs } from '../domain/candle.js';
 import { strategies, strategyNames } from '../domain/strategies/registry.js';
+import { isScheduleExpression, ratePeriodMs } from './schedule.js';
 
 const symbolPattern = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 
@@ -26,9 +27,6 @@ const symbolConfig = z
     }
   });
 
-const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
-const cron = /^cron\(\S+( \S+){5}\)$/;
-
 /** The bot's whole configuration: the `tickfan` context in cdk.json. */
 export const configSchema = z
   .strictObject({
@@ -44,10 +42,7 @@ export const configSchema = z
       .strictObject({
         expression: z
           .string()
-          .refine(
-            (s) => rate.test(s) || cron.test(s),
-            'must be rate(N minutes) or cron(m h dom mon dow y)',
-          )
+          .refine(isScheduleExpression, 'must be rate(N minutes) or cron(m h dom mon dow y)')
           .default('rate(1 minute)'),
         timezone: z.string().min(1).default('UTC'),
       })
@@ -108,11 +103,8 @@ export const configSchema = z
         input: c.exchange.secretName,
       });
     }
-    const match = rate.exec(c.schedule.expression);
-    if (match) {
-      const n = Number(match[1]);
-      const unit = match[2]?.replace(/s$/, '') as 'minute' | 'hour' | 'day';
-      const every = n * { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[unit];
+    const every = ratePeriodMs(c.schedule.expression);
+    if (every !== undefined) {
       c.symbols.forEach((s, i) => {
         if (timeframeMs(s.timeframe) % every !== 0) {
           ctx.addIssue({

@@ -1,0 +1,245 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { flatPosition, type Position } from '../domain/position.js';
+import type { TickResult } from '../domain/tick.js';
+import type { Clock } from '../ports/clock.js';
+import { ConflictError, type OrderRecord, type StateStore } from '../ports/state-store.js';
+
+/** Options of {@link DynamoStateStore}. */
+export interface DynamoStateStoreOptions {
+  readonly tableName: string;
+  /** Defaults to a client for the ambient AWS configuration. */
+  readonly client?: DynamoDBDocumentClient;
+  /** Clock that dates tick results for expiry; defaults to the system clock. */
+  readonly clock?: Clock;
+  /** Days a tick result is kept before DynamoDB's TTL may delete it. Default 30. */
+  readonly tickResultTtlDays?: number;
+  /** Items per Query page; only tests lower it, to exercise pagination. Default: DynamoDB's 1 MB pages. */
+  readonly queryPageSize?: number;
+}
+
+type Item = Record<string, unknown>;
+
+const SECONDS_PER_DAY = 86_400;
+
+/** Key attributes this adapter adds to every item; callers never see them. */
+const storageKeys = ['pk', 'sk', 'expiresAt'] as const;
+
+/**
+ * {@link StateStore} on the single DynamoDB state table (`lib/tables.ts`). Every write is a
+ * single-item put, version-checked where the port asks for it, so it behaves the same on
+ * DynamoDB and on dynalite (which has no transactions). Reads are strongly consistent: a version
+ * check against a stale read would only produce avoidable conflicts.
+ *
+ * | item        | pk             | sk                        |
+ * |-------------|----------------|---------------------------|
+ * | position    | `SYM#<symbol>` | `POSITION`                |
+ * | order       | `SYM#<symbol>` | `ORDER#<clientOrderId>`   |
+ * | tick result | `SYM#<symbol>` | `TICK#<scheduledAt ISO>`  |
+ */
+export class DynamoStateStore implements StateStore {
+  private readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+  private readonly clock: Clock;
+  private readonly tickResultTtlSeconds: number;
+  private readonly queryPageSize: number | undefined;
+
+  constructor(options: DynamoStateStoreOptions) {
+    this.tableName = options.tableName;
+    this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    this.clock = options.clock ?? { now: () => Date.now() };
+    this.tickResultTtlSeconds = Math.round((options.tickResultTtlDays ?? 30) * SECONDS_PER_DAY);
+    this.queryPageSize = options.queryPageSize;
+  }
+
+  async getPosition(symbol: string): Promise<Position> {
+    const item = await this.get(symbolKey(symbol), 'POSITION');
+    return item === undefined ? flatPosition(symbol) : (item as unknown as Position);
+  }
+
+  async putPosition(next: Position): Promise<void> {
+    await this.putVersioned(
+      { ...toItem(next), pk: symbolKey(next.symbol), sk: 'POSITION' },
+      next.version,
+      `position of ${next.symbol}`,
+    );
+  }
+
+  async createOrder(order: OrderRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...toItem(order),
+            pk: symbolKey(order.symbol),
+            sk: orderKey(order.clientOrderId),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async getOrder(symbol: string, clientOrderId: string): Promise<OrderRecord | undefined> {
+    const item = await this.get(symbolKey(symbol), orderKey(clientOrderId));
+    return item as unknown as OrderRecord | undefined;
+  }
+
+  async updateOrder(next: OrderRecord): Promise<void> {
+    await this.putVersioned(
+      { ...toItem(next), pk: symbolKey(next.symbol), sk: orderKey(next.clientOrderId) },
+      next.version,
+      `order ${next.clientOrderId} of ${next.symbol}`,
+    );
+  }
+
+  async listOrders(symbol: string): Promise<OrderRecord[]> {
+    const items = await this.queryPrefix(symbolKey(symbol), 'ORDER#');
+    return items as unknown as OrderRecord[];
+  }
+
+  /** Overwrites any earlier result of the same tick: a retried tick replaces what it did before. */
+  async putTickResult(result: TickResult): Promise<void> {
+    const expiresAt = Math.floor(this.clock.now() / 1000) + this.tickResultTtlSeconds;
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...toItem(result),
+          pk: symbolKey(result.symbol),
+          sk: tickKey(result.scheduledAt),
+          expiresAt,
+        },
+      }),
+    );
+  }
+
+  /** Tick results of `symbol`, oldest first (ISO times sort as strings). */
+  async listTickResults(symbol: string): Promise<TickResult[]> {
+    const items = await this.queryPrefix(symbolKey(symbol), 'TICK#');
+    return items as unknown as TickResult[];
+  }
+
+  private async get(pk: string, sk: string): Promise<Item | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : fromItem(Item);
+  }
+
+  /**
+   * Puts `item` as version `version`: the first version only where nothing exists yet, any later
+   * one only over its direct predecessor, so two writers that read the same version cannot both
+   * win.
+   */
+  private async putVersioned(item: Item, version: number, what: string): Promise<void> {
+    if (!Number.isInteger(version) || version < 1) {
+      throw new RangeError(`${what}: version must be an integer >= 1, got ${version}`);
+    }
+    const expected = version - 1;
+    const condition: Pick<
+      PutCommandInput,
+      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    > =
+      version === 1
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: '#v = :expected',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':expected': expected },
+          };
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ...condition }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) {
+        const found = version === 1 ? 'it exists already' : 'it is missing or at another version';
+        throw new ConflictError(
+          `${what}: cannot write version ${version} over version ${expected}, ${found} (another writer got there first)`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async queryPrefix(pk: string, prefix: string): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+          Limit: this.queryPageSize,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(fromItem(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+}
+
+function symbolKey(symbol: string): string {
+  return `SYM#${symbol}`;
+}
+
+function orderKey(clientOrderId: string): string {
+  return `ORDER#${clientOrderId}`;
+}
+
+function tickKey(scheduledAt: string): string {
+  return `TICK#${scheduledAt}`;
+}
+
+function isConditionFailed(error: unknown): boolean {
+  // By name rather than instanceof: bundles and duplicate SDK copies break class identity.
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * A domain object as an item. Optional fields left `undefined` are dropped here because the
+ * document client rejects them unless it was built with `removeUndefinedValues`, and an injected
+ * client may not have been.
+ */
+function toItem(value: object): Item {
+  return withoutUndefined(value) as Item;
+}
+
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
+    const out: Item = {};
+    for (const [key, field] of Object.entries(value)) {
+      if (field !== undefined) out[key] = withoutUndefined(field);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** An item without the storage keys, so it equals the object that was stored. */
+function fromItem(item: Item): Item {
+  const out: Item = { ...item };
+  for (const key of storageKeys) delete out[key];
+  return out;
+}

@@ -1,0 +1,316 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { Side } from '../domain/signal.js';
+import {
+  type Broker,
+  OrderRejectedError,
+  type OrderReport,
+  type OrderRequest,
+  OrderStatus,
+} from '../ports/broker.js';
+import type { Clock } from '../ports/clock.js';
+
+/** The two currencies of a market. */
+export interface MarketCurrencies {
+  readonly base: string;
+  readonly quote: string;
+}
+
+/** Options of {@link PaperBroker}. */
+export interface PaperBrokerOptions {
+  readonly tableName: string;
+  /** Defaults to a client for the ambient AWS configuration. */
+  readonly client?: DynamoDBDocumentClient;
+  /** Fee rate charged on each fill's notional, in the quote currency. Default 0.001. */
+  readonly feeRate?: number;
+  /** Starting balance of each currency, used the first time the account touches it. */
+  readonly balances?: Readonly<Record<string, number>>;
+  /** Base and quote of a symbol; defaults to splitting `BASE/QUOTE`. */
+  readonly markets?: (symbol: string) => MarketCurrencies;
+  /** Dates the fills; defaults to the system clock. */
+  readonly clock?: Clock;
+}
+
+/** A paper order as stored: the report plus what it traded. */
+interface PaperOrderItem extends OrderReport {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly filledAt: string;
+}
+
+const ACCOUNT_PK = 'PAPER';
+
+/**
+ * A {@link Broker} that fills every market order at once at its reference price, keeping a paper
+ * account in the state table: balances at pk `PAPER`, sk `BAL#<currency>` and orders at pk
+ * `PAPER`, sk `ORDER#<clientOrderId>`.
+ *
+ * An order fills at most once per client id: the order item is written first, conditionally,
+ * and a repeat of the same id returns the stored report instead of trading again.
+ */
+export class PaperBroker implements Broker {
+  private readonly tableName: string;
+  private readonly client: DynamoDBDocumentClient;
+  private readonly feeRate: number;
+  private readonly startingBalances: Readonly<Record<string, number>>;
+  private readonly markets: (symbol: string) => MarketCurrencies;
+  private readonly clock: Clock;
+  /** Currencies whose balance item is known to exist, to skip the initialising write. */
+  private readonly initialised = new Set<string>();
+
+  constructor(options: PaperBrokerOptions) {
+    this.tableName = options.tableName;
+    this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}));
+    this.feeRate = options.feeRate ?? 0.001;
+    this.startingBalances = options.balances ?? {};
+    this.markets = options.markets ?? currenciesOf;
+    this.clock = options.clock ?? { now: () => Date.now() };
+  }
+
+  /**
+   * Fills `request` at its reference price, or returns the earlier fill of the same client id.
+   *
+   * Writes, in this order: (1) the order item, status `filled`, only if the id is new; (2) the
+   * debit, only if the balance covers it; (3) the credit. Because (1) comes first and is
+   * conditional, no crash or retry can fill an order twice. The remaining window is a crash
+   * after (1) and before (3) finishes: the order then stands as filled while the balances have
+   * moved only partly or not at all, and a retry returns the stored report without repairing
+   * them. Only the paper balances drift; positions are kept by the caller from the report, so
+   * trading decisions are unaffected. Closing the window needs a transaction, which dynalite
+   * lacks (DESIGN.md, "State").
+   *
+   * The writes are not cut short at `timeoutMs`: aborting between them would open that window
+   * on every timeout instead of only on a crash, and they are a few local table writes.
+   */
+  async placeMarketOrder(request: OrderRequest): Promise<OrderReport> {
+    const { base, quote } = this.markets(request.symbol);
+    if (!(request.amount > 0) || !Number.isFinite(request.amount)) {
+      throw new OrderRejectedError(`amount must be a positive number, got ${request.amount}`);
+    }
+    if (!(request.referencePrice > 0) || !Number.isFinite(request.referencePrice)) {
+      throw new OrderRejectedError(
+        `referencePrice must be a positive number, got ${request.referencePrice}`,
+      );
+    }
+    const earlier = await this.getOrderItem(request.clientOrderId);
+    if (earlier !== undefined) return toReport(earlier);
+
+    const notional = roundAmount(request.amount * request.referencePrice);
+    const fee = roundAmount(notional * this.feeRate);
+    const isBuy = request.side === Side.Buy;
+    const debit = isBuy
+      ? { currency: quote, amount: roundAmount(notional + fee) }
+      : { currency: base, amount: request.amount };
+    const credit = isBuy
+      ? { currency: base, amount: request.amount }
+      : { currency: quote, amount: roundAmount(notional - fee) };
+
+    await this.initialiseBalance(debit.currency);
+    await this.initialiseBalance(credit.currency);
+    // Checked before anything is written, so a refused order leaves no trace in the common case.
+    const have = await this.balance(debit.currency);
+    if (have < debit.amount) throw insufficient(debit.currency, debit.amount, have);
+
+    const item: PaperOrderItem = {
+      clientOrderId: request.clientOrderId,
+      exchangeOrderId: `paper-${request.clientOrderId}`,
+      status: OrderStatus.Filled,
+      filledAmount: request.amount,
+      averagePrice: request.referencePrice,
+      fee,
+      symbol: request.symbol,
+      side: request.side,
+      filledAt: new Date(this.clock.now()).toISOString(),
+    };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...item, pk: ACCOUNT_PK, sk: orderKey(request.clientOrderId) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      // A concurrent call with the same id won; its fill is this order's fill.
+      const winner = await this.getOrderItem(request.clientOrderId);
+      if (winner === undefined) throw error;
+      return toReport(winner);
+    }
+
+    try {
+      await this.move(debit.currency, -debit.amount);
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      // Another order spent the balance between the check and the debit: take the order back so
+      // a refused order leaves nothing recorded, as when the check itself refuses it.
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: ACCOUNT_PK, sk: orderKey(request.clientOrderId) },
+        }),
+      );
+      throw insufficient(debit.currency, debit.amount, await this.balance(debit.currency));
+    }
+    await this.move(credit.currency, credit.amount);
+    return toReport(item);
+  }
+
+  async findOrder(
+    symbol: string,
+    clientOrderId: string,
+    timeoutMs: number,
+  ): Promise<OrderReport | undefined> {
+    const item = await this.getOrderItem(
+      clientOrderId,
+      AbortSignal.timeout(Math.max(0, timeoutMs)),
+    );
+    return item === undefined || item.symbol !== symbol ? undefined : toReport(item);
+  }
+
+  /**
+   * Balances of the paper account by currency: the stored ones, plus the starting balance of
+   * each currency not traded yet.
+   */
+  async paperBalances(): Promise<Record<string, number>> {
+    const balances: Record<string, number> = { ...this.startingBalances };
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': ACCOUNT_PK, ':prefix': 'BAL#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        balances[String(item.currency)] = Number(item.balance);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return balances;
+  }
+
+  private async getOrderItem(
+    clientOrderId: string,
+    abortSignal?: AbortSignal,
+  ): Promise<PaperOrderItem | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: ACCOUNT_PK, sk: orderKey(clientOrderId) },
+        ConsistentRead: true,
+      }),
+      { abortSignal },
+    );
+    return Item as PaperOrderItem | undefined;
+  }
+
+  /** Creates the balance item of `currency` at its starting balance unless it exists. */
+  private async initialiseBalance(currency: string): Promise<void> {
+    if (this.initialised.has(currency)) return;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: ACCOUNT_PK,
+            sk: balanceKey(currency),
+            currency,
+            balance: this.startingBalances[currency] ?? 0,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    this.initialised.add(currency);
+  }
+
+  private async balance(currency: string): Promise<number> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: ACCOUNT_PK, sk: balanceKey(currency) },
+        ConsistentRead: true,
+      }),
+    );
+    return Number(Item?.balance ?? 0);
+  }
+
+  /**
+   * Adds `delta` to a balance in one atomic ADD; a debit is conditional on the balance covering
+   * it, so concurrent orders cannot overdraw the account.
+   */
+  private async move(currency: string, delta: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: ACCOUNT_PK, sk: balanceKey(currency) },
+        UpdateExpression: 'ADD #balance :delta',
+        ...(delta < 0
+          ? {
+              ConditionExpression: '#balance >= :need',
+              ExpressionAttributeValues: { ':delta': delta, ':need': -delta },
+            }
+          : { ExpressionAttributeValues: { ':delta': delta } }),
+        ExpressionAttributeNames: { '#balance': 'balance' },
+      }),
+    );
+  }
+}
+
+/** Splits `BASE/QUOTE` (ccxt's unified spot symbol). */
+function currenciesOf(symbol: string): MarketCurrencies {
+  const [base, quote, ...rest] = symbol.split('/');
+  if (base === undefined || quote === undefined || base === '' || quote === '' || rest.length > 0) {
+    throw new OrderRejectedError(`symbol must look like BASE/QUOTE, got ${JSON.stringify(symbol)}`);
+  }
+  return { base, quote };
+}
+
+function toReport(item: PaperOrderItem): OrderReport {
+  return {
+    clientOrderId: item.clientOrderId,
+    exchangeOrderId: item.exchangeOrderId,
+    status: item.status,
+    filledAmount: item.filledAmount,
+    averagePrice: item.averagePrice,
+    fee: item.fee,
+  };
+}
+
+function insufficient(currency: string, need: number, have: number): OrderRejectedError {
+  return new OrderRejectedError(`insufficient ${currency} balance: need ${need}, have ${have}`);
+}
+
+/**
+ * Drops binary floating-point residue (0.1 * 3 = 0.30000000000000004) before an amount reaches
+ * DynamoDB, whose exact decimal arithmetic would otherwise keep it forever in the balances.
+ */
+function roundAmount(value: number): number {
+  return Number(value.toFixed(12));
+}
+
+function orderKey(clientOrderId: string): string {
+  return `ORDER#${clientOrderId}`;
+}
+
+function balanceKey(currency: string): string {
+  return `BAL#${currency}`;
+}
+
+function isConditionFailed(error: unknown): boolean {
+  // By name rather than instanceof: bundles and duplicate SDK copies break class identity.
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
