@@ -11,6 +11,11 @@ export interface FunctionEnv {
   readonly queueUrl?: string;
   /** Base URL of an exchange endpoint replacing the real one (the local simulator). */
   readonly exchangeUrl?: string;
+  /**
+   * Where orders go: `paper` (the paper broker) or `exchange`. Unset, it follows the config's
+   * mode. The local runtime sets `exchange`, because its exchange is the simulator.
+   */
+  readonly broker?: 'paper' | 'exchange';
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -32,7 +37,14 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     tableName: required(env, 'TICKFAN_TABLE_NAME'),
     queueUrl: env.TICKFAN_QUEUE_URL || undefined,
     exchangeUrl: env.TICKFAN_EXCHANGE_URL || undefined,
+    broker: brokerOf(env.TICKFAN_BROKER),
   };
+}
+
+function brokerOf(value: string | undefined): FunctionEnv['broker'] {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'paper' || value === 'exchange') return value;
+  throw new Error(`TICKFAN_BROKER must be "paper" or "exchange" (got ${JSON.stringify(value)})`);
 }
 
 /**

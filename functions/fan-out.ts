@@ -1,0 +1,35 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { PowertoolsMetrics } from '../lib/adapters/powertools-metrics.js';
+import { SqsSymbolQueue } from '../lib/adapters/sqs-symbol-queue.js';
+import { readFunctionEnv } from '../lib/config/env.js';
+import { parseScheduleEvent, type ScheduleEvent } from '../lib/domain/schedule-event.js';
+import { metricNamespace } from '../lib/metrics/catalogue.js';
+import { type FanOutResult, fanOutTick } from '../lib/use-cases/fan-out-tick.js';
+
+const env = readFunctionEnv();
+if (env.queueUrl === undefined)
+  throw new Error('environment variable TICKFAN_QUEUE_URL is not set');
+const logger = new Logger({ serviceName: 'tickfan-fan-out' });
+const metrics = new Metrics({ namespace: metricNamespace, serviceName: 'tickfan-fan-out' });
+const deps = {
+  queue: new SqsSymbolQueue({ queueUrl: env.queueUrl }),
+  metrics: new PowertoolsMetrics(metrics),
+  symbols: env.config.symbols,
+};
+
+/** The fan-out function: one Scheduler tick in, one queued message per due symbol out. */
+export const handler = middy<ScheduleEvent, FanOutResult>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .handler(async (event) => {
+    const { scheduledAt } = parseScheduleEvent(event);
+    logger.appendKeys({ tickId: new Date(scheduledAt).toISOString() });
+    const result = await fanOutTick(deps, { scheduledAt });
+    if (result.failed.length > 0) logger.error('symbols not dispatched', { failed: result.failed });
+    logger.info('tick fanned out', { result });
+    return result;
+  });

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { BotConfig } from '../config/schema.js';
+import { lastClosedCandleTime, timeframeMs } from './candle.js';
+import type { SymbolTick } from './tick.js';
+
+/** A person's `{ "symbol": "LTC/BTC", "at": "<ISO time>" }` invocation of the trade function. */
+export const directInvocationSchema = z.strictObject({
+  symbol: z.string().min(1),
+  at: z.iso.datetime({ offset: true }).optional(),
+});
+export type DirectInvocation = z.input<typeof directInvocationSchema>;
+
+/** Input of a direct invocation that cannot be run; the message names the field and value. */
+export class InvalidInvocationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInvocationError';
+  }
+}
+
+/**
+ * The symbol tick a direct invocation asks for. Without `at`, it is the tick that would have run
+ * for the newest closed candle at `now`; an `at` between ticks is moved back to its tick.
+ */
+export function parseDirectInvocation(event: unknown, config: BotConfig, now: number): SymbolTick {
+  const parsed = directInvocationSchema.safeParse(event, { reportInput: true });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') || '(event)';
+    throw new InvalidInvocationError(
+      `invalid invocation: ${field}: ${issue?.message} (got ${JSON.stringify(issue?.input)})`,
+    );
+  }
+  const symbol = config.symbols.find((s) => s.symbol === parsed.data.symbol);
+  if (symbol === undefined) {
+    const known = config.symbols.map((s) => s.symbol).join(', ');
+    throw new InvalidInvocationError(
+      `invalid invocation: symbol: ${JSON.stringify(parsed.data.symbol)} is not configured (known: ${known})`,
+    );
+  }
+  const at = parsed.data.at === undefined ? now : Date.parse(parsed.data.at);
+  return {
+    symbol: symbol.symbol,
+    scheduledAt: lastClosedCandleTime(at, symbol.timeframe) + timeframeMs(symbol.timeframe),
+  };
+}

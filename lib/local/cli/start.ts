@@ -1,0 +1,76 @@
+/**
+ * `npm start`: runs the whole pipeline on embedded parts and prints a per-symbol summary.
+ *
+ *   npm start -- [--ticks N] [--symbols A,B] [--summary-json PATH] [--resume] [--config cdk.json]
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../../config/load.js';
+import { runLocal } from '../run.js';
+import { failWith, positiveInt } from './args.js';
+import { formatSummary } from './format.js';
+
+const usage =
+  'usage: npm start -- [--ticks N] [--symbols A,B] [--summary-json PATH] [--resume] [--config FILE]';
+
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { values } = parseArgs({
+    options: {
+      ticks: { type: 'string', default: '60' },
+      symbols: { type: 'string' },
+      'summary-json': { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      config: { type: 'string', default: 'cdk.json' },
+      'state-dir': { type: 'string', default: '.tickfan' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const ticks = positiveInt('--ticks', values.ticks);
+  const config = loadConfigFile(values.config);
+  const symbols = values.symbols
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const stateDir = values['state-dir'];
+  await mkdir(join(stateDir, 'logs'), { recursive: true });
+  const logFile = join(stateDir, 'logs', 'functions.log');
+  const logs = createWriteStream(logFile);
+  const tty = process.stderr.isTTY;
+  const started = Date.now();
+
+  console.error(
+    `tickfan: building functions and starting dynalite, local-aws-sqs and the exchange simulator`,
+  );
+  const summary = await runLocal({
+    config,
+    ticks,
+    ...(symbols ? { symbols } : {}),
+    resume: values.resume,
+    stateDir,
+    logs,
+    onProgress: (p) => {
+      const line = `tick ${p.tick}/${p.ticks}  ${p.scheduledAt}  invocations ${p.invocations}  failed ${p.failed}  orders ${p.orders}  ${((Date.now() - started) / 1000).toFixed(1)}s`;
+      if (tty) process.stderr.write(`\r${line}\x1b[K`);
+      else if (p.tick === p.ticks || p.tick % Math.max(1, Math.ceil(p.ticks / 10)) === 0)
+        console.error(line);
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  logs.end();
+  console.log(formatSummary(summary));
+  console.log(`\nfunction logs: ${logFile}`);
+  if (values['summary-json']) {
+    await writeFile(values['summary-json'], `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(`summary: ${values['summary-json']}`);
+  }
+}
+
+main().catch(failWith(usage));

@@ -1,0 +1,185 @@
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
+import type { BotConfig } from '../config/schema.js';
+import { metricNamespace } from '../metrics/catalogue.js';
+import { buildFunctions, type LocalBuild } from './build.js';
+import { createStateTable } from './create-tables.js';
+import { LocalFunction } from './local-function.js';
+import {
+  createSymbolQueues,
+  type LocalService,
+  localAwsClientConfig,
+  startDynalite,
+  startSqs,
+} from './services.js';
+import { SimClock } from './sim-clock.js';
+import { type ExchangeSimulator, startSimulator } from './simulator/exchange-simulator.js';
+import { type InvocationRecord, SqsEventSource } from './sqs-event-source.js';
+
+export interface LocalEnvironmentOptions {
+  readonly config: BotConfig;
+  /** Directory for the build, dynalite's data and the last run's state; default `.tickfan`. */
+  readonly stateDir: string;
+  /** Keep DynamoDB data on disk under `stateDir` (default) instead of in memory. */
+  readonly persist?: boolean;
+  /** Start from an empty trading state (deletes what the last run left on disk). */
+  readonly fresh?: boolean;
+  /** Where the functions' log lines go; default: discarded. */
+  readonly logs?: Writable;
+  readonly onInvocation?: (record: InvocationRecord) => void;
+  /** Reuse an existing build instead of bundling again. */
+  readonly build?: LocalBuild;
+}
+
+/** Names of the local resources, fixed so later commands find what a run left behind. */
+export const localNames = { table: 'tickfan-local-state', queue: 'tickfan-local-ticks' } as const;
+
+/**
+ * Every part of tickfan on this machine: dynalite, local-aws-sqs with the FIFO queue and its
+ * DLQ, the exchange simulator on a simulated clock, and both functions running their Lambda
+ * bundles in worker threads. Nothing outside 127.0.0.1 is touched.
+ */
+export class LocalEnvironment {
+  private constructor(
+    readonly config: BotConfig,
+    readonly clock: SimClock,
+    readonly simulator: ExchangeSimulator,
+    readonly sqs: SQSClient,
+    readonly dynamo: DynamoDBDocumentClient,
+    readonly store: DynamoStateStore,
+    readonly queueUrl: string,
+    readonly dlqUrl: string,
+    readonly trade: LocalFunction,
+    readonly fanOut: LocalFunction,
+    readonly eventSource: SqsEventSource,
+    private readonly services: readonly LocalService[],
+  ) {}
+
+  static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
+    const { config } = options;
+    // Worker threads need an absolute bundle path.
+    const stateDir = resolve(options.stateDir);
+    const dataDir = join(stateDir, 'dynamodb');
+    if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+    const build = options.build ?? (await buildFunctions(join(stateDir, 'build')));
+    const services: LocalService[] = [];
+    try {
+      const dynalite = await startDynalite(options.persist === false ? {} : { path: dataDir });
+      services.push(dynalite);
+      const sqsServer = await startSqs();
+      services.push(sqsServer);
+      const clock = new SimClock();
+      const simulator = await startSimulator({
+        clock,
+        symbols: config.symbols.map((s) => s.symbol),
+        feeRate: config.paper.feeRate,
+        balances: config.paper.balances,
+      });
+      services.push({ endpoint: simulator.url, close: () => simulator.close() });
+
+      const dynamoClient = new DynamoDBClient(localAwsClientConfig(dynalite.endpoint));
+      await createStateTable(dynamoClient, localNames.table);
+      const dynamo = DynamoDBDocumentClient.from(dynamoClient);
+      const sqs = new SQSClient(localAwsClientConfig(sqsServer.endpoint));
+      const tradeTimeoutMs = config.timeouts.tradeFunctionSeconds * 1000;
+      const { queueUrl, dlqUrl } = await createSymbolQueues(sqs, {
+        name: localNames.queue,
+        maxReceiveCount: config.queue.maxReceiveCount,
+        visibilityTimeoutSeconds: 6 * config.timeouts.tradeFunctionSeconds,
+      });
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+      );
+
+      const env: Record<string, string> = {
+        TICKFAN_CONFIG: JSON.stringify(config),
+        TICKFAN_TABLE_NAME: localNames.table,
+        TICKFAN_QUEUE_URL: queueUrl,
+        TICKFAN_EXCHANGE_URL: simulator.url,
+        TICKFAN_BROKER: 'exchange',
+        AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+        AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
+        NODE_OPTIONS: '--enable-source-maps',
+        // Local runs are on Node 20 on purpose (see README); Lambda runs the newest runtime.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      };
+      const common = {
+        workerFile: build.workerFile,
+        env,
+        ...(options.logs ? { logs: options.logs } : {}),
+      };
+      const trade = new LocalFunction({
+        ...common,
+        name: 'tickfan-local-trade',
+        bundleFile: build.bundles.trade,
+        timeoutMs: tradeTimeoutMs,
+        maxConcurrency: config.queue.maxConcurrency,
+      });
+      const fanOut = new LocalFunction({
+        ...common,
+        name: 'tickfan-local-fan-out',
+        bundleFile: build.bundles['fan-out'],
+        timeoutMs: config.timeouts.fanOutFunctionSeconds * 1000,
+        maxConcurrency: 1,
+      });
+      const eventSource = new SqsEventSource({
+        sqs,
+        queueUrl,
+        queueArn: Attributes?.QueueArn ?? '',
+        fn: trade,
+        maxConcurrency: config.queue.maxConcurrency,
+        clockOffsetMs: () => clock.offsetMs,
+        ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+      });
+      const store = new DynamoStateStore({ tableName: localNames.table, client: dynamo, clock });
+      return new LocalEnvironment(
+        config,
+        clock,
+        simulator,
+        sqs,
+        dynamo,
+        store,
+        queueUrl,
+        dlqUrl,
+        trade,
+        fanOut,
+        eventSource,
+        services,
+      );
+    } catch (error) {
+      await Promise.allSettled(services.map((s) => s.close()));
+      throw error;
+    }
+  }
+
+  /** Messages in a queue, visible or in flight. */
+  async queueDepth(queueUrl = this.queueUrl): Promise<number> {
+    const { Attributes } = await this.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.eventSource.stop();
+    await Promise.allSettled([this.trade.close(), this.fanOut.close()]);
+    this.sqs.destroy();
+    this.dynamo.destroy();
+    for (const service of [...this.services].reverse()) await service.close();
+  }
+}

@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { WorkerInvoke, WorkerMessage } from './lambda-protocol.js';
+
+export interface LocalFunctionOptions {
+  readonly name: string;
+  /** The function's bundle, as built for Lambda. */
+  readonly bundleFile: string;
+  /** The bundled lambda-worker shim. */
+  readonly workerFile: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  /** Containers that may run at once; further invocations wait for one. */
+  readonly maxConcurrency: number;
+  readonly memoryMb?: number;
+  /** Where the function's stdout and stderr go (its log stream). */
+  readonly logs?: Writable;
+  /** Longest a cold start may take before the container is given up. */
+  readonly initTimeoutMs?: number;
+}
+
+export type InvocationOutcome =
+  | {
+      readonly ok: true;
+      readonly value: unknown;
+      readonly durationMs: number;
+      readonly coldStart: boolean;
+    }
+  | {
+      readonly ok: false;
+      readonly error: { readonly name: string; readonly message: string };
+      readonly timedOut: boolean;
+      readonly durationMs: number;
+      readonly coldStart: boolean;
+    };
+
+interface Container {
+  readonly worker: Worker;
+  readonly ready: Promise<void>;
+  pending?: (message: WorkerMessage) => void;
+  requestId?: string;
+}
+
+/**
+ * A Lambda function on this machine: each container is a worker thread that runs one invocation
+ * at a time and is terminated at the function's timeout, so a handler that hangs or blocks its
+ * event loop costs its own invocation and nothing else.
+ */
+export class LocalFunction {
+  private readonly idle: Container[] = [];
+  private readonly waiting: (() => void)[] = [];
+  private readonly all = new Set<Container>();
+  private running = 0;
+  private closed = false;
+
+  constructor(private readonly options: LocalFunctionOptions) {}
+
+  /** Runs one invocation with `event`, on the simulated clock `clockOffsetMs` ahead of the system's. */
+  async invoke(event: unknown, clockOffsetMs = 0): Promise<InvocationOutcome> {
+    await this.acquire();
+    const started = Date.now();
+    let container = this.idle.pop();
+    const coldStart = container === undefined;
+    try {
+      if (container === undefined) container = this.spawn();
+      try {
+        await container.ready;
+      } catch (error) {
+        this.discard(container);
+        return {
+          ok: false,
+          error: errorOf(error),
+          timedOut: false,
+          durationMs: Date.now() - started,
+          coldStart,
+        };
+      }
+      const outcome = await this.run(container, event, clockOffsetMs, coldStart);
+      if (this.all.has(container)) this.idle.push(container);
+      return outcome;
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Terminates every container. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.all].map((c) => c.worker.terminate()));
+    this.all.clear();
+    this.idle.length = 0;
+  }
+
+  private run(
+    container: Container,
+    event: unknown,
+    clockOffsetMs: number,
+    coldStart: boolean,
+  ): Promise<InvocationOutcome> {
+    const started = Date.now();
+    const invoke: WorkerInvoke = {
+      requestId: randomUUID(),
+      event,
+      deadline: started + this.options.timeoutMs,
+      clockOffsetMs,
+    };
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        container.pending = undefined;
+        // Terminating the thread is the only way to stop a handler stuck in synchronous code.
+        this.discard(container);
+        const seconds = (this.options.timeoutMs / 1000).toFixed(2);
+        resolve({
+          ok: false,
+          error: { name: 'TimeoutError', message: `Task timed out after ${seconds} seconds` },
+          timedOut: true,
+          durationMs: Date.now() - started,
+          coldStart,
+        });
+      }, this.options.timeoutMs);
+      container.pending = (message) => {
+        if (message.type !== 'result' || message.requestId !== invoke.requestId) return;
+        clearTimeout(timer);
+        container.pending = undefined;
+        const durationMs = Date.now() - started;
+        resolve(
+          message.ok
+            ? { ok: true, value: message.value, durationMs, coldStart }
+            : {
+                ok: false,
+                error: message.error ?? { name: 'Error', message: 'unknown error' },
+                timedOut: false,
+                durationMs,
+                coldStart,
+              },
+        );
+      };
+      container.requestId = invoke.requestId;
+      container.worker.postMessage(invoke);
+    });
+  }
+
+  private spawn(): Container {
+    const { options } = this;
+    const worker = new Worker(options.workerFile, {
+      workerData: {
+        bundleFile: options.bundleFile,
+        functionName: options.name,
+        memoryMb: options.memoryMb ?? 512,
+      },
+      env: { ...options.env },
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: options.memoryMb ?? 512 },
+    });
+    // Many containers write to one log stream; plain writes avoid a pipe (and listeners) each.
+    const logs = options.logs;
+    for (const stream of [worker.stdout, worker.stderr]) {
+      if (logs) stream.on('data', (chunk: Buffer) => logs.write(chunk));
+      else stream.resume();
+    }
+    let container: Container;
+    const ready = new Promise<void>((resolve, reject) => {
+      const initTimer = setTimeout(() => {
+        reject(
+          new Error(
+            `${options.name} cold start took longer than ${options.initTimeoutMs ?? 10_000} ms`,
+          ),
+        );
+      }, options.initTimeoutMs ?? 10_000);
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') {
+          clearTimeout(initTimer);
+          resolve();
+        } else if (message.type === 'init-error') {
+          clearTimeout(initTimer);
+          reject(
+            new Error(
+              `${options.name} failed to initialise: ${message.error.name}: ${message.error.message}`,
+            ),
+          );
+        } else {
+          container.pending?.(message);
+        }
+      });
+      worker.on('error', (error) => {
+        clearTimeout(initTimer);
+        reject(error);
+        const pending = container.pending;
+        container.pending = undefined;
+        // The thread died mid-invocation (an uncaught error): that invocation fails.
+        this.all.delete(container);
+        pending?.({
+          type: 'result',
+          requestId: container.requestId ?? '',
+          ok: false,
+          error: errorOf(error),
+        });
+      });
+    });
+    // A crash before any invocation is reported when the container is first used.
+    ready.catch(() => undefined);
+    container = { worker, ready };
+    this.all.add(container);
+    return container;
+  }
+
+  private discard(container: Container): void {
+    this.all.delete(container);
+    void container.worker.terminate();
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.closed) throw new Error(`${this.options.name} is closed`);
+    if (this.running < this.options.maxConcurrency) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.running--;
+  }
+}
+
+function errorOf(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'Error', message: String(error) };
+}

@@ -1,0 +1,154 @@
+import type { Position } from '../domain/position.js';
+import { totalPnl } from '../domain/position.js';
+import type { TickResult } from '../domain/tick.js';
+import type { OrderRecord } from '../ports/state-store.js';
+import type { SimOrder } from './simulator/exchange-simulator.js';
+import type { InvocationRecord } from './sqs-event-source.js';
+
+/** The summary of a local run: the contract `--summary-json` writes. Extend it; never break it. */
+export interface RunSummary {
+  readonly ticks: number;
+  readonly symbols: readonly string[];
+  readonly invocations: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly retried: number;
+  readonly deadLettered: number;
+  readonly skipped: { readonly stale: number; readonly halted: number; readonly breaker: number };
+  readonly orders: {
+    readonly intents: number;
+    readonly exchange: number;
+    readonly duplicates: number;
+  };
+  readonly trades: readonly {
+    readonly symbol: string;
+    readonly side: string;
+    readonly candleTime: number;
+    readonly price: number;
+    readonly amount: number;
+    readonly clientOrderId: string;
+  }[];
+  readonly latencyMs: Latency;
+  readonly perSymbol: Readonly<Record<string, SymbolSummary>>;
+}
+
+export interface Latency {
+  readonly p50: number;
+  readonly p99: number;
+}
+
+export interface SymbolSummary {
+  readonly ticks: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly orders: number;
+  readonly position: number;
+  readonly pnl: number;
+  readonly latencyMs: Latency;
+}
+
+export interface SummaryInput {
+  readonly ticks: number;
+  readonly symbols: readonly string[];
+  readonly invocations: readonly InvocationRecord[];
+  /** Wall-clock start of the fan-out invocation of each tick, by scheduled time (ISO). */
+  readonly fanOutStartedAt: ReadonlyMap<string, number>;
+  readonly tickResults: readonly TickResult[];
+  readonly orders: readonly OrderRecord[];
+  readonly positions: readonly Position[];
+  /** Orders the exchange itself counted. */
+  readonly exchangeOrders: readonly SimOrder[];
+  readonly deadLettered: number;
+  readonly tickPeriodMs: number;
+  /** Last traded price of each symbol, to mark open positions. */
+  readonly lastPrices: Readonly<Record<string, number>>;
+}
+
+/** Nearest-rank percentile of `values`; 0 for none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1] ?? 0;
+}
+
+const latencyOf = (values: readonly number[]): Latency => ({
+  p50: percentile(values, 50),
+  p99: percentile(values, 99),
+});
+
+/** Builds the run summary from what each part recorded on its own. */
+export function summarise(input: SummaryInput): RunSummary {
+  const ok = (r: InvocationRecord) => r.outcome.ok && !r.itemFailed;
+  // A symbol tick's latency runs from its fan-out start to the end of its last invocation.
+  const lastByMessage = new Map<string, InvocationRecord>();
+  for (const r of input.invocations) {
+    const seen = lastByMessage.get(r.messageId);
+    if (seen === undefined || seen.endedAt < r.endedAt) lastByMessage.set(r.messageId, r);
+  }
+  const latencies = new Map<string, number[]>();
+  for (const r of lastByMessage.values()) {
+    const start =
+      r.scheduledAt === undefined ? undefined : input.fanOutStartedAt.get(r.scheduledAt);
+    if (start === undefined || r.symbol === undefined) continue;
+    const list = latencies.get(r.symbol) ?? [];
+    list.push(r.endedAt - start);
+    latencies.set(r.symbol, list);
+  }
+
+  const finalTicks = input.tickResults;
+  const skipped = (reason: string) => finalTicks.filter((t) => t.skipReason === reason).length;
+  const exchangeBySymbol = (symbol: string) =>
+    input.exchangeOrders.filter((o) => o.symbol === symbol);
+  const buckets = new Map<string, number>();
+  for (const o of input.exchangeOrders) {
+    const key = `${o.symbol}#${Math.floor(o.time / input.tickPeriodMs)}`;
+    buckets.set(key, (buckets.get(key) ?? 0) + 1);
+  }
+  const duplicates = [...buckets.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+
+  const perSymbol: Record<string, SymbolSummary> = {};
+  for (const symbol of input.symbols) {
+    const mine = input.invocations.filter((r) => r.symbol === symbol);
+    const position = input.positions.find((p) => p.symbol === symbol);
+    const price = input.lastPrices[symbol] ?? position?.entryPrice ?? 0;
+    perSymbol[symbol] = {
+      ticks: new Set(mine.map((r) => r.messageId)).size,
+      succeeded: mine.filter(ok).length,
+      failed: mine.filter((r) => !ok(r)).length,
+      orders: exchangeBySymbol(symbol).length,
+      position: position?.amount ?? 0,
+      pnl: position ? totalPnl(position, price) : 0,
+      latencyMs: latencyOf(latencies.get(symbol) ?? []),
+    };
+  }
+
+  return {
+    ticks: input.ticks,
+    symbols: input.symbols,
+    invocations: input.invocations.length,
+    succeeded: input.invocations.filter(ok).length,
+    failed: input.invocations.filter((r) => !ok(r)).length,
+    retried: input.invocations.filter((r) => r.receiveCount > 1).length,
+    deadLettered: input.deadLettered,
+    skipped: { stale: skipped('stale'), halted: skipped('halted'), breaker: skipped('breaker') },
+    orders: {
+      intents: input.orders.filter((o) => o.amount > 0).length,
+      exchange: input.exchangeOrders.length,
+      duplicates,
+    },
+    trades: input.orders
+      .filter((o) => (o.filledAmount ?? 0) > 0)
+      .sort((a, b) => a.candleTime - b.candleTime || a.symbol.localeCompare(b.symbol))
+      .map((o) => ({
+        symbol: o.symbol,
+        side: o.side,
+        candleTime: o.candleTime,
+        price: o.averagePrice ?? o.referencePrice,
+        amount: o.filledAmount ?? 0,
+        clientOrderId: o.clientOrderId,
+      })),
+    latencyMs: latencyOf([...latencies.values()].flat()),
+    perSymbol,
+  };
+}

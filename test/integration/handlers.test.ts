@@ -1,0 +1,151 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
+import type { TickResult } from '../../lib/domain/tick.js';
+import { encodeTickMessage } from '../../lib/domain/tick-message.js';
+import { createStateTable } from '../../lib/local/create-tables.js';
+import {
+  createSymbolQueues,
+  type LocalService,
+  localAwsClientConfig,
+  startDynalite,
+  startSqs,
+} from '../../lib/local/services.js';
+import { SimClock } from '../../lib/local/sim-clock.js';
+import {
+  type ExchangeSimulator,
+  startSimulator,
+} from '../../lib/local/simulator/exchange-simulator.js';
+import { testConfig } from '../helpers/config.js';
+import { lambdaContext, scheduleEvent, sqsEventFrom, sqsRecord } from '../helpers/events.js';
+
+// LTC/BTC and ETC/BTC 5m candles exist from 2018-01-10 04:55 on.
+const at = Date.UTC(2018, 0, 11, 12, 0);
+const config = testConfig();
+const services: LocalService[] = [];
+let simulator: ExchangeSimulator;
+let sqs: SQSClient;
+let store: DynamoStateStore;
+let queueUrl: string;
+type Handler<E, R> = (event: E, context: ReturnType<typeof lambdaContext>) => Promise<R>;
+let fanOut: Handler<unknown, { scheduled: number; dispatched: number }>;
+let trade: Handler<unknown, SQSBatchResponse | TickResult>;
+
+beforeAll(async () => {
+  const dynalite = await startDynalite();
+  const sqsServer = await startSqs();
+  simulator = await startSimulator({
+    clock: new SimClock(at + 250),
+    symbols: ['LTC/BTC', 'ETC/BTC'],
+  });
+  services.push(dynalite, sqsServer, { endpoint: simulator.url, close: () => simulator.close() });
+  const dynamo = new DynamoDBClient(localAwsClientConfig(dynalite.endpoint));
+  await createStateTable(dynamo, 'handlers-state');
+  store = new DynamoStateStore({
+    tableName: 'handlers-state',
+    client: DynamoDBDocumentClient.from(dynamo),
+  });
+  sqs = new SQSClient(localAwsClientConfig(sqsServer.endpoint));
+  ({ queueUrl } = await createSymbolQueues(sqs, {
+    name: 'handlers-ticks',
+    maxReceiveCount: 3,
+    visibilityTimeoutSeconds: 30,
+  }));
+  Object.assign(process.env, {
+    TICKFAN_CONFIG: JSON.stringify(config),
+    TICKFAN_TABLE_NAME: 'handlers-state',
+    TICKFAN_QUEUE_URL: queueUrl,
+    TICKFAN_EXCHANGE_URL: simulator.url,
+    TICKFAN_BROKER: 'exchange',
+    TICKFAN_CLOCK_OFFSET_MS: String(at + 250 - Date.now()),
+    AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  ({ handler: fanOut } = await import('../../functions/fan-out.js'));
+  ({ handler: trade } = await import('../../functions/trade.js'));
+});
+
+afterAll(async () => {
+  sqs?.destroy();
+  for (const s of services.reverse()) await s.close();
+});
+
+describe('fan-out handler', () => {
+  it('turns a Scheduler event into one FIFO message per due symbol', async () => {
+    const result = await fanOut(scheduleEvent(at), lambdaContext());
+
+    expect(result).toMatchObject({ scheduled: 2, dispatched: 2 });
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        AttributeNames: ['All'],
+      }),
+    );
+    expect(Messages.map((m) => m.Attributes?.MessageGroupId).sort()).toEqual([
+      'ETC/BTC',
+      'LTC/BTC',
+    ]);
+    expect(Messages.map((m) => m.Attributes?.MessageDeduplicationId)).toContain(
+      'LTC/BTC#2018-01-11T12:00:00.000Z',
+    );
+
+    const response = (await trade(sqsEventFrom(Messages), lambdaContext())) as SQSBatchResponse;
+    expect(response.batchItemFailures).toEqual([]);
+    const ticks = await store.listTickResults('ETC/BTC');
+    expect(ticks.map((t) => t.scheduledAt)).toContain('2018-01-11T12:00:00.000Z');
+  });
+
+  it('refuses an event without a scheduled time, naming the field', async () => {
+    await expect(fanOut({ source: 'tickfan.schedule' }, lambdaContext())).rejects.toThrow(
+      /scheduledAt/,
+    );
+  });
+});
+
+describe('trade handler', () => {
+  it('answers a direct invocation with the tick result', async () => {
+    const result = (await trade(
+      { symbol: 'LTC/BTC', at: '2018-01-11T12:02:00Z' },
+      lambdaContext(),
+    )) as TickResult;
+    // 12:02 lies between ticks: the tick it belongs to is 12:00, deciding on the 11:55 candle.
+    expect(result).toMatchObject({
+      symbol: 'LTC/BTC',
+      scheduledAt: '2018-01-11T12:00:00.000Z',
+      status: 'ok',
+      candleTime: Date.UTC(2018, 0, 11, 11, 55),
+    });
+  });
+
+  it('refuses a direct invocation of an unknown symbol, naming it', async () => {
+    await expect(trade({ symbol: 'DOGE/BTC' }, lambdaContext())).rejects.toThrow(
+      /"DOGE\/BTC" is not configured/,
+    );
+  });
+
+  it('reports a bad message as a batch item failure and still runs the rest of the batch', async () => {
+    const good = sqsRecord(encodeTickMessage({ symbol: 'ETC/BTC', scheduledAt: at - 300_000 }), {
+      messageId: 'good',
+      attributes: { ...sqsRecord('').attributes, MessageGroupId: 'ETC/BTC' },
+    });
+    const bad = sqsRecord('{not json', {
+      messageId: 'bad',
+      attributes: { ...sqsRecord('').attributes, MessageGroupId: 'LTC/BTC' },
+    });
+
+    const response = (await trade({ Records: [bad, good] }, lambdaContext())) as SQSBatchResponse;
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
+    const ticks = await store.listTickResults('ETC/BTC');
+    expect(ticks.map((t) => t.scheduledAt)).toContain('2018-01-11T11:55:00.000Z');
+  });
+});
