@@ -1,0 +1,489 @@
+// The binance class is imported from its own module, not from the ccxt barrel: the barrel loads
+// every exchange (~60 MB, ~0.5 s of cold start) and the package exports nothing else, hence the
+// relative path into node_modules, which Node, tsc and esbuild all resolve.
+
+import type { Exchange } from '../../node_modules/ccxt/js/src/base/Exchange.js';
+import {
+  BadRequest,
+  BadSymbol,
+  DDoSProtection,
+  InsufficientFunds,
+  InvalidOrder,
+  OperationFailed,
+  OperationRejected,
+  OrderNotFound,
+  RateLimitExceeded,
+  RequestTimeout,
+} from '../../node_modules/ccxt/js/src/base/errors.js';
+import { TICK_SIZE } from '../../node_modules/ccxt/js/src/base/functions/number.js';
+import type {
+  FeeInterface,
+  MarketInterface,
+  OHLCV,
+  Order,
+} from '../../node_modules/ccxt/js/src/base/types.js';
+import binance from '../../node_modules/ccxt/js/src/binance.js';
+import { type Candle, candleFromRow, type Timeframe, timeframeMs } from '../domain/candle.js';
+import type { Market } from '../domain/market.js';
+import {
+  type Broker,
+  OrderRejectedError,
+  type OrderReport,
+  type OrderRequest,
+  OrderStatus,
+} from '../ports/broker.js';
+import type { Clock } from '../ports/clock.js';
+import type { MarketData } from '../ports/market-data.js';
+
+/**
+ * The part of a ccxt exchange the adapter uses. Narrow on purpose: a test can hand in a plain
+ * object, and nothing here depends on one exchange's extras.
+ */
+export type ExchangeClient = Pick<
+  Exchange,
+  'loadMarkets' | 'market' | 'fetchOHLCV' | 'createOrder' | 'fetchOrder'
+> & {
+  /** ccxt's per-request timeout in ms; set before every call. */
+  timeout: number;
+  /** ccxt's precision mode; the adapter reads market precisions as step sizes (TICK_SIZE). */
+  precisionMode?: number;
+  /** Headers of the last HTTP response, which ccxt keeps; a 429's `Retry-After` is read here. */
+  last_response_headers?: Record<string, string> | undefined;
+};
+
+/** Why an exchange call failed in a way a later retry may fix. */
+export const ExchangeFailureKind = {
+  Timeout: 'timeout',
+  RateLimit: 'rate-limit',
+  Unavailable: 'unavailable',
+} as const;
+export type ExchangeFailureKind = (typeof ExchangeFailureKind)[keyof typeof ExchangeFailureKind];
+
+/**
+ * Thrown when the exchange did not answer in time, throttled us, or was unreachable or broken.
+ * Always retryable; for an order it means the outcome is unknown, so a retry must look the order
+ * up by its client id before sending it again.
+ */
+export class ExchangeUnavailableError extends Error {
+  /** Marks the error as worth a retry, for code that cannot import this class. */
+  readonly retryable = true;
+  /** Seconds the exchange asked us to wait (its `Retry-After`), when it said. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    readonly kind: ExchangeFailureKind,
+    message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ExchangeUnavailableError';
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** Thrown when the exchange does not list a symbol; a configuration error, not a retry case. */
+export class UnknownSymbolError extends Error {
+  constructor(
+    readonly symbol: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`the exchange has no market ${symbol}`, { cause: options.cause });
+    this.name = 'UnknownSymbolError';
+  }
+}
+
+/** Credentials and endpoint of {@link createBinanceClient}. */
+export interface BinanceClientOptions {
+  /** Base URL of a server replacing Binance (the local simulator), e.g. `http://127.0.0.1:4000`. */
+  url?: string | undefined;
+  apiKey?: string | undefined;
+  secret?: string | undefined;
+}
+
+/**
+ * A ccxt binance client for spot trading. Markets load with one `GET /api/v3/exchangeInfo`
+ * (no currencies, margin pairs or futures), and the clock is never synced.
+ *
+ * With `url`, every Binance API family points at that server, keeping its path; the spot API
+ * (`public`, `private`) goes to `${url}/api/v3`. A stray call to another family then fails on the
+ * local server instead of reaching the real Binance. Without keys, dummy ones are set, as the
+ * simulator wants some. Without `url` it is the real Binance, and without keys every private call
+ * fails with ccxt's AuthenticationError naming the missing credential.
+ */
+export function createBinanceClient(options: BinanceClientOptions = {}): binance {
+  const local = options.url !== undefined && options.url !== '';
+  const client = new binance({
+    enableRateLimit: true,
+    apiKey: options.apiKey ?? (local ? 'simulator-api-key' : undefined),
+    secret: options.secret ?? (local ? 'simulator-secret' : undefined),
+    options: {
+      fetchMarkets: { types: ['spot'] },
+      fetchCurrencies: false,
+      fetchMargins: false,
+      adjustForTimeDifference: false,
+    },
+  });
+  if (local && options.url !== undefined) {
+    const base = options.url.replace(/\/+$/, '');
+    const api = client.urls.api as Record<string, unknown>;
+    for (const [family, address] of Object.entries(api)) {
+      if (typeof address === 'string') api[family] = `${base}${new URL(address).pathname}`;
+    }
+    api.public = `${base}/api/v3`;
+    api.private = `${base}/api/v3`;
+  }
+  return client;
+}
+
+/** Binance serves at most this many klines per request. */
+const maxKlinesPerRequest = 1000;
+
+/**
+ * Market data and market orders through a ccxt exchange.
+ *
+ * Every method takes the time it may use at most and keeps to it as a whole: markets are loaded
+ * inside the same budget, each HTTP request gets what is left as ccxt's timeout, a request that
+ * no longer fits is not started, and a guard timer ends the call at the budget even where ccxt's
+ * timeout does not reach (it stops at the response headers; a stalled body is not covered).
+ *
+ * ccxt's error classes are mapped here, once: a network failure, a throttle or a broken
+ * exchange becomes {@link ExchangeUnavailableError}; an order the exchange refuses becomes
+ * {@link OrderRejectedError}; a symbol it does not list, {@link UnknownSymbolError}. Anything else
+ * (bad credentials, say) is rethrown as ccxt threw it.
+ */
+export class CcxtExchange implements MarketData, Broker {
+  private readonly exchange: ExchangeClient;
+  private readonly clock: Clock;
+  private marketsLoaded: Promise<void> | undefined;
+  private marketsFailed = false;
+
+  constructor(deps: { exchange: ExchangeClient; clock: Clock }) {
+    this.exchange = deps.exchange;
+    this.clock = deps.clock;
+    if (this.exchange.precisionMode !== undefined && this.exchange.precisionMode !== TICK_SIZE) {
+      // Other modes state precisions as digit counts; reading them as steps would be off by
+      // orders of magnitude, so refuse instead of trading on them.
+      throw new Error(
+        `CcxtExchange needs an exchange in TICK_SIZE precision mode, got mode ${this.exchange.precisionMode}`,
+      );
+    }
+  }
+
+  /** Trading rules of `symbol`; markets load once per instance (a failed load is retried). */
+  market(symbol: string, timeoutMs: number): Promise<Market> {
+    return this.call(`market(${symbol})`, symbol, timeoutMs, 'read', async (arm) => {
+      await this.loadMarkets(arm);
+      return toDomainMarket(this.ccxtMarket(symbol));
+    });
+  }
+
+  /**
+   * The newest `limit` closed candles, oldest first; the candle still forming at `clock.now()`
+   * is dropped. `limit` may be at most 999: Binance serves 1000 klines per request and one of
+   * them may still be forming.
+   */
+  async fetchCandles(request: {
+    symbol: string;
+    timeframe: Timeframe;
+    limit: number;
+    timeoutMs: number;
+  }): Promise<Candle[]> {
+    const { symbol, timeframe, limit, timeoutMs } = request;
+    if (!Number.isInteger(limit) || limit < 1 || limit >= maxKlinesPerRequest) {
+      throw new RangeError(
+        `fetchCandles limit must be an integer from 1 to ${maxKlinesPerRequest - 1}, got ${limit}`,
+      );
+    }
+    return this.call(
+      `fetchCandles(${symbol} ${timeframe})`,
+      symbol,
+      timeoutMs,
+      'read',
+      async (arm) => {
+        await this.loadMarkets(arm);
+        this.ccxtMarket(symbol);
+        arm();
+        // One more than asked, as the newest row may be the candle still forming.
+        const rows = await this.exchange.fetchOHLCV(symbol, timeframe, undefined, limit + 1);
+        const now = this.clock.now();
+        const length = timeframeMs(timeframe);
+        return rows
+          .map((row) => candleFromRow(numericRow(row, symbol)))
+          .filter((candle) => candle.time + length <= now)
+          .sort((a, b) => a.time - b.time)
+          .slice(-limit);
+      },
+    );
+  }
+
+  /**
+   * Places a market order carrying `clientOrderId`, so a retry can find it. When the exchange
+   * refuses the id as a duplicate, the order it already holds under that id is reported instead:
+   * the intent has been placed, and calling that a rejection would record a filled order as
+   * refused.
+   */
+  placeMarketOrder(request: OrderRequest): Promise<OrderReport> {
+    const { symbol, side, amount, clientOrderId, timeoutMs } = request;
+    return this.call(
+      `placeMarketOrder(${symbol} ${clientOrderId})`,
+      symbol,
+      timeoutMs,
+      'order',
+      async (arm) => {
+        await this.loadMarkets(arm);
+        const market = this.ccxtMarket(symbol);
+        arm();
+        try {
+          // ccxt sends `clientOrderId` as Binance's `newClientOrderId`.
+          const order = await this.exchange.createOrder(symbol, 'market', side, amount, undefined, {
+            clientOrderId,
+          });
+          return toReport(order, market, clientOrderId);
+        } catch (error) {
+          if (!isDuplicateOrder(error)) throw error;
+          arm();
+          const existing = await this.fetchByClientId(symbol, market, clientOrderId);
+          if (existing === undefined) throw error;
+          return existing;
+        }
+      },
+    );
+  }
+
+  /** Looks an order up by its client id; undefined when the exchange does not know it. */
+  findOrder(
+    symbol: string,
+    clientOrderId: string,
+    timeoutMs: number,
+  ): Promise<OrderReport | undefined> {
+    return this.call(
+      `findOrder(${symbol} ${clientOrderId})`,
+      symbol,
+      timeoutMs,
+      'read',
+      async (arm) => {
+        await this.loadMarkets(arm);
+        const market = this.ccxtMarket(symbol);
+        arm();
+        return this.fetchByClientId(symbol, market, clientOrderId);
+      },
+    );
+  }
+
+  private async fetchByClientId(
+    symbol: string,
+    market: MarketInterface,
+    clientOrderId: string,
+  ): Promise<OrderReport | undefined> {
+    try {
+      // With `origClientOrderId` in params, ccxt's binance sends it in place of the order id.
+      const order = await this.exchange.fetchOrder(undefined as unknown as string, symbol, {
+        origClientOrderId: clientOrderId,
+      });
+      return toReport(order, market, clientOrderId);
+    } catch (error) {
+      if (error instanceof OrderNotFound) return undefined;
+      throw error;
+    }
+  }
+
+  private loadMarkets(arm: () => void): Promise<void> {
+    if (this.marketsLoaded === undefined) {
+      arm();
+      // ccxt keeps a failed load's rejected promise and hands it out again on the next
+      // loadMarkets(); only reload=true makes it ask the exchange again.
+      this.marketsLoaded = this.exchange.loadMarkets(this.marketsFailed).then(
+        () => {
+          this.marketsFailed = false;
+        },
+        (error: unknown) => {
+          this.marketsLoaded = undefined;
+          this.marketsFailed = true;
+          throw error;
+        },
+      );
+    }
+    return this.marketsLoaded;
+  }
+
+  private ccxtMarket(symbol: string): MarketInterface {
+    try {
+      return this.exchange.market(symbol);
+    } catch (error) {
+      if (error instanceof BadSymbol) throw new UnknownSymbolError(symbol, { cause: error });
+      throw error;
+    }
+  }
+
+  /**
+   * Runs `steps` within `timeoutMs`. `steps` calls `arm()` right before each request: it gives
+   * ccxt the time left as its timeout (one invocation makes one exchange call at a time, so the
+   * shared client's `timeout` is ours to set) and refuses to start a request with none left.
+   */
+  private async call<T>(
+    operation: string,
+    symbol: string,
+    timeoutMs: number,
+    kind: 'read' | 'order',
+    steps: (arm: () => void) => Promise<T>,
+  ): Promise<T> {
+    const budgetError = () =>
+      new ExchangeUnavailableError(
+        ExchangeFailureKind.Timeout,
+        `${operation} did not finish within its ${timeoutMs} ms`,
+      );
+    if (!(timeoutMs > 0)) throw budgetError();
+    const deadline = performance.now() + timeoutMs;
+    const arm = () => {
+      const left = Math.floor(deadline - performance.now());
+      if (left <= 0) throw budgetError();
+      this.exchange.timeout = left;
+    };
+    let guard: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      guard = setTimeout(() => reject(budgetError()), timeoutMs);
+    });
+    const work = steps(arm);
+    // Once the guard has won, a late failure of the abandoned call has no one to tell.
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, expired]);
+    } catch (error) {
+      throw this.translate(error, operation, symbol, kind);
+    } finally {
+      clearTimeout(guard);
+    }
+  }
+
+  private translate(
+    error: unknown,
+    operation: string,
+    symbol: string,
+    kind: 'read' | 'order',
+  ): unknown {
+    if (error instanceof UnknownSymbolError && kind === 'order') {
+      return new OrderRejectedError(error.message);
+    }
+    if (
+      error instanceof ExchangeUnavailableError ||
+      error instanceof OrderRejectedError ||
+      error instanceof UnknownSymbolError ||
+      !(error instanceof Error)
+    ) {
+      return error;
+    }
+    const message = `${operation}: ${error.message}`;
+    if (error instanceof RequestTimeout) {
+      return new ExchangeUnavailableError(ExchangeFailureKind.Timeout, message, { cause: error });
+    }
+    if (error instanceof RateLimitExceeded || error instanceof DDoSProtection) {
+      return new ExchangeUnavailableError(ExchangeFailureKind.RateLimit, message, {
+        cause: error,
+        retryAfterSeconds: retryAfterSeconds(this.exchange.last_response_headers),
+      });
+    }
+    // OperationFailed holds the NetworkError family (refused connections, 5xx, maintenance)
+    // and the exchange's own "try again" codes (-1000, -1001, -1006 "status unknown", ...).
+    if (error instanceof OperationFailed) {
+      return new ExchangeUnavailableError(ExchangeFailureKind.Unavailable, message, {
+        cause: error,
+      });
+    }
+    if (kind === 'order') {
+      // Refusals of this order as sent: filters (BadRequest, e.g. "Filter failure: NOTIONAL"),
+      // balance, unknown symbol (BadSymbol is a BadRequest), closed market (OperationRejected).
+      if (
+        error instanceof InvalidOrder ||
+        error instanceof InsufficientFunds ||
+        error instanceof BadRequest ||
+        error instanceof OperationRejected
+      ) {
+        return new OrderRejectedError(error.message);
+      }
+    } else if (error instanceof BadSymbol) {
+      return new UnknownSymbolError(symbol, { cause: error });
+    }
+    return error;
+  }
+}
+
+/** Binance's -2010 "Duplicate order sent.", which ccxt raises as a plain InvalidOrder. */
+function isDuplicateOrder(error: unknown): boolean {
+  return error instanceof InvalidOrder && error.message.includes('Duplicate order sent');
+}
+
+function retryAfterSeconds(headers: Record<string, string> | undefined): number | undefined {
+  const value = Number(headers?.['Retry-After']);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+function numericRow(row: OHLCV, symbol: string): number[] {
+  if (!row.every((value): value is number => typeof value === 'number' && Number.isFinite(value))) {
+    throw new Error(`the exchange sent a malformed ${symbol} OHLCV row: ${JSON.stringify(row)}`);
+  }
+  return row;
+}
+
+function toDomainMarket(market: MarketInterface): Market {
+  const { amount: amountStep, price: priceStep } = market.precision;
+  if (amountStep === undefined || priceStep === undefined) {
+    throw new Error(`the exchange states no amount or price step for ${market.symbol}`);
+  }
+  return {
+    symbol: market.symbol,
+    base: market.base,
+    quote: market.quote,
+    amountStep,
+    priceStep,
+    minAmount: market.limits.amount?.min ?? 0,
+    minNotional: market.limits.cost?.min ?? 0,
+  };
+}
+
+function toReport(order: Order, market: MarketInterface, clientOrderId: string): OrderReport {
+  const filled = order.filled ?? 0;
+  const averagePrice = order.average ?? order.price ?? 0;
+  return {
+    clientOrderId: order.clientOrderId ?? clientOrderId,
+    ...(order.id === undefined ? {} : { exchangeOrderId: order.id }),
+    status: toStatus(order, filled),
+    filledAmount: filled,
+    averagePrice,
+    fee: feeInQuote(order, market, averagePrice),
+  };
+}
+
+function toStatus(order: Order, filled: number): OrderReport['status'] {
+  switch (order.status) {
+    case 'closed':
+      return order.amount !== undefined && filled < order.amount
+        ? OrderStatus.PartiallyFilled
+        : OrderStatus.Filled;
+    case 'canceled':
+    case 'expired':
+      return OrderStatus.Cancelled;
+    case 'rejected':
+      return OrderStatus.Rejected;
+    default:
+      // 'open', or no status at all (an order acknowledged but not reported on).
+      return filled > 0 ? OrderStatus.PartiallyFilled : OrderStatus.Open;
+  }
+}
+
+/**
+ * The order's fees in the quote currency. A fee in the base currency (Binance charges buys in
+ * the base unless BNB pays) is valued at the fill price; a fee in a third currency has no price
+ * here and is left out. Binance's `GET /api/v3/order` carries no fees at all, so an order found
+ * by {@link CcxtExchange.findOrder} reports 0.
+ */
+function feeInQuote(order: Order, market: MarketInterface, price: number): number {
+  const { fees } = order as Order & { fees?: FeeInterface[] };
+  const all = fees !== undefined && fees.length > 0 ? fees : order.fee ? [order.fee] : [];
+  let total = 0;
+  for (const fee of all) {
+    if (fee.cost === undefined) continue;
+    if (fee.currency === market.quote) total += fee.cost;
+    else if (fee.currency === market.base) total += fee.cost * price;
+  }
+  return Number(total.toPrecision(12));
+}

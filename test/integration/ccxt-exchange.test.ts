@@ -1,0 +1,452 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CcxtExchange,
+  createBinanceClient,
+  ExchangeUnavailableError,
+  UnknownSymbolError,
+} from '../../lib/adapters/ccxt-exchange.js';
+import type { Candle } from '../../lib/domain/candle.js';
+import { SimClock } from '../../lib/local/sim-clock.js';
+import {
+  type ExchangeSimulator,
+  startSimulator,
+} from '../../lib/local/simulator/exchange-simulator.js';
+import { OrderRejectedError, type OrderRequest } from '../../lib/ports/broker.js';
+import { AuthenticationError } from '../../node_modules/ccxt/js/src/base/errors.js';
+
+// Inside the LTC/BTC 5m candle opened 12:05: 12:05 is forming, 12:00 is the newest closed one.
+const now = Date.UTC(2018, 0, 20, 12, 7, 30);
+const forming = Date.UTC(2018, 0, 20, 12, 5);
+const newestClosed = Date.UTC(2018, 0, 20, 12, 0);
+const symbols = ['LTC/BTC', 'ETH/BTC'];
+
+let sim: ExchangeSimulator;
+let clock: SimClock;
+let exchange: CcxtExchange;
+let orderSeq = 0;
+
+function candleAt(symbol: string, time: number): Candle {
+  const candle = sim.candles(symbol).find((c) => c.time === time);
+  if (candle === undefined) throw new Error(`test data has no ${symbol} candle at ${time}`);
+  return candle;
+}
+
+function order(overrides: Partial<OrderRequest> = {}): OrderRequest {
+  orderSeq += 1;
+  return {
+    symbol: 'LTC/BTC',
+    side: 'buy',
+    amount: 0.5,
+    clientOrderId: `ccxt-test-${orderSeq}`,
+    referencePrice: 0.0162,
+    timeoutMs: 2_000,
+    ...overrides,
+  };
+}
+
+/** A fresh adapter on a fresh client, for tests about what is loaded or cached. */
+function freshExchange(): CcxtExchange {
+  return new CcxtExchange({ exchange: createBinanceClient({ url: sim.url }), clock });
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (error: unknown) => error,
+  );
+}
+
+beforeAll(async () => {
+  clock = new SimClock(now);
+  sim = await startSimulator({ clock, symbols });
+  exchange = freshExchange();
+});
+
+afterAll(async () => {
+  await sim?.close();
+});
+
+afterEach(() => {
+  sim.setFault('*', undefined);
+  for (const symbol of symbols) sim.setFault(symbol, undefined);
+});
+
+describe('createBinanceClient', () => {
+  it('points every Binance API family at the local server, the spot API at /api/v3', () => {
+    // Act
+    const client = createBinanceClient({ url: sim.url });
+
+    // Assess
+    const api = client.urls.api as Record<string, string>;
+    expect(api.public).toBe(`${sim.url}/api/v3`);
+    expect(api.private).toBe(`${sim.url}/api/v3`);
+    expect(api.sapi).toBe(`${sim.url}/sapi/v1`);
+    expect(Object.values(api).every((address) => address.startsWith(sim.url))).toBe(true);
+  });
+
+  it('leaves the real Binance without credentials, so private calls fail naming the key', () => {
+    // Act
+    const client = createBinanceClient({});
+
+    // Assess
+    expect((client.urls.api as Record<string, string>).public).toBe(
+      'https://api.binance.com/api/v3',
+    );
+    expect(() => client.checkRequiredCredentials()).toThrow(AuthenticationError);
+    expect(() => client.checkRequiredCredentials()).toThrow(/apiKey/);
+  });
+});
+
+describe('CcxtExchange', () => {
+  describe('market', () => {
+    it('maps the exchange filters to steps and minimums', async () => {
+      // Prepare
+      const rules = sim.rules('LTC/BTC');
+
+      // Act
+      const market = await exchange.market('LTC/BTC', 2_000);
+
+      // Assess
+      expect(market).toEqual({
+        symbol: 'LTC/BTC',
+        base: 'LTC',
+        quote: 'BTC',
+        amountStep: rules.stepSize,
+        priceStep: rules.tickSize,
+        minAmount: rules.minQty,
+        minNotional: rules.minNotional,
+      });
+    });
+
+    it('loads the markets once', async () => {
+      // Prepare
+      const fresh = freshExchange();
+      await fresh.market('LTC/BTC', 2_000);
+      const before = sim.requestCount();
+
+      // Act
+      await fresh.market('ETH/BTC', 2_000);
+
+      // Assess
+      expect(sim.requestCount()).toBe(before);
+    });
+
+    it('loads the markets again after a failed load', async () => {
+      // Prepare
+      const fresh = freshExchange();
+      sim.setFault('*', { kind: 'http5xx', rate: 1 });
+      const first = await failure(fresh.market('LTC/BTC', 2_000));
+      sim.setFault('*', undefined);
+
+      // Act
+      const market = await fresh.market('LTC/BTC', 2_000);
+
+      // Assess
+      expect(first).toBeInstanceOf(ExchangeUnavailableError);
+      expect(market.symbol).toBe('LTC/BTC');
+    });
+
+    it('names a symbol the exchange does not list', async () => {
+      // Act
+      const error = await failure(exchange.market('DOGE/BTC', 2_000));
+
+      // Assess
+      expect(error).toBeInstanceOf(UnknownSymbolError);
+      expect((error as Error).message).toContain('DOGE/BTC');
+    });
+  });
+
+  describe('fetchCandles', () => {
+    it('returns the newest `limit` closed candles oldest first, without the forming one', async () => {
+      // Prepare
+      const candles = sim.candles('LTC/BTC');
+      const newestIndex = candles.findIndex((c) => c.time === newestClosed);
+
+      // Act
+      const fetched = await exchange.fetchCandles({
+        symbol: 'LTC/BTC',
+        timeframe: '5m',
+        limit: 4,
+        timeoutMs: 2_000,
+      });
+
+      // Assess
+      expect(fetched).toEqual(candles.slice(newestIndex - 3, newestIndex + 1));
+      expect(fetched.map((c) => c.time)).not.toContain(forming);
+      expect(fetched.at(-1)?.time).toBe(newestClosed);
+    });
+
+    it('drops a candle that opened at now exactly, as it has not closed yet', async () => {
+      // Prepare: exchange and adapter share a clock standing still on a candle boundary
+      const boundary = { now: () => forming };
+      const own = await startSimulator({ clock: boundary, symbols: ['ETH/BTC'] });
+      const onTheBoundary = new CcxtExchange({
+        exchange: createBinanceClient({ url: own.url }),
+        clock: boundary,
+      });
+
+      // Act
+      const fetched = await onTheBoundary.fetchCandles({
+        symbol: 'ETH/BTC',
+        timeframe: '1m',
+        limit: 2,
+        timeoutMs: 2_000,
+      });
+      await own.close();
+
+      // Assess
+      expect(fetched.map((c) => c.time)).toEqual([forming - 2 * 60_000, forming - 60_000]);
+    });
+
+    it('refuses a limit the exchange cannot serve in one request', async () => {
+      // Act
+      const error = await failure(
+        exchange.fetchCandles({
+          symbol: 'LTC/BTC',
+          timeframe: '5m',
+          limit: 1000,
+          timeoutMs: 2_000,
+        }),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(RangeError);
+      expect((error as Error).message).toContain('1000');
+    });
+  });
+
+  describe('placeMarketOrder', () => {
+    it('fills at the newest closed close, with the fee in the quote currency', async () => {
+      // Prepare
+      const price = candleAt('LTC/BTC', newestClosed).close;
+      const count = sim.orders.length;
+      const request = order({ amount: 0.5 });
+
+      // Act
+      const report = await exchange.placeMarketOrder(request);
+
+      // Assess
+      expect(report).toEqual({
+        clientOrderId: request.clientOrderId,
+        exchangeOrderId: expect.any(String),
+        status: 'filled',
+        filledAmount: 0.5,
+        averagePrice: price,
+        fee: expect.closeTo(0.5 * price * 0.001, 12),
+      });
+      expect(sim.orders).toHaveLength(count + 1);
+      expect(sim.orders.at(-1)).toMatchObject({
+        clientOrderId: request.clientOrderId,
+        side: 'buy',
+        amount: 0.5,
+        price,
+      });
+    });
+
+    it('reports the order already placed under a client id instead of placing it twice', async () => {
+      // Prepare
+      const request = order({ amount: 0.2 });
+      const first = await exchange.placeMarketOrder(request);
+      const count = sim.orders.length;
+
+      // Act
+      const again = await exchange.placeMarketOrder(request);
+
+      // Assess
+      expect(sim.orders).toHaveLength(count);
+      expect(again).toMatchObject({
+        clientOrderId: request.clientOrderId,
+        exchangeOrderId: first.exchangeOrderId,
+        status: 'filled',
+        filledAmount: 0.2,
+      });
+    });
+
+    it('turns a refusal for lack of funds into OrderRejectedError', async () => {
+      // Act
+      const error = await failure(
+        exchange.placeMarketOrder(order({ side: 'sell', amount: 1_000 })),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(OrderRejectedError);
+      expect((error as Error).message).toMatch(/insufficient balance/);
+    });
+
+    it('turns a filter failure into OrderRejectedError', async () => {
+      // Act: 0.001 LTC is worth about 0.000016 BTC, under the 0.0001 BTC minimum
+      const error = await failure(exchange.placeMarketOrder(order({ amount: 0.001 })));
+
+      // Assess
+      expect(error).toBeInstanceOf(OrderRejectedError);
+      expect((error as Error).message).toMatch(/NOTIONAL/);
+    });
+
+    it('turns an order for an unknown symbol into OrderRejectedError', async () => {
+      // Act
+      const error = await failure(exchange.placeMarketOrder(order({ symbol: 'DOGE/BTC' })));
+
+      // Assess
+      expect(error).toBeInstanceOf(OrderRejectedError);
+    });
+
+    it('reports a lost response as unavailable, and findOrder then finds the order', async () => {
+      // Prepare
+      sim.setFault('LTC/BTC', { kind: 'lose-response', rate: 1 });
+      const request = order({ amount: 0.1 });
+
+      // Act
+      const error = await failure(exchange.placeMarketOrder(request));
+      sim.setFault('LTC/BTC', undefined);
+      const found = await exchange.findOrder('LTC/BTC', request.clientOrderId, 2_000);
+
+      // Assess
+      expect(error).toBeInstanceOf(ExchangeUnavailableError);
+      expect((error as ExchangeUnavailableError).kind).toBe('unavailable');
+      expect(found).toMatchObject({ clientOrderId: request.clientOrderId, status: 'filled' });
+    });
+
+    it('gives up on a slow exchange at the deadline, while the order may still be filled', async () => {
+      // Prepare
+      sim.setFault('LTC/BTC', { kind: 'slow', ms: 1_000 });
+      const request = order({ amount: 0.1, timeoutMs: 300 });
+      const started = performance.now();
+
+      // Act
+      const error = await failure(exchange.placeMarketOrder(request));
+      const elapsed = performance.now() - started;
+
+      // Assess
+      expect(elapsed).toBeLessThan(800);
+      expect((error as ExchangeUnavailableError).kind).toBe('timeout');
+      expect(sim.orders.at(-1)?.clientOrderId).toBe(request.clientOrderId);
+    });
+  });
+
+  describe('findOrder', () => {
+    it('finds an order by its client id', async () => {
+      // Prepare
+      const request = order({ amount: 0.3 });
+      const placed = await exchange.placeMarketOrder(request);
+
+      // Act
+      const found = await exchange.findOrder('LTC/BTC', request.clientOrderId, 2_000);
+
+      // Assess
+      expect(found).toEqual({
+        clientOrderId: request.clientOrderId,
+        exchangeOrderId: placed.exchangeOrderId,
+        status: 'filled',
+        filledAmount: 0.3,
+        averagePrice: placed.averagePrice,
+        // Binance's order query carries no fees
+        fee: 0,
+      });
+    });
+
+    it('returns undefined for a client id the exchange does not know', async () => {
+      // Act
+      const found = await exchange.findOrder('LTC/BTC', 'never-placed', 2_000);
+
+      // Assess
+      expect(found).toBeUndefined();
+    });
+  });
+
+  describe('failures', () => {
+    it('ends a hung call at its timeout as ExchangeUnavailableError timeout', async () => {
+      // Prepare
+      sim.setFault('LTC/BTC', { kind: 'hang' });
+      const started = performance.now();
+
+      // Act
+      const error = await failure(
+        exchange.fetchCandles({ symbol: 'LTC/BTC', timeframe: '5m', limit: 3, timeoutMs: 300 }),
+      );
+
+      // Assess
+      const elapsed = performance.now() - started;
+      expect(error).toBeInstanceOf(ExchangeUnavailableError);
+      expect(error).toMatchObject({
+        name: 'ExchangeUnavailableError',
+        kind: 'timeout',
+        retryable: true,
+      });
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(800);
+    });
+
+    it('ends a call whose answer stalls mid-body at its timeout, which ccxt alone does not', async () => {
+      // Prepare
+      await exchange.market('LTC/BTC', 2_000);
+      sim.setFault('LTC/BTC', { kind: 'stall' });
+      const started = performance.now();
+
+      // Act
+      const error = await failure(
+        exchange.fetchCandles({ symbol: 'LTC/BTC', timeframe: '5m', limit: 3, timeoutMs: 300 }),
+      );
+
+      // Assess
+      expect(error).toMatchObject({ name: 'ExchangeUnavailableError', kind: 'timeout' });
+      expect(performance.now() - started).toBeLessThan(800);
+    });
+
+    it('keeps one hung symbol from holding up another', async () => {
+      // Prepare
+      sim.setFault('LTC/BTC', { kind: 'hang' });
+
+      // Act
+      const candles = await exchange.fetchCandles({
+        symbol: 'ETH/BTC',
+        timeframe: '1m',
+        limit: 2,
+        timeoutMs: 1_000,
+      });
+
+      // Assess
+      expect(candles).toHaveLength(2);
+    });
+
+    it('reports a 503 as ExchangeUnavailableError unavailable, the ccxt error as its cause', async () => {
+      // Prepare
+      sim.setFault('LTC/BTC', { kind: 'http5xx', rate: 1 });
+
+      // Act
+      const error = await failure(
+        exchange.fetchCandles({ symbol: 'LTC/BTC', timeframe: '5m', limit: 3, timeoutMs: 2_000 }),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(ExchangeUnavailableError);
+      expect((error as ExchangeUnavailableError).kind).toBe('unavailable');
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    });
+
+    it('reports a 429 as rate-limit with the Retry-After seconds', async () => {
+      // Prepare
+      sim.setFault('LTC/BTC', { kind: 'ratelimit', rate: 1 });
+
+      // Act
+      const error = await failure(exchange.placeMarketOrder(order()));
+
+      // Assess
+      expect(error).toBeInstanceOf(ExchangeUnavailableError);
+      expect(error).toMatchObject({ kind: 'rate-limit', retryAfterSeconds: 1 });
+    });
+
+    it('does not start a call it has no time for', async () => {
+      // Prepare
+      const before = sim.requestCount();
+
+      // Act
+      const error = await failure(exchange.findOrder('LTC/BTC', 'whatever', 0));
+
+      // Assess
+      expect(error).toMatchObject({ kind: 'timeout' });
+      expect(sim.requestCount()).toBe(before);
+    });
+  });
+});
