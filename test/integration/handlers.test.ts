@@ -30,9 +30,11 @@ let simulator: ExchangeSimulator;
 let sqs: SQSClient;
 let store: DynamoStateStore;
 let queueUrl: string;
-type Handler<E, R> = (event: E, context: ReturnType<typeof lambdaContext>) => Promise<R>;
-let fanOut: Handler<unknown, { scheduled: number; dispatched: number }>;
-let trade: Handler<unknown, SQSBatchResponse | TickResult>;
+const signal = { signal: new AbortController().signal };
+let fanOut: typeof import('../../functions/fan-out.js').handler;
+let trade: typeof import('../../functions/trade.js').handler;
+/** Deliberately malformed input, typed as the handler's event to reach its validation. */
+const malformed = <T>(event: unknown) => event as T;
 
 beforeAll(async () => {
   const dynalite = await startDynalite();
@@ -80,7 +82,7 @@ afterAll(async () => {
 
 describe('fan-out handler', () => {
   it('turns a Scheduler event into one FIFO message per due symbol', async () => {
-    const result = await fanOut(scheduleEvent(at), lambdaContext());
+    const result = await fanOut(scheduleEvent(at), lambdaContext(), signal);
 
     expect(result).toMatchObject({ scheduled: 2, dispatched: 2 });
     const { Messages = [] } = await sqs.send(
@@ -98,16 +100,20 @@ describe('fan-out handler', () => {
       'LTC/BTC#2018-01-11T12:00:00.000Z',
     );
 
-    const response = (await trade(sqsEventFrom(Messages), lambdaContext())) as SQSBatchResponse;
+    const response = (await trade(
+      sqsEventFrom(Messages),
+      lambdaContext(),
+      signal,
+    )) as SQSBatchResponse;
     expect(response.batchItemFailures).toEqual([]);
     const ticks = await store.listTickResults('ETC/BTC');
     expect(ticks.map((t) => t.scheduledAt)).toContain('2018-01-11T12:00:00.000Z');
   });
 
   it('refuses an event without a scheduled time, naming the field', async () => {
-    await expect(fanOut({ source: 'tickfan.schedule' }, lambdaContext())).rejects.toThrow(
-      /scheduledAt/,
-    );
+    await expect(
+      fanOut(malformed({ source: 'tickfan.schedule' }), lambdaContext(), signal),
+    ).rejects.toThrow(/scheduledAt/);
   });
 });
 
@@ -127,7 +133,7 @@ describe('trade handler', () => {
   });
 
   it('refuses a direct invocation of an unknown symbol, naming it', async () => {
-    await expect(trade({ symbol: 'DOGE/BTC' }, lambdaContext())).rejects.toThrow(
+    await expect(trade({ symbol: 'DOGE/BTC' }, lambdaContext(), signal)).rejects.toThrow(
       /"DOGE\/BTC" is not configured/,
     );
   });
@@ -142,7 +148,11 @@ describe('trade handler', () => {
       attributes: { ...sqsRecord('').attributes, MessageGroupId: 'LTC/BTC' },
     });
 
-    const response = (await trade({ Records: [bad, good] }, lambdaContext())) as SQSBatchResponse;
+    const response = (await trade(
+      { Records: [bad, good] },
+      lambdaContext(),
+      signal,
+    )) as SQSBatchResponse;
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
     const ticks = await store.listTickResults('ETC/BTC');

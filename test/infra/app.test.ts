@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../infra/bundling.js';
+import { rawConfig, skipBundling } from './stack-factory.js';
+
+const run = promisify(execFile);
+
+interface AppRun {
+  readonly code: number;
+  readonly stderr: string;
+}
+
+/** Runs infra/app.ts the way `cdk synth` does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
+async function runApp(context: Record<string, unknown>, outdir: string): Promise<AppRun> {
+  const env = {
+    ...process.env,
+    CDK_CONTEXT_JSON: JSON.stringify(context),
+    CDK_OUTDIR: outdir,
+  };
+  try {
+    const { stderr } = await run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: repoRoot,
+      env,
+    });
+    return { code: 0, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stderr?: string };
+    return { code: failed.code ?? -1, stderr: failed.stderr ?? '' };
+  }
+}
+
+describe('infra/app.ts', () => {
+  let outdir = '';
+  afterEach(() => {
+    if (outdir !== '') rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('synthesizes tickfan-<stage> from the context, passing CloudFormation validation', async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
+
+    const result = await runApp(
+      {
+        ...skipBundling,
+        // Errors and warnings of the built-in CloudFormation validation fail the synth.
+        '@aws-cdk/core:validateAgainstDefaultRules': true,
+        '@aws-cdk/core:strictCfnValidateErrors': true,
+        stage: 'qa',
+        tickfan: rawConfig(),
+      },
+      outdir,
+    );
+
+    expect(result).toMatchObject({ code: 0 });
+    const templateFile = join(outdir, 'tickfan-qa.template.json');
+    expect(existsSync(templateFile)).toBe(true);
+    const template: { Resources: Record<string, { Type: string }> } = JSON.parse(
+      readFileSync(templateFile, 'utf8'),
+    );
+    const types = Object.values(template.Resources).map((r) => r.Type);
+    expect(types).toEqual(
+      expect.arrayContaining(['AWS::Scheduler::Schedule', 'AWS::DynamoDB::Table']),
+    );
+  }, 60_000);
+
+  it('exits 1 with a message naming the bad field, without a stack trace', async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
+
+    const result = await runApp(
+      { ...skipBundling, tickfan: rawConfig({ timeouts: { tradeFunctionSeconds: 2 } }) },
+      outdir,
+    );
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cdk.json context.tickfan is invalid:');
+    expect(result.stderr).toMatch(/timeouts\.tradeFunctionSeconds: .* \(got 2\)/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(join(outdir, 'tickfan-dev.template.json'))).toBe(false);
+  }, 60_000);
+});
