@@ -7,14 +7,14 @@ import { PowertoolsMetrics } from '../lib/adapters/powertools-metrics.js';
 import { SqsSymbolQueue } from '../lib/adapters/sqs-symbol-queue.js';
 import { readFunctionEnv } from '../lib/config/env.js';
 import { parseScheduleEvent, type ScheduleEvent } from '../lib/domain/schedule-event.js';
-import { metricNamespace } from '../lib/metrics/catalogue.js';
+import { serviceNames } from '../lib/metrics/catalogue.js';
 import { type FanOutResult, fanOutTick } from '../lib/use-cases/fan-out-tick.js';
 
 const env = readFunctionEnv();
 if (env.queueUrl === undefined)
   throw new Error('environment variable TICKFAN_QUEUE_URL is not set');
-const logger = new Logger({ serviceName: 'tickfan-fan-out' });
-const metrics = new Metrics({ namespace: metricNamespace, serviceName: 'tickfan-fan-out' });
+const logger = new Logger({ serviceName: serviceNames['fan-out'] });
+const metrics = new Metrics({ serviceName: serviceNames['fan-out'] });
 const deps = {
   queue: new SqsSymbolQueue({ queueUrl: env.queueUrl }),
   metrics: new PowertoolsMetrics(metrics),

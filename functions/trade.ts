@@ -14,7 +14,7 @@ import { clockOffsetMs, readFunctionEnv } from '../lib/config/env.js';
 import { type DirectInvocation, parseDirectInvocation } from '../lib/domain/direct-invocation.js';
 import type { TickResult } from '../lib/domain/tick.js';
 import { parseTickMessage } from '../lib/domain/tick-message.js';
-import { metricNamespace } from '../lib/metrics/catalogue.js';
+import { serviceNames } from '../lib/metrics/catalogue.js';
 import type { Broker } from '../lib/ports/broker.js';
 import {
   processSymbolTick,
@@ -23,8 +23,8 @@ import {
 } from '../lib/use-cases/process-symbol-tick.js';
 
 const env = readFunctionEnv();
-const logger = new Logger({ serviceName: 'tickfan-trade' });
-const metrics = new Metrics({ namespace: metricNamespace, serviceName: 'tickfan-trade' });
+const logger = new Logger({ serviceName: serviceNames.trade });
+const metrics = new Metrics({ serviceName: serviceNames.trade });
 const clock = new SystemClock(() => clockOffsetMs());
 const exchange = new CcxtExchange({
   exchange: createBinanceClient({ url: env.exchangeUrl }),

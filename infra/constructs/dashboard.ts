@@ -31,6 +31,7 @@ export interface TickfanDashboardProps {
 function statisticsFor(unit: MetricUnit): { statistic: string; label: string }[] {
   switch (unit) {
     case 'Count':
+    case 'None':
       return [{ statistic: Stats.SUM, label: 'sum' }];
     case 'Milliseconds':
       return [

@@ -33,7 +33,11 @@ import {
   OrderStatus,
 } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
-import type { MarketData } from '../ports/market-data.js';
+import {
+  ExchangeFailureKind,
+  ExchangeUnavailableError,
+  type MarketData,
+} from '../ports/market-data.js';
 
 /**
  * The part of a ccxt exchange the adapter uses. Narrow on purpose: a test can hand in a plain
@@ -51,44 +55,14 @@ export type ExchangeClient = Pick<
   last_response_headers?: Record<string, string> | undefined;
 };
 
-/** Why an exchange call failed in a way a later retry may fix. */
-export const ExchangeFailureKind = {
-  Timeout: 'timeout',
-  RateLimit: 'rate-limit',
-  Unavailable: 'unavailable',
-} as const;
-export type ExchangeFailureKind = (typeof ExchangeFailureKind)[keyof typeof ExchangeFailureKind];
-
-/**
- * Thrown when the exchange did not answer in time, throttled us, or was unreachable or broken.
- * Always retryable; for an order it means the outcome is unknown, so a retry must look the order
- * up by its client id before sending it again.
- */
-export class ExchangeUnavailableError extends Error {
-  /** Marks the error as worth a retry, for code that cannot import this class. */
-  readonly retryable = true;
-  /** Seconds the exchange asked us to wait (its `Retry-After`), when it said. */
-  readonly retryAfterSeconds: number | undefined;
-
-  constructor(
-    readonly kind: ExchangeFailureKind,
-    message: string,
-    options: { cause?: unknown; retryAfterSeconds?: number } = {},
-  ) {
-    super(message, { cause: options.cause });
-    this.name = 'ExchangeUnavailableError';
-    this.retryAfterSeconds = options.retryAfterSeconds;
-  }
-}
-
 /** Thrown when the exchange does not list a symbol; a configuration error, not a retry case. */
-export class UnknownSymbolError extends Error {
+export class UnknownMarketError extends Error {
   constructor(
     readonly symbol: string,
     options: { cause?: unknown } = {},
   ) {
     super(`the exchange has no market ${symbol}`, { cause: options.cause });
-    this.name = 'UnknownSymbolError';
+    this.name = 'UnknownMarketError';
   }
 }
 
@@ -148,7 +122,7 @@ const maxKlinesPerRequest = 1000;
  *
  * ccxt's error classes are mapped here, once: a network failure, a throttle or a broken
  * exchange becomes {@link ExchangeUnavailableError}; an order the exchange refuses becomes
- * {@link OrderRejectedError}; a symbol it does not list, {@link UnknownSymbolError}. Anything else
+ * {@link OrderRejectedError}; a symbol it does not list, {@link UnknownMarketError}. Anything else
  * (bad credentials, say) is rethrown as ccxt threw it.
  */
 export class CcxtExchange implements MarketData, Broker {
@@ -310,7 +284,7 @@ export class CcxtExchange implements MarketData, Broker {
     try {
       return this.exchange.market(symbol);
     } catch (error) {
-      if (error instanceof BadSymbol) throw new UnknownSymbolError(symbol, { cause: error });
+      if (error instanceof BadSymbol) throw new UnknownMarketError(symbol, { cause: error });
       throw error;
     }
   }
@@ -361,13 +335,13 @@ export class CcxtExchange implements MarketData, Broker {
     symbol: string,
     kind: 'read' | 'order',
   ): unknown {
-    if (error instanceof UnknownSymbolError && kind === 'order') {
+    if (error instanceof UnknownMarketError && kind === 'order') {
       return new OrderRejectedError(error.message);
     }
     if (
       error instanceof ExchangeUnavailableError ||
       error instanceof OrderRejectedError ||
-      error instanceof UnknownSymbolError ||
+      error instanceof UnknownMarketError ||
       !(error instanceof Error)
     ) {
       return error;
@@ -401,7 +375,7 @@ export class CcxtExchange implements MarketData, Broker {
         return new OrderRejectedError(error.message);
       }
     } else if (error instanceof BadSymbol) {
-      return new UnknownSymbolError(symbol, { cause: error });
+      return new UnknownMarketError(symbol, { cause: error });
     }
     return error;
   }

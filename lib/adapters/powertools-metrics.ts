@@ -1,4 +1,5 @@
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MetricUnit } from '@aws-lambda-powertools/metrics/types';
 import { type MetricName, metricCatalogue } from '../metrics/catalogue.js';
 import type { MetricsSink } from '../ports/metrics.js';
 
@@ -6,7 +7,16 @@ import type { MetricsSink } from '../ports/metrics.js';
 export class PowertoolsMetrics implements MetricsSink {
   constructor(private readonly metrics: Metrics) {}
 
-  add(name: MetricName, value: number): void {
-    this.metrics.addMetric(name, MetricUnit[metricCatalogue[name].unit], value);
+  add(name: MetricName, value: number, dimensions?: Readonly<Record<string, string>>): void {
+    // The catalogue's units are Powertools unit names ('None' is its NoUnit).
+    const unit = metricCatalogue[name].unit as MetricUnit;
+    if (dimensions === undefined) {
+      this.metrics.addMetric(name, unit, value);
+      return;
+    }
+    // Extra dimensions apply to one metric only, so it is published on its own.
+    const single = this.metrics.singleMetric();
+    for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
+    single.addMetric(name, unit, value);
   }
 }

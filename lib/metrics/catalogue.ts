@@ -1,22 +1,153 @@
 /**
  * Every metric tickfan emits: the one source of truth for the functions that emit them and for
- * the dashboard and alarms that read them.
+ * the dashboard widgets and alarms built from them. A metric carries the `service` dimension of
+ * the function that emits it, plus the extra dimensions listed here; nothing is per symbol
+ * (per-symbol detail is in the logs, read through Logs Insights).
  */
 export const metricCatalogue = {
-  TicksScheduled: { unit: 'Count', meaning: 'Symbol ticks due at a schedule tick' },
-  SymbolsDispatched: { unit: 'Count', meaning: 'Symbol tick messages sent to the queue' },
-  DispatchFailures: { unit: 'Count', meaning: 'Symbol ticks that could not be queued' },
-  TickSucceeded: { unit: 'Count', meaning: 'Symbol ticks that ran to completion' },
-  TickFailed: { unit: 'Count', meaning: 'Symbol ticks that threw and will be retried' },
-  TickSkipped: { unit: 'Count', meaning: 'Symbol ticks acknowledged without trading' },
-  TickDuration: { unit: 'Milliseconds', meaning: 'Wall time of one symbol tick' },
-  TickLag: { unit: 'Milliseconds', meaning: 'Tick start minus its scheduled time' },
-  OrdersPlaced: { unit: 'Count', meaning: 'Orders the venue accepted' },
-  OrdersRejected: { unit: 'Count', meaning: 'Orders refused by risk rules or the venue' },
-} as const;
+  TicksScheduled: {
+    unit: 'Count',
+    emittedBy: 'fan-out',
+    statistic: 'Sum',
+    meaning: 'Symbol ticks due at a schedule tick',
+  },
+  SymbolsDispatched: {
+    unit: 'Count',
+    emittedBy: 'fan-out',
+    statistic: 'Sum',
+    meaning: 'Symbol tick messages sent to the queue',
+  },
+  DispatchFailures: {
+    unit: 'Count',
+    emittedBy: 'fan-out',
+    statistic: 'Sum',
+    meaning: 'Symbol ticks that could not be queued after retries',
+  },
+  SilentSymbols: {
+    unit: 'Count',
+    emittedBy: 'fan-out',
+    statistic: 'Maximum',
+    meaning: 'Enabled symbols with no successful tick for the silence window',
+  },
+  OpenBreakers: {
+    unit: 'Count',
+    emittedBy: 'fan-out',
+    statistic: 'Maximum',
+    meaning: 'Symbols whose circuit breaker is open',
+  },
+  TradingHalted: {
+    unit: 'Count',
+    emittedBy: 'fan-out',
+    statistic: 'Maximum',
+    meaning: '1 while the kill switch halts trading, else 0',
+  },
+  TickSucceeded: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Symbol ticks that ran to a decision',
+  },
+  TickFailed: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Symbol ticks that failed and will be retried',
+  },
+  TickSkipped: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Symbol ticks acknowledged without trading (stale, halted, breaker, deadline)',
+  },
+  StaleSkips: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Ticks skipped because they ran late or their candle had not closed',
+  },
+  TickDuration: {
+    unit: 'Milliseconds',
+    emittedBy: 'trade',
+    statistic: 'p99',
+    meaning: 'Wall time of one symbol tick',
+  },
+  TickLag: {
+    unit: 'Milliseconds',
+    emittedBy: 'trade',
+    statistic: 'p99',
+    meaning: 'Tick start minus its scheduled time',
+  },
+  ExchangeLatency: {
+    unit: 'Milliseconds',
+    emittedBy: 'trade',
+    statistic: 'p99',
+    dimensions: ['call'],
+    meaning: 'Duration of one exchange call, by call kind',
+  },
+  FetchFailures: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Exchange calls that failed (timeouts included)',
+  },
+  ExchangeTimeouts: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Exchange calls that ran out of time',
+  },
+  OrdersPlaced: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Orders the venue accepted',
+  },
+  OrdersRejected: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Orders refused by risk rules or by the venue',
+  },
+  DuplicateDeliveries: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Tick messages delivered again and answered from the recorded result',
+  },
+  RealisedPnl: {
+    unit: 'None',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Realised profit and loss of closed trades, in the quote currency',
+  },
+  EventLoopDelayP99: {
+    unit: 'Milliseconds',
+    emittedBy: 'trade',
+    statistic: 'Maximum',
+    meaning: '99th percentile event-loop delay during one invocation',
+  },
+  ColdStart: {
+    unit: 'Count',
+    emittedBy: 'both',
+    statistic: 'Sum',
+    meaning: 'Invocations that started a new container (emitted by Powertools)',
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+export interface MetricDefinition {
+  readonly unit: 'Count' | 'Milliseconds' | 'None';
+  readonly emittedBy: 'trade' | 'fan-out' | 'both';
+  /** The statistic a dashboard or alarm reads it with. */
+  readonly statistic: 'Sum' | 'Maximum' | 'Average' | 'p99';
+  readonly dimensions?: readonly string[];
+  readonly meaning: string;
+}
 
 export type MetricName = keyof typeof metricCatalogue;
 export type MetricUnit = (typeof metricCatalogue)[MetricName]['unit'];
 
-/** The CloudWatch namespace of every tickfan metric. */
+/** The default CloudWatch namespace; a deployed stage sets its own through the environment. */
 export const metricNamespace = 'tickfan';
+
+/** Powertools service names, one per function: the `service` dimension of every metric. */
+export const serviceNames = { trade: 'tickfan-trade', 'fan-out': 'tickfan-fan-out' } as const;

@@ -18,3 +18,32 @@ export interface MarketData {
     timeoutMs: number;
   }): Promise<Candle[]>;
 }
+/** Why an exchange call failed in a way a later retry may fix. */
+export const ExchangeFailureKind = {
+  Timeout: 'timeout',
+  RateLimit: 'rate-limit',
+  Unavailable: 'unavailable',
+} as const;
+export type ExchangeFailureKind = (typeof ExchangeFailureKind)[keyof typeof ExchangeFailureKind];
+
+/**
+ * Thrown when the exchange did not answer in time, throttled us, or was unreachable or broken.
+ * Always retryable; for an order it means the outcome is unknown, so a retry must look the order
+ * up by its client id before sending it again.
+ */
+export class ExchangeUnavailableError extends Error {
+  /** Marks the error as worth a retry, for code that cannot import this class. */
+  readonly retryable = true;
+  /** Seconds the exchange asked us to wait (its `Retry-After`), when it said. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(
+    readonly kind: ExchangeFailureKind,
+    message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ExchangeUnavailableError';
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}

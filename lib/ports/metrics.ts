@@ -2,5 +2,6 @@ import type { MetricName } from '../metrics/catalogue.js';
 
 /** Emits catalogue metrics; the Lambda adapter writes EMF through Powertools. */
 export interface MetricsSink {
-  add(name: MetricName, value: number): void;
+  /** Adds one value; `dimensions` only for metrics whose catalogue entry lists them. */
+  add(name: MetricName, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }

@@ -2,8 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CcxtExchange,
   createBinanceClient,
-  ExchangeUnavailableError,
-  UnknownSymbolError,
+  UnknownMarketError,
 } from '../../lib/adapters/ccxt-exchange.js';
 import type { Candle } from '../../lib/domain/candle.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
@@ -12,6 +11,7 @@ import {
   startSimulator,
 } from '../../lib/local/simulator/exchange-simulator.js';
 import { OrderRejectedError, type OrderRequest } from '../../lib/ports/broker.js';
+import { ExchangeUnavailableError } from '../../lib/ports/market-data.js';
 import { AuthenticationError } from '../../node_modules/ccxt/js/src/base/errors.js';
 
 // Inside the LTC/BTC 5m candle opened 12:05: 12:05 is forming, 12:00 is the newest closed one.
@@ -153,7 +153,7 @@ describe('CcxtExchange', () => {
       const error = await failure(exchange.market('DOGE/BTC', 2_000));
 
       // Assess
-      expect(error).toBeInstanceOf(UnknownSymbolError);
+      expect(error).toBeInstanceOf(UnknownMarketError);
       expect((error as Error).message).toContain('DOGE/BTC');
     });
   });
