@@ -1,0 +1,49 @@
+/**
+ * What an HTML report shows: the run report of `npm start` and the backtest report both render
+ * this shape with `renderReport` (lib/report/render-report.ts).
+ */
+export interface ReportInput {
+  readonly title: string;
+  /** A line under the title, e.g. the span and the config. */
+  readonly subtitle?: string;
+  /** Headline figures, shown as a table: label and already-formatted value. */
+  readonly figures: readonly (readonly [label: string, value: string])[];
+  readonly symbols: readonly SymbolReport[];
+  /** Trade-invocation latencies in ms, drawn as a histogram (run reports). */
+  readonly latenciesMs?: readonly number[];
+  /** Rows of a failure table (run reports): one per failed or skipped invocation group. */
+  readonly failures?: readonly FailureRow[];
+  /** Rows of a trade table (backtest reports). */
+  readonly trades?: readonly TradeRow[];
+}
+
+export interface SymbolReport {
+  readonly symbol: string;
+  /** Close prices, oldest first. */
+  readonly prices: readonly { readonly time: number; readonly close: number }[];
+  readonly markers: readonly {
+    readonly time: number;
+    readonly side: 'buy' | 'sell';
+    readonly price: number;
+  }[];
+  /** Account value over time in the quote currency, oldest first. */
+  readonly equity: readonly { readonly time: number; readonly value: number }[];
+}
+
+export interface FailureRow {
+  readonly symbol: string;
+  readonly kind: string;
+  readonly count: number;
+  readonly example?: string;
+}
+
+export interface TradeRow {
+  readonly symbol: string;
+  readonly entryTime: number;
+  readonly exitTime?: number;
+  readonly entryPrice: number;
+  readonly exitPrice?: number;
+  readonly amount: number;
+  readonly fee: number;
+  readonly pnl?: number;
+}
