@@ -130,6 +130,8 @@ export class CcxtExchange implements MarketData, Broker {
   private readonly clock: Clock;
   private marketsLoaded: Promise<void> | undefined;
   private marketsFailed = false;
+  /** Until when (performance.now) the exchange asked us to stay away after a 429 or 418. */
+  private coolOffUntil = 0;
 
   constructor(deps: { exchange: ExchangeClient; clock: Clock }) {
     this.exchange = deps.exchange;
@@ -152,17 +154,19 @@ export class CcxtExchange implements MarketData, Broker {
   }
 
   /**
-   * The newest `limit` closed candles, oldest first; the candle still forming at `clock.now()`
-   * is dropped. `limit` may be at most 999: Binance serves 1000 klines per request and one of
-   * them may still be forming.
+   * The newest `limit` closed candles, oldest first (or, with `since`, the first `limit` closed
+   * candles from that open time on); the candle still forming at `clock.now()` is dropped.
+   * `limit` may be at most 999: Binance serves 1000 klines per request and one of them may
+   * still be forming.
    */
   async fetchCandles(request: {
     symbol: string;
     timeframe: Timeframe;
+    since?: number;
     limit: number;
     timeoutMs: number;
   }): Promise<Candle[]> {
-    const { symbol, timeframe, limit, timeoutMs } = request;
+    const { symbol, timeframe, since, limit, timeoutMs } = request;
     if (!Number.isInteger(limit) || limit < 1 || limit >= maxKlinesPerRequest) {
       throw new RangeError(
         `fetchCandles limit must be an integer from 1 to ${maxKlinesPerRequest - 1}, got ${limit}`,
@@ -178,14 +182,14 @@ export class CcxtExchange implements MarketData, Broker {
         this.ccxtMarket(symbol);
         arm();
         // One more than asked, as the newest row may be the candle still forming.
-        const rows = await this.exchange.fetchOHLCV(symbol, timeframe, undefined, limit + 1);
+        const rows = await this.exchange.fetchOHLCV(symbol, timeframe, since, limit + 1);
         const now = this.clock.now();
         const length = timeframeMs(timeframe);
-        return rows
+        const closed = rows
           .map((row) => candleFromRow(numericRow(row, symbol)))
           .filter((candle) => candle.time + length <= now)
-          .sort((a, b) => a.time - b.time)
-          .slice(-limit);
+          .sort((a, b) => a.time - b.time);
+        return since === undefined ? closed.slice(-limit) : closed.slice(0, limit);
       },
     );
   }
@@ -307,6 +311,15 @@ export class CcxtExchange implements MarketData, Broker {
         `${operation} did not finish within its ${timeoutMs} ms`,
       );
     if (!(timeoutMs > 0)) throw budgetError();
+    const coolOffMs = Math.ceil(this.coolOffUntil - performance.now());
+    if (coolOffMs > 0) {
+      // Asking again before Retry-After has passed only prolongs (or escalates) the throttle.
+      throw new ExchangeUnavailableError(
+        ExchangeFailureKind.RateLimit,
+        `${operation} not sent: backing off for ${coolOffMs} ms more after the exchange throttled us`,
+        { retryAfterSeconds: coolOffMs / 1000 },
+      );
+    }
     const deadline = performance.now() + timeoutMs;
     const arm = () => {
       const left = Math.floor(deadline - performance.now());
@@ -351,9 +364,12 @@ export class CcxtExchange implements MarketData, Broker {
       return new ExchangeUnavailableError(ExchangeFailureKind.Timeout, message, { cause: error });
     }
     if (error instanceof RateLimitExceeded || error instanceof DDoSProtection) {
+      const retryAfter = retryAfterSeconds(this.exchange.last_response_headers);
+      // Without a Retry-After, one second: Binance counts request weight per minute.
+      this.coolOffUntil = performance.now() + (retryAfter ?? 1) * 1000;
       return new ExchangeUnavailableError(ExchangeFailureKind.RateLimit, message, {
         cause: error,
-        retryAfterSeconds: retryAfterSeconds(this.exchange.last_response_headers),
+        retryAfterSeconds: retryAfter,
       });
     }
     // OperationFailed holds the NetworkError family (refused connections, 5xx, maintenance)

@@ -200,6 +200,25 @@ describe('CcxtExchange', () => {
       expect(fetched.map((c) => c.time)).toEqual([forming - 2 * 60_000, forming - 60_000]);
     });
 
+    it('with since, returns the first `limit` closed candles from that open time', async () => {
+      // Prepare
+      const candles = sim.candles('LTC/BTC');
+      const from = candles.findIndex((c) => c.time === newestClosed) - 5;
+      const since = candles[from]?.time ?? 0;
+
+      // Act
+      const fetched = await exchange.fetchCandles({
+        symbol: 'LTC/BTC',
+        timeframe: '5m',
+        since,
+        limit: 3,
+        timeoutMs: 2_000,
+      });
+
+      // Assess
+      expect(fetched).toEqual(candles.slice(from, from + 3));
+    });
+
     it('refuses a limit the exchange cannot serve in one request', async () => {
       // Act
       const error = await failure(
@@ -430,11 +449,39 @@ describe('CcxtExchange', () => {
       sim.setFault('LTC/BTC', { kind: 'ratelimit', rate: 1 });
 
       // Act
-      const error = await failure(exchange.placeMarketOrder(order()));
+      const error = await failure(freshExchange().placeMarketOrder(order()));
 
       // Assess
       expect(error).toBeInstanceOf(ExchangeUnavailableError);
       expect(error).toMatchObject({ kind: 'rate-limit', retryAfterSeconds: 1 });
+    });
+
+    it('honours a 429: sends nothing more until Retry-After has passed', async () => {
+      // Prepare
+      const throttled = freshExchange();
+      await throttled.market('LTC/BTC', 2_000);
+      sim.setFault('LTC/BTC', { kind: 'ratelimit', rate: 1 });
+      const read = () =>
+        throttled.fetchCandles({ symbol: 'LTC/BTC', timeframe: '5m', limit: 2, timeoutMs: 2_000 });
+      const before = sim.requestCount();
+
+      // Act
+      const errors = [await failure(read()), await failure(read()), await failure(read())];
+      const sentWhileThrottled = sim.requestCount() - before;
+      sim.setFault('LTC/BTC', undefined);
+      const stillCooling = await failure(read());
+      await new Promise((resolve) => setTimeout(resolve, 1_050));
+      const after = await read();
+
+      // Assess
+      expect(errors.map((e) => (e as ExchangeUnavailableError).kind)).toEqual([
+        'rate-limit',
+        'rate-limit',
+        'rate-limit',
+      ]);
+      expect(sentWhileThrottled).toBe(1);
+      expect(stillCooling).toMatchObject({ kind: 'rate-limit' });
+      expect(after).toHaveLength(2);
     });
 
     it('does not start a call it has no time for', async () => {
