@@ -1,7 +1,6 @@
 /**
  * DynamoDB table definitions shared by the CDK stack and the local runtime, so both create the
- * same keys. One state table holds every item, keyed by `pk` (the owner, e.g. `SYM#LTC/BTC`)
- * and `sk` (the item, e.g. `POSITION`, `ORDER#<clientOrderId>`, `TICK#<iso time>`).
+ * same keys.
  */
 export interface TableDefinition {
   /** Suffix of the deployed name and the local name. */
@@ -12,6 +11,11 @@ export interface TableDefinition {
   readonly ttlAttribute?: string;
 }
 
+/**
+ * The state table holds every trading item, keyed by `pk` (the owner, e.g. `SYM#LTC/BTC`) and
+ * `sk` (the item, e.g. `POSITION`, `ORDER#<clientOrderId>`, `TICK#<iso time>`). Tick results
+ * expire through `expiresAt`.
+ */
 export const stateTable: TableDefinition = {
   id: 'state',
   partitionKey: 'pk',
@@ -19,4 +23,15 @@ export const stateTable: TableDefinition = {
   ttlAttribute: 'expiresAt',
 };
 
-export const tables = [stateTable] as const;
+/**
+ * The trade function's Powertools idempotency records (`DynamoDBPersistenceLayer`). The key and
+ * TTL attribute are the persistence layer's defaults (`id`, `expiration`), so it needs no
+ * attribute options; records expire once their idempotency window has passed.
+ */
+export const idempotencyTable: TableDefinition = {
+  id: 'idempotency',
+  partitionKey: 'id',
+  ttlAttribute: 'expiration',
+};
+
+export const tables = [stateTable, idempotencyTable] as const;

@@ -7,6 +7,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { flatPosition, type Position } from '../domain/position.js';
+import { healthyState, type SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
 import type { Clock } from '../ports/clock.js';
 import { ConflictError, type OrderRecord, type StateStore } from '../ports/state-store.js';
@@ -42,6 +43,7 @@ const storageKeys = ['pk', 'sk', 'expiresAt'] as const;
  * | position    | `SYM#<symbol>` | `POSITION`                |
  * | order       | `SYM#<symbol>` | `ORDER#<clientOrderId>`   |
  * | tick result | `SYM#<symbol>` | `TICK#<scheduledAt ISO>`  |
+ * | health      | `SYM#<symbol>` | `HEALTH`                  |
  */
 export class DynamoStateStore implements StateStore {
   private readonly tableName: string;
@@ -68,6 +70,19 @@ export class DynamoStateStore implements StateStore {
       { ...toItem(next), pk: symbolKey(next.symbol), sk: 'POSITION' },
       next.version,
       `position of ${next.symbol}`,
+    );
+  }
+
+  async getHealth(symbol: string): Promise<SymbolHealth> {
+    const item = await this.get(symbolKey(symbol), 'HEALTH');
+    return item === undefined ? healthyState(symbol) : (item as unknown as SymbolHealth);
+  }
+
+  async putHealth(next: SymbolHealth): Promise<void> {
+    await this.putVersioned(
+      { ...toItem(next), pk: symbolKey(next.symbol), sk: 'HEALTH' },
+      next.version,
+      `health of ${next.symbol}`,
     );
   }
 

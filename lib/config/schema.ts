@@ -76,6 +76,23 @@ export const configSchema = z
         safetyMarginMs: z.number().int().min(0).max(60_000).default(1_000),
       })
       .prefault({}),
+    guards: z
+      .strictObject({
+        /**
+         * A tick that starts later than this after its scheduled time is skipped as stale.
+         * Default: half of the symbol's timeframe.
+         */
+        maxTickLagMs: z.number().int().positive().optional(),
+        /** Wait before the one re-fetch when the tick's candle has not closed on the exchange. */
+        refetchDelayMs: z.number().int().min(0).max(60_000).default(2_000),
+        /** Consecutive exchange failures that open a symbol's circuit breaker. */
+        breakerThreshold: z.number().int().min(1).max(100).default(3),
+        /** How long an open breaker skips the symbol before one probe tick. */
+        breakerCooldownMs: z.number().int().min(1_000).default(900_000),
+        /** A symbol with no successful tick for this many of its periods counts as silent. */
+        silencePeriods: z.number().int().min(1).max(1_000).default(3),
+      })
+      .prefault({}),
     queue: z
       .strictObject({
         maxReceiveCount: z.number().int().min(1).max(1000).default(3),

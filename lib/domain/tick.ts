@@ -1,4 +1,5 @@
 import type { Side, Signal } from './signal.js';
+import type { BreakerState } from './symbol-health.js';
 
 /** One symbol's share of one schedule tick. */
 export interface SymbolTick {
@@ -50,6 +51,8 @@ export interface TickResult {
     readonly entryPrice: number;
     readonly realisedPnl: number;
   };
+  /** The symbol's circuit breaker when the tick ended. */
+  readonly breaker?: BreakerState;
   readonly startedAt: string;
   readonly durationMs: number;
   readonly error?: string;

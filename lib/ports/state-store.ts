@@ -1,5 +1,6 @@
 import type { Position } from '../domain/position.js';
 import type { Side } from '../domain/signal.js';
+import type { SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
 import type { OrderStatus } from './broker.js';
 
@@ -42,4 +43,8 @@ export interface StateStore {
   listOrders(symbol: string): Promise<OrderRecord[]>;
   putTickResult(result: TickResult): Promise<void>;
   listTickResults(symbol: string): Promise<TickResult[]>;
+  /** The symbol's breaker and last success; healthy and version 0 when never written. */
+  getHealth(symbol: string): Promise<SymbolHealth>;
+  /** Writes `next` only if the stored version is still `next.version - 1`; else ConflictError. */
+  putHealth(next: SymbolHealth): Promise<void>;
 }

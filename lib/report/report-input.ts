@@ -19,6 +19,10 @@ export interface ReportInput {
 
 export interface SymbolReport {
   readonly symbol: string;
+  /** Currency prices and equity are in, e.g. `BTC`, to label the axes. */
+  readonly quote?: string;
+  /** This symbol's own figures, shown above its charts: label and already-formatted value. */
+  readonly figures?: readonly (readonly [label: string, value: string])[];
   /** Close prices, oldest first. */
   readonly prices: readonly { readonly time: number; readonly close: number }[];
   readonly markers: readonly {
@@ -28,6 +32,8 @@ export interface SymbolReport {
   }[];
   /** Account value over time in the quote currency, oldest first. */
   readonly equity: readonly { readonly time: number; readonly value: number }[];
+  /** What the equity curve measures and where it starts, shown under it. */
+  readonly equityNote?: string;
 }
 
 export interface FailureRow {

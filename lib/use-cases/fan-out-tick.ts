@@ -1,13 +1,16 @@
-import type { SymbolConfig } from '../config/schema.js';
-import { isDue } from '../domain/candle.js';
+import type { BotConfig } from '../config/schema.js';
+import { isDue, timeframeMs } from '../domain/candle.js';
+import { BreakerState, isSilent } from '../domain/symbol-health.js';
 import type { SymbolTick } from '../domain/tick.js';
 import type { MetricsSink } from '../ports/metrics.js';
+import type { StateStore } from '../ports/state-store.js';
 import type { SymbolQueue } from '../ports/symbol-queue.js';
 
 export interface FanOutDeps {
   readonly queue: SymbolQueue;
   readonly metrics: MetricsSink;
-  readonly symbols: readonly SymbolConfig[];
+  readonly store: Pick<StateStore, 'getHealth'>;
+  readonly config: Pick<BotConfig, 'symbols' | 'guards'>;
 }
 
 export interface FanOutResult {
@@ -16,6 +19,9 @@ export interface FanOutResult {
   readonly scheduled: number;
   readonly dispatched: number;
   readonly failed: readonly { readonly symbol: string; readonly error: string }[];
+  /** Enabled symbols with no successful tick for `guards.silencePeriods` of their periods. */
+  readonly silent: readonly string[];
+  readonly openBreakers: readonly string[];
 }
 
 /**
@@ -24,24 +30,43 @@ export interface FanOutResult {
  * 1. Align the scheduled time to its minute (Scheduler fires within the minute).
  * 2. Pick the enabled symbols whose timeframe starts a new candle at that time.
  * 3. Send them to the symbol queue, ten per batch; the queue retries failed entries.
- * 4. Count what was due, dispatched and lost, and return it.
+ * 4. Read every enabled symbol's health: count open breakers and symbols silent for
+ *    `silencePeriods` of their periods (silence is an alarm, not an absence of logs).
+ * 5. Count what was due, dispatched and lost, and return it.
  */
 export async function fanOutTick(
   deps: FanOutDeps,
   input: { scheduledAt: number },
 ): Promise<FanOutResult> {
+  const { config, metrics } = deps;
   const scheduledAt = Math.floor(input.scheduledAt / 60_000) * 60_000;
-  const ticks: SymbolTick[] = deps.symbols
-    .filter((s) => s.enabled && isDue(scheduledAt, s.timeframe))
+  const enabled = config.symbols.filter((s) => s.enabled);
+  const ticks: SymbolTick[] = enabled
+    .filter((s) => isDue(scheduledAt, s.timeframe))
     .map((s) => ({ symbol: s.symbol, scheduledAt }));
-  const result = ticks.length > 0 ? await deps.queue.send(ticks) : { sent: 0, failed: [] };
-  deps.metrics.add('TicksScheduled', ticks.length);
-  deps.metrics.add('SymbolsDispatched', result.sent);
-  deps.metrics.add('DispatchFailures', result.failed.length);
+  const [result, health] = await Promise.all([
+    ticks.length > 0 ? deps.queue.send(ticks) : { sent: 0, failed: [] },
+    Promise.all(enabled.map((s) => deps.store.getHealth(s.symbol))),
+  ]);
+  const silent = enabled
+    .filter((s, i) => {
+      const h = health[i];
+      const window = config.guards.silencePeriods * timeframeMs(s.timeframe);
+      return h !== undefined && isSilent(h, scheduledAt, window);
+    })
+    .map((s) => s.symbol);
+  const openBreakers = health.filter((h) => h.breaker !== BreakerState.Closed).map((h) => h.symbol);
+  metrics.add('TicksScheduled', ticks.length);
+  metrics.add('SymbolsDispatched', result.sent);
+  metrics.add('DispatchFailures', result.failed.length);
+  metrics.add('SilentSymbols', silent.length);
+  metrics.add('OpenBreakers', openBreakers.length);
   return {
     scheduledAt: new Date(scheduledAt).toISOString(),
     scheduled: ticks.length,
     dispatched: result.sent,
     failed: result.failed.map((f) => ({ symbol: f.tick.symbol, error: f.error })),
+    silent,
+    openBreakers,
   };
 }

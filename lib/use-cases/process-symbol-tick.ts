@@ -6,6 +6,16 @@ import { applyFill, type Position } from '../domain/position.js';
 import { Side, Signal } from '../domain/signal.js';
 import { sizeOrder } from '../domain/sizing.js';
 import { createStrategy } from '../domain/strategies/registry.js';
+import type { Strategy } from '../domain/strategies/strategy.js';
+import {
+  type BreakerRules,
+  breakerGate,
+  recordAnswer,
+  recordFailure,
+  recordSuccess,
+  type SymbolHealth,
+  startProbe,
+} from '../domain/symbol-health.js';
 import {
   type SkipReason,
   type SymbolTick,
@@ -16,7 +26,7 @@ import {
 } from '../domain/tick.js';
 import { type Broker, OrderRejectedError, type OrderReport, OrderStatus } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
-import type { MarketData } from '../ports/market-data.js';
+import { ExchangeUnavailableError, type MarketData } from '../ports/market-data.js';
 import type { MetricsSink } from '../ports/metrics.js';
 import type { OrderRecord, StateStore } from '../ports/state-store.js';
 
@@ -27,6 +37,10 @@ export interface TradeDeps {
   readonly clock: Clock;
   readonly metrics: MetricsSink;
   readonly config: BotConfig;
+  /** Waits before the re-fetch of a candle that has not closed yet; default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Builds a symbol's strategy; default: the built-in named in its config. */
+  readonly strategyFor?: (symbol: SymbolConfig) => Strategy;
 }
 
 export interface TickInput {
@@ -66,25 +80,36 @@ const finalStatuses: ReadonlySet<OrderRecord['status']> = new Set([
  * Runs one symbol's share of one schedule tick.
  *
  * 1. Find the symbol's config and strategy.
- * 2. Fetch the closed candles the strategy needs, with a timeout that fits the deadline.
- * 3. Skip as stale when the candle this tick is about has not closed on the exchange.
- * 4. Run the strategy over the candles and take the signal of the tick's candle.
- * 5. Map the signal and the stored position to an order side (enter when flat, exit when long).
- * 6. Size the order within the risk limits and the market's rules; record a rejection.
- * 7. Record the order intent under its deterministic client id before anything is sent; on a
+ * 2. Skip as stale when the tick starts later than `maxTickLag` after its scheduled time.
+ * 3. Skip fast while the symbol's circuit breaker is open; after the cooldown, let this tick
+ *    through as the one probe (half-open).
+ * 4. Fetch the candle window ending at the tick's candle, with a timeout that fits the deadline;
+ *    a call that cannot fit is not started (`skipped: deadline`).
+ * 5. If the tick's candle has not closed on the exchange, re-fetch once within the budget, then
+ *    skip as stale. A stale tick never trades.
+ * 6. Run the strategy over the candles and take the signal of the tick's candle.
+ * 7. Map the signal and the stored position to an order side (enter when flat, exit when long).
+ * 8. Size the order within the risk limits and the market's rules; record a rejection.
+ * 9. Record the order intent under its deterministic client id before anything is sent; on a
  *    retry, look the order up on the venue by that id before sending it again.
- * 8. Apply the fill to the position exactly once, then store and return the tick result.
+ * 10. Apply the fill to the position exactly once, record the breaker's success and the tick.
  *
- * Failures to reach the exchange are stored as a failed tick and rethrown as
+ * Exchange failures count toward the breaker. A failed tick is stored and rethrown as
  * {@link TickFailedError}, so the queue retries the message.
  */
 export async function processSymbolTick(deps: TradeDeps, input: TickInput): Promise<TickResult> {
   const { tick } = input;
-  const symbol = findSymbol(deps.config, tick.symbol);
-  const startedAt = deps.clock.now();
-  const rules: DeadlineRules = { ...deps.config.timeouts, minCallMs };
+  const { config, clock, metrics, store } = deps;
+  const symbol = findSymbol(config, tick.symbol);
+  const startedAt = clock.now();
+  const rules: DeadlineRules = { ...config.timeouts, minCallMs };
+  const breakerRules: BreakerRules = {
+    threshold: config.guards.breakerThreshold,
+    cooldownMs: config.guards.breakerCooldownMs,
+  };
   const timeout = () => callTimeout(input.remainingMs(), rules);
-  let position = await deps.store.getPosition(symbol.symbol);
+  let position = await store.getPosition(symbol.symbol);
+  let health = await store.getHealth(symbol.symbol);
 
   const finish = async (fields: Partial<TickResult> & Pick<TickResult, 'status' | 'signal'>) => {
     const result: TickResult = {
@@ -96,37 +121,82 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
         entryPrice: position.entryPrice,
         realisedPnl: position.realisedPnl,
       },
+      breaker: health.breaker,
       startedAt: new Date(startedAt).toISOString(),
-      durationMs: deps.clock.now() - startedAt,
+      durationMs: clock.now() - startedAt,
       ...fields,
     };
-    await deps.store.putTickResult(result);
-    deps.metrics.add('TickDuration', result.durationMs);
+    await store.putTickResult(result);
+    metrics.add('TickDuration', result.durationMs);
     const outcome = { ok: 'TickSucceeded', skipped: 'TickSkipped', failed: 'TickFailed' } as const;
-    deps.metrics.add(outcome[result.status], 1);
+    metrics.add(outcome[result.status], 1);
+    if (result.skipReason === 'stale') metrics.add('StaleSkips', 1);
     return result;
   };
   const skip = (skipReason: SkipReason, extra: Partial<TickResult> = {}) =>
     finish({ status: TickStatus.Skipped, skipReason, signal: Signal.None, ...extra });
+  const saveHealth = async (next: SymbolHealth) => {
+    if (next === health) return;
+    await store.putHealth(next);
+    health = next;
+  };
+  /** Runs one exchange call, timing it and counting its failure toward the breaker. */
+  const exchangeCall = async <T>(call: ExchangeCallKind, run: () => Promise<T>): Promise<T> => {
+    const began = performance.now();
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ExchangeUnavailableError) {
+        metrics.add('FetchFailures', 1);
+        if (error.kind === 'timeout') metrics.add('ExchangeTimeouts', 1);
+        await saveHealth(recordFailure(health, clock.now(), breakerRules));
+      }
+      throw error;
+    } finally {
+      metrics.add('ExchangeLatency', Math.round(performance.now() - began), { call });
+    }
+  };
 
-  deps.metrics.add('TickLag', startedAt - tick.scheduledAt);
+  const lag = startedAt - tick.scheduledAt;
+  metrics.add('TickLag', lag);
   try {
-    const strategy = createStrategy(symbol.strategy, symbol.params);
+    const maxLag = config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
+    if (lag > maxLag) return await skip('stale');
+    const gate = breakerGate(health, startedAt, breakerRules);
+    if (gate === 'reject') return await skip('breaker');
+    if (gate === 'probe') await saveHealth(startProbe(health, startedAt));
+
+    const strategy = (deps.strategyFor ?? defaultStrategy)(symbol);
     const expected = lastClosedCandleTime(tick.scheduledAt, symbol.timeframe);
-    const fetchTimeout = timeout();
-    if (fetchTimeout === undefined) return await skip('deadline');
-    // The window ends at the tick's candle, so a late tick sees the same candles as a timely one.
-    const fetched = await deps.market.fetchCandles({
-      symbol: symbol.symbol,
-      timeframe: symbol.timeframe,
-      since: expected - (strategy.warmup - 1) * timeframeMs(symbol.timeframe),
-      limit: strategy.warmup,
-      timeoutMs: fetchTimeout,
-    });
-    // A late tick still decides on the candle it was scheduled for, never a newer one.
-    const candles = fetched.filter((c) => c.time <= expected);
+    const fetchWindow = async () => {
+      const fetchTimeout = timeout();
+      if (fetchTimeout === undefined) return undefined;
+      // The window ends at the tick's candle, so a late tick sees what a timely one would.
+      const fetched = await exchangeCall('candles', () =>
+        deps.market.fetchCandles({
+          symbol: symbol.symbol,
+          timeframe: symbol.timeframe,
+          since: expected - (strategy.warmup - 1) * timeframeMs(symbol.timeframe),
+          limit: strategy.warmup,
+          timeoutMs: fetchTimeout,
+        }),
+      );
+      return fetched.filter((c) => c.time <= expected);
+    };
+    let candles = await fetchWindow();
+    if (candles === undefined) return await skip('deadline');
+    if (candles.at(-1)?.time !== expected) {
+      // The exchange may be a moment behind: one bounded re-fetch, if the budget allows it.
+      const delay = config.guards.refetchDelayMs;
+      const left = (timeout() ?? 0) - delay;
+      if (left >= minCallMs) {
+        await (deps.sleep ?? wait)(delay);
+        candles = (await fetchWindow()) ?? candles;
+      }
+    }
     const newest = candles.at(-1);
-    if (newest === undefined || newest.time < expected) {
+    if (newest === undefined || newest.time !== expected) {
+      await saveHealth(recordAnswer(health));
       return await skip('stale', newest ? { candleTime: newest.time } : {});
     }
     const signal = latestSignal(strategy.start(), candles);
@@ -137,19 +207,22 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
           ? Side.Sell
           : undefined;
     const decided = { signal, candleTime: newest.time, price: newest.close };
-    if (side === undefined) return await finish({ status: TickStatus.Ok, ...decided });
-
-    const order = await placeOrder(deps, {
-      symbol,
-      strategy: strategy.name,
-      side,
-      candle: newest,
-      position,
-      timeout,
-    });
-    position = order.position;
-    if (order.result === 'deadline') return await skip('deadline', decided);
-    return await finish({ status: TickStatus.Ok, ...decided, order: order.result });
+    if (side !== undefined) {
+      const order = await placeOrder(deps, exchangeCall, {
+        symbol,
+        strategy: strategy.name,
+        side,
+        candle: newest,
+        position,
+        timeout,
+      });
+      position = order.position;
+      if (order.result === 'deadline') return await skip('deadline', decided);
+      await saveHealth(recordSuccess(health, tick.scheduledAt));
+      return await finish({ status: TickStatus.Ok, ...decided, order: order.result });
+    }
+    await saveHealth(recordSuccess(health, tick.scheduledAt));
+    return await finish({ status: TickStatus.Ok, ...decided });
   } catch (error) {
     const result = await finish({
       status: TickStatus.Failed,
@@ -158,6 +231,15 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
     });
     throw new TickFailedError(result, { cause: error });
   }
+}
+
+type ExchangeCallKind = 'candles' | 'market' | 'order' | 'lookup';
+type ExchangeCall = <T>(call: ExchangeCallKind, run: () => Promise<T>) => Promise<T>;
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function defaultStrategy(symbol: SymbolConfig): Strategy {
+  return createStrategy(symbol.strategy, symbol.params);
 }
 
 function findSymbol(config: BotConfig, symbol: string): SymbolConfig {
@@ -184,6 +266,7 @@ interface OrderPlan {
 /** Places the order for one intent at most once, and applies its fill to the position once. */
 async function placeOrder(
   deps: TradeDeps,
+  exchangeCall: ExchangeCall,
   plan: OrderPlan,
 ): Promise<{ result: TickOrder | 'deadline'; position: Position }> {
   const { symbol, side, candle } = plan;
@@ -197,7 +280,9 @@ async function placeOrder(
   if (record === undefined) {
     const marketTimeout = plan.timeout();
     if (marketTimeout === undefined) return { result: 'deadline', position: plan.position };
-    const market = await deps.market.market(symbol.symbol, marketTimeout);
+    const market = await exchangeCall('market', () =>
+      deps.market.market(symbol.symbol, marketTimeout),
+    );
     const sizing = sizeOrder(side, candle.close, plan.position, market, deps.config.risk);
     const intent: OrderRecord = {
       clientOrderId: id,
@@ -227,12 +312,13 @@ async function placeOrder(
     const found =
       record.status === 'intent' && record.version === 1
         ? undefined
-        : await deps.broker.findOrder(symbol.symbol, id, callMs);
+        : await exchangeCall('lookup', () => deps.broker.findOrder(symbol.symbol, id, callMs));
     let outcome: { report: OrderReport; reason?: string };
     if (found === undefined) {
       record = { ...record, status: 'sent', version: record.version + 1 };
       await deps.store.updateOrder(record);
-      outcome = await send(deps, record, callMs);
+      const sent = record;
+      outcome = await exchangeCall('order', () => send(deps, sent, callMs));
     } else {
       outcome = { report: found };
     }

@@ -1,6 +1,7 @@
 import type { Candle } from '../../lib/domain/candle.js';
 import type { Market } from '../../lib/domain/market.js';
 import { flatPosition, type Position } from '../../lib/domain/position.js';
+import { healthyState, type SymbolHealth } from '../../lib/domain/symbol-health.js';
 import type { SymbolTick, TickResult } from '../../lib/domain/tick.js';
 import type { MetricName } from '../../lib/metrics/catalogue.js';
 import type { Broker, OrderReport, OrderRequest } from '../../lib/ports/broker.js';
@@ -13,10 +14,18 @@ import type { DispatchResult, SymbolQueue } from '../../lib/ports/symbol-queue.j
 
 /** In-memory fakes of the ports, for domain and use-case tests only. */
 export class FakeClock implements Clock {
+  readonly slept: number[] = [];
   constructor(public at: number) {}
   now(): number {
     return this.at;
   }
+  /** Moves the clock instead of waiting, and runs `onSleep` (a test's exchange catching up). */
+  sleep = async (ms: number): Promise<void> => {
+    this.slept.push(ms);
+    this.at += ms;
+    this.onSleep?.();
+  };
+  onSleep?: () => void;
 }
 
 export class RecordingMetrics implements MetricsSink {
@@ -33,6 +42,7 @@ export class InMemoryStore implements StateStore {
   readonly positions = new Map<string, Position>();
   readonly orders = new Map<string, OrderRecord>();
   readonly ticks = new Map<string, TickResult>();
+  readonly health = new Map<string, SymbolHealth>();
 
   async getPosition(symbol: string): Promise<Position> {
     return this.positions.get(symbol) ?? flatPosition(symbol);
@@ -63,6 +73,14 @@ export class InMemoryStore implements StateStore {
   }
   async listTickResults(symbol: string): Promise<TickResult[]> {
     return [...this.ticks.values()].filter((t) => t.symbol === symbol);
+  }
+  async getHealth(symbol: string): Promise<SymbolHealth> {
+    return this.health.get(symbol) ?? healthyState(symbol);
+  }
+  async putHealth(next: SymbolHealth): Promise<void> {
+    const stored = this.health.get(next.symbol)?.version ?? 0;
+    if (stored !== next.version - 1) throw new ConflictError(`health ${next.symbol} moved`);
+    this.health.set(next.symbol, next);
   }
 }
 

@@ -1,14 +1,32 @@
 import type { z } from 'zod';
+import { rsiReversion } from './rsi-reversion.js';
 import { smaCross } from './sma-cross.js';
 import type { Strategy, StrategyDefinition } from './strategy.js';
 
 /** Every built-in strategy by name. */
 export const strategies = {
   'sma-cross': smaCross,
+  'rsi-reversion': rsiReversion,
 } as const satisfies Record<string, StrategyDefinition<unknown>>;
 
 export type StrategyName = keyof typeof strategies;
 export const strategyNames = Object.keys(strategies) as [StrategyName, ...StrategyName[]];
+
+/**
+ * Whether a strategy's signal for a candle depends only on the newest `warmup` candles a run has
+ * been fed, bit for bit, however many candles came before them. For such a strategy one
+ * continuous run over a gap-free stretch decides exactly as the trade function's fresh run over
+ * its fetched window, so a backtest may feed one run instead of starting one per candle (about
+ * `warmup` times less work). Say `false` unless it holds: test/unit/backtest/window-local.test.ts
+ * checks every `true` against real candles.
+ */
+export const windowLocal: Readonly<Record<StrategyName, boolean>> = {
+  // trading-signals' SMA sums its last `interval` prices afresh on every candle, and the cross
+  // compares the last two pairs of averages: slow + 1 = warmup candles.
+  'sma-cross': true,
+  // Wilder's smoothing carries all the history it has seen.
+  'rsi-reversion': false,
+};
 
 /** The params schema of a named strategy. */
 export function strategyParams(name: StrategyName): z.ZodType {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fanOutTick } from '../../../lib/use-cases/fan-out-tick.js';
 import { testConfig } from '../../helpers/config.js';
-import { InMemoryQueue, RecordingMetrics } from '../../helpers/fakes.js';
+import { InMemoryQueue, InMemoryStore, RecordingMetrics } from '../../helpers/fakes.js';
 
 const config = testConfig({
   schedule: { expression: 'rate(1 minute)' },
@@ -18,7 +18,7 @@ describe('fanOutTick', () => {
     const at = Date.UTC(2018, 0, 20, 12, 5, 0);
 
     const result = await fanOutTick(
-      { queue, metrics: new RecordingMetrics(), symbols: config.symbols },
+      { queue, metrics: new RecordingMetrics(), store: new InMemoryStore(), config },
       { scheduledAt: at + 17_000 },
     );
 
@@ -36,7 +36,7 @@ describe('fanOutTick', () => {
   it('leaves a symbol out when its candle is not closing at this tick', async () => {
     const queue = new InMemoryQueue();
     await fanOutTick(
-      { queue, metrics: new RecordingMetrics(), symbols: config.symbols },
+      { queue, metrics: new RecordingMetrics(), store: new InMemoryStore(), config },
       { scheduledAt: Date.UTC(2018, 0, 20, 12, 6) },
     );
     expect(queue.sent.map((t) => t.symbol)).toEqual(['ETH/BTC']);
@@ -48,12 +48,67 @@ describe('fanOutTick', () => {
     const metrics = new RecordingMetrics();
 
     const result = await fanOutTick(
-      { queue, metrics, symbols: config.symbols },
+      { queue, metrics, store: new InMemoryStore(), config },
       { scheduledAt: Date.UTC(2018, 0, 20, 12, 5) },
     );
 
     expect(result.failed).toEqual([{ symbol: 'ETH/BTC', error: 'InternalError' }]);
     expect(metrics.sum('DispatchFailures')).toBe(1);
     expect(metrics.sum('SymbolsDispatched')).toBe(1);
+  });
+});
+
+describe('fanOutTick health', () => {
+  const at = Date.UTC(2018, 0, 20, 12, 0);
+  const health = (symbol: string, fields: Record<string, unknown>) => ({
+    symbol,
+    breaker: 'closed' as const,
+    failures: 0,
+    version: 1,
+    ...fields,
+  });
+
+  it('counts a symbol silent once it has had no success for three of its periods', async () => {
+    const store = new InMemoryStore();
+    const metrics = new RecordingMetrics();
+    // LTC/BTC is 5m: silent from 15 min without success; ETH/BTC (1m) from 3 min.
+    store.health.set('LTC/BTC', health('LTC/BTC', { lastSuccessAt: at - 10 * 60_000 }));
+    store.health.set('ETH/BTC', health('ETH/BTC', { lastSuccessAt: at - 3 * 60_000 }));
+
+    const result = await fanOutTick(
+      { queue: new InMemoryQueue(), metrics, store, config },
+      { scheduledAt: at },
+    );
+
+    expect(result.silent).toEqual(['ETH/BTC']);
+    expect(metrics.sum('SilentSymbols')).toBe(1);
+  });
+
+  it('counts a symbol that never succeeded as silent from its first tick, and a disabled one never', async () => {
+    const store = new InMemoryStore();
+    store.health.set('LTC/BTC', health('LTC/BTC', { failures: 4, trackedSince: at - 15 * 60_000 }));
+    store.health.set('XMR/BTC', health('XMR/BTC', { trackedSince: at - 60 * 60_000 }));
+
+    const result = await fanOutTick(
+      { queue: new InMemoryQueue(), metrics: new RecordingMetrics(), store, config },
+      { scheduledAt: at },
+    );
+
+    expect(result.silent).toEqual(['LTC/BTC']);
+  });
+
+  it('counts open and half-open breakers', async () => {
+    const store = new InMemoryStore();
+    const metrics = new RecordingMetrics();
+    store.health.set('LTC/BTC', health('LTC/BTC', { breaker: 'open', openedAt: at }));
+    store.health.set('ETH/BTC', health('ETH/BTC', { breaker: 'half-open', openedAt: at }));
+
+    const result = await fanOutTick(
+      { queue: new InMemoryQueue(), metrics, store, config },
+      { scheduledAt: at },
+    );
+
+    expect(result.openBreakers).toEqual(['LTC/BTC', 'ETH/BTC']);
+    expect(metrics.sum('OpenBreakers')).toBe(2);
   });
 });

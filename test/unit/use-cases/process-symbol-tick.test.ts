@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OrderRejectedError } from '../../../lib/ports/broker.js';
+import { ExchangeUnavailableError } from '../../../lib/ports/market-data.js';
 import {
   processSymbolTick,
   TickFailedError,
@@ -24,11 +25,13 @@ const crossUp = [5, 5, 5, 5, 5, 6];
 const crossDown = [5, 5, 5, 5, 5, 6, 4, 3];
 
 function setup(closes: number[] = crossUp) {
+  const clock = new FakeClock(scheduledAt + 2_000);
   const deps = {
     market: new FakeMarketData(candleSeries(closes, lastClosed)),
     broker: new FakeBroker(),
     store: new InMemoryStore(),
-    clock: new FakeClock(scheduledAt + 2_000),
+    clock,
+    sleep: clock.sleep,
     metrics: new RecordingMetrics(),
     config: testConfig(),
   };
@@ -152,6 +155,48 @@ describe('processSymbolTick', () => {
 
     expect(result).toMatchObject({ status: 'skipped', skipReason: 'stale' });
     expect(deps.broker.placed).toHaveLength(0);
+    expect(deps.metrics.sum('StaleSkips')).toBe(1);
+  });
+
+  it('re-fetches once after a short wait when the exchange lags, and trades if the candle arrived', async () => {
+    const { deps, input } = setup();
+    const complete = deps.market.candles;
+    deps.market.candles = complete.slice(0, -1);
+    deps.clock.onSleep = () => {
+      deps.market.candles = complete;
+    };
+
+    const result = await processSymbolTick(deps, input);
+
+    expect(deps.clock.slept).toEqual([2_000]);
+    expect(deps.market.calls).toHaveLength(2);
+    expect(result).toMatchObject({ status: 'ok', signal: 'enter', candleTime: lastClosed });
+  });
+
+  it('does not re-fetch when the wait would not fit the budget', async () => {
+    const { deps, input } = setup();
+    deps.market.candles = candleSeries(crossUp, lastClosed - tf);
+    const result = await processSymbolTick(deps, { ...input, remainingMs: () => 3_000 });
+    expect(deps.market.calls).toHaveLength(1);
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'stale' });
+  });
+
+  it('skips a tick that starts later than half its timeframe after its scheduled time', async () => {
+    const { deps, input } = setup();
+    deps.clock.at = scheduledAt + tf / 2 + 1;
+
+    const result = await processSymbolTick(deps, input);
+
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'stale' });
+    expect(deps.market.calls).toHaveLength(0);
+    expect(deps.broker.placed).toHaveLength(0);
+  });
+
+  it('honours a configured maxTickLagMs', async () => {
+    const { deps, input } = setup();
+    const config = testConfig({ guards: { maxTickLagMs: 1_000 } });
+    const result = await processSymbolTick({ ...deps, config }, input);
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'stale' });
   });
 
   it('decides on the scheduled candle even when newer candles have closed since', async () => {
@@ -185,10 +230,103 @@ describe('processSymbolTick', () => {
     expect(deps.metrics.sum('TickFailed')).toBe(1);
   });
 
+  it('records the last successful tick and keeps the breaker closed', async () => {
+    const { deps, input } = setup();
+    await processSymbolTick(deps, input);
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({
+      breaker: 'closed',
+      failures: 0,
+      lastSuccessAt: scheduledAt,
+    });
+  });
+
   it('refuses a symbol that is not configured', async () => {
     const { deps, input } = setup();
     await expect(
       processSymbolTick(deps, { ...input, tick: { symbol: 'DOGE/BTC', scheduledAt } }),
     ).rejects.toBeInstanceOf(UnknownSymbolError);
+  });
+});
+
+describe('processSymbolTick circuit breaker', () => {
+  const timeoutError = () => new ExchangeUnavailableError('timeout', 'klines timed out');
+  const at = (n: number) => ({ symbol: 'LTC/BTC', scheduledAt: scheduledAt + n * tf });
+
+  async function failTicks(deps: ReturnType<typeof setup>['deps'], from: number, count: number) {
+    for (let n = from; n < from + count; n++) {
+      deps.clock.at = at(n).scheduledAt + 1_000;
+      await processSymbolTick(deps, { tick: at(n), remainingMs: () => 25_000 }).catch(
+        () => undefined,
+      );
+    }
+  }
+
+  it('stays closed below the threshold and opens after three consecutive exchange failures', async () => {
+    const { deps } = setup();
+    deps.market.failWith = timeoutError();
+
+    await failTicks(deps, 0, 2);
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'closed', failures: 2 });
+    await failTicks(deps, 2, 1);
+
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'open', failures: 3 });
+    expect(deps.metrics.sum('FetchFailures')).toBe(3);
+    expect(deps.metrics.sum('ExchangeTimeouts')).toBe(3);
+  });
+
+  it('while open, skips ticks fast without calling the exchange', async () => {
+    const { deps } = setup();
+    deps.market.failWith = timeoutError();
+    await failTicks(deps, 0, 3);
+    const calls = deps.market.calls.length;
+
+    deps.clock.at = at(3).scheduledAt + 1_000;
+    const result = await processSymbolTick(deps, { tick: at(3), remainingMs: () => 25_000 });
+
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'breaker', breaker: 'open' });
+    expect(deps.market.calls).toHaveLength(calls);
+  });
+
+  it('after the cooldown lets one probe through, and closes when it succeeds', async () => {
+    const { deps } = setup();
+    deps.market.failWith = timeoutError();
+    await failTicks(deps, 0, 3);
+    deps.market.failWith = undefined;
+    // cooldown 15 min = 3 ticks of 5 min after the opening failure
+    const probe = at(6);
+    deps.market.candles = candleSeries(crossUp, probe.scheduledAt - tf);
+    deps.clock.at = probe.scheduledAt + 1_000;
+
+    const result = await processSymbolTick(deps, { tick: probe, remainingMs: () => 25_000 });
+
+    expect(result).toMatchObject({ status: 'ok', breaker: 'closed' });
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'closed', failures: 0 });
+  });
+
+  it('reopens at once when the half-open probe fails', async () => {
+    const { deps } = setup();
+    deps.market.failWith = timeoutError();
+    await failTicks(deps, 0, 3);
+    const probe = at(6);
+    deps.clock.at = probe.scheduledAt + 1_000;
+
+    await expect(
+      processSymbolTick(deps, { tick: probe, remainingMs: () => 25_000 }),
+    ).rejects.toBeInstanceOf(TickFailedError);
+
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({
+      breaker: 'open',
+      openedAt: probe.scheduledAt + 1_000,
+    });
+    deps.clock.at = at(7).scheduledAt + 1_000;
+    const next = await processSymbolTick(deps, { tick: at(7), remainingMs: () => 25_000 });
+    expect(next.skipReason).toBe('breaker');
+  });
+
+  it('does not count failures that are not the exchange being unavailable', async () => {
+    const { deps } = setup();
+    deps.market.failWith = new Error('bug');
+    await failTicks(deps, 0, 5);
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'closed', failures: 0 });
   });
 });

@@ -1,0 +1,362 @@
+import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
+import { sideFor } from '../domain/decision.js';
+import type { Market } from '../domain/market.js';
+import { clientOrderId } from '../domain/order-intent.js';
+import { paperFillCost } from '../domain/paper-fill.js';
+import { applyFill, flatPosition, type Position, totalPnl } from '../domain/position.js';
+import { Side, Signal } from '../domain/signal.js';
+import { type RiskLimits, sizeOrder } from '../domain/sizing.js';
+import { type StrategyName, windowLocal } from '../domain/strategies/registry.js';
+import type { Strategy } from '../domain/strategies/strategy.js';
+import { firstIndexAtOrAfter, lastIndexAtOrBefore } from '../local/simulator/ohlcv-data.js';
+
+/** What to backtest, and on what. */
+export interface BacktestInput {
+  /** Unified symbol, e.g. `LTC/BTC`. */
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  /**
+   * Every candle there is, oldest first, opening on the timeframe's grid. Decisions are made on
+   * the candles within [`from`, `to`]; their windows may reach back before `from`.
+   */
+  readonly candles: readonly Candle[];
+  readonly strategy: Strategy;
+  /**
+   * Whether one continuous run may stand in for a fresh run per candle (see `windowLocal` in
+   * lib/domain/strategies/registry.ts). Default: the registry's answer for a built-in strategy
+   * of `strategy.name`, false for any other.
+   */
+  readonly windowLocal?: boolean;
+  /** Trading rules the orders are sized with (see `simulatedMarket`). */
+  readonly market: Market;
+  readonly risk: RiskLimits;
+  /** The paper account's fee rate (`paper.feeRate`). */
+  readonly feeRate: number;
+  /**
+   * The paper account's starting balance of the quote currency: a buy it cannot pay for is
+   * refused, as the paper broker refuses it. Default: unlimited.
+   */
+  readonly quoteBalance?: number;
+  /** Earliest open time of a decision candle (epoch ms); default the first candle. */
+  readonly from?: number;
+  /** Latest open time of a decision candle (epoch ms); default the last candle. */
+  readonly to?: number;
+}
+
+/** One filled order, as the `npm start` summary lists its `trades`. */
+export interface BacktestTrade {
+  readonly symbol: string;
+  readonly side: Side;
+  /** Open time of the candle whose close decided and priced the order. */
+  readonly candleTime: number;
+  readonly price: number;
+  readonly amount: number;
+  /** In the quote currency. */
+  readonly fee: number;
+  /** The id the trade function would give the order. */
+  readonly clientOrderId: string;
+}
+
+/** An entry and its exit; an open one is marked at the last close. */
+export interface RoundTrip {
+  readonly entryTime: number;
+  readonly entryPrice: number;
+  readonly exitTime?: number;
+  readonly exitPrice?: number;
+  readonly amount: number;
+  /** Entry and exit fees, in the quote currency. */
+  readonly fees: number;
+  /** Profit after both fees, in the quote currency; unrealised for an open round trip. */
+  readonly pnl: number;
+  /** `pnl` over the entry's notional. */
+  readonly return: number;
+  readonly open: boolean;
+}
+
+/** The figures of a backtest. Ratios are fractions (0.05 is 5 %). */
+export interface BacktestSummary {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  readonly strategy: string;
+  /** Open time of the first and the last decision candle, epoch ms. */
+  readonly firstCandle: number;
+  readonly lastCandle: number;
+  /** Candles decided on: one decision each. */
+  readonly candles: number;
+  /** Runs of missing candles inside the span. */
+  readonly gaps: number;
+  /** Candles missing inside the span: ticks the trade function would skip as stale. */
+  readonly missingCandles: number;
+  /** Filled orders. */
+  readonly orders: number;
+  /** Orders the risk limits, the market's minimums or the quote balance refused. */
+  readonly rejected: number;
+  /** Closed round trips, and how many of them made money after fees. */
+  readonly roundTrips: number;
+  readonly wins: number;
+  /** `wins / roundTrips`; null without a closed round trip. */
+  readonly winRate: number | null;
+  /** The amount the strategy deploys per entry: `min(stakePerTrade, maxPosition)`. */
+  readonly capital: number;
+  /** Realised plus unrealised profit at the last close, fees included, in the quote currency. */
+  readonly pnl: number;
+  readonly fees: number;
+  /** `pnl / capital`: the return on the money the strategy puts at risk. */
+  readonly totalReturn: number;
+  /** Last close over first close of the span, minus one. */
+  readonly buyAndHoldReturn: number;
+  /** Largest fall of equity (capital + pnl, marked at each close) from its running peak. */
+  readonly maxDrawdown: number;
+  /**
+   * Mean over standard deviation of the per-candle equity returns, times √(candles per
+   * 365-day year); risk-free rate 0. Null when the returns do not vary.
+   */
+  readonly sharpe: number | null;
+  /** Fraction of the span's time with a position held. */
+  readonly exposure: number;
+  /** Base amount still held after the last candle. */
+  readonly position: number;
+}
+
+export interface BacktestResult {
+  readonly summary: BacktestSummary;
+  readonly trades: readonly BacktestTrade[];
+  readonly roundTrips: readonly RoundTrip[];
+  /** Per decision candle: its open time, its close and the equity after its decision. */
+  readonly curve: {
+    readonly times: Float64Array;
+    readonly closes: Float64Array;
+    readonly equity: Float64Array;
+  };
+  /** Wall time of the replay and its speed, in decision candles per second. */
+  readonly elapsedMs: number;
+  readonly candlesPerSecond: number;
+}
+
+/** A backtest that cannot run as asked; the message names the reason. */
+export class BacktestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BacktestError';
+  }
+}
+
+const yearMs = 365 * 24 * 60 * 60 * 1000;
+
+/**
+ * Replays candles through the trade function's decision path: one decision per closed candle.
+ *
+ * 1. For each candle in the span, take the window the trade function would fetch for the tick
+ *    that follows it: the candles opened within `warmup - 1` timeframes before it, at most
+ *    `warmup`. A missing candle gets no decision (that tick is skipped as stale).
+ * 2. Take the signal of a fresh strategy run over that window. For a window-local strategy, on a
+ *    full (gap-free) window, one continuous run gives the same signal, and is used instead.
+ * 3. `sideFor(signal, position)`, `sizeOrder` within the risk limits and the market's rules, a
+ *    paper fill at the candle's close with the paper broker's fee (`paperFillCost`), and
+ *    `applyFill`: the trade function's own domain functions.
+ * 4. Mark the position at the close for the equity curve and the figures.
+ */
+export function runBacktest(input: BacktestInput): BacktestResult {
+  const began = performance.now();
+  const { candles, strategy, market, risk, feeRate, symbol, timeframe } = input;
+  const tf = timeframeMs(timeframe);
+  const warmup = strategy.warmup;
+  const reach = (warmup - 1) * tf;
+  const local = input.windowLocal ?? isWindowLocal(strategy.name);
+  const first = firstIndexAtOrAfter(candles, input.from ?? Number.NEGATIVE_INFINITY);
+  const last = lastIndexAtOrBefore(candles, input.to ?? Number.POSITIVE_INFINITY);
+  if (first > last) {
+    throw new BacktestError(
+      `no candles between ${isoOr(input.from, 'the start')} and ${isoOr(input.to, 'the end')}`,
+    );
+  }
+
+  const count = last - first + 1;
+  const times = new Float64Array(count);
+  const closes = new Float64Array(count);
+  const equity = new Float64Array(count);
+  const trades: BacktestTrade[] = [];
+  const roundTrips: RoundTrip[] = [];
+  const capital = Math.min(risk.stakePerTrade, risk.maxPosition);
+  let position: Position = flatPosition(symbol);
+  let quote = input.quoteBalance ?? Number.POSITIVE_INFINITY;
+  let rejected = 0;
+  let fees = 0;
+  let entry: { time: number; price: number; fee: number; realisedBefore: number } | undefined;
+  let gaps = 0;
+  let missing = 0;
+  let peak = capital;
+  let maxDrawdown = 0;
+  let heldMs = 0;
+  // Welford's running mean and variance of the per-candle returns.
+  let returns = 0;
+  let mean = 0;
+  let m2 = 0;
+
+  const start = Math.max(0, first - (warmup - 1));
+  const run = local ? strategy.start() : undefined;
+  let windowStart = start;
+  for (let i = start; i <= last; i++) {
+    const candle = candles[i] as Candle;
+    while ((candles[windowStart] as Candle).time < candle.time - reach) windowStart++;
+    const continuous = run?.next(candle);
+    if (i < first) continue;
+    const signal =
+      continuous !== undefined && i - windowStart + 1 === warmup
+        ? continuous
+        : freshSignal(strategy, candles, windowStart, i);
+
+    const side = sideFor(signal, position);
+    if (side !== undefined) {
+      const sizing = sizeOrder(side, candle.close, position, market, risk);
+      const cost = sizing.ok ? paperFillCost(sizing.amount, candle.close, feeRate) : undefined;
+      if (
+        !sizing.ok ||
+        cost === undefined ||
+        (side === Side.Buy && quote < cost.notional + cost.fee)
+      ) {
+        rejected += 1;
+      } else {
+        const { amount } = sizing;
+        const before = position;
+        quote += side === Side.Buy ? -(cost.notional + cost.fee) : cost.notional - cost.fee;
+        fees += cost.fee;
+        position = applyFill(position, { side, amount, price: candle.close, fee: cost.fee });
+        trades.push({
+          symbol,
+          side,
+          candleTime: candle.time,
+          price: candle.close,
+          amount,
+          fee: cost.fee,
+          clientOrderId: clientOrderId({
+            strategy: strategy.name,
+            symbol,
+            candleTime: candle.time,
+            side,
+          }),
+        });
+        if (side === Side.Buy) {
+          entry = {
+            time: candle.time,
+            price: candle.close,
+            fee: cost.fee,
+            realisedBefore: before.realisedPnl,
+          };
+        } else if (entry !== undefined) {
+          const pnl = position.realisedPnl - entry.realisedBefore;
+          roundTrips.push({
+            entryTime: entry.time,
+            entryPrice: entry.price,
+            exitTime: candle.time,
+            exitPrice: candle.close,
+            amount,
+            fees: entry.fee + cost.fee,
+            pnl,
+            return: pnl / (entry.price * amount),
+            open: false,
+          });
+          entry =
+            position.amount > 0 ? { ...entry, realisedBefore: position.realisedPnl } : undefined;
+        }
+      }
+    }
+
+    const k = i - first;
+    const value = capital + totalPnl(position, candle.close);
+    times[k] = candle.time;
+    closes[k] = candle.close;
+    equity[k] = value;
+    if (k > 0) {
+      const previousTime = times[k - 1] as number;
+      const step = candle.time - previousTime;
+      if (step > tf) {
+        gaps += 1;
+        missing += Math.round(step / tf) - 1;
+      }
+      const previousValue = equity[k - 1] as number;
+      const r = previousValue === 0 ? 0 : value / previousValue - 1;
+      returns += 1;
+      const delta = r - mean;
+      mean += delta / returns;
+      m2 += delta * (r - mean);
+    }
+    if (value > peak) peak = value;
+    else if (peak > 0 && (peak - value) / peak > maxDrawdown) maxDrawdown = (peak - value) / peak;
+    // Held from this close to the next one.
+    if (position.amount > 0 && i < last) heldMs += (candles[i + 1] as Candle).time - candle.time;
+  }
+
+  const lastClose = closes[count - 1] as number;
+  if (entry !== undefined && position.amount > 0) {
+    const pnl = totalPnl(position, lastClose) - entry.realisedBefore;
+    roundTrips.push({
+      entryTime: entry.time,
+      entryPrice: entry.price,
+      amount: position.amount,
+      fees: entry.fee,
+      pnl,
+      return: pnl / (entry.price * position.amount),
+      open: true,
+    });
+  }
+  const closed = roundTrips.filter((t) => !t.open);
+  const wins = closed.filter((t) => t.pnl > 0).length;
+  const std = returns > 1 ? Math.sqrt(m2 / (returns - 1)) : 0;
+  const spanMs = (times[count - 1] as number) - (times[0] as number);
+  const pnl = totalPnl(position, lastClose);
+  const elapsedMs = performance.now() - began;
+
+  return {
+    summary: {
+      symbol,
+      timeframe,
+      strategy: strategy.name,
+      firstCandle: times[0] as number,
+      lastCandle: times[count - 1] as number,
+      candles: count,
+      gaps,
+      missingCandles: missing,
+      orders: trades.length,
+      rejected,
+      roundTrips: closed.length,
+      wins,
+      winRate: closed.length === 0 ? null : wins / closed.length,
+      capital,
+      pnl,
+      fees,
+      totalReturn: pnl / capital,
+      buyAndHoldReturn: lastClose / (closes[0] as number) - 1,
+      maxDrawdown,
+      sharpe: std > 0 ? (mean / std) * Math.sqrt(yearMs / tf) : null,
+      exposure: spanMs > 0 ? heldMs / spanMs : 0,
+      position: position.amount,
+    },
+    trades,
+    roundTrips,
+    curve: { times, closes, equity },
+    elapsedMs,
+    candlesPerSecond: elapsedMs > 0 ? (count / elapsedMs) * 1000 : Number.POSITIVE_INFINITY,
+  };
+}
+
+/** The trade function's evaluation: a fresh run over the window, the last signal counts. */
+function freshSignal(
+  strategy: Strategy,
+  candles: readonly Candle[],
+  from: number,
+  to: number,
+): Signal {
+  const run = strategy.start();
+  let signal: Signal = Signal.None;
+  for (let k = from; k <= to; k++) signal = run.next(candles[k] as Candle);
+  return signal;
+}
+
+function isWindowLocal(name: string): boolean {
+  return Object.hasOwn(windowLocal, name) && windowLocal[name as StrategyName];
+}
+
+function isoOr(time: number | undefined, otherwise: string): string {
+  return time === undefined ? otherwise : new Date(time).toISOString();
+}

@@ -1,0 +1,22 @@
+/** What a paper fill costs, in the quote currency. */
+export interface PaperFillCost {
+  /** `amount × price`. */
+  readonly notional: number;
+  /** `notional × feeRate`. */
+  readonly fee: number;
+}
+
+/**
+ * The notional and fee of a market order the paper broker fills at `price`, both rounded to 12
+ * decimals. The rounding drops binary floating-point residue (0.1 × 3 = 0.30000000000000004)
+ * that DynamoDB's exact decimals would otherwise keep in the balances forever; the backtest books
+ * its fills through this same function so that its fees are the paper broker's to the last digit.
+ */
+export function paperFillCost(amount: number, price: number, feeRate: number): PaperFillCost {
+  const notional = roundAmount(amount * price);
+  return { notional, fee: roundAmount(notional * feeRate) };
+}
+
+function roundAmount(value: number): number {
+  return Number(value.toFixed(12));
+}

@@ -1,0 +1,426 @@
+/**
+ * Chart primitives for the HTML reports: inline SVG drawn on the server, so a report is one
+ * self-contained file that renders offline, byte for byte the same for the same input, and that
+ * tests can read through stable `data-*` hooks.
+ *
+ * Honesty rules every chart follows: straight segments between the given points (no smoothing),
+ * the value axis scaled to the data's minimum and maximum (markers and reference lines included,
+ * so nothing is clipped), tick labels on both axes, times in UTC.
+ */
+import { escapeHtml } from './escape-html.js';
+
+/** One point of a time series: epoch ms and a value. */
+export interface TimePoint {
+  readonly time: number;
+  readonly value: number;
+}
+
+/** A trade drawn on a time series: ▲ for a buy, ▼ for a sell, the apex at its price. */
+export interface ChartMarker {
+  readonly time: number;
+  readonly value: number;
+  readonly side: 'buy' | 'sell';
+  /** Tooltip text; a default naming side, price and time is used without it. */
+  readonly label?: string;
+}
+
+/** Most points a line keeps before it is downsampled. */
+export const defaultMaxPoints = 1500;
+
+/**
+ * Thins `points` to at most `maxPoints` (at least 4) while keeping what the eye must see: the
+ * first and last point, and the lowest and highest point of each of `(maxPoints - 2) / 2` equal
+ * buckets in between, in their original order. Every spike survives, so the series' overall
+ * minimum and maximum are always kept. Shorter input is returned as a copy.
+ */
+export function downsampleMinMax<T>(
+  points: readonly T[],
+  maxPoints: number,
+  value: (point: T) => number,
+): T[] {
+  const n = points.length;
+  const limit = Math.max(4, Math.floor(maxPoints));
+  if (n <= limit) return [...points];
+  const buckets = Math.floor((limit - 2) / 2);
+  const inner = n - 2;
+  const keep = new Set<number>([0, n - 1]);
+  for (let b = 0; b < buckets; b++) {
+    const start = 1 + Math.floor((b * inner) / buckets);
+    const end = 1 + Math.floor(((b + 1) * inner) / buckets);
+    let lo = start;
+    let hi = start;
+    for (let i = start + 1; i < end; i++) {
+      const v = value(points[i] as T);
+      if (v < value(points[lo] as T)) lo = i;
+      if (v > value(points[hi] as T)) hi = i;
+    }
+    if (start < end) {
+      keep.add(lo);
+      keep.add(hi);
+    }
+  }
+  return [...keep].sort((a, b) => a - b).map((i) => points[i] as T);
+}
+
+/** A step of 1, 2 or 5 × 10^`exponent`, with the decimals its multiples need. */
+export interface NiceStep {
+  readonly step: number;
+  readonly decimals: number;
+}
+
+/** The smallest step of 1, 2 or 5 × 10ⁿ that is at least `rough` (positive). */
+export function niceStep(rough: number): NiceStep {
+  const safe = rough > 0 && Number.isFinite(rough) ? rough : 1;
+  let exponent = Math.floor(Math.log10(safe));
+  let mantissa = safe / 10 ** exponent;
+  // log10 may land a hair off at exact powers of ten; tolerate that before rounding up.
+  if (mantissa > 5 + 1e-9) {
+    mantissa = 1;
+    exponent += 1;
+  } else if (mantissa > 2 + 1e-9) mantissa = 5;
+  else if (mantissa > 1 + 1e-9) mantissa = 2;
+  else mantissa = 1;
+  const decimals = Math.max(0, -exponent);
+  return { step: Number((mantissa * 10 ** exponent).toFixed(decimals)), decimals };
+}
+
+/** Evenly spaced round values inside `[min, max]`, about `target` of them. */
+export function linearTicks(
+  min: number,
+  max: number,
+  target = 5,
+): { readonly ticks: number[]; readonly decimals: number } {
+  const { step, decimals } = niceStep((max - min) / Math.max(1, target));
+  const ticks: number[] = [];
+  const first = Math.ceil(min / step - 1e-9);
+  for (let k = first; k * step <= max + step * 1e-9; k++) {
+    ticks.push(Number((k * step).toFixed(decimals)));
+  }
+  return { ticks, decimals };
+}
+
+const minute = 60_000;
+const hour = 60 * minute;
+const day = 24 * hour;
+const timeSteps = [
+  minute,
+  2 * minute,
+  5 * minute,
+  10 * minute,
+  15 * minute,
+  30 * minute,
+  hour,
+  2 * hour,
+  3 * hour,
+  6 * hour,
+  12 * hour,
+  day,
+  2 * day,
+  7 * day,
+  14 * day,
+  28 * day,
+  91 * day,
+  364 * day,
+];
+
+/**
+ * Tick times inside `[min, max]` (epoch ms) at a round UTC step (minutes, hours, days), about
+ * `target` of them.
+ */
+export function timeTicks(
+  min: number,
+  max: number,
+  target = 6,
+): { readonly ticks: number[]; readonly step: number } {
+  const span = Math.max(0, max - min);
+  const step = timeSteps.find((s) => span / s <= target) ?? (timeSteps.at(-1) as number);
+  const ticks: number[] = [];
+  for (let t = Math.ceil(min / step) * step; t <= max; t += step) ticks.push(t);
+  return { ticks, step };
+}
+
+/** `2018-01-10T12:05Z`: an ISO 8601 UTC time to the minute. */
+export function isoMinute(time: number): string {
+  return `${new Date(time).toISOString().slice(0, 16)}Z`;
+}
+
+/** Formats `value` with `significant` significant digits, without an exponent or trailing zeros. */
+export function formatNumber(value: number, significant = 7): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  const magnitude = Math.floor(Math.log10(Math.abs(value)));
+  const decimals = Math.min(12, Math.max(0, significant - 1 - magnitude));
+  const fixed = value.toFixed(decimals);
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+/** Rounds an SVG coordinate to a tenth of a pixel: finer is invisible and only grows the file. */
+const px = (n: number): string => String(Math.round(n * 10) / 10);
+
+/** Approximate width of `text` in px at the 11 px label font, to size margins. */
+const textWidth = (text: string): number => text.length * 6.6;
+
+interface Frame {
+  readonly left: number;
+  readonly top: number;
+  readonly right: number;
+  readonly bottom: number;
+}
+
+/** The value (vertical) axis: grid lines and labels at round values. */
+function valueAxis(
+  frame: Frame,
+  ticks: readonly number[],
+  decimals: number,
+  y: (v: number) => number,
+): string {
+  const parts = ticks.map((v) => {
+    const at = px(y(v));
+    return `<line x1="${px(frame.left)}" x2="${px(frame.right)}" y1="${at}" y2="${at}" class="grid"/><text x="${px(frame.left - 6)}" y="${at}" dy="0.32em" text-anchor="end">${v.toFixed(decimals)}</text>`;
+  });
+  return `<g data-axis="y" class="axis">${parts.join('')}<line x1="${px(frame.left)}" x2="${px(frame.left)}" y1="${px(frame.top)}" y2="${px(frame.bottom)}" class="domain"/></g>`;
+}
+
+/** The time (horizontal) axis: hh:mm on one line, the date under the first tick of each day. */
+function timeAxis(frame: Frame, min: number, max: number, x: (t: number) => number): string {
+  const { ticks, step } = timeTicks(
+    min,
+    max,
+    Math.max(2, Math.floor((frame.right - frame.left) / 110)),
+  );
+  let lastDay = '';
+  const parts = ticks.map((t) => {
+    const iso = new Date(t).toISOString();
+    const date = iso.slice(0, 10);
+    const at = px(x(t));
+    const lines: string[] = [];
+    if (step < day) lines.push(iso.slice(11, 16));
+    if (date !== lastDay || step >= day) lines.push(date);
+    lastDay = date;
+    const label = lines
+      .map((line, i) => `<tspan x="${at}" dy="${i === 0 ? '1.1em' : '1.2em'}">${line}</tspan>`)
+      .join('');
+    return `<line x1="${at}" x2="${at}" y1="${px(frame.top)}" y2="${px(frame.bottom)}" class="grid"/><line x1="${at}" x2="${at}" y1="${px(frame.bottom)}" y2="${px(frame.bottom + 4)}" class="tick"/><text x="${at}" y="${px(frame.bottom + 4)}" text-anchor="middle" data-time="${iso}">${label}</text>`;
+  });
+  return `<g data-axis="x" class="axis">${parts.join('')}<line x1="${px(frame.left)}" x2="${px(frame.right)}" y1="${px(frame.bottom)}" y2="${px(frame.bottom)}" class="domain"/></g>`;
+}
+
+/** Hooks and labels common to every chart. */
+export interface ChartHooks {
+  /** `data-chart`, e.g. `price`. */
+  readonly chart: string;
+  /** `data-symbol`, when the chart belongs to one symbol. */
+  readonly symbol?: string;
+  /** The chart's accessible name (its `<title>`). */
+  readonly title: string;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+export interface TimeSeriesChartOptions extends ChartHooks {
+  readonly series: readonly TimePoint[];
+  /** `data-series` of the line, e.g. `close`. */
+  readonly seriesName: string;
+  /** Drawn on top of the line and never thinned out. */
+  readonly markers?: readonly ChartMarker[];
+  /** A dashed horizontal line, e.g. the starting equity. */
+  readonly reference?: { readonly value: number; readonly label: string };
+  /** Default {@link defaultMaxPoints}. */
+  readonly maxPoints?: number;
+  /** Label of the value axis, e.g. `close (BTC)`. */
+  readonly valueLabel?: string;
+}
+
+const markerSize = 9;
+
+function markerPath(x: number, y: number, side: 'buy' | 'sell'): string {
+  const half = markerSize / 2;
+  // The apex sits on the price; the body points away from the line so it hides little of it.
+  const dy = side === 'buy' ? markerSize : -markerSize;
+  return `M${px(x)} ${px(y)}L${px(x - half)} ${px(y + dy)}H${px(x + half)}Z`;
+}
+
+function svgOpen(hooks: ChartHooks, width: number, height: number): string {
+  const symbol = hooks.symbol === undefined ? '' : ` data-symbol="${escapeHtml(hooks.symbol)}"`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(hooks.title)}" data-chart="${escapeHtml(hooks.chart)}"${symbol}><title>${escapeHtml(hooks.title)}</title>`;
+}
+
+/**
+ * A line over time with optional trade markers and reference line, or an empty-chart notice
+ * (still carrying the chart's hooks) when there is nothing to draw. The line is thinned with
+ * {@link downsampleMinMax}; markers never are.
+ */
+export function timeSeriesChart(options: TimeSeriesChartOptions): string {
+  const width = options.width ?? 960;
+  const height = options.height ?? 260;
+  const markers = options.markers ?? [];
+  const points = options.series.filter((p) => Number.isFinite(p.time) && Number.isFinite(p.value));
+  const shown = downsampleMinMax(points, options.maxPoints ?? defaultMaxPoints, (p) => p.value);
+  const drawnMarkers = markers.filter((m) => Number.isFinite(m.time) && Number.isFinite(m.value));
+  if (shown.length === 0 && drawnMarkers.length === 0) {
+    return `${svgOpen(options, width, 48)}<text x="${width / 2}" y="28" text-anchor="middle" class="empty" data-empty="${escapeHtml(options.chart)}">no data</text></svg>`;
+  }
+
+  const values = [
+    ...shown.map((p) => p.value),
+    ...drawnMarkers.map((m) => m.value),
+    ...(options.reference ? [options.reference.value] : []),
+  ];
+  const times = [...shown.map((p) => p.time), ...drawnMarkers.map((m) => m.time)];
+  let vMin = Math.min(...values);
+  let vMax = Math.max(...values);
+  if (vMin === vMax) {
+    // A flat series gets a band around it so the axis still has round labels to show.
+    const pad = Math.abs(vMin) * 0.01 || 1;
+    vMin -= pad;
+    vMax += pad;
+  }
+  const tMin = Math.min(...times);
+  const tMax = Math.max(...times);
+
+  const { ticks, decimals } = linearTicks(vMin, vMax, Math.max(2, Math.floor(height / 50)));
+  const labelWidth = Math.max(...ticks.map((v) => textWidth(v.toFixed(decimals))), 24);
+  const frame: Frame = {
+    left: Math.ceil(labelWidth + 14 + (options.valueLabel ? 14 : 0)),
+    top: 10,
+    right: width - 40,
+    // two lines of tick labels (hour, date) and the axis label under them
+    bottom: height - 50,
+  };
+  // Inset the data so a marker at the extreme price stays inside the frame.
+  const inset = markerSize + 2;
+  const x = (t: number) =>
+    tMax === tMin
+      ? (frame.left + frame.right) / 2
+      : frame.left + ((t - tMin) / (tMax - tMin)) * (frame.right - frame.left);
+  const y = (v: number) =>
+    frame.top + inset + ((vMax - v) / (vMax - vMin)) * (frame.bottom - frame.top - 2 * inset);
+
+  const line =
+    shown.length === 0
+      ? ''
+      : `<path data-series="${escapeHtml(options.seriesName)}" data-points="${shown.length}" class="line" d="${shown
+          .map((p, i) => `${i === 0 ? 'M' : 'L'}${px(x(p.time))} ${px(y(p.value))}`)
+          .join('')}"/>`;
+  const dot =
+    shown.length === 1 && shown[0]
+      ? `<circle cx="${px(x(shown[0].time))}" cy="${px(y(shown[0].value))}" r="2.5" class="dot"/>`
+      : '';
+  const reference = options.reference
+    ? `<g data-reference="${escapeHtml(options.reference.label)}"><line x1="${px(frame.left)}" x2="${px(frame.right)}" y1="${px(y(options.reference.value))}" y2="${px(y(options.reference.value))}" class="reference"/><text x="${px(frame.right - 4)}" y="${px(y(options.reference.value) - 4)}" text-anchor="end" class="reference-label">${escapeHtml(options.reference.label)}</text></g>`
+    : '';
+  const markerParts = drawnMarkers.map((m) => {
+    const iso = new Date(m.time).toISOString();
+    const label = m.label ?? `${m.side} @ ${formatNumber(m.value)} at ${isoMinute(m.time)}`;
+    return `<path data-marker="${m.side}" data-time="${iso}" data-price="${m.value}" class="marker ${m.side}" d="${markerPath(x(m.time), y(m.value), m.side)}"><title>${escapeHtml(label)}</title></path>`;
+  });
+  const valueLabel = options.valueLabel
+    ? `<text transform="translate(12 ${px((frame.top + frame.bottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeHtml(options.valueLabel)}</text>`
+    : '';
+  const timeLabel = `<text x="${px(frame.right)}" y="${height - 3}" text-anchor="end" class="axis-label">time (UTC)</text>`;
+
+  return `${svgOpen(options, width, height)}${valueAxis(frame, ticks, decimals, y)}${timeAxis(frame, tMin, tMax, x)}${valueLabel}${timeLabel}${reference}${line}${dot}<g data-markers="${drawnMarkers.length}">${markerParts.join('')}</g></svg>`;
+}
+
+/** One histogram bucket: values `v` with `lo <= v < hi`. */
+export interface HistogramBucket {
+  readonly lo: number;
+  readonly hi: number;
+  readonly count: number;
+}
+
+export interface Histogram {
+  /** Width of every bucket. */
+  readonly width: number;
+  readonly buckets: readonly HistogramBucket[];
+  /** Finite values counted; the buckets' counts add up to it. */
+  readonly n: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * Buckets the finite `values` into equal-width buckets: the range is split into ⌈√n⌉ parts (at
+ * most `maxBuckets`), the width rounded up to 1, 2 or 5 × 10ᵏ and to at least `minWidth`, and
+ * the first bucket starts at a multiple of the width. Bucket `i` holds `lo <= v < hi`; the
+ * maximum always falls in the last bucket.
+ */
+export function histogramBuckets(
+  values: readonly number[],
+  maxBuckets = 30,
+  minWidth = 1,
+): Histogram {
+  const finite = values.filter(Number.isFinite);
+  const n = finite.length;
+  if (n === 0) return { width: minWidth, buckets: [], n: 0, min: 0, max: 0 };
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of finite) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const parts = Math.min(maxBuckets, Math.max(1, Math.ceil(Math.sqrt(n))));
+  const { step, decimals } = niceStep(Math.max(minWidth, (max - min) / parts));
+  const width = Math.max(step, minWidth);
+  const start = Math.floor(min / width) * width;
+  const count = Math.floor((max - start) / width) + 1;
+  const counts = new Array<number>(count).fill(0);
+  for (const v of finite) {
+    const i = Math.min(count - 1, Math.max(0, Math.floor((v - start) / width)));
+    counts[i] = (counts[i] ?? 0) + 1;
+  }
+  const edge = (i: number) => Number((start + i * width).toFixed(decimals));
+  const buckets = counts.map((c, i) => ({ lo: edge(i), hi: edge(i + 1), count: c }));
+  return { width, buckets, n, min, max };
+}
+
+export interface HistogramChartOptions extends ChartHooks {
+  readonly histogram: Histogram;
+  /** Label of the value axis, e.g. `latency (ms)`. */
+  readonly valueLabel: string;
+}
+
+/** Bars of a {@link Histogram}, each `<rect data-bucket="lo-hi" data-count="n">`. */
+export function histogramChart(options: HistogramChartOptions): string {
+  const width = options.width ?? 960;
+  const height = options.height ?? 220;
+  const { buckets } = options.histogram;
+  const first = buckets[0];
+  const last = buckets.at(-1);
+  if (first === undefined || last === undefined) {
+    return `${svgOpen(options, width, 48)}<text x="${width / 2}" y="28" text-anchor="middle" class="empty" data-empty="${escapeHtml(options.chart)}">no values</text></svg>`;
+  }
+  const maxCount = Math.max(...buckets.map((b) => b.count));
+  const { ticks } = linearTicks(0, maxCount, Math.max(2, Math.floor(height / 50)));
+  // Counts are whole numbers: a step below 1 would label fractions of a value.
+  const countTicks = [...new Set(ticks.map((t) => Math.round(t)))];
+  const labelWidth = Math.max(...countTicks.map((t) => textWidth(String(t))), 18);
+  const frame: Frame = {
+    left: Math.ceil(labelWidth + 28),
+    top: 10,
+    right: width - 40,
+    bottom: height - 38,
+  };
+  const x = (v: number) =>
+    frame.left + ((v - first.lo) / (last.hi - first.lo)) * (frame.right - frame.left);
+  const y = (c: number) =>
+    frame.bottom - (c / Math.max(1, maxCount)) * (frame.bottom - frame.top - 6);
+
+  const bars = buckets.map((b) => {
+    const x0 = x(b.lo);
+    const x1 = x(b.hi);
+    const top = y(b.count);
+    return `<rect data-bucket="${b.lo}-${b.hi}" data-count="${b.count}" class="bar" x="${px(x0 + 0.5)}" y="${px(top)}" width="${px(Math.max(0.5, x1 - x0 - 1))}" height="${px(frame.bottom - top)}"><title>${b.lo}–${b.hi} ${escapeHtml(options.valueLabel)}: ${b.count}</title></rect>`;
+  });
+  // Label at most ~10 bucket edges so the labels never overlap.
+  const every = Math.max(1, Math.ceil((buckets.length + 1) / 10));
+  const edges = [...buckets.map((b) => b.lo), last.hi].filter((_, i) => i % every === 0);
+  const xAxis = edges
+    .map((e) => {
+      const at = px(x(e));
+      return `<line x1="${at}" x2="${at}" y1="${px(frame.bottom)}" y2="${px(frame.bottom + 4)}" class="tick"/><text x="${at}" y="${px(frame.bottom + 4)}" dy="1.1em" text-anchor="middle">${e}</text>`;
+    })
+    .join('');
+  const yAxis = valueAxis(frame, countTicks, 0, y);
+  return `${svgOpen(options, width, height)}${yAxis}<g data-axis="x" class="axis">${xAxis}<line x1="${px(frame.left)}" x2="${px(frame.right)}" y1="${px(frame.bottom)}" y2="${px(frame.bottom)}" class="domain"/></g><text transform="translate(12 ${px((frame.top + frame.bottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">count</text><text x="${px(frame.right)}" y="${height - 2}" text-anchor="end" class="axis-label">${escapeHtml(options.valueLabel)}</text><g data-bars="${buckets.length}">${bars.join('')}</g></svg>`;
+}
