@@ -7,37 +7,49 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CcxtExchange, createBinanceClient } from '../lib/adapters/ccxt-exchange.js';
 import { DynamoStateStore } from '../lib/adapters/dynamo-state-store.js';
+import { eventLoopDelay } from '../lib/adapters/event-loop-delay.js';
 import { PaperBroker } from '../lib/adapters/paper-broker.js';
 import { PowertoolsMetrics } from '../lib/adapters/powertools-metrics.js';
+import { SqsDeadLetters } from '../lib/adapters/sqs-dead-letters.js';
 import { SystemClock } from '../lib/adapters/system-clock.js';
 import { clockOffsetMs, readFunctionEnv } from '../lib/config/env.js';
+import type { SymbolConfig } from '../lib/config/schema.js';
 import { type DirectInvocation, parseDirectInvocation } from '../lib/domain/direct-invocation.js';
+import { createStrategy } from '../lib/domain/strategies/registry.js';
 import type { TickResult } from '../lib/domain/tick.js';
-import { parseTickMessage } from '../lib/domain/tick-message.js';
+import { PoisonMessageError, parseTickMessage } from '../lib/domain/tick-message.js';
+import { blockingStrategy } from '../lib/local/faults/blocking-strategy.js';
 import { serviceNames } from '../lib/metrics/catalogue.js';
 import type { Broker } from '../lib/ports/broker.js';
 import {
   processSymbolTick,
   TickFailedError,
   type TradeDeps,
+  UnknownSymbolError,
 } from '../lib/use-cases/process-symbol-tick.js';
 
 const env = readFunctionEnv();
 const logger = new Logger({ serviceName: serviceNames.trade });
 const metrics = new Metrics({ serviceName: serviceNames.trade });
+const metricsSink = new PowertoolsMetrics(metrics);
 const clock = new SystemClock(() => clockOffsetMs());
 const exchange = new CcxtExchange({
   exchange: createBinanceClient({ url: env.exchangeUrl }),
   clock,
 });
 const store = new DynamoStateStore({ tableName: env.tableName, clock });
+const deadLetters =
+  env.deadLetterQueueUrl === undefined
+    ? undefined
+    : new SqsDeadLetters({ queueUrl: env.deadLetterQueueUrl });
 const deps: TradeDeps = {
   market: exchange,
   broker: chooseBroker(),
   store,
   clock,
-  metrics: new PowertoolsMetrics(metrics),
+  metrics: metricsSink,
   config: env.config,
+  ...(env.blockSymbols.length > 0 ? { strategyFor } : {}),
 };
 const processor = new SqsFifoPartialProcessorAsync();
 
@@ -65,6 +77,13 @@ function chooseBroker(): Broker {
   });
 }
 
+/** Fault runs only: the symbols named by `--fault block:SYMBOL` get a strategy that blocks. */
+function strategyFor(symbol: SymbolConfig) {
+  const strategy = createStrategy(symbol.strategy, symbol.params);
+  const blocked = env.blockSymbols.includes('*') || env.blockSymbols.includes(symbol.symbol);
+  return blocked ? blockingStrategy(strategy) : strategy;
+}
+
 async function runTick(
   tick: { symbol: string; scheduledAt: number },
   context: Context,
@@ -77,10 +96,31 @@ async function runTick(
   return result;
 }
 
-async function handleRecord(record: SQSRecord, context: Context): Promise<TickResult> {
-  const tick = parseTickMessage(record.body);
-  logger.appendKeys({ symbol: tick.symbol, messageId: record.messageId });
-  return runTick(tick, context);
+async function handleRecord(record: SQSRecord, context: Context): Promise<TickResult | undefined> {
+  logger.appendKeys({ messageId: record.messageId });
+  try {
+    const tick = parseTickMessage(record.body);
+    logger.appendKeys({
+      symbol: tick.symbol,
+      tickId: `${tick.symbol}#${new Date(tick.scheduledAt).toISOString()}`,
+    });
+    return await runTick(tick, context);
+  } catch (error) {
+    if (!(error instanceof PoisonMessageError || error instanceof UnknownSymbolError)) throw error;
+    // Retrying cannot fix this message: park it with the reason and let the batch go on.
+    if (deadLetters === undefined) throw error;
+    await deadLetters.deadLetter(
+      {
+        messageId: record.messageId,
+        body: record.body,
+        ...(record.attributes.MessageGroupId ? { groupId: record.attributes.MessageGroupId } : {}),
+      },
+      error.message,
+    );
+    metricsSink.add('PoisonMessages', 1);
+    logger.error('poison message dead-lettered', { reason: error.message });
+    return undefined;
+  }
 }
 
 async function handleDirect(event: DirectInvocation, context: Context): Promise<TickResult> {
@@ -103,6 +143,7 @@ function isSqsEvent(event: unknown): event is SQSEvent {
 export const handler = middy<SQSEvent | DirectInvocation, SQSBatchResponse | TickResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(eventLoopDelay(metricsSink))
   .handler(async (event, context) =>
     isSqsEvent(event)
       ? processPartialResponse(

@@ -1,7 +1,6 @@
 import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
 import { sideFor } from '../domain/decision.js';
 import type { Market } from '../domain/market.js';
-import { clientOrderId } from '../domain/order-intent.js';
 import { paperFillCost } from '../domain/paper-fill.js';
 import { applyFill, flatPosition, type Position, totalPnl } from '../domain/position.js';
 import { Side, Signal } from '../domain/signal.js';
@@ -53,8 +52,6 @@ export interface BacktestTrade {
   readonly amount: number;
   /** In the quote currency. */
   readonly fee: number;
-  /** The id the trade function would give the order. */
-  readonly clientOrderId: string;
 }
 
 /** An entry and its exit; an open one is marked at the last close. */
@@ -122,12 +119,14 @@ export interface BacktestResult {
   readonly summary: BacktestSummary;
   readonly trades: readonly BacktestTrade[];
   readonly roundTrips: readonly RoundTrip[];
-  /** Per decision candle: its open time, its close and the equity after its decision. */
-  readonly curve: {
-    readonly times: Float64Array;
-    readonly closes: Float64Array;
-    readonly equity: Float64Array;
-  };
+  /** Index in `candles` of the first and the last decision candle. */
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  /**
+   * Equity (capital + pnl, in the quote currency) after each decision, marked at that candle's
+   * close: `equity[k]` belongs to `candles[firstIndex + k]`.
+   */
+  readonly equity: Float64Array;
   /** Wall time of the replay and its speed, in decision candles per second. */
   readonly elapsedMs: number;
   readonly candlesPerSecond: number;
@@ -172,8 +171,6 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   }
 
   const count = last - first + 1;
-  const times = new Float64Array(count);
-  const closes = new Float64Array(count);
   const equity = new Float64Array(count);
   const trades: BacktestTrade[] = [];
   const roundTrips: RoundTrip[] = [];
@@ -192,6 +189,8 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   let returns = 0;
   let mean = 0;
   let m2 = 0;
+  let previousTime = 0;
+  let previousValue = capital;
 
   const start = Math.max(0, first - (warmup - 1));
   const run = local ? strategy.start() : undefined;
@@ -201,10 +200,11 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     while ((candles[windowStart] as Candle).time < candle.time - reach) windowStart++;
     const continuous = run?.next(candle);
     if (i < first) continue;
-    const signal =
-      continuous !== undefined && i - windowStart + 1 === warmup
-        ? continuous
-        : freshSignal(strategy, candles, windowStart, i);
+    const full = i - windowStart + 1 === warmup;
+    let signal: Signal;
+    if (continuous === undefined) signal = freshSignal(strategy, candles, windowStart, i);
+    // A window-local strategy, as `warmup` promises, says nothing on a shorter window.
+    else signal = full ? continuous : Signal.None;
 
     const side = sideFor(signal, position);
     if (side !== undefined) {
@@ -229,12 +229,6 @@ export function runBacktest(input: BacktestInput): BacktestResult {
           price: candle.close,
           amount,
           fee: cost.fee,
-          clientOrderId: clientOrderId({
-            strategy: strategy.name,
-            symbol,
-            candleTime: candle.time,
-            side,
-          }),
         });
         if (side === Side.Buy) {
           entry = {
@@ -262,32 +256,31 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       }
     }
 
-    const k = i - first;
     const value = capital + totalPnl(position, candle.close);
-    times[k] = candle.time;
-    closes[k] = candle.close;
-    equity[k] = value;
-    if (k > 0) {
-      const previousTime = times[k - 1] as number;
+    equity[i - first] = value;
+    if (i > first) {
       const step = candle.time - previousTime;
       if (step > tf) {
         gaps += 1;
         missing += Math.round(step / tf) - 1;
       }
-      const previousValue = equity[k - 1] as number;
       const r = previousValue === 0 ? 0 : value / previousValue - 1;
       returns += 1;
       const delta = r - mean;
       mean += delta / returns;
       m2 += delta * (r - mean);
     }
+    previousTime = candle.time;
+    previousValue = value;
     if (value > peak) peak = value;
     else if (peak > 0 && (peak - value) / peak > maxDrawdown) maxDrawdown = (peak - value) / peak;
     // Held from this close to the next one.
     if (position.amount > 0 && i < last) heldMs += (candles[i + 1] as Candle).time - candle.time;
   }
 
-  const lastClose = closes[count - 1] as number;
+  const firstCandle = candles[first] as Candle;
+  const lastCandle = candles[last] as Candle;
+  const lastClose = lastCandle.close;
   if (entry !== undefined && position.amount > 0) {
     const pnl = totalPnl(position, lastClose) - entry.realisedBefore;
     roundTrips.push({
@@ -303,7 +296,7 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   const closed = roundTrips.filter((t) => !t.open);
   const wins = closed.filter((t) => t.pnl > 0).length;
   const std = returns > 1 ? Math.sqrt(m2 / (returns - 1)) : 0;
-  const spanMs = (times[count - 1] as number) - (times[0] as number);
+  const spanMs = lastCandle.time - firstCandle.time;
   const pnl = totalPnl(position, lastClose);
   const elapsedMs = performance.now() - began;
 
@@ -312,8 +305,8 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       symbol,
       timeframe,
       strategy: strategy.name,
-      firstCandle: times[0] as number,
-      lastCandle: times[count - 1] as number,
+      firstCandle: firstCandle.time,
+      lastCandle: lastCandle.time,
       candles: count,
       gaps,
       missingCandles: missing,
@@ -326,7 +319,7 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       pnl,
       fees,
       totalReturn: pnl / capital,
-      buyAndHoldReturn: lastClose / (closes[0] as number) - 1,
+      buyAndHoldReturn: lastClose / firstCandle.close - 1,
       maxDrawdown,
       sharpe: std > 0 ? (mean / std) * Math.sqrt(yearMs / tf) : null,
       exposure: spanMs > 0 ? heldMs / spanMs : 0,
@@ -334,7 +327,9 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     },
     trades,
     roundTrips,
-    curve: { times, closes, equity },
+    firstIndex: first,
+    lastIndex: last,
+    equity,
     elapsedMs,
     candlesPerSecond: elapsedMs > 0 ? (count / elapsedMs) * 1000 : Number.POSITIVE_INFINITY,
   };

@@ -16,6 +16,10 @@ export interface FunctionEnv {
    * mode. The local runtime sets `exchange`, because its exchange is the simulator.
    */
   readonly broker?: 'paper' | 'exchange';
+  /** Dead-letter queue for poison messages (trade only). */
+  readonly deadLetterQueueUrl?: string;
+  /** Symbols whose strategy blocks its thread: fault injection, set only by the local runtime. */
+  readonly blockSymbols: readonly string[];
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -38,6 +42,8 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     queueUrl: env.TICKFAN_QUEUE_URL || undefined,
     exchangeUrl: env.TICKFAN_EXCHANGE_URL || undefined,
     broker: brokerOf(env.TICKFAN_BROKER),
+    deadLetterQueueUrl: env.TICKFAN_DLQ_URL || undefined,
+    blockSymbols: (env.TICKFAN_FAULT_BLOCK ?? '').split(',').filter(Boolean),
   };
 }
 

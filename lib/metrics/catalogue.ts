@@ -108,6 +108,12 @@ export const metricCatalogue = {
     statistic: 'Sum',
     meaning: 'Orders refused by risk rules or by the venue',
   },
+  PoisonMessages: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Messages that can never be processed, moved to the dead-letter queue at once',
+  },
   DuplicateDeliveries: {
     unit: 'Count',
     emittedBy: 'trade',

@@ -84,19 +84,41 @@ export function niceStep(rough: number): NiceStep {
   return { step: Number((mantissa * 10 ** exponent).toFixed(decimals)), decimals };
 }
 
-/** Evenly spaced round values inside `[min, max]`, about `target` of them. */
-export function linearTicks(
-  min: number,
-  max: number,
-  target = 5,
-): { readonly ticks: number[]; readonly decimals: number } {
-  const { step, decimals } = niceStep((max - min) / Math.max(1, target));
+/** The next smaller nice step: 5 → 2 → 1 → 0.5 (one more decimal). */
+function smallerStep({ step, decimals }: NiceStep): NiceStep {
+  const mantissa = Math.round(step / 10 ** Math.floor(Math.log10(step) + 1e-9));
+  return mantissa === 5
+    ? { step: Number(((step * 2) / 5).toFixed(decimals)), decimals }
+    : mantissa === 2
+      ? { step: Number((step / 2).toFixed(decimals)), decimals }
+      : { step: Number((step / 2).toFixed(decimals + 1)), decimals: decimals + 1 };
+}
+
+function ticksAt(min: number, max: number, { step, decimals }: NiceStep): number[] {
   const ticks: number[] = [];
   const first = Math.ceil(min / step - 1e-9);
   for (let k = first; k * step <= max + step * 1e-9; k++) {
     ticks.push(Number((k * step).toFixed(decimals)));
   }
-  return { ticks, decimals };
+  return ticks;
+}
+
+/**
+ * Evenly spaced round values inside `[min, max]`: about `target` of them, and at least three
+ * when `target` allows, since an axis with two labels hardly reads as a scale.
+ */
+export function linearTicks(
+  min: number,
+  max: number,
+  target = 5,
+): { readonly ticks: number[]; readonly decimals: number } {
+  let nice = niceStep((max - min) / Math.max(1, target));
+  let ticks = ticksAt(min, max, nice);
+  while (ticks.length < Math.min(3, target) && max > min) {
+    nice = smallerStep(nice);
+    ticks = ticksAt(min, max, nice);
+  }
+  return { ticks, decimals: nice.decimals };
 }
 
 const minute = 60_000;
@@ -116,6 +138,7 @@ const timeSteps = [
   12 * hour,
   day,
   2 * day,
+  3 * day,
   7 * day,
   14 * day,
   28 * day,

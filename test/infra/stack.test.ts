@@ -1,35 +1,24 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDeploymentContext } from '../../infra/context.js';
+import { TickfanStack } from '../../infra/tickfan-stack.js';
 import { ConfigError, parseConfig } from '../../lib/config/schema.js';
-import { metricCatalogue, metricNamespace } from '../../lib/metrics/catalogue.js';
+import { stackNameFor } from '../../lib/remote/deployment-names.js';
+import { StackOutputKeys } from '../../lib/remote/stack-outputs.js';
 import {
+  actionsOf,
+  liveConfig,
+  liveSecretName,
   logicalId,
   rawConfig,
   removeTestAssemblies,
+  sharedTestStack,
   skipBundling,
+  statementsOf,
   synthTestStack,
   testApp,
   testConfig,
 } from './stack-factory.js';
-
-interface DashboardWidget {
-  readonly type: string;
-  readonly properties: { readonly title?: string; readonly metrics?: unknown[] };
-}
-
-/**
- * The dashboard body is an Fn::Join of JSON text and tokens (region, queue names); tokens only
- * occur inside JSON strings, so replacing them with a placeholder leaves parseable JSON.
- */
-function dashboardWidgets(template: Template): DashboardWidget[] {
-  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
-  expect(dashboards).toHaveLength(1);
-  const body: unknown = dashboards[0]?.Properties?.DashboardBody;
-  const parts = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-  const text = parts.map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
-  return (JSON.parse(text) as { widgets: DashboardWidget[] }).widgets;
-}
 
 afterAll(removeTestAssemblies);
 
@@ -54,7 +43,7 @@ describe('TickfanStack', () => {
     });
 
     it('sends the scheduled time, not the arrival time, in the payload', () => {
-      const { template } = synthTestStack();
+      const { template } = sharedTestStack();
 
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         Target: Match.objectLike({
@@ -66,8 +55,8 @@ describe('TickfanStack', () => {
       });
     });
 
-    it('retries a failed delivery briefly, then parks it in an encrypted dead-letter queue', () => {
-      const { stack, template } = synthTestStack();
+    it('retries a failed delivery for one tick period, then parks it in an encrypted dead-letter queue', () => {
+      const { stack, template } = sharedTestStack();
       const dlq = logicalId(stack, stack.tickSchedule.deadLetterQueue);
 
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
@@ -80,11 +69,60 @@ describe('TickfanStack', () => {
       expect(queue?.Properties).toMatchObject({ SqsManagedSseEnabled: true });
       expect(queue?.Properties).not.toHaveProperty('FifoQueue');
     });
+
+    it('gives up a delivery after one tick period of a slower schedule', () => {
+      const { template } = synthTestStack({
+        config: testConfig({
+          schedule: { expression: 'rate(15 minutes)' },
+          symbols: [{ symbol: 'LTC/BTC', timeframe: '15m' }],
+        }),
+      });
+
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        Target: Match.objectLike({ RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 900 }) }),
+      });
+    });
+
+    it('lets Scheduler invoke the fan-out function itself and nothing else', () => {
+      const { stack, template } = sharedTestStack();
+      const schedulerPolicies = Object.values(
+        template.findResources('AWS::IAM::Policy', {
+          Properties: { PolicyName: Match.stringLikeRegexp('^SchedulerRoleForTarget') },
+        }),
+      );
+      const statements = schedulerPolicies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+
+      expect(statements).toContainEqual({
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(stack, stack.fanOutFunction.function), 'Arn'] },
+      });
+      expect(JSON.stringify(statements)).not.toContain(':*');
+    });
+
+    it('parks a fan-out that failed all its Lambda retries in the same dead-letter queue', () => {
+      const { stack, template } = sharedTestStack();
+
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalId(stack, stack.fanOutFunction.function) },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 300,
+        DestinationConfig: {
+          OnFailure: {
+            Destination: {
+              'Fn::GetAtt': [logicalId(stack, stack.tickSchedule.deadLetterQueue), 'Arn'],
+            },
+          },
+        },
+      });
+      template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    });
   });
 
   describe('symbol queue', () => {
     it('is a FIFO queue with explicit deduplication ids, encrypted, kept 4 days', () => {
-      const { stack, template } = synthTestStack();
+      const { stack, template } = sharedTestStack();
 
       const queue =
         template.findResources('AWS::SQS::Queue')[logicalId(stack, stack.symbolQueue.queue)];
@@ -113,6 +151,16 @@ describe('TickfanStack', () => {
       });
     });
 
+    it('redrives after 3 receives when the config does not say', () => {
+      const raw = rawConfig();
+      const { queue: _omitted, ...withoutQueue } = raw;
+      const { stack, template } = synthTestStack({ config: parseConfig(withoutQueue) });
+
+      const queue =
+        template.findResources('AWS::SQS::Queue')[logicalId(stack, stack.symbolQueue.queue)];
+      expect(queue?.Properties?.RedrivePolicy?.maxReceiveCount).toBe(3);
+    });
+
     describe.each([3, 30, 120, 900])('with a trade function timeout of %i s', (seconds) => {
       it('keeps a message invisible for six times the trade function timeout', () => {
         const { stack, template } = synthTestStack({
@@ -130,7 +178,7 @@ describe('TickfanStack', () => {
     });
 
     it('denies every request without TLS on all three queues', () => {
-      const { stack, template } = synthTestStack();
+      const { stack, template } = sharedTestStack();
       const queues = [
         stack.symbolQueue.queue,
         stack.symbolQueue.deadLetterQueue,
@@ -176,7 +224,7 @@ describe('TickfanStack', () => {
     });
 
     it('hands each function the validated config, which parses back to the same config', () => {
-      const { template, config } = synthTestStack();
+      const { template, config } = sharedTestStack();
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
 
       expect(functions).toHaveLength(2);
@@ -184,26 +232,44 @@ describe('TickfanStack', () => {
         const variables: Record<string, unknown> = fn.Properties.Environment.Variables;
         expect(typeof variables.TICKFAN_CONFIG).toBe('string');
         expect(parseConfig(JSON.parse(String(variables.TICKFAN_CONFIG)))).toEqual(config);
-        expect(variables).toMatchObject({
-          POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
-          NODE_OPTIONS: '--enable-source-maps',
-        });
+        expect(variables).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
       }
     });
 
-    it('gives the fan-out function the table and the queue, and the trade function only the table', () => {
-      const { stack, template } = synthTestStack();
+    describe.each(['dev', 'prod'])('in stage %s', (stage) => {
+      it(`emits metrics to the namespace tickfan/${stage} under each function's service name`, () => {
+        const { template } = synthTestStack({ stage });
+
+        for (const [name, service] of [
+          ['trade', 'tickfan-trade'],
+          ['fan-out', 'tickfan-fan-out'],
+        ] as const) {
+          template.hasResourceProperties('AWS::Lambda::Function', {
+            Description: Match.stringLikeRegexp(`^tickfan ${name}:`),
+            Environment: {
+              Variables: Match.objectLike({
+                POWERTOOLS_METRICS_NAMESPACE: `tickfan/${stage}`,
+                POWERTOOLS_SERVICE_NAME: service,
+              }),
+            },
+          });
+        }
+      });
+    });
+
+    it('tells the fan-out function the state table and the queue, and the trade function both tables', () => {
+      const { stack, template } = sharedTestStack();
       const table = { Ref: logicalId(stack, stack.stateTable.table) };
+      const idempotency = { Ref: logicalId(stack, stack.idempotencyTable.table) };
       const queue = { Ref: logicalId(stack, stack.symbolQueue.queue) };
 
       template.hasResourceProperties('AWS::Lambda::Function', {
         Description: Match.stringLikeRegexp('^tickfan fan-out:'),
         Environment: {
           Variables: Match.objectLike({
-            TICKFAN_CONFIG: Match.anyValue(),
             TICKFAN_TABLE_NAME: table,
             TICKFAN_QUEUE_URL: queue,
-            POWERTOOLS_SERVICE_NAME: 'tickfan-fan-out',
+            TICKFAN_IDEMPOTENCY_TABLE_NAME: Match.absent(),
           }),
         },
       });
@@ -211,43 +277,92 @@ describe('TickfanStack', () => {
         Description: Match.stringLikeRegexp('^tickfan trade:'),
         Environment: {
           Variables: Match.objectLike({
-            TICKFAN_CONFIG: Match.anyValue(),
             TICKFAN_TABLE_NAME: table,
+            TICKFAN_IDEMPOTENCY_TABLE_NAME: idempotency,
             TICKFAN_QUEUE_URL: Match.absent(),
-            POWERTOOLS_SERVICE_NAME: 'tickfan-trade',
           }),
         },
       });
     });
 
-    it('lets the fan-out function read the table and send to the queue, but not write the table', () => {
-      const { stack, template } = synthTestStack();
-      const role = stack.fanOutFunction.function.role;
-      if (role === undefined) throw new Error('fan-out function has no role');
-      const policies = template.findResources('AWS::IAM::Policy', {
-        Properties: { Roles: [{ Ref: logicalId(stack, role) }] },
-      });
-      const actions = JSON.stringify(Object.values(policies));
+    it('gives each function a role of its own with no AWS managed policy', () => {
+      const { stack, template } = sharedTestStack();
 
-      expect(actions).toContain('sqs:SendMessage');
-      expect(actions).toContain('dynamodb:GetItem');
-      expect(actions).not.toContain('dynamodb:PutItem');
-      expect(actions).not.toContain('dynamodb:UpdateItem');
+      for (const fn of [stack.tradeFunction, stack.fanOutFunction]) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          Description: Match.stringLikeRegexp(
+            `^tickfan ${fn === stack.tradeFunction ? 'trade' : 'fan-out'}:`,
+          ),
+          Role: { 'Fn::GetAtt': [logicalId(stack, fn.role), 'Arn'] },
+        });
+      }
+      template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
     });
 
-    it('lets the trade function write the table', () => {
-      const { stack, template } = synthTestStack();
-      const role = stack.tradeFunction.function.role;
-      if (role === undefined) throw new Error('trade function has no role');
-      const policies = template.findResources('AWS::IAM::Policy', {
-        Properties: { Roles: [{ Ref: logicalId(stack, role) }] },
-      });
+    it('lets each function write its own log group and no other', () => {
+      const { stack, template } = sharedTestStack();
 
-      expect(JSON.stringify(Object.values(policies))).toContain('dynamodb:UpdateItem');
+      for (const fn of [stack.tradeFunction, stack.fanOutFunction]) {
+        const logStatements = statementsOf(template, stack, fn.role).filter((s) =>
+          JSON.stringify(s.Action).includes('logs:'),
+        );
+        expect(logStatements).toEqual([
+          {
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [logicalId(stack, fn.logGroup), 'Arn'] },
+          },
+        ]);
+      }
+    });
+
+    it('lets the fan-out function read the state table and send to the queue, nothing more', () => {
+      const { stack, template } = sharedTestStack();
+      const statements = statementsOf(template, stack, stack.fanOutFunction.role);
+      const onTable = statements.filter(
+        (s) =>
+          JSON.stringify(s.Resource) ===
+          JSON.stringify([{ 'Fn::GetAtt': [logicalId(stack, stack.stateTable.table), 'Arn'] }]),
+      );
+
+      expect(actionsOf(onTable).sort()).toEqual([
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ]);
+      expect(actionsOf(statements)).toContain('sqs:SendMessage');
+      expect(JSON.stringify(statements)).not.toContain(
+        logicalId(stack, stack.idempotencyTable.table),
+      );
+    });
+
+    it('lets the trade function write the state table and use the idempotency table, never scan', () => {
+      const { stack, template } = sharedTestStack();
+      const statements = statementsOf(template, stack, stack.tradeFunction.role);
+      const on = (construct: Parameters<typeof logicalId>[1]) =>
+        actionsOf(
+          statements.filter((s) => JSON.stringify(s.Resource).includes(logicalId(stack, construct))),
+        ).sort();
+
+      expect(on(stack.stateTable.table)).toEqual([
+        'dynamodb:BatchGetItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ]);
+      expect(on(stack.idempotencyTable.table)).toEqual([
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+      expect(actionsOf(statements)).not.toContain('sqs:SendMessage');
     });
 
     it('gives each function its own log group with a retention', () => {
-      const { stack, template } = synthTestStack();
+      const { stack, template } = sharedTestStack();
 
       for (const fn of [stack.tradeFunction, stack.fanOutFunction]) {
         template.hasResourceProperties('AWS::Lambda::Function', {
@@ -275,6 +390,16 @@ describe('TickfanStack', () => {
       template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
     });
 
+    it('fits 20 symbols in the Lambda environment', () => {
+      const symbols = Array.from({ length: 20 }, (_, i) => ({
+        symbol: `COIN${i}/BTC`,
+        timeframe: '5m',
+        params: { fast: 10, slow: 30 },
+      }));
+
+      expect(() => synthTestStack({ config: testConfig({ symbols }) })).not.toThrow();
+    });
+
     it('fails synthesis with a clear message when the config outgrows the Lambda environment', () => {
       const symbols = Array.from({ length: 40 }, (_, i) => ({
         symbol: `COIN${i}/BTC`,
@@ -287,11 +412,14 @@ describe('TickfanStack', () => {
     });
   });
 
-  describe('state table', () => {
-    it('is keyed by pk/sk strings, on demand, with PITR, AWS-managed encryption and TTL', () => {
-      const { template } = synthTestStack();
+  describe('tables', () => {
+    it('keeps state under pk/sk strings, on demand, with PITR, AWS-managed encryption and TTL', () => {
+      const { stack, template } = sharedTestStack();
 
-      template.hasResourceProperties('AWS::DynamoDB::Table', {
+      expect(
+        template.findResources('AWS::DynamoDB::Table')[logicalId(stack, stack.stateTable.table)]
+          ?.Properties,
+      ).toMatchObject({
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -307,57 +435,136 @@ describe('TickfanStack', () => {
       });
     });
 
+    it('keeps idempotency records under Powertools defaults: key id, TTL expiration', () => {
+      const { stack, template } = sharedTestStack();
+
+      expect(
+        template.findResources('AWS::DynamoDB::Table')[
+          logicalId(stack, stack.idempotencyTable.table)
+        ]?.Properties,
+      ).toEqual({
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+        DeletionProtectionEnabled: false,
+      });
+      template.resourceCountIs('AWS::DynamoDB::Table', 2);
+    });
+
     describe.each([
       { stage: 'dev', policy: 'Delete', protection: false },
       { stage: 'prod', policy: 'Retain', protection: true },
       { stage: 'staging', policy: 'Retain', protection: true },
     ])('in stage $stage', ({ stage, policy, protection }) => {
-      it(`has deletion policy ${policy}`, () => {
+      it(`has deletion policy ${policy} on tables, logs and the alarm key`, () => {
         const { template } = synthTestStack({ stage });
 
-        template.hasResource('AWS::DynamoDB::Table', {
+        template.allResources('AWS::DynamoDB::Table', {
           DeletionPolicy: policy,
           UpdateReplacePolicy: policy,
           Properties: Match.objectLike({ DeletionProtectionEnabled: protection }),
         });
+        template.resourceCountIs('AWS::DynamoDB::Table', 2);
         template.allResources('AWS::Logs::LogGroup', { DeletionPolicy: policy });
+        template.allResources('AWS::KMS::Key', { DeletionPolicy: policy });
       });
     });
   });
 
-  describe('dashboard', () => {
-    it('has a graph for every metric in the catalogue, in the tickfan namespace', () => {
-      const { template } = synthTestStack();
-      const widgets = dashboardWidgets(template);
+  describe('exchange secret', () => {
+    it('lets the trade function alone read the configured secret in live mode', () => {
+      const { stack, template } = synthTestStack({ config: liveConfig() });
+      const secretArn = `:secret:${liveSecretName}-??????`;
 
-      for (const name of Object.keys(metricCatalogue)) {
-        const graph = widgets.find((w) => w.properties.title?.startsWith(`${name}:`));
-        expect(graph, `graph for ${name}`).toBeDefined();
-        expect(JSON.stringify(graph?.properties.metrics)).toContain(
-          `{${metricNamespace},service} MetricName=\\"${name}\\"`,
-        );
+      const trade = statementsOf(template, stack, stack.tradeFunction.role);
+      const read = trade.filter((s) => JSON.stringify(s.Action).includes('secretsmanager:'));
+      expect(read).toHaveLength(1);
+      expect(actionsOf(read).sort()).toEqual([
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ]);
+      expect(JSON.stringify(read[0]?.Resource)).toContain(secretArn);
+
+      const others = Object.values(template.findResources('AWS::IAM::Policy')).filter(
+        (p) =>
+          JSON.stringify(p.Properties.Roles) !==
+          JSON.stringify([{ Ref: logicalId(stack, stack.tradeFunction.role) }]),
+      );
+      expect(JSON.stringify(others)).not.toContain('secretsmanager');
+      template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    });
+
+    it('tells only the trade function the secret name in live mode', () => {
+      const { template } = synthTestStack({ config: liveConfig() });
+
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^tickfan trade:'),
+        Environment: {
+          Variables: Match.objectLike({ TICKFAN_SECRET_NAME: liveSecretName }),
+        },
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp('^tickfan fan-out:'),
+        Environment: { Variables: Match.objectLike({ TICKFAN_SECRET_NAME: Match.absent() }) },
+      });
+    });
+
+    it('has no secret, no secret grant and no secret name in paper mode', () => {
+      const { stack, template } = sharedTestStack();
+
+      expect(stack.exchangeSecret).toBeUndefined();
+      expect(JSON.stringify(template.toJSON())).not.toMatch(/secretsmanager|TICKFAN_SECRET_NAME/);
+    });
+  });
+
+  describe('stages', () => {
+    it('names stacks, dashboards, alarms and metric namespaces after the stage', () => {
+      // Both stages in one app, as two `cdk deploy -c stage=...` would place them in one account.
+      const app = testApp();
+      const config = testConfig();
+      const stacks = (['dev', 'prod'] as const).map(
+        (stage) => [new TickfanStack(app, stackNameFor(stage), { config, stage }), stage] as const,
+      );
+
+      expect(stacks.map(([stack]) => stack.stackName)).toEqual(['tickfan-dev', 'tickfan-prod']);
+      for (const [stack, stage] of stacks) {
+        const template = Template.fromStack(stack);
+        template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+          DashboardName: {
+            'Fn::Join': ['', [`tickfan-${stage}-`, { Ref: 'AWS::Region' }]],
+          },
+        });
+        template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+          AlarmName: Match.stringLikeRegexp(`^tickfan-${stage}-[A-Z]`),
+        });
+        template.hasOutput(StackOutputKeys.MetricNamespace, { Value: `tickfan/${stage}` });
       }
     });
 
-    it('charts queue depth, dead letters, oldest message age and Lambda errors and duration', () => {
-      const { template } = synthTestStack();
-      const metrics = JSON.stringify(dashboardWidgets(template).map((w) => w.properties.metrics));
+    it('leaves every other physical name to CloudFormation, which prefixes the stack name', () => {
+      const { template } = sharedTestStack();
 
-      for (const metric of [
-        '"AWS/SQS","ApproximateNumberOfMessagesVisible"',
-        '"AWS/SQS","ApproximateAgeOfOldestMessage"',
-        '"AWS/Lambda","Errors"',
-        '"AWS/Lambda","Throttles"',
-        '"AWS/Lambda","Duration"',
-      ]) {
-        expect(metrics).toContain(metric);
+      for (const [type, name] of [
+        ['AWS::DynamoDB::Table', 'TableName'],
+        ['AWS::SQS::Queue', 'QueueName'],
+        ['AWS::Lambda::Function', 'FunctionName'],
+        ['AWS::Logs::LogGroup', 'LogGroupName'],
+        ['AWS::Scheduler::Schedule', 'Name'],
+        ['AWS::SNS::Topic', 'TopicName'],
+        ['AWS::IAM::Role', 'RoleName'],
+      ] as const) {
+        template.allResourcesProperties(type, { [name]: Match.absent() });
       }
+      template.allResourcesProperties('AWS::Scheduler::Schedule', { GroupName: Match.absent() });
     });
   });
 
   describe('outputs', () => {
-    it('names the functions, queues, table and dashboard, without exports', () => {
-      const { stack, template } = synthTestStack();
+    it('names the functions, queues, tables, dashboard and alarm topic, without exports', () => {
+      const { stack, template } = sharedTestStack();
       const ref = (construct: Parameters<typeof logicalId>[1]) => ({
         Ref: logicalId(stack, construct),
       });
@@ -367,7 +574,11 @@ describe('TickfanStack', () => {
         ['FanOutFunctionName', ref(stack.fanOutFunction.function)],
         ['QueueUrl', ref(stack.symbolQueue.queue)],
         ['DeadLetterQueueUrl', ref(stack.symbolQueue.deadLetterQueue)],
+        ['ScheduleDeadLetterQueueUrl', ref(stack.tickSchedule.deadLetterQueue)],
         ['StateTableName', ref(stack.stateTable.table)],
+        ['IdempotencyTableName', ref(stack.idempotencyTable.table)],
+        ['AlarmTopicArn', ref(stack.alarmTopic.topic)],
+        ['MetricNamespace', 'tickfan/dev'],
       ] as const) {
         template.hasOutput(id, { Value: value, Export: Match.absent() });
       }
@@ -375,6 +586,14 @@ describe('TickfanStack', () => {
       const url = JSON.stringify(template.findOutputs('DashboardUrl'));
       expect(url).toContain('.console.aws.amazon.com/cloudwatch/home?region=');
       expect(url).toContain('#dashboards:name=tickfan-dev-');
+    });
+
+    it('declares exactly the outputs the remote commands read', () => {
+      const { template } = sharedTestStack();
+
+      expect(Object.keys(template.findOutputs('*')).sort()).toEqual(
+        Object.keys(StackOutputKeys).sort(),
+      );
     });
   });
 });

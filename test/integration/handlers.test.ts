@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ let simulator: ExchangeSimulator;
 let sqs: SQSClient;
 let store: DynamoStateStore;
 let queueUrl: string;
+let dlqUrl: string;
 const signal = { signal: new AbortController().signal };
 let fanOut: typeof import('../../functions/fan-out.js').handler;
 let trade: typeof import('../../functions/trade.js').handler;
@@ -51,7 +52,7 @@ beforeAll(async () => {
     client: DynamoDBDocumentClient.from(dynamo),
   });
   sqs = new SQSClient(localAwsClientConfig(sqsServer.endpoint));
-  ({ queueUrl } = await createSymbolQueues(sqs, {
+  ({ queueUrl, dlqUrl } = await createSymbolQueues(sqs, {
     name: 'handlers-ticks',
     maxReceiveCount: 3,
     visibilityTimeoutSeconds: 30,
@@ -60,6 +61,7 @@ beforeAll(async () => {
     TICKFAN_CONFIG: JSON.stringify(config),
     TICKFAN_TABLE_NAME: 'handlers-state',
     TICKFAN_QUEUE_URL: queueUrl,
+    TICKFAN_DLQ_URL: dlqUrl,
     TICKFAN_EXCHANGE_URL: simulator.url,
     TICKFAN_BROKER: 'exchange',
     TICKFAN_CLOCK_OFFSET_MS: String(at + 250 - Date.now()),
@@ -138,24 +140,67 @@ describe('trade handler', () => {
     );
   });
 
-  it('reports a bad message as a batch item failure and still runs the rest of the batch', async () => {
-    const good = sqsRecord(encodeTickMessage({ symbol: 'ETC/BTC', scheduledAt: at - 300_000 }), {
-      messageId: 'good',
-      attributes: { ...sqsRecord('').attributes, MessageGroupId: 'ETC/BTC' },
-    });
-    const bad = sqsRecord('{not json', {
-      messageId: 'bad',
-      attributes: { ...sqsRecord('').attributes, MessageGroupId: 'LTC/BTC' },
-    });
+  it.each([
+    ['not JSON', '{not json', 'not valid JSON'],
+    ['missing a field', JSON.stringify({ v: 1, symbol: 'LTC/BTC' }), 'scheduledAt'],
+    [
+      'a bad time',
+      JSON.stringify({ v: 1, symbol: 'LTC/BTC', scheduledAt: 'yesterday' }),
+      '"yesterday"',
+    ],
+    [
+      'the wrong version',
+      JSON.stringify({ v: 2, symbol: 'LTC/BTC', scheduledAt: '2018-01-11T12:00:00.000Z' }),
+      'v:',
+    ],
+    [
+      'an unknown symbol',
+      JSON.stringify({ v: 1, symbol: 'DOGE/BTC', scheduledAt: '2018-01-11T12:00:00.000Z' }),
+      '"DOGE/BTC"',
+    ],
+  ])(
+    'moves a message with %s to the DLQ with the reason, acknowledges it and runs the rest',
+    async (_kind, body, reason) => {
+      // Prepare
+      const id = `bad-${Math.random().toString(36).slice(2)}`;
+      const good = sqsRecord(encodeTickMessage({ symbol: 'ETC/BTC', scheduledAt: at - 300_000 }), {
+        messageId: `good-${id}`,
+        attributes: { ...sqsRecord('').attributes, MessageGroupId: 'ETC/BTC' },
+      });
+      const bad = sqsRecord(body, {
+        messageId: id,
+        attributes: { ...sqsRecord('').attributes, MessageGroupId: 'LTC/BTC' },
+      });
 
-    const response = (await trade(
-      { Records: [bad, good] },
-      lambdaContext(),
-      signal,
-    )) as SQSBatchResponse;
+      // Act
+      const response = (await trade(
+        { Records: [bad, good] },
+        lambdaContext(),
+        signal,
+      )) as SQSBatchResponse;
 
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad' }]);
-    const ticks = await store.listTickResults('ETC/BTC');
-    expect(ticks.map((t) => t.scheduledAt)).toContain('2018-01-11T11:55:00.000Z');
-  });
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: dlqUrl,
+          MaxNumberOfMessages: 10,
+          MessageAttributeNames: ['All'],
+          AttributeNames: ['All'],
+        }),
+      );
+      const parked = Messages.find(
+        (m) => m.MessageAttributes?.['tickfan-source-message-id']?.StringValue === id,
+      );
+      expect(parked?.Body).toBe(body);
+      expect(parked?.MessageAttributes?.['tickfan-error']?.StringValue).toContain(reason);
+      for (const m of Messages) {
+        await sqs.send(
+          new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }),
+        );
+      }
+      const ticks = await store.listTickResults('ETC/BTC');
+      expect(ticks.map((t) => t.scheduledAt)).toContain('2018-01-11T11:55:00.000Z');
+    },
+  );
 });

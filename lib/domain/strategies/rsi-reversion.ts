@@ -48,8 +48,8 @@ export const rsiReversion: StrategyDefinition<RsiReversionParams> = {
         let previous: number | undefined;
         return {
           next(candle) {
-            rsi.add(candle.close);
-            const value = rsi.getResult();
+            // `add` answers null until the RSI exists; `getResult` would throw and catch instead.
+            const value = rsi.add(candle.close);
             if (value === null) return Signal.None;
             const before = previous;
             previous = value;

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import {
+  downsampleMinMax,
+  histogramBuckets,
+  linearTicks,
+  niceStep,
+  timeSeriesChart,
+  timeTicks,
+} from '../../lib/report/svg-charts.js';
+import { seeded } from './fixtures.js';
+
+const value = (p: { value: number }) => p.value;
+
+/** A random walk with one spike up and one down, far apart. */
+function walk(n: number): { time: number; value: number }[] {
+  const random = seeded(3);
+  let v = 100;
+  return Array.from({ length: n }, (_, i) => {
+    v += random() - 0.5;
+    const spike = i === 1234 ? 50 : i === 4321 ? -60 : 0;
+    return { time: 1_515_560_100_000 + i * 300_000, value: v + spike };
+  });
+}
+
+describe('downsampleMinMax', () => {
+  it('keeps the minimum, the maximum, the first and the last point', () => {
+    const points = walk(6000);
+    const thinned = downsampleMinMax(points, 1500, value);
+    const values = points.map(value);
+    expect(thinned.length).toBeLessThanOrEqual(1500);
+    expect(thinned.length).toBeGreaterThan(1000);
+    expect(Math.max(...thinned.map(value))).toBe(Math.max(...values));
+    expect(Math.min(...thinned.map(value))).toBe(Math.min(...values));
+    expect(thinned[0]).toBe(points[0]);
+    expect(thinned.at(-1)).toBe(points.at(-1));
+  });
+
+  it('keeps every bucket’s extremes, so a spike inside any bucket survives', () => {
+    const points = walk(6000);
+    const thinned = new Set(downsampleMinMax(points, 100, value));
+    expect(thinned.has(points[1234] as (typeof points)[number])).toBe(true);
+    expect(thinned.has(points[4321] as (typeof points)[number])).toBe(true);
+  });
+
+  it('keeps the original order', () => {
+    const thinned = downsampleMinMax(walk(6000), 1500, value);
+    const times = thinned.map((p) => p.time);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('returns short input whole', () => {
+    const points = walk(10);
+    expect(downsampleMinMax(points, 1500, value)).toEqual(points);
+    expect(downsampleMinMax([], 1500, value)).toEqual([]);
+  });
+});
+
+describe('histogramBuckets', () => {
+  describe.each([
+    ['latencies of a run', Array.from({ length: 1000 }, (_, i) => 80 + ((i * 7919) % 400))],
+    ['one value', [120]],
+    ['equal values', [5, 5, 5, 5]],
+    ['fractions', [0.2, 0.7, 1.4, 2.9, 3.1]],
+    ['a long tail', [...Array.from({ length: 500 }, () => 100), 10_000]],
+  ])('%s', (_, values) => {
+    const histogram = histogramBuckets(values);
+
+    it('counts every value exactly once', () => {
+      expect(histogram.n).toBe(values.length);
+      expect(histogram.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(values.length);
+    });
+
+    it('puts each value in the bucket whose [lo, hi) holds it', () => {
+      for (const b of histogram.buckets) {
+        const inside = values.filter(
+          (v) => v >= b.lo && (v < b.hi || (v === histogram.max && b === histogram.buckets.at(-1))),
+        );
+        expect(b.count).toBe(inside.length);
+      }
+    });
+
+    it('uses equal widths of 1, 2 or 5 × 10ᵏ, at most 31 buckets', () => {
+      expect(String(histogram.width)).toMatch(/^[125]0*$/);
+      expect(histogram.buckets.length).toBeLessThanOrEqual(31);
+      for (const b of histogram.buckets) expect(b.hi - b.lo).toBeCloseTo(histogram.width, 9);
+    });
+  });
+
+  it('has no buckets for no values', () => {
+    expect(histogramBuckets([])).toMatchObject({ n: 0, buckets: [] });
+  });
+
+  it('ignores values that are not finite', () => {
+    expect(histogramBuckets([1, Number.NaN, 2, Number.POSITIVE_INFINITY]).n).toBe(2);
+  });
+});
+
+describe('axis ticks', () => {
+  it.each([
+    [0.00123, { step: 0.002, decimals: 3 }],
+    [0.0001, { step: 0.0001, decimals: 4 }],
+    [3, { step: 5, decimals: 0 }],
+    [1000, { step: 1000, decimals: 0 }],
+    [17, { step: 20, decimals: 0 }],
+  ])('rounds a rough step of %s up to a nice one', (rough, nice) => {
+    expect(niceStep(rough)).toEqual(nice);
+  });
+
+  it('puts value ticks on round values inside the range', () => {
+    const { ticks, decimals } = linearTicks(0.016907, 0.01923, 5);
+    expect(ticks.length).toBeGreaterThanOrEqual(3);
+    for (const t of ticks) {
+      expect(t).toBeGreaterThanOrEqual(0.016907);
+      expect(t).toBeLessThanOrEqual(0.01923);
+    }
+    expect(ticks.map((t) => t.toFixed(decimals))).toEqual([
+      '0.0170',
+      '0.0175',
+      '0.0180',
+      '0.0185',
+      '0.0190',
+    ]);
+  });
+
+  it('puts time ticks on round UTC times', () => {
+    const start = Date.parse('2018-01-10T04:55:00Z');
+    const { ticks, step } = timeTicks(start, start + 20 * 86_400_000, 6);
+    expect(step).toBe(7 * 86_400_000);
+    expect(ticks.every((t) => t % step === 0)).toBe(true);
+    const hourly = timeTicks(start, start + 5 * 3_600_000, 6);
+    expect(hourly.ticks.map((t) => new Date(t).toISOString().slice(11, 16))).toEqual([
+      '05:00',
+      '06:00',
+      '07:00',
+      '08:00',
+      '09:00',
+    ]);
+  });
+});
+
+describe('timeSeriesChart', () => {
+  const yRange = (svg: string) => {
+    const d = /data-series="close"[^>]* d="([^"]+)"/.exec(svg)?.[1] ?? '';
+    const ys = [...d.matchAll(/[ML][\d.]+ ([\d.]+)/g)].map((m) => Number(m[1]));
+    return [Math.min(...ys), Math.max(...ys)];
+  };
+
+  it('draws a downsampled line that reaches the same highs and lows as the full one', () => {
+    const series = walk(6000);
+    const options = { chart: 'price', title: 't', series, seriesName: 'close' };
+    const thinned = timeSeriesChart(options);
+    const full = timeSeriesChart({ ...options, maxPoints: Number.POSITIVE_INFINITY });
+    expect(Number(/data-points="(\d+)"/.exec(thinned)?.[1])).toBeLessThanOrEqual(1500);
+    expect(Number(/data-points="(\d+)"/.exec(full)?.[1])).toBe(6000);
+    expect(yRange(thinned)).toEqual(yRange(full));
+  });
+
+  it('labels the time axis with UTC hours and dates', () => {
+    const svg = timeSeriesChart({
+      chart: 'price',
+      title: 't',
+      series: walk(60),
+      seriesName: 'close',
+    });
+    expect(svg).toContain('>2018-01-10</tspan>');
+    expect(svg).toMatch(/<tspan[^>]*>\d\d:\d\d<\/tspan>/);
+    expect(svg).toContain('time (UTC)');
+  });
+});
