@@ -87,9 +87,11 @@ function strategyFor(symbol: SymbolConfig) {
 async function runTick(
   tick: { symbol: string; scheduledAt: number },
   context: Context,
+  attempt = 1,
 ): Promise<TickResult> {
   const result = await processSymbolTick(deps, {
     tick,
+    attempt,
     remainingMs: () => context.getRemainingTimeInMillis(),
   });
   logger.info('tick done', { tickResult: result });
@@ -104,7 +106,7 @@ async function handleRecord(record: SQSRecord, context: Context): Promise<TickRe
       symbol: tick.symbol,
       tickId: `${tick.symbol}#${new Date(tick.scheduledAt).toISOString()}`,
     });
-    return await runTick(tick, context);
+    return await runTick(tick, context, Number(record.attributes.ApproximateReceiveCount) || 1);
   } catch (error) {
     if (!(error instanceof PoisonMessageError || error instanceof UnknownSymbolError)) throw error;
     // Retrying cannot fix this message: park it with the reason and let the batch go on.

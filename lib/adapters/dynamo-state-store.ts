@@ -140,6 +140,11 @@ export class DynamoStateStore implements StateStore {
     );
   }
 
+  async getTickResult(symbol: string, scheduledAt: string): Promise<TickResult | undefined> {
+    const item = await this.get(symbolKey(symbol), tickKey(scheduledAt));
+    return item as unknown as TickResult | undefined;
+  }
+
   /** Tick results of `symbol`, oldest first (ISO times sort as strings). */
   async listTickResults(symbol: string): Promise<TickResult[]> {
     const items = await this.queryPrefix(symbolKey(symbol), 'TICK#');

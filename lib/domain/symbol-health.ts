@@ -9,6 +9,8 @@ export interface SymbolHealth {
   readonly failures: number;
   /** When the breaker last opened (epoch ms), while open or half-open. */
   readonly openedAt?: number;
+  /** Failed probes since the breaker first opened; each doubles the next cooldown. */
+  readonly reopened?: number;
   /** Scheduled time of the last tick that ran to a decision (epoch ms). */
   readonly lastSuccessAt?: number;
   /** When the first tick of this symbol wrote its health (epoch ms); silence counts from here. */
@@ -23,8 +25,16 @@ export type BreakerState = (typeof BreakerState)[keyof typeof BreakerState];
 export interface BreakerRules {
   /** Consecutive exchange failures that open the breaker. */
   readonly threshold: number;
-  /** How long an open breaker refuses ticks before it lets one probe through. */
+  /** How long an open breaker refuses ticks before it lets one probe through, at first. */
   readonly cooldownMs: number;
+}
+
+/** The longest cooldown is this many times the first: probing a dead exchange costs little. */
+export const maxCooldownFactor = 16;
+
+/** The cooldown of an open breaker: doubled after each failed probe, up to 16 times the first. */
+export function cooldownOf(health: SymbolHealth, rules: BreakerRules): number {
+  return rules.cooldownMs * Math.min(2 ** (health.reopened ?? 0), maxCooldownFactor);
 }
 
 export function healthyState(symbol: string): SymbolHealth {
@@ -42,7 +52,7 @@ export function breakerGate(
   rules: BreakerRules,
 ): 'allow' | 'probe' | 'reject' {
   if (health.breaker === BreakerState.Closed) return 'allow';
-  const cooled = (health.openedAt ?? 0) + rules.cooldownMs <= now;
+  const cooled = (health.openedAt ?? 0) + cooldownOf(health, rules) <= now;
   if (health.breaker === BreakerState.Open) return cooled ? 'probe' : 'reject';
   // Half-open: a probe is under way; one that never reported back is replaced after a cooldown.
   return cooled ? 'probe' : 'reject';
@@ -55,7 +65,7 @@ export function startProbe(health: SymbolHealth, now: number): SymbolHealth {
 
 /** The health after the exchange answered; `at` is the tick's scheduled time. */
 export function recordSuccess(health: SymbolHealth, at: number): SymbolHealth {
-  const { openedAt: _closed, ...rest } = health;
+  const { openedAt: _closed, reopened: _reset, ...rest } = health;
   return {
     ...rest,
     breaker: BreakerState.Closed,
@@ -69,7 +79,7 @@ export function recordSuccess(health: SymbolHealth, at: number): SymbolHealth {
 /** The health after the exchange answered a tick that could not decide (a missing candle). */
 export function recordAnswer(health: SymbolHealth): SymbolHealth {
   if (health.breaker === BreakerState.Closed && health.failures === 0) return health;
-  const { openedAt: _closed, ...rest } = health;
+  const { openedAt: _closed, reopened: _reset, ...rest } = health;
   return { ...rest, breaker: BreakerState.Closed, failures: 0, version: health.version + 1 };
 }
 
@@ -80,12 +90,15 @@ export function recordFailure(
   rules: BreakerRules,
 ): SymbolHealth {
   const failures = health.failures + 1;
-  const open = health.breaker === BreakerState.HalfOpen || failures >= rules.threshold;
+  const probeFailed = health.breaker === BreakerState.HalfOpen;
+  const open = probeFailed || failures >= rules.threshold;
   return {
     ...health,
+    trackedSince: health.trackedSince ?? now,
     failures,
     breaker: open ? BreakerState.Open : health.breaker,
     ...(open ? { openedAt: now } : {}),
+    ...(probeFailed ? { reopened: (health.reopened ?? 0) + 1 } : {}),
     version: health.version + 1,
   };
 }

@@ -27,8 +27,8 @@ export async function buildFunctions(
   const bundles = Object.fromEntries(
     names.map((name) => [name, join(outDir, name, bundleFileName)]),
   ) as Record<HandlerName, string>;
-  const workerFile = join(outDir, 'lambda-worker.mjs');
-  await Promise.all([
+  const [workerFile] = await Promise.all([
+    buildWorkerShim(outDir),
     ...names.map((name) =>
       build({
         ...bundleOptions(),
@@ -37,13 +37,6 @@ export async function buildFunctions(
         logLevel: 'error',
       }),
     ),
-    build({
-      ...bundleOptions(),
-      minify: false,
-      entryPoints: [join(repoRoot, 'lib', 'local', 'lambda-worker.ts')],
-      outfile: workerFile,
-      logLevel: 'error',
-    }),
   ]);
   // The bundles leave the AWS SDK to the runtime, as Lambda provides it; here the project's own
   // node_modules provides it, wherever the build directory is.
@@ -53,4 +46,17 @@ export async function buildFunctions(
     },
   );
   return { bundles, workerFile };
+}
+
+/** Builds the worker-thread shim that plays a Lambda container; returns its path. */
+export async function buildWorkerShim(outDir: string): Promise<string> {
+  const workerFile = join(outDir, 'lambda-worker.mjs');
+  await build({
+    ...bundleOptions(),
+    minify: false,
+    entryPoints: [join(repoRoot, 'lib', 'local', 'lambda-worker.ts')],
+    outfile: workerFile,
+    logLevel: 'error',
+  });
+  return workerFile;
 }

@@ -2,13 +2,19 @@ import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import type { BotConfig } from '../config/schema.js';
 import { metricNamespace } from '../metrics/catalogue.js';
 import { buildFunctions, type LocalBuild } from './build.js';
 import { createStateTable } from './create-tables.js';
+import type { FaultSpec } from './faults/fault-spec.js';
 import { LocalFunction } from './local-function.js';
 import {
   createSymbolQueues,
@@ -34,6 +40,13 @@ export interface LocalEnvironmentOptions {
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** Reuse an existing build instead of bundling again. */
   readonly build?: LocalBuild;
+  /** Faults to inject: into the simulator, or as a blocking strategy in the trade function. */
+  readonly faults?: readonly FaultSpec[];
+  /**
+   * The simulated clock's offset for an invocation of the tick scheduled at `scheduledAt`;
+   * default: the shared simulated clock's.
+   */
+  readonly clockOffsetFor?: (scheduledAt: string | undefined) => number;
 }
 
 /** Names of the local resources, fixed so later commands find what a run left behind. */
@@ -81,6 +94,9 @@ export class LocalEnvironment {
         balances: config.paper.balances,
       });
       services.push({ endpoint: simulator.url, close: () => simulator.close() });
+      const faults = options.faults ?? [];
+      for (const f of faults) if (f.target === 'exchange') simulator.setFault(f.symbol, f.fault);
+      const blocked = faults.flatMap((f) => (f.target === 'strategy' ? [f.symbol] : []));
 
       const dynamoClient = new DynamoDBClient(localAwsClientConfig(dynalite.endpoint));
       await createStateTable(dynamoClient, localNames.table);
@@ -100,6 +116,8 @@ export class LocalEnvironment {
         TICKFAN_CONFIG: JSON.stringify(config),
         TICKFAN_TABLE_NAME: localNames.table,
         TICKFAN_QUEUE_URL: queueUrl,
+        TICKFAN_DLQ_URL: dlqUrl,
+        ...(blocked.length > 0 ? { TICKFAN_FAULT_BLOCK: blocked.join(',') } : {}),
         TICKFAN_EXCHANGE_URL: simulator.url,
         TICKFAN_BROKER: 'exchange',
         AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
@@ -137,7 +155,7 @@ export class LocalEnvironment {
         queueArn: Attributes?.QueueArn ?? '',
         fn: trade,
         maxConcurrency: config.queue.maxConcurrency,
-        clockOffsetMs: () => clock.offsetMs,
+        clockOffsetMs: options.clockOffsetFor ?? (() => clock.offsetMs),
         ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
       });
       const store = new DynamoStateStore({ tableName: localNames.table, client: dynamo, clock });
@@ -173,6 +191,28 @@ export class LocalEnvironment {
       Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
       Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
     );
+  }
+
+  /**
+   * The messages in the dead-letter queue, read once each (they stay hidden for a minute, so
+   * read the queue's depth first).
+   */
+  async peekDeadLetters(): Promise<Message[]> {
+    const seen = new Map<string, Message>();
+    for (;;) {
+      const { Messages = [] } = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.dlqUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 60,
+          MessageAttributeNames: ['All'],
+          AttributeNames: ['All'],
+        }),
+      );
+      const fresh = Messages.filter((m) => m.MessageId !== undefined && !seen.has(m.MessageId));
+      if (fresh.length === 0) return [...seen.values()];
+      for (const m of fresh) seen.set(m.MessageId ?? '', m);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,19 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { errorAttribute } from '../adapters/sqs-dead-letters.js';
 import { tickPeriodMs } from '../config/schedule.js';
 import { type BotConfig, ConfigError } from '../config/schema.js';
-import { timeframeMs } from '../domain/candle.js';
+import { isDue, timeframeMs } from '../domain/candle.js';
 import { createStrategy } from '../domain/strategies/registry.js';
+import type { SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
+import type { FanOutResult } from '../use-cases/fan-out-tick.js';
+import type { FaultSpec } from './faults/fault-spec.js';
 import { LocalEnvironment } from './local-environment.js';
 import type { InvocationRecord } from './sqs-event-source.js';
 import { type RunSummary, summarise } from './summary.js';
+import { defaultTimeScale, scaleTimeouts } from './time-scale.js';
 
 export interface RunOptions {
   readonly config: BotConfig;
@@ -21,6 +26,9 @@ export interface RunOptions {
   /** Keep DynamoDB data on disk (default), so later commands see it. */
   readonly persist?: boolean;
   readonly logs?: Writable;
+  readonly faults?: readonly FaultSpec[];
+  /** Factor applied to the configured function timeouts; default {@link defaultTimeScale}. */
+  readonly timeScale?: number;
   readonly onProgress?: (progress: RunProgress) => void;
 }
 
@@ -31,6 +39,8 @@ export interface RunProgress {
   readonly invocations: number;
   readonly failed: number;
   readonly orders: number;
+  /** Set while the run waits for retries and dead-lettering after the last tick. */
+  readonly draining?: { readonly messages: number };
 }
 
 /** What a run leaves for the next `--resume` and for `npm run invoke`. */
@@ -63,13 +73,27 @@ export async function readRunState(stateDir: string): Promise<RunState | undefin
   }
 }
 
+/** Delivery state of one symbol tick's message, as the event source reported it. */
+interface MessageState {
+  attempts: number;
+  resolved: boolean;
+}
+
 /**
- * Runs `ticks` schedule ticks on the embedded parts: each tick sets the simulated clock to the
- * scheduled time, invokes the fan-out function with a Scheduler-shaped event, and waits until the
- * event source has drained the queue (successes deleted, failures retried or dead-lettered).
+ * Runs `ticks` schedule ticks on the embedded parts. Each tick sets the simulated clock to its
+ * scheduled time and invokes the fan-out function with a Scheduler-shaped event. Every trade
+ * invocation sees the simulated clock as it would stand had its tick happened in real time
+ * (scheduled time plus the wall time since its fan-out), so a retry is exactly as late as it
+ * would be in AWS.
+ *
+ * The next tick starts once every message of this one has had its first invocation, or waits
+ * in its FIFO group behind an older message that is not resolved yet; a failed message is then
+ * retried by SQS after its visibility timeout, concurrently with later ticks. After the last
+ * tick the run waits until the queue is empty: everything delivered, skipped or dead-lettered.
  */
 export async function runLocal(options: RunOptions): Promise<RunSummary> {
-  const config = selectSymbols(options.config, options.symbols);
+  const timeScale = options.timeScale ?? defaultTimeScale;
+  const config = scaleTimeouts(selectSymbols(options.config, options.symbols), timeScale);
   const symbols = config.symbols.map((s) => s.symbol);
   const period = tickPeriodMs(
     config.schedule.expression,
@@ -78,6 +102,9 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
   const previous = options.resume ? await readRunState(options.stateDir) : undefined;
   const invocations: InvocationRecord[] = [];
   const fanOutStartedAt = new Map<string, number>();
+  const messages = new Map<string, MessageState>();
+  const key = (symbol: string, scheduledAt: string) => `${symbol}#${scheduledAt}`;
+  let lastFanOut: FanOutResult | undefined;
   await mkdir(options.stateDir, { recursive: true });
 
   const env = await LocalEnvironment.start({
@@ -86,32 +113,53 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     persist: options.persist ?? true,
     fresh: !options.resume,
     ...(options.logs ? { logs: options.logs } : {}),
-    onInvocation: (record) => invocations.push(record),
+    ...(options.faults ? { faults: options.faults } : {}),
+    clockOffsetFor: (scheduledAt) => {
+      const fannedOut = scheduledAt === undefined ? undefined : fanOutStartedAt.get(scheduledAt);
+      if (scheduledAt === undefined || fannedOut === undefined) return env.clock.offsetMs;
+      return Date.parse(scheduledAt) + fireDelayMs - fannedOut;
+    },
+    onInvocation: (record) => {
+      invocations.push(record);
+      if (record.symbol === undefined || record.scheduledAt === undefined) return;
+      const state = messages.get(key(record.symbol, record.scheduledAt));
+      if (state === undefined) return;
+      state.attempts += 1;
+      const ok = record.outcome.ok && !record.itemFailed;
+      // After maxReceiveCount receives SQS moves the message to the DLQ instead of redelivering.
+      if (ok || record.receiveCount >= config.queue.maxReceiveCount) state.resolved = true;
+    },
   });
+  const tradeTimeoutMs = config.timeouts.tradeFunctionSeconds * 1000;
   try {
     const firstTick = previous?.nextTickAt ?? firstTickAt(env, config, period);
+    await Promise.all([env.trade.warm(symbols.length), env.fanOut.warm(1)]);
     env.eventSource.start();
     let tick = 0;
     for (; tick < options.ticks; tick++) {
       const scheduledAt = firstTick + tick * period;
       const iso = new Date(scheduledAt).toISOString();
-      // Scheduler fires within the scheduled minute; the tick carries the scheduled time.
-      env.clock.set(scheduledAt + 250);
+      const due = config.symbols.filter((s) => s.enabled && isDue(scheduledAt, s.timeframe));
+      for (const s of due) messages.set(key(s.symbol, iso), { attempts: 0, resolved: false });
+      env.clock.set(scheduledAt + fireDelayMs);
       fanOutStartedAt.set(iso, Date.now());
       const fanOut = await env.fanOut.invoke(
         { scheduledAt: iso, source: 'tickfan.local' },
         env.clock.offsetMs,
       );
       if (!fanOut.ok) throw new Error(`fan-out failed at ${iso}: ${fanOut.error.message}`);
-      await drain(env);
-      options.onProgress?.({
-        tick: tick + 1,
-        ticks: options.ticks,
-        scheduledAt: iso,
-        invocations: invocations.length,
-        failed: invocations.filter((r) => !r.outcome.ok || r.itemFailed).length,
-        orders: env.simulator.orders.length,
-      });
+      lastFanOut = fanOut.value as FanOutResult;
+      const settled = () =>
+        due.every((s) => {
+          const mine = messages.get(key(s.symbol, iso));
+          if (mine === undefined || mine.attempts > 0 || mine.resolved) return true;
+          // FIFO: SQS holds this message back while an older one of its group is unresolved.
+          return [...messages.entries()].some(
+            ([k, m]) => k.startsWith(`${s.symbol}#`) && k < key(s.symbol, iso) && !m.resolved,
+          );
+        });
+      await waitFor(settled, 2 * tradeTimeoutMs + 5_000);
+      options.onProgress?.(progress(tick + 1, iso));
     }
     await writeFile(
       runStateFile(options.stateDir),
@@ -121,20 +169,33 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
         2,
       ),
     );
+    // Retries and dead-lettering take up to maxReceiveCount visibility timeouts per message.
+    const drainLimit = 10 * 60_000;
+    const drained = await waitFor(
+      async () => {
+        const depth = await env.queueDepth();
+        if (depth > 0)
+          options.onProgress?.({ ...progress(tick, ''), draining: { messages: depth } });
+        return env.eventSource.busy === 0 && depth === 0;
+      },
+      drainLimit,
+      250,
+    );
+    if (!drained) process.emitWarning(`the queue did not drain within ${drainLimit / 1000} s`);
     await env.eventSource.stop();
 
     const tickResults: TickResult[] = [];
     for (const symbol of symbols) tickResults.push(...(await env.store.listTickResults(symbol)));
     const orders = (await Promise.all(symbols.map((s) => env.store.listOrders(s)))).flat();
     const positions = await Promise.all(symbols.map((s) => env.store.getPosition(s)));
+    const health: SymbolHealth[] = await Promise.all(symbols.map((s) => env.store.getHealth(s)));
     const lastPrices = Object.fromEntries(
-      symbols.map((s) => {
-        const candles = env.simulator
-          .candles(s)
-          .filter((c) => c.time + timeframeMs(env.simulator.timeframe(s)) <= env.clock.now());
-        return [s, candles.at(-1)?.close ?? 0];
-      }),
+      symbols.map((s) => [s, env.simulator.lastPrice(s) ?? 0] as const),
     );
+    const deadLettered = await env.queueDepth(env.dlqUrl);
+    const poisoned = (await env.peekDeadLetters()).filter(
+      (m) => m.MessageAttributes?.[errorAttribute] !== undefined,
+    ).length;
     return summarise({
       ticks: tick,
       symbols,
@@ -143,14 +204,49 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       tickResults: tickResults.filter((t) => fanOutStartedAt.has(t.scheduledAt)),
       orders,
       positions,
+      health,
+      silent: lastFanOut?.silent ?? [],
       exchangeOrders: env.simulator.orders,
-      deadLettered: await env.queueDepth(env.dlqUrl),
+      deadLettered,
+      poisoned,
       tickPeriodMs: period,
       lastPrices,
+      timeScale,
     });
   } finally {
     await env.close();
   }
+
+  function progress(tick: number, scheduledAt: string): RunProgress {
+    return {
+      tick,
+      ticks: options.ticks,
+      scheduledAt,
+      invocations: invocations.length,
+      failed: invocations.filter((r) => !r.outcome.ok || r.itemFailed).length,
+      orders: env.simulator.orders.length,
+    };
+  }
+}
+
+/** Scheduler fires within the scheduled minute; locally, this long after the scheduled time. */
+const fireDelayMs = 250;
+
+/** Polls `done` until it holds or `limitMs` passes; true when it held. */
+async function waitFor(
+  done: () => boolean | Promise<boolean>,
+  limitMs: number,
+  everyMs = 5,
+): Promise<boolean> {
+  const until = Date.now() + limitMs;
+  // Two quiet reads in a row: a message may be between receive and invocation for a moment.
+  let quiet = 0;
+  while (Date.now() < until) {
+    quiet = (await done()) ? quiet + 1 : 0;
+    if (quiet >= 2) return true;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return false;
 }
 
 /**
@@ -166,14 +262,4 @@ function firstTickAt(env: LocalEnvironment, config: BotConfig, period: number): 
   });
   const start = Math.max(...ready);
   return Math.ceil(start / period) * period;
-}
-
-async function drain(env: LocalEnvironment): Promise<void> {
-  // Two quiet reads in a row: a message may be between receive and invocation for a moment.
-  let quiet = 0;
-  while (quiet < 2) {
-    const idle = env.eventSource.busy === 0 && (await env.queueDepth()) === 0;
-    quiet = idle ? quiet + 1 : 0;
-    if (quiet < 2) await new Promise((resolve) => setTimeout(resolve, idle ? 5 : 10));
-  }
 }

@@ -18,7 +18,8 @@ export interface InvocationRecord {
   readonly outcome: InvocationOutcome;
   /** True when the function reported the message as a batch item failure. */
   readonly itemFailed: boolean;
-  /** Wall-clock epoch ms at which the invocation ended. */
+  /** Wall-clock epoch ms at which the invocation started and ended. */
+  readonly startedAt: number;
   readonly endedAt: number;
 }
 
@@ -29,8 +30,11 @@ export interface SqsEventSourceOptions {
   readonly fn: LocalFunction;
   /** Invocations in flight at most, as the event source's MaximumConcurrency. */
   readonly maxConcurrency: number;
-  /** The simulated clock's offset, handed to each invocation. */
-  readonly clockOffsetMs: () => number;
+  /**
+   * The simulated clock's offset handed to the invocation of a message, given the tick it
+   * carries (undefined for a body that names none).
+   */
+  readonly clockOffsetMs: (scheduledAt: string | undefined) => number;
   readonly onInvocation?: (record: InvocationRecord) => void;
 }
 
@@ -103,7 +107,12 @@ export class SqsEventSource {
 
   private async handle(message: Message): Promise<void> {
     const { fn, sqs, queueUrl } = this.options;
-    const outcome = await fn.invoke(this.eventFor(message), this.options.clockOffsetMs());
+    const body = readBody(message.Body);
+    const startedAt = Date.now();
+    const outcome = await fn.invoke(
+      this.eventFor(message),
+      this.options.clockOffsetMs(body.scheduledAt),
+    );
     const response = outcome.ok ? (outcome.value as SQSBatchResponse | undefined) : undefined;
     const itemFailed = (response?.batchItemFailures?.length ?? 0) > 0;
     if (outcome.ok && !itemFailed) {
@@ -111,13 +120,13 @@ export class SqsEventSource {
         new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
       );
     }
-    const body = readBody(message.Body);
     this.options.onInvocation?.({
       messageId: message.MessageId ?? '',
       ...body,
       receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
       outcome,
       itemFailed,
+      startedAt,
       endedAt: Date.now(),
     });
   }

@@ -1,5 +1,6 @@
 import type { Position } from '../domain/position.js';
 import { totalPnl } from '../domain/position.js';
+import { BreakerState, type SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
 import type { OrderRecord } from '../ports/state-store.js';
 import type { SimOrder } from './simulator/exchange-simulator.js';
@@ -30,6 +31,14 @@ export interface RunSummary {
   }[];
   readonly latencyMs: Latency;
   readonly perSymbol: Readonly<Record<string, SymbolSummary>>;
+  /** Symbols the last fan-out counted as silent (no successful tick for the silence window). */
+  readonly silent: readonly string[];
+  /** Each symbol's circuit breaker at the end of the run. */
+  readonly breakers: Readonly<Record<string, BreakerState>>;
+  /** Messages the trade function dead-lettered itself as unprocessable. */
+  readonly poisoned: number;
+  /** Factor the configured function timeouts were scaled by for this local run. */
+  readonly timeScale: number;
 }
 
 export interface Latency {
@@ -41,6 +50,8 @@ export interface SymbolSummary {
   readonly ticks: number;
   readonly succeeded: number;
   readonly failed: number;
+  readonly skipped: number;
+  readonly breaker: BreakerState;
   readonly orders: number;
   readonly position: number;
   readonly pnl: number;
@@ -56,9 +67,14 @@ export interface SummaryInput {
   readonly tickResults: readonly TickResult[];
   readonly orders: readonly OrderRecord[];
   readonly positions: readonly Position[];
+  readonly health: readonly SymbolHealth[];
+  readonly silent: readonly string[];
+  readonly timeScale: number;
   /** Orders the exchange itself counted. */
   readonly exchangeOrders: readonly SimOrder[];
   readonly deadLettered: number;
+  /** Dead letters the trade function parked itself, with the reason attached. */
+  readonly poisoned: number;
   readonly tickPeriodMs: number;
   /** Last traded price of each symbol, to mark open positions. */
   readonly lastPrices: Readonly<Record<string, number>>;
@@ -116,6 +132,8 @@ export function summarise(input: SummaryInput): RunSummary {
       ticks: new Set(mine.map((r) => r.messageId)).size,
       succeeded: mine.filter(ok).length,
       failed: mine.filter((r) => !ok(r)).length,
+      skipped: finalTicks.filter((t) => t.symbol === symbol && t.status === 'skipped').length,
+      breaker: input.health.find((h) => h.symbol === symbol)?.breaker ?? BreakerState.Closed,
       orders: exchangeBySymbol(symbol).length,
       position: position?.amount ?? 0,
       pnl: position ? totalPnl(position, price) : 0,
@@ -150,5 +168,11 @@ export function summarise(input: SummaryInput): RunSummary {
       })),
     latencyMs: latencyOf([...latencies.values()].flat()),
     perSymbol,
+    silent: input.silent,
+    breakers: Object.fromEntries(
+      input.symbols.map((s) => [s, perSymbol[s]?.breaker ?? BreakerState.Closed]),
+    ),
+    poisoned: input.poisoned,
+    timeScale: input.timeScale,
   };
 }

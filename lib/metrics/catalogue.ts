@@ -59,6 +59,12 @@ export const metricCatalogue = {
     statistic: 'Sum',
     meaning: 'Symbol ticks acknowledged without trading (stale, halted, breaker, deadline)',
   },
+  VanishedAttempts: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Earlier attempts of a tick that ended without a word (killed at the timeout)',
+  },
   StaleSkips: {
     unit: 'Count',
     emittedBy: 'trade',

@@ -43,6 +43,8 @@ export interface StateStore {
   listOrders(symbol: string): Promise<OrderRecord[]>;
   putTickResult(result: TickResult): Promise<void>;
   listTickResults(symbol: string): Promise<TickResult[]>;
+  /** The stored result of one tick (`scheduledAt` as an ISO string), if any. */
+  getTickResult(symbol: string, scheduledAt: string): Promise<TickResult | undefined>;
   /** The symbol's breaker and last success; healthy and version 0 when never written. */
   getHealth(symbol: string): Promise<SymbolHealth>;
   /** Writes `next` only if the stored version is still `next.version - 1`; else ConflictError. */

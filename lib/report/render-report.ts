@@ -44,6 +44,7 @@ svg .marker.buy { fill: #16a34a; stroke: #fff; stroke-width: 0.6; }
 svg .marker.sell { fill: #dc2626; stroke: #fff; stroke-width: 0.6; }
 svg .reference { stroke: #9aa5b1; stroke-dasharray: 4 3; }
 svg .bar { fill: #2563eb; }
+svg .bar.open { fill: #1e3a8a; }
 svg .axis-label { fill: #7b8794; }
 .legend .buy { color: #16a34a; } .legend .sell { color: #dc2626; }
 .empty { color: #7b8794; font-style: italic; }
@@ -97,6 +98,9 @@ function figuresSection(figures: ReportInput['figures']): string {
     .join('')}</div></section>`;
 }
 
+// Wide enough for eight-digit price labels, so a symbol's price and equity charts line up in time.
+const chartLeft = 88;
+
 function symbolSection(report: SymbolReport): string {
   const symbol = escapeHtml(report.symbol);
   const quote = report.quote ? ` (${escapeHtml(report.quote)})` : '';
@@ -112,6 +116,7 @@ function symbolSection(report: SymbolReport): string {
     markers: report.markers.map((m) => ({ time: m.time, value: m.price, side: m.side })),
     valueLabel: `close${report.quote ? ` (${report.quote})` : ''}`,
     height: 280,
+    minLeft: chartLeft,
   });
   const start = report.equity[0];
   const equity = timeSeriesChart({
@@ -123,6 +128,7 @@ function symbolSection(report: SymbolReport): string {
     ...(start ? { reference: { value: start.value, label: 'start' } } : {}),
     valueLabel: `equity${report.quote ? ` (${report.quote})` : ''}`,
     height: 180,
+    minLeft: chartLeft,
   });
   const note = report.equityNote ? `<p class="note">${escapeHtml(report.equityNote)}</p>` : '';
   return `<section data-section="symbol" data-symbol="${symbol}"><h2>${symbol}</h2>${figures}
@@ -134,12 +140,17 @@ ${equity}</section>`;
 
 function latencySection(latencies: readonly number[]): string {
   const histogram = histogramBuckets(latencies);
+  const open = histogram.buckets.at(-1)?.open ? histogram.buckets.at(-1) : undefined;
   const rule =
     histogram.n === 0
       ? 'No latencies were recorded.'
       : `${histogram.n} values from ${formatNumber(histogram.min)} to ${formatNumber(histogram.max)} ms. ` +
-        `Each bar counts the values v with lo ≤ v < lo + ${histogram.width} ms: the range split into ⌈√n⌉ buckets ` +
-        '(at most 30), the width rounded up to 1, 2 or 5 × 10ᵏ ms, the first bucket starting at a multiple of the width.';
+        `Each bar counts the values v with lo ≤ v < lo + ${histogram.width} ms. The width is 2 × IQR / ∛n ` +
+        '(Freedman–Diaconis; the range over ⌈√n⌉ when the quartiles are equal), rounded up to 1, 2 or ' +
+        '5 × 10ᵏ ms; the first bar starts at a multiple of it' +
+        (open
+          ? `; there are at most 40 bars, and the last one counts every value from ${open.lo} ms up.`
+          : '.');
   return `<section data-section="latency"><h2>Latency</h2><p class="note" data-bucket-rule>${escapeHtml(rule)}</p>${histogramChart(
     {
       chart: 'latency',

@@ -252,6 +252,8 @@ export interface TimeSeriesChartOptions extends ChartHooks {
   readonly maxPoints?: number;
   /** Label of the value axis, e.g. `close (BTC)`. */
   readonly valueLabel?: string;
+  /** Least left margin in px: charts stacked with the same one share their time positions. */
+  readonly minLeft?: number;
 }
 
 const markerSize = 9;
@@ -304,7 +306,10 @@ export function timeSeriesChart(options: TimeSeriesChartOptions): string {
   const { ticks, decimals } = linearTicks(vMin, vMax, Math.max(2, Math.floor(height / 50)));
   const labelWidth = Math.max(...ticks.map((v) => textWidth(v.toFixed(decimals))), 24);
   const frame: Frame = {
-    left: Math.ceil(labelWidth + 14 + (options.valueLabel ? 14 : 0)),
+    left: Math.max(
+      options.minLeft ?? 0,
+      Math.ceil(labelWidth + 14 + (options.valueLabel ? 14 : 0)),
+    ),
     top: 10,
     right: width - 40,
     // two lines of tick labels (hour, date) and the axis label under them
@@ -345,15 +350,17 @@ export function timeSeriesChart(options: TimeSeriesChartOptions): string {
   return `${svgOpen(options, width, height)}${valueAxis(frame, ticks, decimals, y)}${timeAxis(frame, tMin, tMax, x)}${valueLabel}${timeLabel}${reference}${line}${dot}<g data-markers="${drawnMarkers.length}">${markerParts.join('')}</g></svg>`;
 }
 
-/** One histogram bucket: values `v` with `lo <= v < hi`. */
+/** One histogram bucket: values `v` with `lo <= v < hi`, or `lo <= v` for the open last one. */
 export interface HistogramBucket {
   readonly lo: number;
   readonly hi: number;
   readonly count: number;
+  /** The last bucket when the values ran past the bucket limit: it holds every `v >= lo`. */
+  readonly open?: boolean;
 }
 
 export interface Histogram {
-  /** Width of every bucket. */
+  /** Width of every bucket (the open one is drawn as wide). */
   readonly width: number;
   readonly buckets: readonly HistogramBucket[];
   /** Finite values counted; the buckets' counts add up to it. */
@@ -362,38 +369,50 @@ export interface Histogram {
   readonly max: number;
 }
 
+/** Nearest-rank quantile `q` (0–1) of ascending `sorted`, which is not empty. */
+const quantile = (sorted: readonly number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
+
 /**
- * Buckets the finite `values` into equal-width buckets: the range is split into ⌈√n⌉ parts (at
- * most `maxBuckets`), the width rounded up to 1, 2 or 5 × 10ᵏ and to at least `minWidth`, and
- * the first bucket starts at a multiple of the width. Bucket `i` holds `lo <= v < hi`; the
- * maximum always falls in the last bucket.
+ * Buckets the finite `values` into equal-width buckets. The width follows Freedman–Diaconis,
+ * 2 × IQR / ∛n, which fits the bulk of the values and is not stretched by a long tail (with no
+ * spread between the quartiles it falls back to the range over ⌈√n⌉); it is then rounded up to
+ * 1, 2 or 5 × 10ᵏ and to at least `minWidth`, and the first bucket starts at a multiple of it.
+ * Bucket `i` holds `lo <= v < hi`. When more than `maxBuckets` would be needed, the last bucket
+ * is open and holds every value from its `lo` up, so a few outliers cannot squeeze the rest into
+ * one bar; the buckets' counts always add up to `n`.
  */
 export function histogramBuckets(
   values: readonly number[],
-  maxBuckets = 30,
+  maxBuckets = 40,
   minWidth = 1,
 ): Histogram {
-  const finite = values.filter(Number.isFinite);
-  const n = finite.length;
-  if (n === 0) return { width: minWidth, buckets: [], n: 0, min: 0, max: 0 };
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const v of finite) {
-    if (v < min) min = v;
-    if (v > max) max = v;
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  const n = sorted.length;
+  const min = sorted[0];
+  const max = sorted.at(-1);
+  if (min === undefined || max === undefined) {
+    return { width: minWidth, buckets: [], n: 0, min: 0, max: 0 };
   }
-  const parts = Math.min(maxBuckets, Math.max(1, Math.ceil(Math.sqrt(n))));
-  const { step, decimals } = niceStep(Math.max(minWidth, (max - min) / parts));
+  const iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+  const rough = iqr > 0 ? (2 * iqr) / Math.cbrt(n) : (max - min) / Math.ceil(Math.sqrt(n));
+  const { step, decimals } = niceStep(Math.max(minWidth, rough));
   const width = Math.max(step, minWidth);
   const start = Math.floor(min / width) * width;
-  const count = Math.floor((max - start) / width) + 1;
+  const needed = Math.floor((max - start) / width) + 1;
+  const count = Math.min(needed, Math.max(1, maxBuckets));
   const counts = new Array<number>(count).fill(0);
-  for (const v of finite) {
+  for (const v of sorted) {
     const i = Math.min(count - 1, Math.max(0, Math.floor((v - start) / width)));
     counts[i] = (counts[i] ?? 0) + 1;
   }
   const edge = (i: number) => Number((start + i * width).toFixed(decimals));
-  const buckets = counts.map((c, i) => ({ lo: edge(i), hi: edge(i + 1), count: c }));
+  const buckets = counts.map((c, i) => ({
+    lo: edge(i),
+    hi: edge(i + 1),
+    count: c,
+    ...(needed > count && i === count - 1 ? { open: true } : {}),
+  }));
   return { width, buckets, n, min, max };
 }
 
@@ -403,7 +422,10 @@ export interface HistogramChartOptions extends ChartHooks {
   readonly valueLabel: string;
 }
 
-/** Bars of a {@link Histogram}, each `<rect data-bucket="lo-hi" data-count="n">`. */
+/**
+ * Bars of a {@link Histogram}, each `<rect data-bucket="lo-hi" data-count="n">`; an open last
+ * bucket is `data-bucket="lo-"`, labelled `≥ lo`.
+ */
 export function histogramChart(options: HistogramChartOptions): string {
   const width = options.width ?? 960;
   const height = options.height ?? 220;
@@ -428,22 +450,26 @@ export function histogramChart(options: HistogramChartOptions): string {
     frame.left + ((v - first.lo) / (last.hi - first.lo)) * (frame.right - frame.left);
   const y = (c: number) =>
     frame.bottom - (c / Math.max(1, maxCount)) * (frame.bottom - frame.top - 6);
+  const unit = escapeHtml(options.valueLabel);
 
   const bars = buckets.map((b) => {
     const x0 = x(b.lo);
     const x1 = x(b.hi);
     const top = y(b.count);
-    return `<rect data-bucket="${b.lo}-${b.hi}" data-count="${b.count}" class="bar" x="${px(x0 + 0.5)}" y="${px(top)}" width="${px(Math.max(0.5, x1 - x0 - 1))}" height="${px(frame.bottom - top)}"><title>${b.lo}–${b.hi} ${escapeHtml(options.valueLabel)}: ${b.count}</title></rect>`;
+    const range = b.open ? `≥ ${b.lo}` : `${b.lo}–${b.hi}`;
+    return `<rect data-bucket="${b.lo}-${b.open ? '' : b.hi}" data-count="${b.count}" class="bar${b.open ? ' open' : ''}" x="${px(x0 + 0.5)}" y="${px(top)}" width="${px(Math.max(0.5, x1 - x0 - 1))}" height="${px(frame.bottom - top)}"><title>${range} ${unit}: ${b.count}</title></rect>`;
   });
-  // Label at most ~10 bucket edges so the labels never overlap.
+  // Label at most ~10 bucket edges so the labels never overlap; an open bucket has no upper edge.
   const every = Math.max(1, Math.ceil((buckets.length + 1) / 10));
-  const edges = [...buckets.map((b) => b.lo), last.hi].filter((_, i) => i % every === 0);
-  const xAxis = edges
-    .map((e) => {
-      const at = px(x(e));
-      return `<line x1="${at}" x2="${at}" y1="${px(frame.bottom)}" y2="${px(frame.bottom + 4)}" class="tick"/><text x="${at}" y="${px(frame.bottom + 4)}" dy="1.1em" text-anchor="middle">${e}</text>`;
-    })
-    .join('');
+  const edges = [...buckets.map((b) => b.lo), ...(last.open ? [] : [last.hi])].filter(
+    (_, i) => i % every === 0,
+  );
+  const label = (at: string, text: string) =>
+    `<line x1="${at}" x2="${at}" y1="${px(frame.bottom)}" y2="${px(frame.bottom + 4)}" class="tick"/><text x="${at}" y="${px(frame.bottom + 4)}" dy="1.1em" text-anchor="middle">${text}</text>`;
+  const xAxis = [
+    ...edges.filter((e) => !(last.open && e === last.lo)).map((e) => label(px(x(e)), String(e))),
+    ...(last.open ? [label(px((x(last.lo) + x(last.hi)) / 2), `≥ ${last.lo}`)] : []),
+  ].join('');
   const yAxis = valueAxis(frame, countTicks, 0, y);
-  return `${svgOpen(options, width, height)}${yAxis}<g data-axis="x" class="axis">${xAxis}<line x1="${px(frame.left)}" x2="${px(frame.right)}" y1="${px(frame.bottom)}" y2="${px(frame.bottom)}" class="domain"/></g><text transform="translate(12 ${px((frame.top + frame.bottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">count</text><text x="${px(frame.right)}" y="${height - 2}" text-anchor="end" class="axis-label">${escapeHtml(options.valueLabel)}</text><g data-bars="${buckets.length}">${bars.join('')}</g></svg>`;
+  return `${svgOpen(options, width, height)}${yAxis}<g data-axis="x" class="axis">${xAxis}<line x1="${px(frame.left)}" x2="${px(frame.right)}" y1="${px(frame.bottom)}" y2="${px(frame.bottom)}" class="domain"/></g><text transform="translate(12 ${px((frame.top + frame.bottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">count</text><text x="${px(frame.right)}" y="${height - 2}" text-anchor="end" class="axis-label">${unit}</text><g data-bars="${buckets.length}">${bars.join('')}</g></svg>`;
 }

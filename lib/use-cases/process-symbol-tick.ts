@@ -47,6 +47,8 @@ export interface TickInput {
   readonly tick: SymbolTick;
   /** Milliseconds this invocation has left (Lambda's `getRemainingTimeInMillis`). */
   readonly remainingMs: () => number;
+  /** Which delivery of the tick this is (SQS's receive count); 1 when unknown. */
+  readonly attempt?: number;
 }
 
 /** A symbol the config does not trade; retrying cannot help. */
@@ -160,6 +162,16 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
   const lag = startedAt - tick.scheduledAt;
   metrics.add('TickLag', lag);
   try {
+    if ((input.attempt ?? 1) > 1) {
+      // A failure we saw is stored; no result means the last attempt was killed (the function
+      // timed out, perhaps blocked): count it toward the breaker, as nothing else could.
+      const scheduled = new Date(tick.scheduledAt).toISOString();
+      const before = await store.getTickResult(symbol.symbol, scheduled);
+      if (before === undefined) {
+        metrics.add('VanishedAttempts', 1);
+        await saveHealth(recordFailure(health, startedAt, breakerRules));
+      }
+    }
     const maxLag = config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
     if (lag > maxLag) return await skip('stale');
     const gate = breakerGate(health, startedAt, breakerRules);

@@ -74,6 +74,9 @@ export class InMemoryStore implements StateStore {
   async listTickResults(symbol: string): Promise<TickResult[]> {
     return [...this.ticks.values()].filter((t) => t.symbol === symbol);
   }
+  async getTickResult(symbol: string, scheduledAt: string): Promise<TickResult | undefined> {
+    return this.ticks.get(`${symbol}#${scheduledAt}`);
+  }
   async getHealth(symbol: string): Promise<SymbolHealth> {
     return this.health.get(symbol) ?? healthyState(symbol);
   }

@@ -14,11 +14,12 @@ export const strategyNames = Object.keys(strategies) as [StrategyName, ...Strate
 
 /**
  * Whether a strategy's signal for a candle depends only on the newest `warmup` candles a run has
- * been fed, bit for bit, however many candles came before them. For such a strategy one
- * continuous run over a gap-free stretch decides exactly as the trade function's fresh run over
- * its fetched window, so a backtest may feed one run instead of starting one per candle (about
- * `warmup` times less work). Say `false` unless it holds: test/unit/backtest/window-local.test.ts
- * checks every `true` against real candles.
+ * been fed, bit for bit, however many candles came before them, and is `none` while a run has
+ * been fed fewer (as `warmup` promises). For such a strategy one continuous run decides exactly as
+ * the trade function's fresh run over each fetched window, full or cut short by a gap, so a
+ * backtest may feed one run instead of starting one per candle (about `warmup` times less work).
+ * Say `false` unless both hold: test/unit/backtest/window-local.test.ts checks every `true`
+ * against real candles, gaps included.
  */
 export const windowLocal: Readonly<Record<StrategyName, boolean>> = {
   // trading-signals' SMA sums its last `interval` prices afresh on every candle, and the cross

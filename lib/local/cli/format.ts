@@ -17,20 +17,36 @@ export function formatSummary(summary: RunSummary): string {
     String(s.ticks),
     String(s.succeeded),
     String(s.failed),
+    String(s.skipped),
+    s.breaker,
     String(s.orders),
     s.position.toFixed(3),
     s.pnl.toFixed(8),
     String(s.latencyMs.p50),
     String(s.latencyMs.p99),
   ]);
-  const head = ['symbol', 'ticks', 'ok', 'failed', 'orders', 'position', 'pnl', 'p50 ms', 'p99 ms'];
+  const head = [
+    'symbol',
+    'ticks',
+    'ok',
+    'failed',
+    'skipped',
+    'breaker',
+    'orders',
+    'position',
+    'pnl',
+    'p50 ms',
+    'p99 ms',
+  ];
   const { skipped, orders } = summary;
   return [
     table(head, rows),
     '',
     `ticks ${summary.ticks}  invocations ${summary.invocations}  succeeded ${summary.succeeded}  failed ${summary.failed}  retried ${summary.retried}  dead-lettered ${summary.deadLettered}`,
-    `skipped: stale ${skipped.stale}  halted ${skipped.halted}  breaker ${skipped.breaker}`,
+    `skipped: stale ${skipped.stale}  halted ${skipped.halted}  breaker ${skipped.breaker}  poison messages ${summary.poisoned}`,
+    `silent symbols: ${summary.silent.length > 0 ? summary.silent.join(', ') : 'none'}`,
     `orders: intents ${orders.intents}  on the exchange ${orders.exchange}  duplicates ${orders.duplicates}`,
     `latency (fan-out start to trade end): p50 ${summary.latencyMs.p50} ms  p99 ${summary.latencyMs.p99} ms`,
+    `function timeouts scaled by ${summary.timeScale} for this local run`,
   ].join('\n');
 }

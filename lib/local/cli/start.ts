@@ -1,19 +1,22 @@
 /**
  * `npm start`: runs the whole pipeline on embedded parts and prints a per-symbol summary.
  *
- *   npm start -- [--ticks N] [--symbols A,B] [--summary-json PATH] [--resume] [--config cdk.json]
+ *   npm start -- [--ticks N] [--symbols A,B] [--fault KIND:SYMBOL[:ARG]]... [--summary-json PATH]
+ *                [--resume] [--time-scale F] [--config cdk.json]
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../../config/load.js';
-import { runLocal } from '../run.js';
-import { failWith, positiveInt } from './args.js';
+import { parseFaultSpec } from '../faults/fault-spec.js';
+import { runLocal, selectSymbols } from '../run.js';
+import { defaultTimeScale } from '../time-scale.js';
+import { failWith, positiveInt, UsageError } from './args.js';
 import { formatSummary } from './format.js';
 
 const usage =
-  'usage: npm start -- [--ticks N] [--symbols A,B] [--summary-json PATH] [--resume] [--config FILE]';
+  'usage: npm start -- [--ticks N] [--symbols A,B] [--fault KIND:SYMBOL[:ARG]]... [--summary-json PATH] [--resume] [--time-scale F] [--config FILE]';
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -23,6 +26,8 @@ async function main(): Promise<void> {
       symbols: { type: 'string' },
       'summary-json': { type: 'string' },
       resume: { type: 'boolean', default: false },
+      fault: { type: 'string', multiple: true, default: [] },
+      'time-scale': { type: 'string', default: String(defaultTimeScale) },
       config: { type: 'string', default: 'cdk.json' },
       'state-dir': { type: 'string', default: '.tickfan' },
       help: { type: 'boolean', default: false },
@@ -39,6 +44,14 @@ async function main(): Promise<void> {
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const traded = selectSymbols(config, symbols).symbols.map((s) => s.symbol);
+  const faults = values.fault.map((spec) => parseFaultSpec(spec, traded));
+  const timeScale = Number(values['time-scale']);
+  if (!(timeScale > 0 && timeScale <= 1)) {
+    throw new UsageError(
+      `--time-scale must be a number in (0, 1] (got ${JSON.stringify(values['time-scale'])})`,
+    );
+  }
   const stateDir = values['state-dir'];
   await mkdir(join(stateDir, 'logs'), { recursive: true });
   const logFile = join(stateDir, 'logs', 'functions.log');
@@ -54,9 +67,16 @@ async function main(): Promise<void> {
     ticks,
     ...(symbols ? { symbols } : {}),
     resume: values.resume,
+    faults,
+    timeScale,
     stateDir,
     logs,
     onProgress: (p) => {
+      if (p.draining) {
+        const line = `waiting for retries and dead-lettering: ${p.draining.messages} messages left`;
+        if (tty) process.stderr.write(`\r${line}\x1b[K`);
+        return;
+      }
       const line = `tick ${p.tick}/${p.ticks}  ${p.scheduledAt}  invocations ${p.invocations}  failed ${p.failed}  orders ${p.orders}  ${((Date.now() - started) / 1000).toFixed(1)}s`;
       if (tty) process.stderr.write(`\r${line}\x1b[K`);
       else if (p.tick === p.ticks || p.tick % Math.max(1, Math.ceil(p.ticks / 10)) === 0)

@@ -269,7 +269,12 @@ describe('processSymbolTick circuit breaker', () => {
     expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'closed', failures: 2 });
     await failTicks(deps, 2, 1);
 
-    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'open', failures: 3 });
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({
+      breaker: 'open',
+      failures: 3,
+      // silence is counted from the first failure of a symbol that never succeeded
+      trackedSince: at(0).scheduledAt + 1_000,
+    });
     expect(deps.metrics.sum('FetchFailures')).toBe(3);
     expect(deps.metrics.sum('ExchangeTimeouts')).toBe(3);
   });
@@ -321,6 +326,54 @@ describe('processSymbolTick circuit breaker', () => {
     deps.clock.at = at(7).scheduledAt + 1_000;
     const next = await processSymbolTick(deps, { tick: at(7), remainingMs: () => 25_000 });
     expect(next.skipReason).toBe('breaker');
+  });
+
+  it('counts a retried tick whose last attempt left no result (killed at the timeout)', async () => {
+    const { deps } = setup();
+    for (let n = 0; n < 3; n++) {
+      deps.clock.at = at(n).scheduledAt + 1_000;
+      await processSymbolTick(deps, { tick: at(n), attempt: 2, remainingMs: () => 25_000 });
+      // The retry itself succeeded, which closes the breaker again: only vanished attempts count.
+    }
+    expect(deps.metrics.sum('VanishedAttempts')).toBe(3);
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'closed' });
+  });
+
+  it('opens the breaker after vanished attempts of a symbol that keeps dying', async () => {
+    const { deps: base } = setup();
+    const deps = {
+      ...base,
+      strategyFor: () => ({
+        name: 'dies',
+        warmup: 5,
+        start: () => ({
+          next: () => {
+            throw new Error('never gets here in real life: the invocation is killed');
+          },
+        }),
+      }),
+    };
+    // Three retries that each find no stored result of their earlier attempt.
+    for (let n = 0; n < 3; n++) {
+      deps.clock.at = at(n).scheduledAt + 1_000;
+      deps.market.candles = candleSeries(crossUp, at(n).scheduledAt - tf);
+      deps.store.ticks.clear();
+      await processSymbolTick(deps, { tick: at(n), attempt: 2, remainingMs: () => 25_000 }).catch(
+        () => undefined,
+      );
+      deps.store.ticks.clear();
+    }
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'open', failures: 3 });
+  });
+
+  it('does not count a retry whose last attempt stored its failure', async () => {
+    const { deps } = setup();
+    deps.market.failWith = timeoutError();
+    await failTicks(deps, 0, 1);
+    deps.market.failWith = undefined;
+    deps.market.candles = candleSeries(crossUp, at(0).scheduledAt - tf);
+    await processSymbolTick(deps, { tick: at(0), attempt: 2, remainingMs: () => 25_000 });
+    expect(deps.metrics.sum('VanishedAttempts')).toBe(0);
   });
 
   it('does not count failures that are not the exchange being unavailable', async () => {

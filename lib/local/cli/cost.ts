@@ -1,0 +1,106 @@
+/**
+ * `npm run cost -- [--symbols N] [--every 1m] [--duration-ms D] [--memory-mb M]
+ * [--from-summary FILE] [--order-rate R] [--live] [--json] [--config FILE]`: prints what a
+ * tickfan stage would cost a month, line by line, with the unit price assumed beside each line.
+ *
+ * Without flags it models the config in cdk.json: its enabled symbols at its tick period.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfigFile } from '../../config/load.js';
+import { tickPeriodMs } from '../../config/schedule.js';
+import {
+  defaultFanOutDurationMs,
+  defaultOrderRate,
+  defaultTradeDurationMs,
+  parseEvery,
+  readSummaryFacts,
+} from '../../cost/cli-input.js';
+import { type CostInput, deployed, estimateMonthlyCost } from '../../cost/cost-model.js';
+import { formatCostBreakdown } from '../../cost/format.js';
+import { failWith, positiveInt, UsageError } from './args.js';
+
+const usage =
+  'usage: npm run cost -- [--symbols N] [--every 1m|5m|1h|...] [--duration-ms D] [--memory-mb M] ' +
+  '[--from-summary FILE] [--order-rate R] [--live] [--json] [--config FILE]';
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      symbols: { type: 'string' },
+      every: { type: 'string' },
+      'duration-ms': { type: 'string' },
+      'memory-mb': { type: 'string' },
+      'from-summary': { type: 'string' },
+      'order-rate': { type: 'string' },
+      live: { type: 'boolean' },
+      json: { type: 'boolean', default: false },
+      config: { type: 'string', default: 'cdk.json' },
+    },
+  });
+  const notes: string[] = [];
+  const needConfig = values.symbols === undefined || values.every === undefined;
+  const config =
+    needConfig || values.live === undefined ? loadConfigFile(values.config) : undefined;
+  const enabled = config?.symbols.filter((s) => s.enabled) ?? [];
+  const symbols =
+    values.symbols === undefined ? enabled.length : positiveInt('--symbols', values.symbols);
+  const everyMs =
+    values.every === undefined
+      ? tickPeriodMs(
+          config?.schedule.expression ?? '',
+          enabled.map((s) => s.timeframe),
+        )
+      : parseEvery(values.every);
+  if (needConfig) notes.push(`symbols and tick period from ${values.config}`);
+
+  const summary =
+    values['from-summary'] === undefined
+      ? undefined
+      : readSummaryFacts(readFileSync(values['from-summary'], 'utf8'), values['from-summary']);
+  let tradeDurationMs = defaultTradeDurationMs;
+  if (values['duration-ms'] !== undefined) {
+    tradeDurationMs = positiveInt('--duration-ms', values['duration-ms']);
+  } else if (summary !== undefined) {
+    tradeDurationMs = summary.p50Ms;
+    notes.push(
+      `trade duration: p50 tick latency of ${values['from-summary']} (a local run: the exchange ` +
+        'was a simulator on this machine, so a real exchange adds network time)',
+    );
+  } else {
+    notes.push(
+      `trade duration: the default ${defaultTradeDurationMs} ms (give --duration-ms or --from-summary)`,
+    );
+  }
+  let orderRate = summary?.orderRate ?? defaultOrderRate;
+  if (values['order-rate'] !== undefined) {
+    orderRate = Number(values['order-rate']);
+    if (!(orderRate >= 0 && orderRate <= 1)) {
+      throw new UsageError(`--order-rate must be between 0 and 1 (got ${values['order-rate']})`);
+    }
+  }
+
+  const input: CostInput = {
+    symbols,
+    everyMs,
+    tradeDurationMs,
+    fanOutDurationMs: defaultFanOutDurationMs,
+    tradeMemoryMb:
+      values['memory-mb'] === undefined
+        ? deployed.tradeMemoryMb
+        : positiveInt('--memory-mb', values['memory-mb']),
+    fanOutMemoryMb: deployed.fanOutMemoryMb,
+    orderRate,
+    live: values.live ?? config?.exchange.mode === 'live',
+  };
+  const breakdown = estimateMonthlyCost(input);
+  console.log(
+    values.json ? JSON.stringify(breakdown, null, 2) : formatCostBreakdown(breakdown, notes),
+  );
+}
+
+try {
+  main();
+} catch (error) {
+  failWith(usage)(error);
+}

@@ -1,0 +1,121 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorkerShim } from '../../lib/local/build.js';
+import { LocalFunction, type LocalFunctionOptions } from '../../lib/local/local-function.js';
+
+const bundleFile = fileURLToPath(new URL('../fixtures/behaviours-handler.mjs', import.meta.url));
+let dir: string;
+let workerFile: string;
+const functions: LocalFunction[] = [];
+
+function localFunction(options: Partial<LocalFunctionOptions> = {}): LocalFunction {
+  const fn = new LocalFunction({
+    name: 'behaviours',
+    bundleFile,
+    workerFile,
+    env: {},
+    timeoutMs: 1_000,
+    maxConcurrency: 2,
+    ...options,
+  });
+  functions.push(fn);
+  return fn;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tickfan-worker-'));
+  workerFile = await buildWorkerShim(dir);
+});
+
+afterAll(async () => {
+  await Promise.all(functions.map((f) => f.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('LocalFunction', () => {
+  it('runs an invocation with a Lambda context and the simulated clock offset', async () => {
+    const fn = localFunction();
+    const outcome = await fn.invoke({ kind: 'echo', value: 42 }, 1234);
+    expect(outcome).toMatchObject({
+      ok: true,
+      coldStart: true,
+      value: { echo: 42, offset: '1234' },
+    });
+    const remaining = (outcome as { value: { remainingMs: number } }).value.remainingMs;
+    expect(remaining).toBeGreaterThan(0);
+    expect(remaining).toBeLessThanOrEqual(1_000);
+  });
+
+  it('reuses a warm container for the next invocation', async () => {
+    const fn = localFunction();
+    await fn.invoke({ kind: 'echo' });
+    const second = await fn.invoke({ kind: 'echo' });
+    expect(second).toMatchObject({ ok: true, coldStart: false, value: { invocations: 2 } });
+  });
+
+  it.each([
+    ['a busy loop', 'busy'],
+    ['Atomics.wait', 'atomics'],
+  ])(
+    'ends a handler blocked by %s at the timeout and fails the invocation',
+    async (_what, kind) => {
+      const fn = localFunction({ timeoutMs: 300 });
+
+      const outcome = await fn.invoke({ kind });
+
+      expect(outcome).toMatchObject({
+        ok: false,
+        timedOut: true,
+        error: { name: 'TimeoutError', message: 'Task timed out after 0.30 seconds' },
+      });
+      expect(outcome.durationMs).toBeGreaterThanOrEqual(300);
+      expect(outcome.durationMs).toBeLessThan(5_000);
+      // The killed container is gone: the next invocation starts a fresh one and succeeds.
+      expect(await fn.invoke({ kind: 'echo' })).toMatchObject({ ok: true, coldStart: true });
+    },
+  );
+
+  it('keeps a blocked invocation from delaying another one', async () => {
+    const fn = localFunction({ timeoutMs: 2_000, maxConcurrency: 2 });
+    await fn.warm(2);
+
+    const blocked = fn.invoke({ kind: 'busy' });
+    const healthy = await fn.invoke({ kind: 'sleep', ms: 10 });
+
+    expect(healthy).toMatchObject({ ok: true, value: { slept: 10 } });
+    expect(healthy.durationMs).toBeLessThan(1_500);
+    expect(await blocked).toMatchObject({ timedOut: true });
+  });
+
+  it('runs at most maxConcurrency invocations at once; the rest wait for a container', async () => {
+    const fn = localFunction({ timeoutMs: 2_000, maxConcurrency: 2 });
+    await fn.warm(2);
+    const started = Date.now();
+
+    const outcomes = await Promise.all([1, 2, 3].map(() => fn.invoke({ kind: 'sleep', ms: 300 })));
+
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    // two at once, then the third: at least two sleeps end to end
+    expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+  });
+
+  it('reports a handler error without losing the container', async () => {
+    const fn = localFunction();
+    expect(await fn.invoke({ kind: 'throw' })).toMatchObject({
+      ok: false,
+      timedOut: false,
+      error: { name: 'TypeError', message: 'handler threw' },
+    });
+    expect(await fn.invoke({ kind: 'echo' })).toMatchObject({ ok: true, coldStart: false });
+  });
+
+  it('fails an invocation whose container dies of an uncaught error, and replaces it', async () => {
+    const fn = localFunction();
+    const outcome = await fn.invoke({ kind: 'crash' });
+    expect(outcome).toMatchObject({ ok: false, error: { message: 'uncaught in a timer' } });
+    expect(await fn.invoke({ kind: 'echo' })).toMatchObject({ ok: true, coldStart: true });
+  });
+});
