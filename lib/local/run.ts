@@ -193,9 +193,15 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       symbols.map((s) => [s, env.simulator.lastPrice(s) ?? 0] as const),
     );
     const deadLettered = await env.queueDepth(env.dlqUrl);
-    const poisoned = (await env.peekDeadLetters()).filter(
+    const deadLetters = await env.peekDeadLetters();
+    const poisoned = deadLetters.filter(
       (m) => m.MessageAttributes?.[errorAttribute] !== undefined,
     ).length;
+    const deadLetteredBySymbol = new Map<string, number>();
+    for (const m of deadLetters) {
+      const symbol = symbolOf(m.Body);
+      if (symbol) deadLetteredBySymbol.set(symbol, (deadLetteredBySymbol.get(symbol) ?? 0) + 1);
+    }
     return summarise({
       ticks: tick,
       symbols,
@@ -208,6 +214,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       silent: lastFanOut?.silent ?? [],
       exchangeOrders: env.simulator.orders,
       deadLettered,
+      deadLetteredBySymbol,
       poisoned,
       tickPeriodMs: period,
       lastPrices,
@@ -226,6 +233,15 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       failed: invocations.filter((r) => !r.outcome.ok || r.itemFailed).length,
       orders: env.simulator.orders.length,
     };
+  }
+}
+
+function symbolOf(body: string | undefined): string | undefined {
+  try {
+    const symbol = (JSON.parse(body ?? '') as { symbol?: unknown }).symbol;
+    return typeof symbol === 'string' ? symbol : undefined;
+  } catch {
+    return undefined;
   }
 }
 

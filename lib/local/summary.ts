@@ -51,6 +51,8 @@ export interface SymbolSummary {
   readonly succeeded: number;
   readonly failed: number;
   readonly skipped: number;
+  /** This symbol's messages in the dead-letter queue at the end. */
+  readonly deadLettered: number;
   readonly breaker: BreakerState;
   readonly orders: number;
   readonly position: number;
@@ -73,6 +75,7 @@ export interface SummaryInput {
   /** Orders the exchange itself counted. */
   readonly exchangeOrders: readonly SimOrder[];
   readonly deadLettered: number;
+  readonly deadLetteredBySymbol: ReadonlyMap<string, number>;
   /** Dead letters the trade function parked itself, with the reason attached. */
   readonly poisoned: number;
   readonly tickPeriodMs: number;
@@ -133,6 +136,7 @@ export function summarise(input: SummaryInput): RunSummary {
       succeeded: mine.filter(ok).length,
       failed: mine.filter((r) => !ok(r)).length,
       skipped: finalTicks.filter((t) => t.symbol === symbol && t.status === 'skipped').length,
+      deadLettered: input.deadLetteredBySymbol.get(symbol) ?? 0,
       breaker: input.health.find((h) => h.symbol === symbol)?.breaker ?? BreakerState.Closed,
       orders: exchangeBySymbol(symbol).length,
       position: position?.amount ?? 0,
