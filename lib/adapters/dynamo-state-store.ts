@@ -6,6 +6,7 @@ import {
   type PutCommandInput,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { activeTrading, type TradingControl } from '../domain/control.js';
 import { flatPosition, type Position } from '../domain/position.js';
 import { healthyState, type SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
@@ -44,6 +45,7 @@ const storageKeys = ['pk', 'sk', 'expiresAt'] as const;
  * | order       | `SYM#<symbol>` | `ORDER#<clientOrderId>`   |
  * | tick result | `SYM#<symbol>` | `TICK#<scheduledAt ISO>`  |
  * | health      | `SYM#<symbol>` | `HEALTH`                  |
+ * | kill switch | `CONTROL`      | `TRADING`                 |
  */
 export class DynamoStateStore implements StateStore {
   private readonly tableName: string;
@@ -70,6 +72,20 @@ export class DynamoStateStore implements StateStore {
       { ...toItem(next), pk: symbolKey(next.symbol), sk: 'POSITION' },
       next.version,
       `position of ${next.symbol}`,
+    );
+  }
+
+  async getControl(): Promise<TradingControl> {
+    const item = await this.get(controlKey, 'TRADING');
+    return item === undefined ? activeTrading : (item as unknown as TradingControl);
+  }
+
+  async putControl(control: TradingControl): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...toItem(control), pk: controlKey, sk: 'TRADING' },
+      }),
     );
   }
 
@@ -214,6 +230,8 @@ export class DynamoStateStore implements StateStore {
     return items;
   }
 }
+
+const controlKey = 'CONTROL';
 
 function symbolKey(symbol: string): string {
   return `SYM#${symbol}`;

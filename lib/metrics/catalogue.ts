@@ -41,6 +41,12 @@ export const metricCatalogue = {
     statistic: 'Maximum',
     meaning: '1 while the kill switch halts trading, else 0',
   },
+  HaltRefusals: {
+    unit: 'Count',
+    emittedBy: 'both',
+    statistic: 'Sum',
+    meaning: 'Symbol ticks or entries refused by the kill switch',
+  },
   TickSucceeded: {
     unit: 'Count',
     emittedBy: 'trade',
@@ -142,6 +148,7 @@ export const metricCatalogue = {
     unit: 'Count',
     emittedBy: 'both',
     statistic: 'Sum',
+    dimensions: ['function_name'],
     meaning: 'Invocations that started a new container (emitted by Powertools)',
   },
 } as const satisfies Record<string, MetricDefinition>;

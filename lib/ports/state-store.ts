@@ -1,3 +1,4 @@
+import type { TradingControl } from '../domain/control.js';
 import type { Position } from '../domain/position.js';
 import type { Side } from '../domain/signal.js';
 import type { SymbolHealth } from '../domain/symbol-health.js';
@@ -45,6 +46,9 @@ export interface StateStore {
   listTickResults(symbol: string): Promise<TickResult[]>;
   /** The stored result of one tick (`scheduledAt` as an ISO string), if any. */
   getTickResult(symbol: string, scheduledAt: string): Promise<TickResult | undefined>;
+  /** The kill switch; active trading when never set. */
+  getControl(): Promise<TradingControl>;
+  putControl(control: TradingControl): Promise<void>;
   /** The symbol's breaker and last success; healthy and version 0 when never written. */
   getHealth(symbol: string): Promise<SymbolHealth>;
   /** Writes `next` only if the stored version is still `next.version - 1`; else ConflictError. */

@@ -1,5 +1,6 @@
 import type { BotConfig } from '../config/schema.js';
 import { isDue, timeframeMs } from '../domain/candle.js';
+import { TradingMode } from '../domain/control.js';
 import { BreakerState, isSilent } from '../domain/symbol-health.js';
 import type { SymbolTick } from '../domain/tick.js';
 import type { MetricsSink } from '../ports/metrics.js';
@@ -9,7 +10,7 @@ import type { SymbolQueue } from '../ports/symbol-queue.js';
 export interface FanOutDeps {
   readonly queue: SymbolQueue;
   readonly metrics: MetricsSink;
-  readonly store: Pick<StateStore, 'getHealth'>;
+  readonly store: Pick<StateStore, 'getHealth' | 'getControl'>;
   readonly config: Pick<BotConfig, 'symbols' | 'guards'>;
 }
 
@@ -22,6 +23,10 @@ export interface FanOutResult {
   /** Enabled symbols with no successful tick for `guards.silencePeriods` of their periods. */
   readonly silent: readonly string[];
   readonly openBreakers: readonly string[];
+  /** The kill switch as this tick found it. */
+  readonly trading: TradingMode;
+  /** Due symbol ticks not dispatched because trading is halted. */
+  readonly halted: number;
 }
 
 /**
@@ -29,7 +34,8 @@ export interface FanOutResult {
  *
  * 1. Align the scheduled time to its minute (Scheduler fires within the minute).
  * 2. Pick the enabled symbols whose timeframe starts a new candle at that time.
- * 3. Send them to the symbol queue, ten per batch; the queue retries failed entries.
+ * 3. Unless the kill switch halts trading, send them to the symbol queue, ten per batch; the
+ *    queue retries failed entries. (Close-only still dispatches: exits must go on.)
  * 4. Read every enabled symbol's health: count open breakers and symbols silent for
  *    `silencePeriods` of their periods (silence is an alarm, not an absence of logs).
  * 5. Count what was due, dispatched and lost, and return it.
@@ -44,10 +50,13 @@ export async function fanOutTick(
   const ticks: SymbolTick[] = enabled
     .filter((s) => isDue(scheduledAt, s.timeframe))
     .map((s) => ({ symbol: s.symbol, scheduledAt }));
-  const [result, health] = await Promise.all([
-    ticks.length > 0 ? deps.queue.send(ticks) : { sent: 0, failed: [] },
+  const [control, health] = await Promise.all([
+    deps.store.getControl(),
     Promise.all(enabled.map((s) => deps.store.getHealth(s.symbol))),
   ]);
+  const halted = control.mode === TradingMode.Halted;
+  const result =
+    ticks.length > 0 && !halted ? await deps.queue.send(ticks) : { sent: 0, failed: [] };
   const silent = enabled
     .filter((s, i) => {
       const h = health[i];
@@ -61,6 +70,8 @@ export async function fanOutTick(
   metrics.add('DispatchFailures', result.failed.length);
   metrics.add('SilentSymbols', silent.length);
   metrics.add('OpenBreakers', openBreakers.length);
+  metrics.add('TradingHalted', control.mode === TradingMode.Active ? 0 : 1);
+  if (halted) metrics.add('HaltRefusals', ticks.length);
   return {
     scheduledAt: new Date(scheduledAt).toISOString(),
     scheduled: ticks.length,
@@ -68,5 +79,7 @@ export async function fanOutTick(
     failed: result.failed.map((f) => ({ symbol: f.tick.symbol, error: f.error })),
     silent,
     openBreakers,
+    trading: control.mode,
+    halted: halted ? ticks.length : 0,
   };
 }

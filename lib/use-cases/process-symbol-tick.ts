@@ -1,5 +1,6 @@
 import type { BotConfig, SymbolConfig } from '../config/schema.js';
 import { type Candle, lastClosedCandleTime, timeframeMs } from '../domain/candle.js';
+import { mayTrade, TradingMode } from '../domain/control.js';
 import { callTimeout, type DeadlineRules } from '../domain/deadline.js';
 import { clientOrderId } from '../domain/order-intent.js';
 import { applyFill, type Position } from '../domain/position.js';
@@ -81,7 +82,7 @@ const finalStatuses: ReadonlySet<OrderRecord['status']> = new Set([
 /**
  * Runs one symbol's share of one schedule tick.
  *
- * 1. Find the symbol's config and strategy.
+ * 1. Find the symbol's config and strategy; skip at once if the kill switch halts trading.
  * 2. Skip as stale when the tick starts later than `maxTickLag` after its scheduled time.
  * 3. Skip fast while the symbol's circuit breaker is open; after the cooldown, let this tick
  *    through as the one probe (half-open).
@@ -90,7 +91,8 @@ const finalStatuses: ReadonlySet<OrderRecord['status']> = new Set([
  * 5. If the tick's candle has not closed on the exchange, re-fetch once within the budget, then
  *    skip as stale. A stale tick never trades.
  * 6. Run the strategy over the candles and take the signal of the tick's candle.
- * 7. Map the signal and the stored position to an order side (enter when flat, exit when long).
+ * 7. Map the signal and the stored position to an order side (enter when flat, exit when long);
+ *    under close-only, refuse an entry (`skipped: halted`).
  * 8. Size the order within the risk limits and the market's rules; record a rejection.
  * 9. Record the order intent under its deterministic client id before anything is sent; on a
  *    retry, look the order up on the venue by that id before sending it again.
@@ -110,8 +112,13 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
     cooldownMs: config.guards.breakerCooldownMs,
   };
   const timeout = () => callTimeout(input.remainingMs(), rules);
-  let position = await store.getPosition(symbol.symbol);
-  let health = await store.getHealth(symbol.symbol);
+  const [initialPosition, initialHealth, control] = await Promise.all([
+    store.getPosition(symbol.symbol),
+    store.getHealth(symbol.symbol),
+    store.getControl(),
+  ]);
+  let position = initialPosition;
+  let health = initialHealth;
 
   const finish = async (fields: Partial<TickResult> & Pick<TickResult, 'status' | 'signal'>) => {
     const result: TickResult = {
@@ -133,6 +140,7 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
     const outcome = { ok: 'TickSucceeded', skipped: 'TickSkipped', failed: 'TickFailed' } as const;
     metrics.add(outcome[result.status], 1);
     if (result.skipReason === 'stale') metrics.add('StaleSkips', 1);
+    if (result.skipReason === 'halted') metrics.add('HaltRefusals', 1);
     return result;
   };
   const skip = (skipReason: SkipReason, extra: Partial<TickResult> = {}) =>
@@ -172,6 +180,7 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
         await saveHealth(recordFailure(health, startedAt, breakerRules));
       }
     }
+    if (control.mode === TradingMode.Halted) return await skip('halted');
     const maxLag = config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
     if (lag > maxLag) return await skip('stale');
     const gate = breakerGate(health, startedAt, breakerRules);
@@ -219,6 +228,11 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
           ? Side.Sell
           : undefined;
     const decided = { signal, candleTime: newest.time, price: newest.close };
+    if (side !== undefined && !mayTrade(control, side)) {
+      // Close-only: the strategy wants in, the kill switch says no.
+      await saveHealth(recordSuccess(health, tick.scheduledAt));
+      return await skip('halted', decided);
+    }
     if (side !== undefined) {
       const order = await placeOrder(deps, exchangeCall, {
         symbol,

@@ -1,4 +1,5 @@
 import type { Candle } from '../../lib/domain/candle.js';
+import { activeTrading, type TradingControl } from '../../lib/domain/control.js';
 import type { Market } from '../../lib/domain/market.js';
 import { flatPosition, type Position } from '../../lib/domain/position.js';
 import { healthyState, type SymbolHealth } from '../../lib/domain/symbol-health.js';
@@ -43,6 +44,7 @@ export class InMemoryStore implements StateStore {
   readonly orders = new Map<string, OrderRecord>();
   readonly ticks = new Map<string, TickResult>();
   readonly health = new Map<string, SymbolHealth>();
+  control: TradingControl = activeTrading;
 
   async getPosition(symbol: string): Promise<Position> {
     return this.positions.get(symbol) ?? flatPosition(symbol);
@@ -76,6 +78,12 @@ export class InMemoryStore implements StateStore {
   }
   async getTickResult(symbol: string, scheduledAt: string): Promise<TickResult | undefined> {
     return this.ticks.get(`${symbol}#${scheduledAt}`);
+  }
+  async getControl(): Promise<TradingControl> {
+    return this.control;
+  }
+  async putControl(control: TradingControl): Promise<void> {
+    this.control = control;
   }
   async getHealth(symbol: string): Promise<SymbolHealth> {
     return this.health.get(symbol) ?? healthyState(symbol);

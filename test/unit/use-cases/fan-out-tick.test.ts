@@ -112,3 +112,32 @@ describe('fanOutTick health', () => {
     expect(metrics.sum('OpenBreakers')).toBe(2);
   });
 });
+
+describe('fanOutTick kill switch', () => {
+  const at = Date.UTC(2018, 0, 20, 12, 5);
+
+  it('dispatches nothing while halted, and counts every refused tick', async () => {
+    const queue = new InMemoryQueue();
+    const store = new InMemoryStore();
+    const metrics = new RecordingMetrics();
+    store.control = { mode: 'halted', reason: 'maintenance', by: 'operator' };
+
+    const result = await fanOutTick({ queue, metrics, store, config }, { scheduledAt: at });
+
+    expect(queue.sent).toEqual([]);
+    expect(result).toMatchObject({ scheduled: 2, dispatched: 0, halted: 2, trading: 'halted' });
+    expect(metrics.sum('HaltRefusals')).toBe(2);
+    expect(metrics.sum('TradingHalted')).toBe(1);
+  });
+
+  it('still dispatches under close-only, so positions can be closed', async () => {
+    const queue = new InMemoryQueue();
+    const store = new InMemoryStore();
+    store.control = { mode: 'close-only' };
+    const result = await fanOutTick(
+      { queue, metrics: new RecordingMetrics(), store, config },
+      { scheduledAt: at },
+    );
+    expect(result).toMatchObject({ dispatched: 2, halted: 0, trading: 'close-only' });
+  });
+});

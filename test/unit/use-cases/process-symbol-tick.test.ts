@@ -240,6 +240,40 @@ describe('processSymbolTick', () => {
     });
   });
 
+  it('while halted, skips the tick without calling the exchange or sending an order', async () => {
+    const { deps, input } = setup();
+    deps.store.control = { mode: 'halted', reason: 'test' };
+
+    const result = await processSymbolTick(deps, input);
+
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'halted' });
+    expect(deps.market.calls).toHaveLength(0);
+    expect(deps.broker.placed).toHaveLength(0);
+    expect(deps.metrics.sum('HaltRefusals')).toBe(1);
+  });
+
+  it('under close-only, refuses an entry but sends an exit', async () => {
+    const entry = setup(crossUp);
+    entry.deps.store.control = { mode: 'close-only' };
+    expect(await processSymbolTick(entry.deps, entry.input)).toMatchObject({
+      status: 'skipped',
+      skipReason: 'halted',
+      signal: 'enter',
+    });
+    expect(entry.deps.broker.placed).toHaveLength(0);
+
+    const exit = setup(crossDown);
+    exit.deps.store.control = { mode: 'close-only' };
+    exit.deps.store.positions.set('LTC/BTC', {
+      symbol: 'LTC/BTC',
+      amount: 0.5,
+      entryPrice: 5,
+      realisedPnl: 0,
+      version: 1,
+    });
+    expect((await processSymbolTick(exit.deps, exit.input)).order).toMatchObject({ side: 'sell' });
+  });
+
   it('refuses a symbol that is not configured', async () => {
     const { deps, input } = setup();
     await expect(
