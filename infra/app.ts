@@ -1,12 +1,15 @@
 import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../lib/config/schema.js';
+import { stackNameFor } from '../lib/remote/deployment-names.js';
 import { readDeploymentContext } from './context.js';
+import { addNagChecks } from './nag.js';
 import { TickfanStack } from './tickfan-stack.js';
 
 const app = new App();
 try {
   const { stage, config } = readDeploymentContext(app.node);
-  new TickfanStack(app, `tickfan-${stage}`, { config, stage });
+  new TickfanStack(app, stackNameFor(stage), { config, stage });
+  addNagChecks(app);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // The message names every bad field and value; a stack trace would only bury it.

@@ -1,5 +1,6 @@
 import type { Node } from 'constructs';
 import { type BotConfig, ConfigError, parseConfig } from '../lib/config/schema.js';
+import { defaultStage } from '../lib/remote/deployment-names.js';
 
 /** Where the config comes from, as named in error messages. */
 export const configSource = 'cdk.json context.tickfan';
@@ -28,7 +29,7 @@ function contextValue(node: Node, key: string): unknown {
  * and the `tickfan` bot config. Throws {@link ConfigError} naming each bad field.
  */
 export function readDeploymentContext(node: Node): DeploymentContext {
-  const stage = contextValue(node, 'stage') ?? 'dev';
+  const stage = contextValue(node, 'stage') ?? defaultStage;
   if (typeof stage !== 'string' || !stagePattern.test(stage)) {
     const message = 'must be lower-case letters, digits and hyphens, starting with a letter';
     throw new ConfigError(

@@ -1,11 +1,18 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { tickPeriodMs } from '../lib/config/schedule.js';
 import type { BotConfig } from '../lib/config/schema.js';
+import { metricNamespaceFor } from '../lib/remote/deployment-names.js';
+import { type StackOutputKey, StackOutputKeys } from '../lib/remote/stack-outputs.js';
+import { idempotencyTable, stateTable } from '../lib/tables.js';
+import { AlarmTopic } from './constructs/alarm-topic.js';
+import { TickfanAlarms } from './constructs/alarms.js';
 import { TickfanDashboard } from './constructs/dashboard.js';
 import { FanOutFunction } from './constructs/fan-out-function.js';
 import { TickSchedule } from './constructs/schedule.js';
-import { StateTable } from './constructs/state-table.js';
 import { SymbolQueue } from './constructs/symbol-queue.js';
+import { TickfanTable } from './constructs/table.js';
 import { TradeFunction } from './constructs/trade-function.js';
 
 export interface TickfanStackProps extends StackProps {
@@ -16,26 +23,51 @@ export interface TickfanStackProps extends StackProps {
 }
 
 /**
- * One tickfan deployment: schedule → fan-out function → FIFO queue → trade function → state
- * table, plus the dashboard.
+ * One tickfan deployment: schedule → fan-out function → FIFO queue → trade function → state and
+ * idempotency tables, the exchange secret in live mode, and the alarms on one topic and the
+ * dashboard that watch it all.
  */
 export class TickfanStack extends Stack {
-  public readonly stateTable: StateTable;
+  public readonly stage: string;
+  /** CloudWatch namespace of this stage's metrics: the functions' env, dashboard and alarms. */
+  public readonly metricNamespace: string;
+  /** Time between schedule ticks. */
+  public readonly tickPeriod: Duration;
+  public readonly stateTable: TickfanTable;
+  public readonly idempotencyTable: TickfanTable;
+  /** The exchange API keys; referenced (never created) and only in live mode. */
+  public readonly exchangeSecret?: ISecret;
   public readonly symbolQueue: SymbolQueue;
   public readonly tradeFunction: TradeFunction;
   public readonly fanOutFunction: FanOutFunction;
   public readonly tickSchedule: TickSchedule;
+  public readonly alarmTopic: AlarmTopic;
+  public readonly alarms: TickfanAlarms;
   public readonly dashboard: TickfanDashboard;
 
   constructor(scope: Construct, id: string, props: TickfanStackProps) {
     super(scope, id, props);
     const { config, stage } = props;
+    this.stage = stage;
+    this.metricNamespace = metricNamespaceFor(stage);
+    this.tickPeriod = Duration.millis(
+      tickPeriodMs(
+        config.schedule.expression,
+        config.symbols.map((s) => s.timeframe),
+      ),
+    );
     const common = {
       config,
+      metricNamespace: this.metricNamespace,
       logRemovalPolicy: stage === 'dev' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     };
 
-    this.stateTable = new StateTable(this, 'StateTable', { stage });
+    this.stateTable = new TickfanTable(this, 'StateTable', { definition: stateTable, stage });
+    this.idempotencyTable = new TickfanTable(this, 'IdempotencyTable', {
+      definition: idempotencyTable,
+      stage,
+    });
+    this.exchangeSecret = this.referenceExchangeSecret(config);
     this.symbolQueue = new SymbolQueue(this, 'SymbolQueue', {
       consumerTimeout: Duration.seconds(config.timeouts.tradeFunctionSeconds),
       maxReceiveCount: config.queue.maxReceiveCount,
@@ -44,6 +76,8 @@ export class TickfanStack extends Stack {
       ...common,
       queue: this.symbolQueue.queue,
       table: this.stateTable.table,
+      idempotencyTable: this.idempotencyTable.table,
+      exchangeSecret: this.exchangeSecret,
     });
     this.fanOutFunction = new FanOutFunction(this, 'FanOutFunction', {
       ...common,
@@ -52,28 +86,61 @@ export class TickfanStack extends Stack {
     });
     this.tickSchedule = new TickSchedule(this, 'TickSchedule', {
       schedule: config.schedule,
+      tickPeriod: this.tickPeriod,
       target: this.fanOutFunction.function,
     });
-    this.dashboard = new TickfanDashboard(this, 'Dashboard', {
+    this.fanOutFunction.sendFailedTicksTo(this.tickSchedule.deadLetterQueue, this.tickPeriod);
+
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { stage });
+    const functions = {
+      trade: this.tradeFunction,
+      'fan-out': this.fanOutFunction,
+    } as const;
+    this.alarms = new TickfanAlarms(this, 'Alarms', {
+      topic: this.alarmTopic.topic,
+      metricNamespace: this.metricNamespace,
+      tickPeriod: this.tickPeriod,
       queue: this.symbolQueue.queue,
       deadLetterQueue: this.symbolQueue.deadLetterQueue,
       scheduleDeadLetterQueue: this.tickSchedule.deadLetterQueue,
-      functions: { 'fan-out': this.fanOutFunction.function, trade: this.tradeFunction.function },
+      functions: { trade: functions.trade.function, 'fan-out': functions['fan-out'].function },
+    });
+    this.dashboard = new TickfanDashboard(this, 'Dashboard', {
+      metricNamespace: this.metricNamespace,
+      queue: this.symbolQueue.queue,
+      deadLetterQueue: this.symbolQueue.deadLetterQueue,
+      scheduleDeadLetterQueue: this.tickSchedule.deadLetterQueue,
+      functions,
+      alarms: Object.values(this.alarms.alarms),
     });
 
-    new CfnOutput(this, 'TradeFunctionName', {
-      value: this.tradeFunction.function.functionName,
-    });
-    new CfnOutput(this, 'FanOutFunctionName', {
-      value: this.fanOutFunction.function.functionName,
-    });
-    new CfnOutput(this, 'QueueUrl', { value: this.symbolQueue.queue.queueUrl });
-    new CfnOutput(this, 'DeadLetterQueueUrl', {
-      value: this.symbolQueue.deadLetterQueue.queueUrl,
-    });
-    new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
-    new CfnOutput(this, 'DashboardUrl', {
-      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.dashboard.dashboardName}`,
-    });
+    const outputs: Record<StackOutputKey, string> = {
+      TradeFunctionName: this.tradeFunction.function.functionName,
+      FanOutFunctionName: this.fanOutFunction.function.functionName,
+      QueueUrl: this.symbolQueue.queue.queueUrl,
+      DeadLetterQueueUrl: this.symbolQueue.deadLetterQueue.queueUrl,
+      ScheduleDeadLetterQueueUrl: this.tickSchedule.deadLetterQueue.queueUrl,
+      StateTableName: this.stateTable.table.tableName,
+      IdempotencyTableName: this.idempotencyTable.table.tableName,
+      DashboardUrl: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.dashboard.dashboardName}`,
+      AlarmTopicArn: this.alarmTopic.topic.topicArn,
+      MetricNamespace: this.metricNamespace,
+    };
+    for (const key of Object.keys(StackOutputKeys) as StackOutputKey[]) {
+      new CfnOutput(this, key, { value: outputs[key] });
+    }
+  }
+
+  /**
+   * Live mode reads the exchange API keys from an existing Secrets Manager secret; the stack
+   * only references it by name, so deleting the stack never deletes the keys, and paper mode
+   * has no secret at all.
+   */
+  private referenceExchangeSecret(config: BotConfig): ISecret | undefined {
+    if (config.exchange.mode !== 'live') return undefined;
+    const { secretName } = config.exchange;
+    // The schema requires a name in live mode; this keeps a schema change from slipping past.
+    if (secretName === undefined) throw new Error('exchange.secretName is required in live mode');
+    return Secret.fromSecretNameV2(this, 'ExchangeSecret', secretName);
   }
 }

@@ -1,13 +1,15 @@
 import { join } from 'node:path';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BotConfig } from '../../lib/config/schema.js';
-import { metricNamespace } from '../../lib/metrics/catalogue.js';
+import { serviceNames } from '../../lib/metrics/catalogue.js';
 import {
   bundleOptions,
   type HandlerName,
@@ -24,14 +26,11 @@ import {
 export const functionRuntime = Runtime.NODEJS_24_X;
 
 /**
- * Powertools service name of a function: the `service` field of its log lines and the `service`
- * dimension of its metrics (the handlers pass the same name to Logger and Metrics).
+ * Lambda allows 4 KB of environment variables per function (names and values); the config may
+ * use this much, leaving about 1 KB for table names, the queue URL, the secret name and the
+ * Powertools settings. A symbol with explicit params takes about 110 bytes of it, so a config like
+ * cdk.json's fits about 23 symbols; synthesis fails, naming the function and the size, beyond.
  */
-export function serviceNameOf(handlerName: HandlerName): string {
-  return `tickfan-${handlerName}`;
-}
-
-/** Lambda allows 4 KB of environment variables per function; the config may use this much. */
 export const configEnvBudgetBytes = 3072;
 
 /** Maps the shared esbuild options onto NodejsFunction's bundling props. */
@@ -57,6 +56,8 @@ export interface TickfanFunctionCommonProps {
   readonly config: BotConfig;
   /** What happens to the function's log group when it leaves the stack. */
   readonly logRemovalPolicy: RemovalPolicy;
+  /** CloudWatch namespace of the stage's metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
+  readonly metricNamespace: string;
 }
 
 export interface TickfanFunctionProps extends TickfanFunctionCommonProps {
@@ -67,17 +68,54 @@ export interface TickfanFunctionProps extends TickfanFunctionCommonProps {
   readonly memorySize: number;
 }
 
-export type TableAccess = 'read' | 'readWrite';
+/**
+ * DynamoDB actions per kind of access, listed rather than taken from `grantReadWriteData`, which
+ * also hands out Scan, BatchWriteItem and the stream reads that no tickfan code performs.
+ * - `read`: single reads, key queries and batched reads of control and health items.
+ * - `readWrite`: plus the single-item conditional writes and deletes the state store and the
+ *   paper broker make (never transactions: see DESIGN.md).
+ * - `idempotency`: exactly what Powertools' `DynamoDBPersistenceLayer` calls.
+ */
+export const tableActions = {
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  readWrite: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  ],
+  idempotency: [
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+export type TableAccess = keyof typeof tableActions;
+
+/** Environment variables the handlers read their resources from (see lib/config/env.ts). */
+export const FunctionEnvNames = {
+  Config: 'TICKFAN_CONFIG',
+  TableName: 'TICKFAN_TABLE_NAME',
+  IdempotencyTableName: 'TICKFAN_IDEMPOTENCY_TABLE_NAME',
+  QueueUrl: 'TICKFAN_QUEUE_URL',
+  SecretName: 'TICKFAN_SECRET_NAME',
+} as const;
 
 /**
  * A tickfan Lambda function: an esbuild ESM bundle of one handler on the newest Node.js runtime,
  * arm64, with its own log group, the bot config and the Powertools settings in its environment.
- * Resources are bound with {@link bindTable} and {@link bindQueue}, which grant access and set
- * the environment variable the handler reads in one step.
+ * Its role starts empty but for writing to its own log group (no AWS managed policy);
+ * {@link bindTable}, {@link bindQueue} and {@link bindSecret} grant access and set the environment
+ * variable the handler reads in one step.
  */
 export class TickfanFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly logGroup: LogGroup;
+  public readonly role: Role;
 
   constructor(scope: Construct, id: string, props: TickfanFunctionProps) {
     super(scope, id);
@@ -86,6 +124,12 @@ export class TickfanFunction extends Construct {
       retention: RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy,
     });
+    // In place of AWSLambdaBasicExecutionRole, which may write to every log group in the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `${serviceNames[props.handlerName]}: its own log group plus what the stack binds`,
+    });
+    this.logGroup.grantWrite(this.role);
 
     const configJson = JSON.stringify(props.config);
     this.function = new NodejsFunction(this, 'Function', {
@@ -98,15 +142,18 @@ export class TickfanFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      role: this.role,
       logGroup: this.logGroup,
       environment: {
-        TICKFAN_CONFIG: configJson,
-        POWERTOOLS_SERVICE_NAME: serviceNameOf(props.handlerName),
-        POWERTOOLS_METRICS_NAMESPACE: metricNamespace,
+        [FunctionEnvNames.Config]: configJson,
+        POWERTOOLS_SERVICE_NAME: serviceNames[props.handlerName],
+        POWERTOOLS_METRICS_NAMESPACE: props.metricNamespace,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: cdkBundling(),
     });
+    // The role's log policy must exist before the function first runs and logs.
+    this.function.node.addDependency(this.role);
 
     this.node.addValidation({
       validate: () => {
@@ -122,18 +169,34 @@ export class TickfanFunction extends Construct {
     });
   }
 
-  /** Grants access to the state table and tells the handler its name (`TICKFAN_TABLE_NAME`). */
-  bindTable(table: ITable, access: TableAccess = 'readWrite'): this {
-    if (access === 'read') table.grantReadData(this.function);
-    else table.grantReadWriteData(this.function);
-    this.function.addEnvironment('TICKFAN_TABLE_NAME', table.tableName);
+  /**
+   * Grants `access` to a table and tells the handler its name in `envName`
+   * (`TICKFAN_TABLE_NAME` unless given).
+   */
+  bindTable(
+    table: ITable,
+    access: TableAccess,
+    envName: string = FunctionEnvNames.TableName,
+  ): this {
+    table.grant(this.function, ...tableActions[access]);
+    this.function.addEnvironment(envName, table.tableName);
     return this;
   }
 
   /** Lets the handler send to the queue and tells it the URL (`TICKFAN_QUEUE_URL`). */
   bindQueue(queue: IQueue): this {
     queue.grantSendMessages(this.function);
-    this.function.addEnvironment('TICKFAN_QUEUE_URL', queue.queueUrl);
+    this.function.addEnvironment(FunctionEnvNames.QueueUrl, queue.queueUrl);
+    return this;
+  }
+
+  /**
+   * Lets the handler read the secret (GetSecretValue, DescribeSecret on that secret only) and
+   * tells it the secret's name (`TICKFAN_SECRET_NAME`).
+   */
+  bindSecret(secret: ISecret): this {
+    secret.grantRead(this.function);
+    this.function.addEnvironment(FunctionEnvNames.SecretName, secret.secretName);
     return this;
   }
 }

@@ -1,15 +1,26 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { HandlerNames } from '../bundling.js';
-import { TickfanFunction, type TickfanFunctionCommonProps } from './tickfan-function.js';
+import { functionMemoryMb } from '../stack-facts.js';
+import {
+  FunctionEnvNames,
+  TickfanFunction,
+  type TickfanFunctionCommonProps,
+} from './tickfan-function.js';
 
 export interface TradeFunctionProps extends TickfanFunctionCommonProps {
   /** The FIFO queue of symbol ticks this function consumes. */
   readonly queue: IQueue;
+  /** Positions, orders, tick results: read and written. */
   readonly table: ITable;
+  /** Powertools idempotency records of the ticks it processes. */
+  readonly idempotencyTable: ITable;
+  /** The exchange API keys; only in live mode, and only this function may read them. */
+  readonly exchangeSecret?: ISecret;
 }
 
 /**
@@ -23,9 +34,11 @@ export class TradeFunction extends TickfanFunction {
       handlerName: HandlerNames.Trade,
       description: 'tickfan trade: runs one symbol tick (candles, strategy, risk, order, state)',
       timeout: Duration.seconds(props.config.timeouts.tradeFunctionSeconds),
-      memorySize: 512,
+      memorySize: functionMemoryMb.trade,
     });
     this.bindTable(props.table, 'readWrite');
+    this.bindTable(props.idempotencyTable, 'idempotency', FunctionEnvNames.IdempotencyTableName);
+    if (props.exchangeSecret !== undefined) this.bindSecret(props.exchangeSecret);
     this.function.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: 1,

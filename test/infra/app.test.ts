@@ -39,7 +39,7 @@ describe('infra/app.ts', () => {
     if (outdir !== '') rmSync(outdir, { recursive: true, force: true });
   });
 
-  it('synthesizes tickfan-<stage> from the context, passing CloudFormation validation', async () => {
+  it('synthesizes tickfan-<stage> from the context, passing CloudFormation validation and cdk-nag', async () => {
     outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
 
     const result = await runApp(
@@ -57,13 +57,24 @@ describe('infra/app.ts', () => {
     expect(result).toMatchObject({ code: 0 });
     const templateFile = join(outdir, 'tickfan-qa.template.json');
     expect(existsSync(templateFile)).toBe(true);
-    const template: { Resources: Record<string, { Type: string }> } = JSON.parse(
-      readFileSync(templateFile, 'utf8'),
-    );
+    const template: { Resources: Record<string, { Type: string; Metadata?: unknown }> } =
+      JSON.parse(readFileSync(templateFile, 'utf8'));
     const types = Object.values(template.Resources).map((r) => r.Type);
     expect(types).toEqual(
       expect.arrayContaining(['AWS::Scheduler::Schedule', 'AWS::DynamoDB::Table']),
     );
+    // cdk-nag ran (it copies acknowledgements into the template) and found nothing else.
+    const acknowledged = Object.values(template.Resources).flatMap(
+      (r) =>
+        (r.Metadata as { cdk_nag?: { rules_to_suppress: { id: string }[] } } | undefined)?.cdk_nag
+          ?.rules_to_suppress ?? [],
+    );
+    // The schedule's dead-letter queue and the queue policy inside it.
+    expect(new Set(acknowledged.map((rule) => rule.id))).toEqual(new Set(['AwsSolutions-SQS3']));
+    const report: { pluginReports: { conclusion: string }[] } = JSON.parse(
+      readFileSync(join(outdir, 'validation-report.json'), 'utf8'),
+    );
+    expect(report.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
   }, 60_000);
 
   it('exits 1 with a message naming the bad field, without a stack trace', async () => {

@@ -79,7 +79,9 @@ describe('TickfanStack', () => {
       });
 
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
-        Target: Match.objectLike({ RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 900 }) }),
+        Target: Match.objectLike({
+          RetryPolicy: Match.objectLike({ MaximumEventAgeInSeconds: 900 }),
+        }),
       });
     });
 
@@ -341,7 +343,9 @@ describe('TickfanStack', () => {
       const statements = statementsOf(template, stack, stack.tradeFunction.role);
       const on = (construct: Parameters<typeof logicalId>[1]) =>
         actionsOf(
-          statements.filter((s) => JSON.stringify(s.Resource).includes(logicalId(stack, construct))),
+          statements.filter((s) =>
+            JSON.stringify(s.Resource).includes(logicalId(stack, construct)),
+          ),
         ).sort();
 
       expect(on(stack.stateTable.table)).toEqual([

@@ -1,22 +1,26 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { stateTable, type TableDefinition } from '../../lib/tables.js';
+import type { TableDefinition } from '../../lib/tables.js';
 
-export interface StateTableProps {
+export interface TickfanTableProps {
+  /** Keys and TTL attribute; the same definition the local runtime creates its table from. */
+  readonly definition: TableDefinition;
   /** `dev` tables are deleted with the stack; every other stage keeps its trading history. */
   readonly stage: string;
-  /** Keys and TTL attribute; the same definition the local runtime creates its table from. */
-  readonly definition?: TableDefinition;
 }
 
-/** The DynamoDB table holding positions, orders, tick results, breakers and control flags. */
-export class StateTable extends Construct {
+/**
+ * A tickfan DynamoDB table: on demand (ticks come in bursts, then nothing), point-in-time
+ * recovery, encrypted, TTL on the definition's attribute. Outside `dev` it survives a stack
+ * deletion and refuses to be deleted by hand until deletion protection is switched off.
+ */
+export class TickfanTable extends Construct {
   public readonly table: Table;
 
-  constructor(scope: Construct, id: string, props: StateTableProps) {
+  constructor(scope: Construct, id: string, props: TickfanTableProps) {
     super(scope, id);
-    const definition = props.definition ?? stateTable;
+    const { definition } = props;
     const disposable = props.stage === 'dev';
 
     this.table = new Table(this, 'Table', {
