@@ -432,7 +432,7 @@ function toDomainMarket(market: MarketInterface): Market {
 
 function toReport(order: Order, market: MarketInterface, clientOrderId: string): OrderReport {
   const filled = order.filled ?? 0;
-  const averagePrice = order.average ?? order.price ?? 0;
+  const averagePrice = fillsAverage(order) ?? order.average ?? order.price ?? 0;
   return {
     clientOrderId: order.clientOrderId ?? clientOrderId,
     ...(order.id === undefined ? {} : { exchangeOrderId: order.id }),
@@ -441,6 +441,21 @@ function toReport(order: Order, market: MarketInterface, clientOrderId: string):
     averagePrice,
     fee: feeInQuote(order, market, averagePrice),
   };
+}
+
+/**
+ * The average price of the order's own fills, when the exchange reported them. ccxt's `average`
+ * is cost over amount, and the exchange rounds the cost to its decimals, so for a single fill at
+ * 0.01709998 it says 0.0170999846...; the fills carry the price itself.
+ */
+function fillsAverage(order: Order): number | undefined {
+  const fills = (order.trades ?? []).filter(
+    (t) => typeof t.price === 'number' && typeof t.amount === 'number' && t.amount > 0,
+  );
+  if (fills.length === 0) return undefined;
+  if (fills.length === 1) return fills[0]?.price;
+  const amount = fills.reduce((sum, t) => sum + (t.amount ?? 0), 0);
+  return fills.reduce((sum, t) => sum + (t.price ?? 0) * (t.amount ?? 0), 0) / amount;
 }
 
 function toStatus(order: Order, filled: number): OrderReport['status'] {

@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { paperFillCost } from '../domain/paper-fill.js';
 import { Side } from '../domain/signal.js';
 import {
   type Broker,
@@ -102,8 +103,7 @@ export class PaperBroker implements Broker {
     const earlier = await this.getOrderItem(request.clientOrderId);
     if (earlier !== undefined) return toReport(earlier);
 
-    const notional = roundAmount(request.amount * request.referencePrice);
-    const fee = roundAmount(notional * this.feeRate);
+    const { notional, fee } = paperFillCost(request.amount, request.referencePrice, this.feeRate);
     const isBuy = request.side === Side.Buy;
     const debit = isBuy
       ? { currency: quote, amount: roundAmount(notional + fee) }

@@ -1,5 +1,5 @@
 import type { BotConfig } from '../config/schema.js';
-import { type Candle, type Timeframe, Timeframes } from '../domain/candle.js';
+import { type Candle, Timeframes } from '../domain/candle.js';
 import type { Market } from '../domain/market.js';
 import type { RiskLimits } from '../domain/sizing.js';
 import {
@@ -9,6 +9,7 @@ import {
   strategyNames,
 } from '../domain/strategies/registry.js';
 import type { Strategy } from '../domain/strategies/strategy.js';
+import { isoTime, isTimeframe, symbolPattern } from './flags.js';
 import { simulatedMarket } from './market.js';
 import {
   checkTimeframe,
@@ -41,9 +42,6 @@ export interface BacktestPlan {
   readonly risk: RiskLimits;
   readonly feeRate: number;
 }
-
-// The config schema's rule for a symbol (lib/config/schema.ts).
-const symbolPattern = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 
 /**
  * Resolves the flags into a backtest: reads and checks the data file, then the symbol and
@@ -120,7 +118,7 @@ export async function planBacktest(flags: BacktestFlags, config: BotConfig): Pro
 }
 
 /** Parses `--param KEY=VALUE` flags: numbers and `true`/`false` as such, anything else as text. */
-export function parseParamFlags(flags: readonly string[]): Record<string, unknown> {
+function parseParamFlags(flags: readonly string[]): Record<string, unknown> {
   const params: Record<string, unknown> = {};
   for (const flag of flags) {
     const at = flag.indexOf('=');
@@ -160,7 +158,12 @@ function resolveStrategy(
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const field = issue.path.map(String).join('.');
-      const got = issue.input === undefined ? '' : ` (got ${JSON.stringify(issue.input)})`;
+      // An issue about the whole params object (an unknown key, fast >= slow) names no value.
+      const value = issue.input;
+      const got =
+        value === undefined || (typeof value === 'object' && value !== null)
+          ? ''
+          : ` (got ${JSON.stringify(value)})`;
       return `--param${field === '' ? '' : ` ${field}`}: ${issue.message}${got}`;
     });
     throw new BacktestError(`${wanted} params are invalid: ${problems.join('; ')}`);
@@ -171,17 +174,13 @@ function resolveStrategy(
 
 function parseTime(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const time = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(time)) {
+  const time = isoTime(value);
+  if (time === undefined) {
     throw new BacktestError(
       `${flag}: ${JSON.stringify(value)} is not an ISO time, e.g. 2018-01-20T00:00:00Z`,
     );
   }
   return time;
-}
-
-function isTimeframe(value: string): value is Timeframe {
-  return (Timeframes as readonly string[]).includes(value);
 }
 
 function isStrategyName(value: string): value is StrategyName {

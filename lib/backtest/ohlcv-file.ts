@@ -150,24 +150,6 @@ export function checkTimeframe(
   }
 }
 
-/** Runs of missing candles (`gaps`) and how many candles they miss in all (`missing`). */
-export function countGaps(
-  candles: readonly Candle[],
-  timeframe: Timeframe,
-): { gaps: number; missing: number } {
-  const tf = timeframeMs(timeframe);
-  let gaps = 0;
-  let missing = 0;
-  for (let i = 1; i < candles.length; i++) {
-    const step = (candles[i]?.time ?? 0) - (candles[i - 1]?.time ?? 0);
-    if (step > tf) {
-      gaps += 1;
-      missing += Math.round(step / tf) - 1;
-    }
-  }
-  return { gaps, missing };
-}
-
 function smallestSpacing(candles: readonly Candle[]): number | undefined {
   let smallest: number | undefined;
   for (let i = 1; i < candles.length; i++) {

@@ -148,8 +148,9 @@ const yearMs = 365 * 24 * 60 * 60 * 1000;
  * 1. For each candle in the span, take the window the trade function would fetch for the tick
  *    that follows it: the candles opened within `warmup - 1` timeframes before it, at most
  *    `warmup`. A missing candle gets no decision (that tick is skipped as stale).
- * 2. Take the signal of a fresh strategy run over that window. For a window-local strategy, on a
- *    full (gap-free) window, one continuous run gives the same signal, and is used instead.
+ * 2. Take the signal of a fresh strategy run over that window, as the trade function does. For a
+ *    window-local strategy one continuous run gives the same signal on a full window, and `none`
+ *    is what any run gives on a shorter one; it is used instead, about `warmup` times faster.
  * 3. `sideFor(signal, position)`, `sizeOrder` within the risk limits and the market's rules, a
  *    paper fill at the candle's close with the paper broker's fee (`paperFillCost`), and
  *    `applyFill`: the trade function's own domain functions.

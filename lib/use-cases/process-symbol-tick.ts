@@ -2,9 +2,10 @@ import type { BotConfig, SymbolConfig } from '../config/schema.js';
 import { type Candle, lastClosedCandleTime, timeframeMs } from '../domain/candle.js';
 import { mayTrade, TradingMode } from '../domain/control.js';
 import { callTimeout, type DeadlineRules } from '../domain/deadline.js';
+import { sideFor } from '../domain/decision.js';
 import { clientOrderId } from '../domain/order-intent.js';
 import { applyFill, type Position } from '../domain/position.js';
-import { Side, Signal } from '../domain/signal.js';
+import { type Side, Signal } from '../domain/signal.js';
 import { sizeOrder } from '../domain/sizing.js';
 import { createStrategy } from '../domain/strategies/registry.js';
 import type { Strategy } from '../domain/strategies/strategy.js';
@@ -221,12 +222,7 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       return await skip('stale', newest ? { candleTime: newest.time } : {});
     }
     const signal = latestSignal(strategy.start(), candles);
-    const side =
-      signal === Signal.Enter && position.amount === 0
-        ? Side.Buy
-        : signal === Signal.Exit && position.amount > 0
-          ? Side.Sell
-          : undefined;
+    const side = sideFor(signal, position);
     const decided = { signal, candleTime: newest.time, price: newest.close };
     if (side !== undefined && !mayTrade(control, side)) {
       // Close-only: the strategy wants in, the kill switch says no.

@@ -30,11 +30,13 @@ export type RsiReversionParams = z.infer<typeof params>;
  * dip is turning) and exits at the close of the candle where it crosses above `overbought` (at
  * or below before, above now). Crossings down say nothing.
  *
- * One decision is defined on the newest `warmup` = 10 × period + 1 candles, run afresh. Wilder's
- * RSI depends on all the history it has seen, so a run over a longer stretch would give slightly
- * different values; defining the signal on this fixed window is what makes the trade function
- * (which fetches exactly this window) and a backtest (which replays exactly this window per
- * candle) decide alike, by construction. The window is long enough that the seed barely matters.
+ * One decision is defined as a fresh run over the candles opened within the last `warmup - 1`
+ * periods, `warmup` = 10 × period + 1: the window the trade function fetches. Wilder's RSI depends
+ * on all the history it has seen, so a run over a longer stretch would give slightly different
+ * values; fixing the window is what makes the trade function and a backtest (which replays the
+ * same window for every candle, see `windowLocal` in registry.ts) decide alike, by construction.
+ * The window is long enough that its start barely matters. A window cut short by missing candles
+ * is still used as it is: the first signal needs only period + 2 candles.
  */
 export const rsiReversion: StrategyDefinition<RsiReversionParams> = {
   name: 'rsi-reversion',

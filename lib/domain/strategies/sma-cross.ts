@@ -30,10 +30,9 @@ export const smaCross: StrategyDefinition<SmaCrossParams> = {
         let previousDiff: number | undefined;
         return {
           next(candle) {
-            fastSma.add(candle.close);
-            slowSma.add(candle.close);
-            const f = fastSma.getResult();
-            const s = slowSma.getResult();
+            // add() returns the average, or null while warming up (getResult() would throw).
+            const f = fastSma.add(candle.close);
+            const s = slowSma.add(candle.close);
             if (f === null || s === null) return Signal.None;
             const diff = f - s;
             const before = previousDiff;

@@ -14,7 +14,10 @@ export interface StrategyRun {
 /** A configured strategy: a factory of runs plus the warm-up it needs. */
 export interface Strategy {
   readonly name: string;
-  /** Closed candles needed before the first signal other than `none` can appear. */
+  /**
+   * The closed candles one decision looks at: the trade function fetches this many, ending at
+   * the tick's candle, and the backtest replays the same window for every candle.
+   */
   readonly warmup: number;
   start(): StrategyRun;
 }

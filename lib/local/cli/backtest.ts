@@ -90,6 +90,12 @@ async function writeOutput(path: string, text: string): Promise<void> {
   await rename(temporary, path);
 }
 
+// `npm run backtest ... | head` closes stdout early; that is the reader's choice, not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main().catch((error: unknown) => {
   // A bad file, flag or span is the user's to fix: one line, no stack.
   if (error instanceof DataFileError || error instanceof BacktestError) {

@@ -16,16 +16,14 @@ import {
 } from '../../adapters/ccxt-exchange.js';
 import { SystemClock } from '../../adapters/system-clock.js';
 import { type DownloadProgress, downloadCandles } from '../../backtest/download.js';
+import { isoTime, isTimeframe, symbolPattern } from '../../backtest/flags.js';
 import { DataFileError } from '../../backtest/ohlcv-file.js';
-import { type Timeframe, Timeframes } from '../../domain/candle.js';
+import { Timeframes } from '../../domain/candle.js';
 import { ExchangeUnavailableError } from '../../ports/market-data.js';
 import { failWith, UsageError } from './args.js';
 
 const usage =
   'usage: npm run download -- --exchange binance --symbol BASE/QUOTE --timeframe TF --since ISO [--until ISO] --out FILE.json [--url http://127.0.0.1:PORT]';
-
-// The config schema's rule for a symbol (lib/config/schema.ts).
-const symbolPattern = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 
 /** The exchange did not answer a question the download must ask before it starts. */
 class ExchangeQueryError extends Error {
@@ -147,17 +145,13 @@ async function main(): Promise<void> {
 
 function parseTime(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const time = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(time)) {
+  const time = isoTime(value);
+  if (time === undefined) {
     throw new UsageError(
       `${flag}: ${JSON.stringify(value)} is not an ISO time, e.g. 2018-01-20T00:00:00Z`,
     );
   }
   return time;
-}
-
-function isTimeframe(value: string): value is Timeframe {
-  return (Timeframes as readonly string[]).includes(value);
 }
 
 main().catch((error: unknown) => {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkTimeframe,
-  countGaps,
   DataFileError,
   describeFileName,
   parseOhlcvRows,
@@ -113,14 +112,5 @@ describe('timeframes and gaps', () => {
       'f.json: candles are 5m apart, not 1m',
     );
     expect(() => checkTimeframe(candles, '5m', 'f.json')).not.toThrow();
-  });
-
-  it('counts runs of missing candles and the candles they miss', () => {
-    const candles = parseOhlcvRows(
-      [row(t), row(t + 60_000), row(t + 240_000), row(t + 300_000), row(t + 420_000)],
-      'f',
-    );
-
-    expect(countGaps(candles, '1m')).toEqual({ gaps: 2, missing: 3 });
   });
 });
