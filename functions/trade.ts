@@ -1,4 +1,6 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -16,7 +18,7 @@ import { clockOffsetMs, readFunctionEnv } from '../lib/config/env.js';
 import type { SymbolConfig } from '../lib/config/schema.js';
 import { type DirectInvocation, parseDirectInvocation } from '../lib/domain/direct-invocation.js';
 import { createStrategy } from '../lib/domain/strategies/registry.js';
-import type { TickResult } from '../lib/domain/tick.js';
+import { type TickResult, tickId } from '../lib/domain/tick.js';
 import { PoisonMessageError, parseTickMessage } from '../lib/domain/tick-message.js';
 import { blockingStrategy } from '../lib/local/faults/blocking-strategy.js';
 import { serviceNames } from '../lib/metrics/catalogue.js';
@@ -52,6 +54,45 @@ const deps: TradeDeps = {
   ...(env.blockSymbols.length > 0 ? { strategyFor } : {}),
 };
 const processor = new SqsFifoPartialProcessorAsync();
+if (env.idempotencyTableName === undefined) {
+  throw new Error('environment variable TICKFAN_IDEMPOTENCY_TABLE_NAME is not set');
+}
+const idempotencyConfig = new IdempotencyConfig({
+  eventKeyJmesPath: 'tickId',
+  // Long enough to cover every redelivery SQS can make of one tick message.
+  expiresAfterSeconds: 24 * 3600,
+  responseHook: (response) => {
+    metricsSink.add('DuplicateDeliveries', 1);
+    logger.info('duplicate delivery answered with the recorded tick result');
+    return response;
+  },
+});
+
+/** One symbol tick as the idempotency layer sees it: keyed on `tickId` (symbol + scheduled time). */
+interface TickRequest {
+  readonly tickId: string;
+  readonly symbol: string;
+  readonly scheduledAt: number;
+  readonly attempt: number;
+}
+
+/**
+ * Runs a tick at most once per `tickId`: a redelivered message gets the recorded result, and a
+ * concurrent duplicate is refused (IdempotencyAlreadyInProgressError) and retried later. A tick
+ * that throws leaves no record, so its retry runs again.
+ */
+const runTickOnce = makeIdempotent(
+  async (request: TickRequest, context: Context): Promise<TickResult> =>
+    runTick(request, context, request.attempt),
+  {
+    persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.idempotencyTableName }),
+    config: idempotencyConfig,
+  },
+);
+
+function tickRequest(tick: { symbol: string; scheduledAt: number }, attempt: number): TickRequest {
+  return { tickId: tickId(tick), symbol: tick.symbol, scheduledAt: tick.scheduledAt, attempt };
+}
 
 /**
  * Orders go to the paper broker in paper mode. The local runtime sends them to its exchange
@@ -106,7 +147,8 @@ async function handleRecord(record: SQSRecord, context: Context): Promise<TickRe
       symbol: tick.symbol,
       tickId: `${tick.symbol}#${new Date(tick.scheduledAt).toISOString()}`,
     });
-    return await runTick(tick, context, Number(record.attributes.ApproximateReceiveCount) || 1);
+    const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+    return await runTickOnce(tickRequest(tick, attempt), context);
   } catch (error) {
     if (!(error instanceof PoisonMessageError || error instanceof UnknownSymbolError)) throw error;
     // Retrying cannot fix this message: park it with the reason and let the batch go on.
@@ -129,7 +171,7 @@ async function handleDirect(event: DirectInvocation, context: Context): Promise<
   const tick = parseDirectInvocation(event, env.config, clock.now());
   logger.appendKeys({ symbol: tick.symbol });
   try {
-    return await runTick(tick, context);
+    return await runTickOnce(tickRequest(tick, 1), context);
   } catch (error) {
     // A person invoking one symbol wants the failed tick's result, not a retry.
     if (error instanceof TickFailedError) return error.result;
@@ -146,8 +188,9 @@ export const handler = middy<SQSEvent | DirectInvocation, SQSBatchResponse | Tic
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .use(eventLoopDelay(metricsSink))
-  .handler(async (event, context) =>
-    isSqsEvent(event)
+  .handler(async (event, context) => {
+    idempotencyConfig.registerLambdaContext(context);
+    return isSqsEvent(event)
       ? processPartialResponse(
           event,
           (record: SQSRecord) => handleRecord(record, context),
@@ -155,5 +198,5 @@ export const handler = middy<SQSEvent | DirectInvocation, SQSBatchResponse | Tic
           // One symbol's failure must not fail the other symbols' ticks in the batch.
           { context, skipGroupOnError: true },
         )
-      : handleDirect(event, context),
-  );
+      : handleDirect(event, context);
+  });

@@ -75,6 +75,7 @@ export class TickfanStack extends Stack {
     this.tradeFunction = new TradeFunction(this, 'TradeFunction', {
       ...common,
       queue: this.symbolQueue.queue,
+      deadLetterQueue: this.symbolQueue.deadLetterQueue,
       table: this.stateTable.table,
       idempotencyTable: this.idempotencyTable.table,
       exchangeSecret: this.exchangeSecret,

@@ -102,6 +102,7 @@ export const FunctionEnvNames = {
   TableName: 'TICKFAN_TABLE_NAME',
   IdempotencyTableName: 'TICKFAN_IDEMPOTENCY_TABLE_NAME',
   QueueUrl: 'TICKFAN_QUEUE_URL',
+  DeadLetterQueueUrl: 'TICKFAN_DLQ_URL',
   SecretName: 'TICKFAN_SECRET_NAME',
 } as const;
 
@@ -184,9 +185,9 @@ export class TickfanFunction extends Construct {
   }
 
   /** Lets the handler send to the queue and tells it the URL (`TICKFAN_QUEUE_URL`). */
-  bindQueue(queue: IQueue): this {
+  bindQueue(queue: IQueue, envName: string = FunctionEnvNames.QueueUrl): this {
     queue.grantSendMessages(this.function);
-    this.function.addEnvironment(FunctionEnvNames.QueueUrl, queue.queueUrl);
+    this.function.addEnvironment(envName, queue.queueUrl);
     return this;
   }
 

@@ -15,6 +15,8 @@ import {
 export interface TradeFunctionProps extends TickfanFunctionCommonProps {
   /** The FIFO queue of symbol ticks this function consumes. */
   readonly queue: IQueue;
+  /** Its dead-letter queue, where the function parks poison messages itself. */
+  readonly deadLetterQueue: IQueue;
   /** Positions, orders, tick results: read and written. */
   readonly table: ITable;
   /** Powertools idempotency records of the ticks it processes. */
@@ -38,6 +40,8 @@ export class TradeFunction extends TickfanFunction {
     });
     this.bindTable(props.table, 'readWrite');
     this.bindTable(props.idempotencyTable, 'idempotency', FunctionEnvNames.IdempotencyTableName);
+    // A message that can never be processed goes straight here, with the reason attached.
+    this.bindQueue(props.deadLetterQueue, FunctionEnvNames.DeadLetterQueueUrl);
     if (props.exchangeSecret !== undefined) this.bindSecret(props.exchangeSecret);
     this.function.addEventSource(
       new SqsEventSource(props.queue, {

@@ -16,6 +16,10 @@ export interface FunctionEnv {
    * mode. The local runtime sets `exchange`, because its exchange is the simulator.
    */
   readonly broker?: 'paper' | 'exchange';
+  /** Powertools idempotency records of symbol ticks (trade only). */
+  readonly idempotencyTableName?: string;
+  /** Secrets Manager secret with the exchange API keys (trade only, live mode). */
+  readonly secretName?: string;
   /** Dead-letter queue for poison messages (trade only). */
   readonly deadLetterQueueUrl?: string;
   /** Symbols whose strategy blocks its thread: fault injection, set only by the local runtime. */
@@ -43,6 +47,8 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     exchangeUrl: env.TICKFAN_EXCHANGE_URL || undefined,
     broker: brokerOf(env.TICKFAN_BROKER),
     deadLetterQueueUrl: env.TICKFAN_DLQ_URL || undefined,
+    idempotencyTableName: env.TICKFAN_IDEMPOTENCY_TABLE_NAME || undefined,
+    secretName: env.TICKFAN_SECRET_NAME || undefined,
     blockSymbols: (env.TICKFAN_FAULT_BLOCK ?? '').split(',').filter(Boolean),
   };
 }

@@ -6,7 +6,7 @@ import {
   type DynamoDBClient,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import { stateTable, type TableDefinition } from '../tables.js';
+import { idempotencyTable, stateTable, type TableDefinition } from '../tables.js';
 
 /** How long {@link createStateTable} waits for the table to become ACTIVE. */
 const ACTIVE_TIMEOUT_MS = 30_000;
@@ -19,6 +19,14 @@ const POLL_MS = 20;
  */
 export async function createStateTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await createTable(client, tableName, stateTable);
+}
+
+/** Creates the idempotency table (`idempotencyTable` in `lib/tables.ts`) on a local DynamoDB. */
+export async function createIdempotencyTable(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<void> {
+  await createTable(client, tableName, idempotencyTable);
 }
 
 async function createTable(

@@ -13,7 +13,7 @@ import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import type { BotConfig } from '../config/schema.js';
 import { metricNamespace } from '../metrics/catalogue.js';
 import { buildFunctions, type LocalBuild } from './build.js';
-import { createStateTable } from './create-tables.js';
+import { createIdempotencyTable, createStateTable } from './create-tables.js';
 import type { FaultSpec } from './faults/fault-spec.js';
 import { LocalFunction } from './local-function.js';
 import {
@@ -50,7 +50,11 @@ export interface LocalEnvironmentOptions {
 }
 
 /** Names of the local resources, fixed so later commands find what a run left behind. */
-export const localNames = { table: 'tickfan-local-state', queue: 'tickfan-local-ticks' } as const;
+export const localNames = {
+  table: 'tickfan-local-state',
+  idempotencyTable: 'tickfan-local-idempotency',
+  queue: 'tickfan-local-ticks',
+} as const;
 
 /**
  * Every part of tickfan on this machine: dynalite, local-aws-sqs with the FIFO queue and its
@@ -100,6 +104,7 @@ export class LocalEnvironment {
 
       const dynamoClient = new DynamoDBClient(localAwsClientConfig(dynalite.endpoint));
       await createStateTable(dynamoClient, localNames.table);
+      await createIdempotencyTable(dynamoClient, localNames.idempotencyTable);
       const dynamo = DynamoDBDocumentClient.from(dynamoClient);
       const sqs = new SQSClient(localAwsClientConfig(sqsServer.endpoint));
       const tradeTimeoutMs = config.timeouts.tradeFunctionSeconds * 1000;
@@ -115,6 +120,7 @@ export class LocalEnvironment {
       const env: Record<string, string> = {
         TICKFAN_CONFIG: JSON.stringify(config),
         TICKFAN_TABLE_NAME: localNames.table,
+        TICKFAN_IDEMPOTENCY_TABLE_NAME: localNames.idempotencyTable,
         TICKFAN_QUEUE_URL: queueUrl,
         TICKFAN_DLQ_URL: dlqUrl,
         ...(blocked.length > 0 ? { TICKFAN_FAULT_BLOCK: blocked.join(',') } : {}),

@@ -8,6 +8,7 @@ import { isDue, timeframeMs } from '../domain/candle.js';
 import { createStrategy } from '../domain/strategies/registry.js';
 import type { SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
+import { type RunReportData, runInvocations } from '../report/run-report.js';
 import type { FanOutResult } from '../use-cases/fan-out-tick.js';
 import type { FaultSpec } from './faults/fault-spec.js';
 import { LocalEnvironment } from './local-environment.js';
@@ -30,6 +31,8 @@ export interface RunOptions {
   /** Factor applied to the configured function timeouts; default {@link defaultTimeScale}. */
   readonly timeScale?: number;
   readonly onProgress?: (progress: RunProgress) => void;
+  /** Receives what the HTML run report is drawn from, once the run has finished. */
+  readonly onReportData?: (data: RunReportData) => void;
 }
 
 export interface RunProgress {
@@ -202,7 +205,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       const symbol = symbolOf(m.Body);
       if (symbol) deadLetteredBySymbol.set(symbol, (deadLetteredBySymbol.get(symbol) ?? 0) + 1);
     }
-    return summarise({
+    const summary = summarise({
       ticks: tick,
       symbols,
       invocations,
@@ -220,6 +223,31 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       lastPrices,
       timeScale,
     });
+    if (options.onReportData) {
+      // The candles from the one the first tick decided on to the newest closed now, so the
+      // equity curve ends on the close the summary marks its pnl at.
+      const closedBy = env.clock.now();
+      const candles = Object.fromEntries(
+        symbols.map((s) => {
+          const tf = timeframeMs(env.simulator.timeframe(s));
+          const span = env.simulator
+            .candles(s)
+            .filter((c) => c.time >= firstTick - tf && c.time + tf <= closedBy);
+          return [s, span] as const;
+        }),
+      );
+      options.onReportData({
+        summary,
+        candles,
+        invocations: runInvocations(invocations, fanOutStartedAt),
+        feeRate: config.paper.feeRate,
+        span: { firstTick, lastTick: firstTick + (tick - 1) * period },
+        skips: tickResults
+          .filter((t) => fanOutStartedAt.has(t.scheduledAt) && t.status === 'skipped')
+          .map((t) => ({ symbol: t.symbol, reason: t.skipReason ?? 'skipped' })),
+      });
+    }
+    return summary;
   } finally {
     await env.close();
   }

@@ -5,7 +5,7 @@
  */
 import type { Candle } from '../domain/candle.js';
 import type { InvocationRecord } from '../local/sqs-event-source.js';
-import type { RunSummary } from '../local/summary.js';
+import type { RunSummary, SymbolSummary } from '../local/summary.js';
 import type { FailureRow, ReportInput, SymbolReport, TradeRow } from './report-input.js';
 import { formatNumber, isoMinute, type TimePoint } from './svg-charts.js';
 
@@ -26,9 +26,38 @@ export interface RunInvocation {
   readonly latencyMs?: number;
 }
 
+/**
+ * The parts of the run summary a run report reads. A whole {@link RunSummary} fits; naming the
+ * parts keeps the report (and its fixtures) independent of fields the summary gains later.
+ */
+export type ReportedSummary = Pick<
+  RunSummary,
+  | 'ticks'
+  | 'symbols'
+  | 'invocations'
+  | 'succeeded'
+  | 'failed'
+  | 'retried'
+  | 'deadLettered'
+  | 'skipped'
+  | 'orders'
+  | 'trades'
+  | 'latencyMs'
+> & {
+  readonly perSymbol: Readonly<
+    Record<
+      string,
+      Pick<
+        SymbolSummary,
+        'ticks' | 'succeeded' | 'failed' | 'orders' | 'position' | 'pnl' | 'latencyMs'
+      >
+    >
+  >;
+};
+
 /** Everything a run report is built from; all of it is at hand at the end of `runLocal`. */
 export interface RunReportData {
-  readonly summary: RunSummary;
+  readonly summary: ReportedSummary;
   /**
    * Each symbol's candles over the run span, oldest first, from the simulator: the closes are
    * the price line and mark the equity curve.
@@ -94,7 +123,7 @@ export function runInvocations(
  * The headline figures of a run, each the summary JSON's own number as `String(n)` prints it
  * (which is how JSON prints it too).
  */
-export function runFigures(summary: RunSummary): [label: string, value: string][] {
+export function runFigures(summary: ReportedSummary): [label: string, value: string][] {
   const figures: [string, number][] = [
     ['ticks', summary.ticks],
     ['invocations', summary.invocations],

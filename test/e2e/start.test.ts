@@ -69,8 +69,17 @@ describe('npm start', () => {
     expect(summary.skipped).toEqual({ stale: 0, halted: 0, breaker: 0 });
     expect(summary.latencyMs.p50).toBeGreaterThan(0);
     expect(summary.perSymbol['LTC/BTC']).toMatchObject({ ticks: 20, succeeded: 20, failed: 0 });
-    expect(stdout).toMatch(/symbol\s+ticks\s+ok\s+failed\s+orders\s+position\s+pnl/);
+    expect(stdout).toMatch(
+      /symbol\s+ticks\s+ok\s+failed\s+skipped\s+breaker\s+orders\s+position\s+pnl/,
+    );
     expect(stdout).toContain('LTC/BTC');
+  });
+
+  it('writes the HTML run report next to its state', async () => {
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    expect(stdout).toContain(`report: ${join(dir, 'report.html')}`);
+    expect(html).toContain('data-chart="price"');
+    expect(html).toContain('LTC/BTC');
   });
 
   it('leaves state that npm run invoke continues from', async () => {

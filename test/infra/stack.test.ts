@@ -281,8 +281,25 @@ describe('TickfanStack', () => {
           Variables: Match.objectLike({
             TICKFAN_TABLE_NAME: table,
             TICKFAN_IDEMPOTENCY_TABLE_NAME: idempotency,
+            TICKFAN_DLQ_URL: { Ref: logicalId(stack, stack.symbolQueue.deadLetterQueue) },
             TICKFAN_QUEUE_URL: Match.absent(),
           }),
+        },
+      });
+    });
+
+    it('lets the trade function send to the dead-letter queue, where it parks poison messages', () => {
+      const { stack, template } = sharedTestStack();
+      const dlqArn = { 'Fn::GetAtt': [logicalId(stack, stack.symbolQueue.deadLetterQueue), 'Arn'] };
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: logicalId(stack, stack.tradeFunction.role) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: Match.arrayWith(['sqs:SendMessage']),
+              Resource: dlqArn,
+            }),
+          ]),
         },
       });
     });
@@ -362,7 +379,13 @@ describe('TickfanStack', () => {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
       ]);
-      expect(actionsOf(statements)).not.toContain('sqs:SendMessage');
+      // It sends to its dead-letter queue only, never to the symbol queue it consumes.
+      const sends = statements.filter((s) => actionsOf([s]).includes('sqs:SendMessage'));
+      expect(sends.map((s) => JSON.stringify(s.Resource))).toEqual([
+        JSON.stringify({
+          'Fn::GetAtt': [logicalId(stack, stack.symbolQueue.deadLetterQueue), 'Arn'],
+        }),
+      ]);
     });
 
     it('gives each function its own log group with a retention', () => {

@@ -2,11 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
 import type { TickResult } from '../../lib/domain/tick.js';
 import { encodeTickMessage } from '../../lib/domain/tick-message.js';
-import { createStateTable } from '../../lib/local/create-tables.js';
+import { createIdempotencyTable, createStateTable } from '../../lib/local/create-tables.js';
 import {
   createSymbolQueues,
   type LocalService,
@@ -47,6 +47,7 @@ beforeAll(async () => {
   services.push(dynalite, sqsServer, { endpoint: simulator.url, close: () => simulator.close() });
   const dynamo = new DynamoDBClient(localAwsClientConfig(dynalite.endpoint));
   await createStateTable(dynamo, 'handlers-state');
+  await createIdempotencyTable(dynamo, 'handlers-idempotency');
   store = new DynamoStateStore({
     tableName: 'handlers-state',
     client: DynamoDBDocumentClient.from(dynamo),
@@ -60,6 +61,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     TICKFAN_CONFIG: JSON.stringify(config),
     TICKFAN_TABLE_NAME: 'handlers-state',
+    TICKFAN_IDEMPOTENCY_TABLE_NAME: 'handlers-idempotency',
     TICKFAN_QUEUE_URL: queueUrl,
     TICKFAN_DLQ_URL: dlqUrl,
     TICKFAN_EXCHANGE_URL: simulator.url,
@@ -203,4 +205,61 @@ describe('trade handler', () => {
       expect(ticks.map((t) => t.scheduledAt)).toContain('2018-01-11T11:55:00.000Z');
     },
   );
+});
+
+describe('trade handler idempotency', () => {
+  const message = (scheduledAt: number, id: string) =>
+    sqsRecord(encodeTickMessage({ symbol: 'LTC/BTC', scheduledAt }), {
+      messageId: id,
+      attributes: { ...sqsRecord('').attributes, MessageGroupId: 'LTC/BTC' },
+    });
+
+  it('answers a redelivered tick with the recorded result and does not run it again', async () => {
+    const tick = at - 2 * 300_000;
+    const first = (await trade(
+      { Records: [message(tick, 'm1')] },
+      lambdaContext(),
+      signal,
+    )) as SQSBatchResponse;
+    const stored = await store.getTickResult('LTC/BTC', new Date(tick).toISOString());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    const again = (await trade(
+      { Records: [message(tick, 'm1-again')] },
+      lambdaContext(),
+      signal,
+    )) as SQSBatchResponse;
+
+    expect(first.batchItemFailures).toEqual([]);
+    expect(again.batchItemFailures).toEqual([]);
+    // a second run would have stored a new result with a later start
+    expect(await store.getTickResult('LTC/BTC', new Date(tick).toISOString())).toEqual(stored);
+  });
+
+  it('refuses a concurrent duplicate cleanly, to be retried, and runs the tick once', async () => {
+    const tick = at - 3 * 300_000;
+    // Two containers: Lambda never runs two invocations in one at the same time.
+    vi.resetModules();
+    const { handler: otherContainer } = await import('../../functions/trade.js');
+
+    const outcomes = await Promise.allSettled([
+      trade({ Records: [message(tick, 'c1')] }, lambdaContext(), signal),
+      otherContainer({ Records: [message(tick, 'c2')] }, lambdaContext(), signal),
+    ]);
+
+    // One runs the tick; the other's only record fails, which fails its batch of one: SQS keeps
+    // the message and delivers it again later, when the recorded result answers it.
+    const ran = outcomes.filter((o) => o.status === 'fulfilled');
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(ran).toHaveLength(1);
+    expect((ran[0]?.value as SQSBatchResponse).batchItemFailures).toEqual([]);
+    expect(refused).toHaveLength(1);
+    expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/failed processing/);
+    const stored = await store.getTickResult('LTC/BTC', new Date(tick).toISOString());
+    // (a quarter of an hour late on the simulated clock, so it ran and was skipped as stale)
+    expect(stored).toMatchObject({
+      tickId: `LTC/BTC#${new Date(tick).toISOString()}`,
+      skipReason: 'stale',
+    });
+  });
 });

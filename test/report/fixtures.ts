@@ -4,8 +4,8 @@ import { applyFill, flatPosition, type Position, totalPnl } from '../../lib/doma
 import { Signal } from '../../lib/domain/signal.js';
 import { createStrategy } from '../../lib/domain/strategies/registry.js';
 import { defaultDataDir, loadCandles } from '../../lib/local/simulator/ohlcv-data.js';
-import { percentile, type RunSummary, type SymbolSummary } from '../../lib/local/summary.js';
-import type { RunInvocation, RunReportData } from '../../lib/report/run-report.js';
+import { percentile } from '../../lib/local/summary.js';
+import type { ReportedSummary, RunInvocation, RunReportData } from '../../lib/report/run-report.js';
 
 export const feeRate = 0.001;
 const stake = 0.01;
@@ -24,7 +24,7 @@ export function shippedCandles(symbol: string): Promise<readonly Candle[]> {
   return loadCandles(join(defaultDataDir, `${symbol.replace('/', '_')}-5m.json`));
 }
 
-type Trade = RunSummary['trades'][number];
+type Trade = ReportedSummary['trades'][number];
 
 /** Fills sma-cross would make over `candles`: a stake's worth on each entry, all of it on exit. */
 export function smaCrossTrades(symbol: string, candles: readonly Candle[]): Trade[] {
@@ -61,12 +61,12 @@ export function smaCrossTrades(symbol: string, candles: readonly Candle[]): Trad
  */
 export async function realisticRun(
   symbols: readonly string[] = ['LTC/BTC', 'ETC/BTC'],
-): Promise<RunReportData & { readonly summary: RunSummary }> {
+): Promise<RunReportData> {
   const random = seeded(7);
   const candles: Record<string, readonly Candle[]> = {};
   const trades: Trade[] = [];
   const invocations: RunInvocation[] = [];
-  const perSymbol: Record<string, SymbolSummary> = {};
+  const perSymbol: Record<string, ReportedSummary['perSymbol'][string]> = {};
   const latencies: number[] = [];
   let retried = 0;
   let ticks = 0;
@@ -133,7 +133,7 @@ export async function realisticRun(
   retried += 2;
 
   trades.sort((a, b) => a.candleTime - b.candleTime || a.symbol.localeCompare(b.symbol));
-  const summary: RunSummary = {
+  const summary: ReportedSummary = {
     ticks,
     symbols,
     invocations: invocations.length,

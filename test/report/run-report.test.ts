@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Candle } from '../../lib/domain/candle.js';
 import { applyFill, flatPosition, type Position, totalPnl } from '../../lib/domain/position.js';
 import type { InvocationRecord } from '../../lib/local/sqs-event-source.js';
-import { percentile, type RunSummary, summarise } from '../../lib/local/summary.js';
+import { percentile, summarise } from '../../lib/local/summary.js';
 import {
   equityCurve,
+  type ReportedSummary,
   roundTrips,
   runFigures,
   runInvocations,
@@ -19,7 +20,7 @@ beforeAll(async () => {
 
 describe('runReportInput', () => {
   it('shows every headline figure as the summary JSON has it', () => {
-    const json = JSON.parse(JSON.stringify(run.summary)) as RunSummary;
+    const json = JSON.parse(JSON.stringify(run.summary)) as ReportedSummary;
     const figures = Object.fromEntries(runReportInput(run).figures);
     expect(figures).toEqual({
       ticks: String(json.ticks),
@@ -175,17 +176,20 @@ describe('runInvocations', () => {
     scheduledAt: string,
     endedAt: number,
     outcome: InvocationRecord['outcome'],
-    extra: Partial<InvocationRecord> = {},
-  ): InvocationRecord => ({
-    messageId,
-    symbol,
-    scheduledAt,
-    receiveCount: 1,
-    outcome,
-    itemFailed: false,
-    endedAt,
-    ...extra,
-  });
+    extra: Partial<Pick<InvocationRecord, 'receiveCount' | 'itemFailed'>> = {},
+  ): InvocationRecord => {
+    const timing = { startedAt: endedAt - outcome.durationMs, endedAt };
+    return {
+      messageId,
+      symbol,
+      scheduledAt,
+      receiveCount: 1,
+      outcome,
+      itemFailed: false,
+      ...timing,
+      ...extra,
+    };
+  };
   const ok = { ok: true, value: undefined, durationMs: 50, coldStart: false } as const;
   const tick1 = '2018-01-10T12:00:00.000Z';
   const tick2 = '2018-01-10T12:05:00.000Z';
@@ -227,6 +231,11 @@ describe('runInvocations', () => {
       deadLettered: 0,
       tickPeriodMs: 300_000,
       lastPrices: {},
+      health: [],
+      silent: [],
+      timeScale: 1,
+      deadLetteredBySymbol: new Map(),
+      poisoned: 0,
     });
     const latencies = invocations.flatMap((i) => (i.latencyMs === undefined ? [] : [i.latencyMs]));
     expect(latencies).toEqual([120, 2000, 90, 200]);

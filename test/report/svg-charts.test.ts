@@ -70,20 +70,34 @@ describe('histogramBuckets', () => {
       expect(histogram.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(values.length);
     });
 
-    it('puts each value in the bucket whose [lo, hi) holds it', () => {
+    it('puts each value in the bucket whose [lo, hi) holds it, or from lo up in an open one', () => {
       for (const b of histogram.buckets) {
-        const inside = values.filter(
-          (v) => v >= b.lo && (v < b.hi || (v === histogram.max && b === histogram.buckets.at(-1))),
-        );
+        const inside = values.filter((v) => v >= b.lo && (b.open === true || v < b.hi));
         expect(b.count).toBe(inside.length);
       }
     });
 
-    it('uses equal widths of 1, 2 or 5 × 10ᵏ, at most 31 buckets', () => {
-      expect(String(histogram.width)).toMatch(/^[125]0*$/);
-      expect(histogram.buckets.length).toBeLessThanOrEqual(31);
+    it('uses equal widths of 1, 2 or 5 × 10ᵏ, at most 40 buckets', () => {
+      expect(String(histogram.width)).toMatch(/^(0\.0*)?[125]0*$/);
+      expect(histogram.buckets.length).toBeLessThanOrEqual(40);
       for (const b of histogram.buckets) expect(b.hi - b.lo).toBeCloseTo(histogram.width, 9);
     });
+  });
+
+  it('sizes buckets to the bulk and gathers a long tail in an open last bucket', () => {
+    const bulk = Array.from({ length: 500 }, (_, i) => 100 + (i % 100));
+    const { buckets } = histogramBuckets([...bulk, 4800, 4900]);
+    const filled = buckets.filter((b) => b.count > 0 && !b.open);
+    expect(filled.length).toBeGreaterThanOrEqual(5);
+    expect(buckets.at(-1)).toMatchObject({ open: true, count: 2 });
+    expect(buckets.filter((b) => b.open)).toHaveLength(1);
+  });
+
+  it('opens no bucket when the range fits', () => {
+    const { buckets } = histogramBuckets(Array.from({ length: 1000 }, (_, i) => 80 + (i % 400)));
+    expect(buckets.some((b) => b.open)).toBe(false);
+    expect(buckets[0]?.lo).toBe(50);
+    expect(buckets.at(-1)?.hi).toBe(500);
   });
 
   it('has no buckets for no values', () => {
@@ -120,6 +134,11 @@ describe('axis ticks', () => {
       '0.0185',
       '0.0190',
     ]);
+  });
+
+  it('labels at least three values when a coarse step would leave two', () => {
+    const { ticks, decimals } = linearTicks(-0.0069, 0, 3);
+    expect(ticks.map((t) => t.toFixed(decimals))).toEqual(['-0.006', '-0.004', '-0.002', '0.000']);
   });
 
   it('puts time ticks on round UTC times', () => {

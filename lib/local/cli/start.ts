@@ -6,9 +6,11 @@
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../../config/load.js';
+import { renderReport } from '../../report/render-report.js';
+import { type RunReportData, runReportInput } from '../../report/run-report.js';
 import { parseFaultSpec } from '../faults/fault-spec.js';
 import { runLocal, selectSymbols } from '../run.js';
 import { defaultTimeScale } from '../time-scale.js';
@@ -16,7 +18,7 @@ import { failWith, positiveInt, UsageError } from './args.js';
 import { formatSummary } from './format.js';
 
 const usage =
-  'usage: npm start -- [--ticks N] [--symbols A,B] [--fault KIND:SYMBOL[:ARG]]... [--summary-json PATH] [--resume] [--time-scale F] [--config FILE]';
+  'usage: npm start -- [--ticks N] [--symbols A,B] [--fault KIND:SYMBOL[:ARG]]... [--summary-json PATH] [--report PATH] [--resume] [--time-scale F] [--config FILE]';
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -25,6 +27,7 @@ async function main(): Promise<void> {
       ticks: { type: 'string', default: '60' },
       symbols: { type: 'string' },
       'summary-json': { type: 'string' },
+      report: { type: 'string' },
       resume: { type: 'boolean', default: false },
       fault: { type: 'string', multiple: true, default: [] },
       'time-scale': { type: 'string', default: String(defaultTimeScale) },
@@ -62,7 +65,11 @@ async function main(): Promise<void> {
   console.error(
     `tickfan: building functions and starting dynalite, local-aws-sqs and the exchange simulator`,
   );
+  let reportData: RunReportData | undefined;
   const summary = await runLocal({
+    onReportData: (data) => {
+      reportData = data;
+    },
     config,
     ticks,
     ...(symbols ? { symbols } : {}),
@@ -90,6 +97,12 @@ async function main(): Promise<void> {
   if (values['summary-json']) {
     await writeFile(values['summary-json'], `${JSON.stringify(summary, null, 2)}\n`);
     console.log(`summary: ${values['summary-json']}`);
+  }
+  if (reportData) {
+    const reportFile = values.report ?? join(stateDir, 'report.html');
+    await mkdir(dirname(reportFile), { recursive: true });
+    await writeFile(reportFile, renderReport(runReportInput(reportData)));
+    console.log(`report: ${reportFile}`);
   }
 }
 
