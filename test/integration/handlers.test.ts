@@ -252,7 +252,7 @@ describe('trade handler idempotency', () => {
     const ran = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o) => o.status === 'rejected');
     expect(ran).toHaveLength(1);
-    expect((ran[0]?.value as SQSBatchResponse).batchItemFailures).toEqual([]);
+    expect((ran[0]?.value as SQSBatchResponse | undefined)?.batchItemFailures).toEqual([]);
     expect(refused).toHaveLength(1);
     expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/failed processing/);
     const stored = await store.getTickResult('LTC/BTC', new Date(tick).toISOString());
