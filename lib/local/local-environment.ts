@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -11,6 +12,7 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import type { BotConfig } from '../config/schema.js';
+import { type TradingControl, TradingMode } from '../domain/control.js';
 import { metricNamespace } from '../metrics/catalogue.js';
 import { buildFunctions, type LocalBuild } from './build.js';
 import { createIdempotencyTable, createStateTable } from './create-tables.js';
@@ -49,6 +51,26 @@ export interface LocalEnvironmentOptions {
   readonly clockOffsetFor?: (scheduledAt: string | undefined) => number;
 }
 
+/** The kill switch stored under `dataDir`, if any state is there. */
+async function readControl(dataDir: string): Promise<TradingControl | undefined> {
+  if (!existsSync(dataDir)) return undefined;
+  const dynalite = await startDynalite({ path: dataDir });
+  const client = new DynamoDBClient(localAwsClientConfig(dynalite.endpoint));
+  try {
+    const store = new DynamoStateStore({
+      tableName: localNames.table,
+      client: DynamoDBDocumentClient.from(client),
+    });
+    return await store.getControl();
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  } finally {
+    client.destroy();
+    await dynalite.close();
+  }
+}
+
 /** Names of the local resources, fixed so later commands find what a run left behind. */
 export const localNames = {
   table: 'tickfan-local-state',
@@ -82,6 +104,9 @@ export class LocalEnvironment {
     // Worker threads need an absolute bundle path.
     const stateDir = resolve(options.stateDir);
     const dataDir = join(stateDir, 'dynamodb');
+    // A fresh trading state keeps the kill switch: only `npm run resume` lifts a halt.
+    const carried =
+      options.fresh && options.persist !== false ? await readControl(dataDir) : undefined;
     if (options.fresh) await rm(dataDir, { recursive: true, force: true });
     const build = options.build ?? (await buildFunctions(join(stateDir, 'build')));
     const services: LocalService[] = [];
@@ -165,6 +190,9 @@ export class LocalEnvironment {
         ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
       });
       const store = new DynamoStateStore({ tableName: localNames.table, client: dynamo, clock });
+      if (carried !== undefined && carried.mode !== TradingMode.Active) {
+        await store.putControl(carried);
+      }
       return new LocalEnvironment(
         config,
         clock,

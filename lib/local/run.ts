@@ -108,6 +108,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
   const messages = new Map<string, MessageState>();
   const key = (symbol: string, scheduledAt: string) => `${symbol}#${scheduledAt}`;
   let lastFanOut: FanOutResult | undefined;
+  let haltedDispatches = 0;
   await mkdir(options.stateDir, { recursive: true });
 
   const env = await LocalEnvironment.start({
@@ -143,6 +144,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       const scheduledAt = firstTick + tick * period;
       const iso = new Date(scheduledAt).toISOString();
       const due = config.symbols.filter((s) => s.enabled && isDue(scheduledAt, s.timeframe));
+      // Registered before the fan-out: a trade invocation can finish before the fan-out returns.
       for (const s of due) messages.set(key(s.symbol, iso), { attempts: 0, resolved: false });
       env.clock.set(scheduledAt + fireDelayMs);
       fanOutStartedAt.set(iso, Date.now());
@@ -152,6 +154,13 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       );
       if (!fanOut.ok) throw new Error(`fan-out failed at ${iso}: ${fanOut.error.message}`);
       lastFanOut = fanOut.value as FanOutResult;
+      haltedDispatches += lastFanOut.halted;
+      // What the fan-out did not dispatch (halted, or lost) is not waited for.
+      for (const s of due) {
+        const dispatched =
+          lastFanOut.halted === 0 && !lastFanOut.failed.some((f) => f.symbol === s.symbol);
+        if (!dispatched) messages.delete(key(s.symbol, iso));
+      }
       const settled = () =>
         due.every((s) => {
           const mine = messages.get(key(s.symbol, iso));
@@ -216,6 +225,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       health,
       silent: lastFanOut?.silent ?? [],
       exchangeOrders: env.simulator.orders,
+      haltedDispatches,
       deadLettered,
       deadLetteredBySymbol,
       poisoned,

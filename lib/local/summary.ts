@@ -74,6 +74,8 @@ export interface SummaryInput {
   readonly timeScale: number;
   /** Orders the exchange itself counted. */
   readonly exchangeOrders: readonly SimOrder[];
+  /** Due symbol ticks the fan-out did not dispatch because trading was halted. */
+  readonly haltedDispatches: number;
   readonly deadLettered: number;
   readonly deadLetteredBySymbol: ReadonlyMap<string, number>;
   /** Dead letters the trade function parked itself, with the reason attached. */
@@ -153,7 +155,11 @@ export function summarise(input: SummaryInput): RunSummary {
     failed: input.invocations.filter((r) => !ok(r)).length,
     retried: input.invocations.filter((r) => r.receiveCount > 1).length,
     deadLettered: input.deadLettered,
-    skipped: { stale: skipped('stale'), halted: skipped('halted'), breaker: skipped('breaker') },
+    skipped: {
+      stale: skipped('stale'),
+      halted: skipped('halted') + input.haltedDispatches,
+      breaker: skipped('breaker'),
+    },
     orders: {
       intents: input.orders.filter((o) => o.amount > 0).length,
       exchange: input.exchangeOrders.length,

@@ -236,6 +236,7 @@ describe('runInvocations', () => {
       timeScale: 1,
       deadLetteredBySymbol: new Map(),
       poisoned: 0,
+      haltedDispatches: 0,
     });
     const latencies = invocations.flatMap((i) => (i.latencyMs === undefined ? [] : [i.latencyMs]));
     expect(latencies).toEqual([120, 2000, 90, 200]);
