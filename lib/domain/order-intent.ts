@@ -20,3 +20,13 @@ export function clientOrderId(intent: OrderIntent): string {
   const hash = createHash('sha256').update(key).digest('base64url').slice(0, 20);
   return `tf-${intent.side === 'buy' ? 'b' : 's'}-${intent.candleTime.toString(36)}-${hash}`;
 }
+
+/**
+ * The candle time an id made by {@link clientOrderId} was derived from, or undefined for an id
+ * of another shape. Lets the exchange's own order list be grouped by intent without the bot's
+ * records.
+ */
+export function intentCandleTime(id: string): number | undefined {
+  const match = /^tf-[bs]-([0-9a-z]+)-[A-Za-z0-9_-]{20}$/.exec(id);
+  return match?.[1] === undefined ? undefined : Number.parseInt(match[1], 36);
+}

@@ -16,6 +16,12 @@ export interface Position {
    * tells a retry whether a fill has already moved the position.
    */
   readonly lastOrderId?: string;
+  /**
+   * An order that may have reached the exchange but is not settled yet. Every tick settles it
+   * first (looks it up, applies its fill or cancels it), so no new order is sent while one is
+   * unresolved.
+   */
+  readonly pendingOrderId?: string;
 }
 
 /** One fill as the exchange or paper broker reports it. */
@@ -31,35 +37,47 @@ export function flatPosition(symbol: string): Position {
   return { symbol, amount: 0, entryPrice: 0, realisedPnl: 0, version: 0 };
 }
 
-/** The position after `fill` of order `orderId`; the version is bumped by one. */
+/**
+ * The position after `fill` of order `orderId`: the order is no longer pending, and the version
+ * is bumped by one.
+ */
 export function applyFill(position: Position, fill: Fill, orderId?: string): Position {
+  const { pendingOrderId: _settled, ...held } = position;
   const version = position.version + 1;
   const lastOrderId = orderId ?? position.lastOrderId;
   if (fill.side === Side.Buy) {
-    const amount = position.amount + fill.amount;
+    const amount = held.amount + fill.amount;
     const entryPrice =
-      amount === 0
-        ? 0
-        : (position.amount * position.entryPrice + fill.amount * fill.price) / amount;
+      amount === 0 ? 0 : (held.amount * held.entryPrice + fill.amount * fill.price) / amount;
     return {
-      ...position,
+      ...held,
       amount,
       entryPrice,
-      realisedPnl: position.realisedPnl - fill.fee,
+      realisedPnl: held.realisedPnl - fill.fee,
       version,
       lastOrderId,
     };
   }
-  const sold = Math.min(fill.amount, position.amount);
-  const pnl = sold * (fill.price - position.entryPrice) - fill.fee;
-  const amount = position.amount - sold;
+  const sold = Math.min(fill.amount, held.amount);
+  const pnl = sold * (fill.price - held.entryPrice) - fill.fee;
+  const amount = held.amount - sold;
   return {
-    ...position,
+    ...held,
     amount: amount <= 1e-12 ? 0 : amount,
-    entryPrice: amount <= 1e-12 ? 0 : position.entryPrice,
-    realisedPnl: position.realisedPnl + pnl,
+    entryPrice: amount <= 1e-12 ? 0 : held.entryPrice,
+    realisedPnl: held.realisedPnl + pnl,
     version,
     lastOrderId,
+  };
+}
+
+/** The position with `orderId` pending (or none), the version bumped by one. */
+export function withPendingOrder(position: Position, orderId: string | undefined): Position {
+  const { pendingOrderId: _previous, ...rest } = position;
+  return {
+    ...rest,
+    ...(orderId === undefined ? {} : { pendingOrderId: orderId }),
+    version: position.version + 1,
   };
 }
 

@@ -184,10 +184,14 @@ export class LocalEnvironment {
         sqs,
         queueUrl,
         queueArn: Attributes?.QueueArn ?? '',
+        deadLetterQueueUrl: dlqUrl,
         fn: trade,
+        visibilityTimeoutMs: 6 * tradeTimeoutMs,
+        maxReceiveCount: config.queue.maxReceiveCount,
         maxConcurrency: config.queue.maxConcurrency,
         clockOffsetMs: options.clockOffsetFor ?? (() => clock.offsetMs),
         ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
+        duplicateRate: faults.reduce((r, f) => (f.target === 'queue' ? f.rate : r), 0),
       });
       const store = new DynamoStateStore({ tableName: localNames.table, client: dynamo, clock });
       if (carried !== undefined && carried.mode !== TradingMode.Active) {

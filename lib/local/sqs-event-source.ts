@@ -2,10 +2,12 @@ import {
   DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { InvocationOutcome, LocalFunction } from './local-function.js';
+import { FaultDice } from './simulator/faults.js';
 
 /** One trade invocation as the event source saw it. */
 export interface InvocationRecord {
@@ -13,11 +15,13 @@ export interface InvocationRecord {
   /** Symbol named in the message body, when the body could be read. */
   readonly symbol?: string;
   readonly scheduledAt?: string;
-  /** How many times SQS has handed this message out, this time included. */
+  /** How many times the message has been handed out, this time included. */
   readonly receiveCount: number;
   readonly outcome: InvocationOutcome;
   /** True when the function reported the message as a batch item failure. */
   readonly itemFailed: boolean;
+  /** True for the extra delivery of an injected duplicate. */
+  readonly duplicate: boolean;
   /** Wall-clock epoch ms at which the invocation started and ended. */
   readonly startedAt: number;
   readonly endedAt: number;
@@ -27,29 +31,57 @@ export interface SqsEventSourceOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly queueArn: string;
+  readonly deadLetterQueueUrl: string;
   readonly fn: LocalFunction;
   /** Invocations in flight at most, as the event source's MaximumConcurrency. */
   readonly maxConcurrency: number;
+  /** How long a failed message stays hidden before it is delivered again. */
+  readonly visibilityTimeoutMs: number;
+  /** Deliveries after which a failing message moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
   /**
    * The simulated clock's offset handed to the invocation of a message, given the tick it
    * carries (undefined for a body that names none).
    */
   readonly clockOffsetMs: (scheduledAt: string | undefined) => number;
   readonly onInvocation?: (record: InvocationRecord) => void;
+  /**
+   * Fault injection: the fraction of messages delivered twice, half of those while the first
+   * delivery is still running (SQS delivers at least once; this makes "more than once" happen).
+   */
+  readonly duplicateRate?: number;
 }
 
+/** A received message waiting in its FIFO group, with its deliveries so far. */
+interface Held {
+  readonly message: Message;
+  deliveries: number;
+}
+
+/** Longest visibility SQS allows: a held message is never handed out twice behind our back. */
+const holdSeconds = 43_200;
+
 /**
- * Plays Lambda's SQS event source mapping with batch size 1: receives messages, invokes the
- * function with a real SQS event for each, and deletes a message only when the invocation
- * succeeded without reporting it as a batch item failure. A failed message stays in the queue,
- * becomes visible again after its visibility timeout, and SQS moves it to the dead-letter queue
- * after `maxReceiveCount` receives. FIFO ordering is SQS's own: it hands out no message of a group
- * while another of that group is in flight.
+ * Plays Lambda's SQS event source mapping for a FIFO queue, batch size 1: receives messages,
+ * invokes the function with a real SQS event for each, deletes a message only when the
+ * invocation succeeded without reporting it as a batch item failure.
+ *
+ * FIFO semantics are kept here, message by message: a group never has two messages in flight,
+ * and a failed message holds its group back for the visibility timeout, is delivered again, and
+ * after `maxReceiveCount` deliveries moves to the dead-letter queue. (local-aws-sqs delivers the
+ * next message of a group while an earlier one is in flight, and does not keep receive counts
+ * as SQS does, so its own visibility and redrive are not relied on: messages are received with
+ * the longest visibility and the mapping's rules are applied here.)
  */
 export class SqsEventSource {
   private running = false;
   private loop?: Promise<void>;
+  private readonly groups = new Map<string, Held[]>();
+  private readonly active = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly dice = new FaultDice(0x5eed);
+  private invoking = 0;
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
@@ -59,33 +91,33 @@ export class SqsEventSource {
     this.loop = this.poll();
   }
 
-  /** Stops receiving and waits for the invocations in flight. */
+  /** Stops receiving and waits for the invocations in flight; pending retries are dropped. */
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
     await Promise.all(this.inFlight);
   }
 
-  /** Invocations running now. */
+  /** Messages received and not yet resolved: running, waiting in their group, or for a retry. */
   get busy(): number {
-    return this.inFlight.size;
+    let held = 0;
+    for (const queue of this.groups.values()) held += queue.length;
+    return held;
   }
 
   private async poll(): Promise<void> {
-    const { sqs, queueUrl, maxConcurrency } = this.options;
+    const { sqs, queueUrl } = this.options;
     while (this.running) {
-      const free = maxConcurrency - this.inFlight.size;
-      if (free <= 0) {
-        await Promise.race(this.inFlight);
-        continue;
-      }
       let messages: Message[] = [];
       try {
         const received = await sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: queueUrl,
-            MaxNumberOfMessages: Math.min(10, free),
+            MaxNumberOfMessages: 10,
             WaitTimeSeconds: 0,
+            VisibilityTimeout: holdSeconds,
             AttributeNames: ['All'],
           }),
         );
@@ -99,39 +131,115 @@ export class SqsEventSource {
         continue;
       }
       for (const message of messages) {
-        const task = this.handle(message).finally(() => this.inFlight.delete(task));
-        this.inFlight.add(task);
+        const group = message.Attributes?.MessageGroupId ?? message.MessageId ?? '';
+        const queue = this.groups.get(group) ?? [];
+        queue.push({ message, deliveries: 0 });
+        this.groups.set(group, queue);
       }
+      this.pumpAll();
     }
   }
 
-  private async handle(message: Message): Promise<void> {
-    const { fn, sqs, queueUrl } = this.options;
+  /** Starts the head message of every idle group, within the concurrency limit. */
+  private pumpAll(): void {
+    for (const group of this.groups.keys()) this.pump(group);
+  }
+
+  private pump(group: string): void {
+    if (this.active.has(group) || this.invoking >= this.options.maxConcurrency) return;
+    const head = this.groups.get(group)?.[0];
+    if (head === undefined) return;
+    this.active.add(group);
+    this.invoking++;
+    const task = this.attempt(group, head).finally(() => {
+      this.inFlight.delete(task);
+      this.invoking--;
+      this.pumpAll();
+    });
+    this.inFlight.add(task);
+  }
+
+  private async attempt(group: string, held: Held): Promise<void> {
+    held.deliveries++;
+    const ok = await this.handle(held);
+    if (ok) {
+      await this.resolve(group, held, 'delete');
+    } else if (held.deliveries >= this.options.maxReceiveCount) {
+      await this.resolve(group, held, 'dead-letter');
+    } else if (this.running) {
+      // The group stays held back until the message is visible again.
+      const timer = setTimeout(() => {
+        this.retries.delete(timer);
+        this.active.delete(group);
+        this.pump(group);
+      }, this.options.visibilityTimeoutMs);
+      this.retries.add(timer);
+    }
+  }
+
+  private async resolve(group: string, held: Held, how: 'delete' | 'dead-letter'): Promise<void> {
+    const { sqs, queueUrl, deadLetterQueueUrl } = this.options;
+    const { message } = held;
+    if (how === 'dead-letter') {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: deadLetterQueueUrl,
+          MessageBody: message.Body ?? '',
+          MessageGroupId: message.Attributes?.MessageGroupId ?? 'dead-letters',
+          MessageDeduplicationId: message.MessageId,
+        }),
+      );
+    }
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
+    );
+    const queue = this.groups.get(group) ?? [];
+    queue.shift();
+    if (queue.length === 0) this.groups.delete(group);
+    this.active.delete(group);
+  }
+
+  /** Delivers `held` once, or twice under the duplicate fault; true when it succeeded. */
+  private async handle(held: Held): Promise<boolean> {
+    const rate = this.options.duplicateRate ?? 0;
+    if (!this.dice.hits(rate)) return this.deliver(held, false);
+    if (this.dice.hits(0.5)) {
+      const [first, second] = await Promise.all([
+        this.deliver(held, false),
+        this.deliver(held, true),
+      ]);
+      return first || second;
+    }
+    const first = await this.deliver(held, false);
+    const second = await this.deliver(held, true);
+    return first || second;
+  }
+
+  private async deliver(held: Held, duplicate: boolean): Promise<boolean> {
+    const { message } = held;
     const body = readBody(message.Body);
     const startedAt = Date.now();
-    const outcome = await fn.invoke(
-      this.eventFor(message),
+    const outcome = await this.options.fn.invoke(
+      this.eventFor(held),
       this.options.clockOffsetMs(body.scheduledAt),
     );
     const response = outcome.ok ? (outcome.value as SQSBatchResponse | undefined) : undefined;
     const itemFailed = (response?.batchItemFailures?.length ?? 0) > 0;
-    if (outcome.ok && !itemFailed) {
-      await sqs.send(
-        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
-      );
-    }
     this.options.onInvocation?.({
       messageId: message.MessageId ?? '',
       ...body,
-      receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 1),
+      receiveCount: held.deliveries,
       outcome,
       itemFailed,
+      duplicate,
       startedAt,
       endedAt: Date.now(),
     });
+    return outcome.ok && !itemFailed;
   }
 
-  private eventFor(message: Message): SQSEvent {
+  private eventFor(held: Held): SQSEvent {
+    const { message } = held;
     const attributes = message.Attributes ?? {};
     return {
       Records: [
@@ -140,7 +248,7 @@ export class SqsEventSource {
           receiptHandle: message.ReceiptHandle ?? '',
           body: message.Body ?? '',
           attributes: {
-            ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+            ApproximateReceiveCount: String(held.deliveries),
             SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
             SenderId: attributes.SenderId ?? 'local',
             ApproximateFirstReceiveTimestamp:

@@ -1,3 +1,4 @@
+import { intentCandleTime } from '../domain/order-intent.js';
 import type { Position } from '../domain/position.js';
 import { totalPnl } from '../domain/position.js';
 import { BreakerState, type SymbolHealth } from '../domain/symbol-health.js';
@@ -56,6 +57,8 @@ export interface SymbolSummary {
   readonly breaker: BreakerState;
   readonly orders: number;
   readonly position: number;
+  /** The same position as the exchange's own record of fills has it (net amount bought). */
+  readonly exchangePosition: number;
   readonly pnl: number;
   readonly latencyMs: Latency;
 }
@@ -83,6 +86,12 @@ export interface SummaryInput {
   readonly tickPeriodMs: number;
   /** Last traded price of each symbol, to mark open positions. */
   readonly lastPrices: Readonly<Record<string, number>>;
+}
+
+/** Net amount bought across `orders`, rounded off binary floating-point residue. */
+function netFilled(orders: readonly SimOrder[]): number {
+  const net = orders.reduce((sum, o) => sum + (o.side === 'buy' ? o.amount : -o.amount), 0);
+  return Number(net.toFixed(10));
 }
 
 /** Nearest-rank percentile of `values`; 0 for none. */
@@ -121,9 +130,14 @@ export function summarise(input: SummaryInput): RunSummary {
   const skipped = (reason: string) => finalTicks.filter((t) => t.skipReason === reason).length;
   const exchangeBySymbol = (symbol: string) =>
     input.exchangeOrders.filter((o) => o.symbol === symbol);
+  // The tick an order belongs to is the one it was decided at (its id carries the decision
+  // candle); a retry after a lost response may reach the exchange a tick later, and is still
+  // that tick's order. An id of another shape falls back to when the exchange received it.
   const buckets = new Map<string, number>();
   for (const o of input.exchangeOrders) {
-    const key = `${o.symbol}#${Math.floor(o.time / input.tickPeriodMs)}`;
+    const candle = intentCandleTime(o.clientOrderId);
+    const tick = candle === undefined ? Math.floor(o.time / input.tickPeriodMs) : `c${candle}`;
+    const key = `${o.symbol}#${tick}`;
     buckets.set(key, (buckets.get(key) ?? 0) + 1);
   }
   const duplicates = [...buckets.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
@@ -142,6 +156,7 @@ export function summarise(input: SummaryInput): RunSummary {
       breaker: input.health.find((h) => h.symbol === symbol)?.breaker ?? BreakerState.Closed,
       orders: exchangeBySymbol(symbol).length,
       position: position?.amount ?? 0,
+      exchangePosition: netFilled(exchangeBySymbol(symbol)),
       pnl: position ? totalPnl(position, price) : 0,
       latencyMs: latencyOf(latencies.get(symbol) ?? []),
     };

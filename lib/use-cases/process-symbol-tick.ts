@@ -4,7 +4,7 @@ import { mayTrade, TradingMode } from '../domain/control.js';
 import { callTimeout, type DeadlineRules } from '../domain/deadline.js';
 import { sideFor } from '../domain/decision.js';
 import { clientOrderId } from '../domain/order-intent.js';
-import { applyFill, type Position } from '../domain/position.js';
+import { applyFill, type Position, withPendingOrder } from '../domain/position.js';
 import { type Side, Signal } from '../domain/signal.js';
 import { sizeOrder } from '../domain/sizing.js';
 import { createStrategy } from '../domain/strategies/registry.js';
@@ -182,6 +182,13 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       }
     }
     if (control.mode === TradingMode.Halted) return await skip('halted');
+    let settledOrder: OrderRecord | undefined;
+    if (position.pendingOrderId !== undefined) {
+      const settled = await settlePending(deps, exchangeCall, position, timeout);
+      if (settled === 'deadline') return await skip('deadline');
+      position = settled.position;
+      settledOrder = settled.record;
+    }
     const maxLag = config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
     if (lag > maxLag) return await skip('stale');
     const gate = breakerGate(health, startedAt, breakerRules);
@@ -244,7 +251,13 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       return await finish({ status: TickStatus.Ok, ...decided, order: order.result });
     }
     await saveHealth(recordSuccess(health, tick.scheduledAt));
-    return await finish({ status: TickStatus.Ok, ...decided });
+    // A retry whose order was settled above reports that order: it was this tick's decision.
+    const own = settledOrder?.candleTime === newest.time ? settledOrder : undefined;
+    return await finish({
+      status: TickStatus.Ok,
+      ...decided,
+      ...(own ? { order: tickOrder(own) } : {}),
+    });
   } catch (error) {
     const result = await finish({
       status: TickStatus.Failed,
@@ -325,11 +338,17 @@ async function placeOrder(
       : await mustGetOrder(deps.store, symbol.symbol, id);
   }
 
+  let position = plan.position;
   if (!finalStatuses.has(record.status)) {
     // Confirming an order needs a second call, so both must fit before the first one starts.
     const sendTimeout = plan.timeout();
-    if (sendTimeout === undefined) return { result: 'deadline', position: plan.position };
+    if (sendTimeout === undefined) return { result: 'deadline', position };
     const callMs = Math.floor(sendTimeout / 2);
+    if (position.pendingOrderId !== id) {
+      // From here the order may reach the exchange: every later tick settles it first.
+      position = withPendingOrder(position, id);
+      await deps.store.putPosition(position);
+    }
     // A fresh intent was never sent; anything else may have reached the venue already.
     const found =
       record.status === 'intent' && record.version === 1
@@ -358,26 +377,105 @@ async function placeOrder(
     deps.metrics.add(report.status === OrderStatus.Rejected ? 'OrdersRejected' : 'OrdersPlaced', 1);
   }
 
-  let position = plan.position;
-  const filled = record.filledAmount ?? 0;
-  if (filled > 0 && position.lastOrderId !== id) {
-    position = applyFill(
-      position,
-      { side: record.side, amount: filled, price: record.averagePrice ?? 0, fee: record.fee ?? 0 },
-      id,
-    );
-    await deps.store.putPosition(position);
-  }
+  position = await applySettled(deps.store, record, position);
+  return { result: tickOrder(record), position };
+}
+
+function tickOrder(record: OrderRecord): TickOrder {
   return {
-    result: {
-      clientOrderId: id,
+    clientOrderId: record.clientOrderId,
+    side: record.side,
+    amount: record.filledAmount ?? record.amount,
+    price: record.averagePrice ?? record.referencePrice,
+    status: record.status,
+    ...(record.reason === undefined ? {} : { reason: record.reason }),
+  };
+}
+
+/**
+ * Moves the position by a settled order's fill, exactly once (`lastOrderId` tells a retry it is
+ * done), and clears the order from pending.
+ */
+async function applySettled(
+  store: StateStore,
+  record: OrderRecord,
+  position: Position,
+): Promise<Position> {
+  const id = record.clientOrderId;
+  const filled = record.filledAmount ?? 0;
+  let next: Position | undefined;
+  if (filled > 0 && position.lastOrderId !== id) {
+    const fill = {
       side: record.side,
-      amount: record.filledAmount ?? record.amount,
-      price: record.averagePrice ?? record.referencePrice,
-      status: record.status,
-      ...(record.reason === undefined ? {} : { reason: record.reason }),
-    },
-    position,
+      amount: filled,
+      price: record.averagePrice ?? 0,
+      fee: record.fee ?? 0,
+    };
+    next = applyFill(position, fill, id);
+  } else if (position.pendingOrderId === id) {
+    next = withPendingOrder(position, undefined);
+  }
+  if (next === undefined) return position;
+  await store.putPosition(next);
+  return next;
+}
+
+/**
+ * Settles the order an earlier tick left pending (its invocation died, or its retries went
+ * stale): looks it up on the exchange and applies its fill, or cancels it if the exchange never
+ * got it. Its own tick is over, so it is never sent from here.
+ */
+async function settlePending(
+  deps: TradeDeps,
+  exchangeCall: ExchangeCall,
+  position: Position,
+  timeout: () => number | undefined,
+): Promise<{ position: Position; record?: OrderRecord } | 'deadline'> {
+  const id = position.pendingOrderId;
+  if (id === undefined) return { position };
+  let record = await deps.store.getOrder(position.symbol, id);
+  if (record === undefined) {
+    return { position: await applySettled(deps.store, cancelled(id, position), position) };
+  }
+  if (!finalStatuses.has(record.status)) {
+    const lookupTimeout = timeout();
+    if (lookupTimeout === undefined) return 'deadline';
+    const found = await exchangeCall('lookup', () =>
+      deps.broker.findOrder(position.symbol, id, lookupTimeout),
+    );
+    record =
+      found === undefined
+        ? {
+            ...record,
+            status: OrderStatus.Cancelled,
+            reason: 'the exchange never received it; its tick is over',
+            version: record.version + 1,
+          }
+        : {
+            ...record,
+            status: found.status,
+            filledAmount: found.filledAmount,
+            averagePrice: found.averagePrice,
+            fee: found.fee,
+            version: record.version + 1,
+          };
+    await deps.store.updateOrder(record);
+  }
+  return { position: await applySettled(deps.store, record, position), record };
+}
+
+function cancelled(id: string, position: Position): OrderRecord {
+  return {
+    clientOrderId: id,
+    symbol: position.symbol,
+    strategy: '',
+    side: 'buy',
+    candleTime: 0,
+    amount: 0,
+    referencePrice: 0,
+    status: OrderStatus.Cancelled,
+    createdAt: '',
+    version: 0,
   };
 }
 

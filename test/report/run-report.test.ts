@@ -185,6 +185,7 @@ describe('runInvocations', () => {
       scheduledAt,
       receiveCount: 1,
       outcome,
+      duplicate: false,
       itemFailed: false,
       ...timing,
       ...extra,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { callTimeout } from '../../../lib/domain/deadline.js';
 import { floorToStep } from '../../../lib/domain/market.js';
-import { clientOrderId } from '../../../lib/domain/order-intent.js';
+import { clientOrderId, intentCandleTime } from '../../../lib/domain/order-intent.js';
 import { applyFill, flatPosition } from '../../../lib/domain/position.js';
 import { sizeOrder } from '../../../lib/domain/sizing.js';
 import { testMarket } from '../../helpers/fakes.js';
@@ -23,6 +23,11 @@ describe('clientOrderId', () => {
       { ...intent, side: 'sell' as const },
     ].map(clientOrderId);
     expect(new Set([clientOrderId(intent), ...others]).size).toBe(5);
+  });
+
+  it("carries the decision candle, so the exchange's orders can be grouped by intent", () => {
+    expect(intentCandleTime(clientOrderId(intent))).toBe(intent.candleTime);
+    expect(intentCandleTime('web-order-1')).toBeUndefined();
   });
 
   it('fits Binance: at most 36 characters from [.A-Z:/a-z0-9_-]', () => {

@@ -136,6 +136,39 @@ describe('processSymbolTick', () => {
     expect((await deps.store.getPosition('LTC/BTC')).amount).toBe(0.001);
   });
 
+  it('settles an order a stale retry left pending: finds it filled and applies it once', async () => {
+    const { deps, input } = setup();
+    deps.broker.loseNextResponse = true;
+    await expect(processSymbolTick(deps, input)).rejects.toBeInstanceOf(TickFailedError);
+    expect((await deps.store.getPosition('LTC/BTC')).pendingOrderId).toMatch(/^tf-b-/);
+
+    // the retry comes too late to trade, but still settles what the exchange did
+    deps.clock.at = scheduledAt + tf;
+    const late = await processSymbolTick(deps, input);
+
+    expect(late).toMatchObject({ status: 'skipped', skipReason: 'stale' });
+    const position = await deps.store.getPosition('LTC/BTC');
+    expect(position).toMatchObject({ amount: 0.001 });
+    expect(position.pendingOrderId).toBeUndefined();
+    expect(deps.broker.placed).toHaveLength(1);
+  });
+
+  it('cancels a pending order the exchange never received, then trades on', async () => {
+    const { deps, input } = setup();
+    deps.broker.rejectWith = new ExchangeUnavailableError('unavailable', 'connection refused');
+    await expect(processSymbolTick(deps, input)).rejects.toBeInstanceOf(TickFailedError);
+    deps.broker.rejectWith = undefined;
+    const pending = (await deps.store.getPosition('LTC/BTC')).pendingOrderId ?? '';
+
+    const next = { symbol: 'LTC/BTC', scheduledAt: scheduledAt + tf };
+    deps.clock.at = next.scheduledAt + 1_000;
+    deps.market.candles = candleSeries([...crossUp, 6], scheduledAt);
+    await processSymbolTick(deps, { tick: next, remainingMs: () => 25_000 });
+
+    expect(deps.store.orders.get(pending)).toMatchObject({ status: 'cancelled' });
+    expect((await deps.store.getPosition('LTC/BTC')).pendingOrderId).toBeUndefined();
+  });
+
   it('records an order the venue refuses as rejected with its reason, and does not retry it', async () => {
     const { deps, input } = setup();
     deps.broker.rejectWith = new OrderRejectedError('insufficient balance');

@@ -1,0 +1,59 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../../lib/config/load.js';
+import { parseConfig } from '../../lib/config/schema.js';
+import { parseFaultSpec } from '../../lib/local/faults/fault-spec.js';
+import { runLocal } from '../../lib/local/run.js';
+import type { RunSummary } from '../../lib/local/summary.js';
+
+let dir: string;
+let summary: RunSummary;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tickfan-once-'));
+  const shipped = loadConfigFile('cdk.json');
+  // Fast averages cross often, so the run places many orders for the faults to hit.
+  const config = parseConfig({
+    ...shipped,
+    symbols: shipped.symbols.slice(0, 3).map((s) => ({ ...s, params: { fast: 3, slow: 8 } })),
+  });
+  const known = config.symbols.map((s) => s.symbol);
+  summary = await runLocal({
+    config,
+    ticks: 40,
+    stateDir: dir,
+    persist: false,
+    faults: ['lose-response:*:0.5', 'duplicate-delivery:0.5'].map((f) => parseFaultSpec(f, known)),
+  });
+}, 300_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('orders under lost responses and duplicate deliveries', () => {
+  it('placed enough orders for the faults to matter, and delivered messages twice', () => {
+    expect(summary.orders.exchange).toBeGreaterThanOrEqual(8);
+    expect(summary.invocations).toBeGreaterThan(summary.ticks * summary.symbols.length);
+    // a lost response fails the tick; its retry finds the order instead of sending it again
+    expect(summary.retried).toBeGreaterThan(0);
+  });
+
+  it('never places an intent twice: the exchange counts exactly the intents recorded', () => {
+    expect(summary.orders.duplicates).toBe(0);
+    expect(summary.orders.exchange).toBe(summary.orders.intents);
+  });
+
+  it('keeps every stored position equal to the fills the exchange recorded', () => {
+    for (const [symbol, s] of Object.entries(summary.perSymbol)) {
+      expect({ symbol, position: s.position }).toEqual({ symbol, position: s.exchangePosition });
+    }
+  });
+
+  it('loses no tick', () => {
+    expect(summary.deadLettered).toBe(0);
+    for (const s of Object.values(summary.perSymbol)) expect(s.ticks).toBe(summary.ticks);
+  });
+});

@@ -1,0 +1,158 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorkerShim } from '../../lib/local/build.js';
+import { LocalFunction } from '../../lib/local/local-function.js';
+import {
+  createSymbolQueues,
+  type LocalService,
+  localAwsClientConfig,
+  startSqs,
+} from '../../lib/local/services.js';
+import { type InvocationRecord, SqsEventSource } from '../../lib/local/sqs-event-source.js';
+
+const bundleFile = fileURLToPath(new URL('../fixtures/behaviours-handler.mjs', import.meta.url));
+let dir: string;
+let server: LocalService;
+let sqs: SQSClient;
+let fn: LocalFunction;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tickfan-esm-'));
+  server = await startSqs();
+  sqs = new SQSClient(localAwsClientConfig(server.endpoint));
+  fn = new LocalFunction({
+    name: 'behaviours',
+    bundleFile,
+    workerFile: await buildWorkerShim(dir),
+    env: {},
+    timeoutMs: 2_000,
+    maxConcurrency: 4,
+  });
+  await fn.warm(4);
+});
+
+afterAll(async () => {
+  await fn?.close();
+  sqs?.destroy();
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Sent {
+  readonly symbol: string;
+  readonly ms?: number;
+  readonly fail?: 'once' | 'always';
+}
+
+/** Sends `messages` (group = symbol, in order) and runs the event source until all resolve. */
+async function run(name: string, messages: readonly Sent[]) {
+  const { queueUrl, dlqUrl } = await createSymbolQueues(sqs, {
+    name,
+    maxReceiveCount: 2,
+    visibilityTimeoutSeconds: 30,
+  });
+  for (const [i, m] of messages.entries()) {
+    const scheduledAt = new Date(Date.UTC(2018, 0, 1, 0, i)).toISOString();
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({ v: 1, scheduledAt, ...m }),
+        MessageGroupId: m.symbol,
+        MessageDeduplicationId: `${name}-${i}`,
+      }),
+    );
+  }
+  const records: InvocationRecord[] = [];
+  const source = new SqsEventSource({
+    sqs,
+    queueUrl,
+    queueArn: 'arn:aws:sqs:us-east-1:000000000000:test.fifo',
+    deadLetterQueueUrl: dlqUrl,
+    fn,
+    maxConcurrency: 4,
+    visibilityTimeoutMs: 300,
+    maxReceiveCount: 2,
+    clockOffsetMs: () => 0,
+    onInvocation: (r) => records.push(r),
+  });
+  const started = Date.now();
+  source.start();
+  for (;;) {
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    const depth =
+      Number(Attributes?.ApproximateNumberOfMessages) +
+      Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+    if ((depth === 0 && source.busy === 0) || Date.now() - started > 15_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await source.stop();
+  const dead = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10 }),
+  );
+  return { records, dead: dead.Messages ?? [] };
+}
+
+const overlaps = (a: InvocationRecord, b: InvocationRecord) =>
+  a.startedAt < b.endedAt && b.startedAt < a.endedAt;
+
+describe('SqsEventSource', () => {
+  it('never has two messages of one FIFO group in flight, and keeps their order', async () => {
+    const { records } = await run('order', [
+      { symbol: 'A/BTC', ms: 200 },
+      { symbol: 'A/BTC', ms: 10 },
+      { symbol: 'A/BTC', ms: 10 },
+      { symbol: 'B/BTC', ms: 10 },
+    ]);
+
+    const a = records.filter((r) => r.symbol === 'A/BTC');
+    const b = records.filter((r) => r.symbol === 'B/BTC');
+    expect(a.map((r) => r.scheduledAt)).toEqual([...a.map((r) => r.scheduledAt)].sort());
+    expect(a).toHaveLength(3);
+    for (const [i, x] of a.entries()) {
+      for (const y of a.slice(i + 1)) expect(overlaps(x, y)).toBe(false);
+    }
+    // another group is not held back by A's slow message
+    expect(b).toHaveLength(1);
+    expect(overlaps(b[0] as InvocationRecord, a[0] as InvocationRecord)).toBe(true);
+  });
+
+  it("holds a failed message's group back for the visibility timeout, then delivers it again", async () => {
+    const { records, dead } = await run('retry', [
+      { symbol: 'A/BTC', fail: 'once' },
+      { symbol: 'A/BTC' },
+    ]);
+
+    expect(records.map((r) => [r.scheduledAt?.slice(11, 16), r.receiveCount])).toEqual([
+      ['00:00', 1],
+      ['00:00', 2],
+      ['00:01', 1],
+    ]);
+    const [first, retry] = records;
+    expect((retry?.startedAt ?? 0) - (first?.endedAt ?? 0)).toBeGreaterThanOrEqual(290);
+    expect(dead).toHaveLength(0);
+  });
+
+  it('moves a message to the dead-letter queue after maxReceiveCount deliveries', async () => {
+    const { records, dead } = await run('redrive', [
+      { symbol: 'A/BTC', fail: 'always' },
+      { symbol: 'A/BTC' },
+    ]);
+
+    expect(records.map((r) => r.receiveCount)).toEqual([1, 2, 1]);
+    expect(dead.map((m) => JSON.parse(m.Body ?? '{}').fail)).toEqual(['always']);
+  });
+});
