@@ -12,6 +12,7 @@ import { DynamoStateStore } from '../lib/adapters/dynamo-state-store.js';
 import { eventLoopDelay } from '../lib/adapters/event-loop-delay.js';
 import { PaperBroker } from '../lib/adapters/paper-broker.js';
 import { PowertoolsMetrics } from '../lib/adapters/powertools-metrics.js';
+import { readExchangeKeys } from '../lib/adapters/secrets-manager-keys.js';
 import { SqsDeadLetters } from '../lib/adapters/sqs-dead-letters.js';
 import { SystemClock } from '../lib/adapters/system-clock.js';
 import { clockOffsetMs, readFunctionEnv } from '../lib/config/env.js';
@@ -35,8 +36,14 @@ const logger = new Logger({ serviceName: serviceNames.trade });
 const metrics = new Metrics({ serviceName: serviceNames.trade });
 const metricsSink = new PowertoolsMetrics(metrics);
 const clock = new SystemClock(() => clockOffsetMs());
+const live = env.config.exchange.mode === 'live';
 const exchange = new CcxtExchange({
-  exchange: createBinanceClient({ url: env.exchangeUrl }),
+  // Live keys come from Secrets Manager at cold start, straight into the client: never into
+  // the environment, a log line or an error message.
+  exchange: createBinanceClient({
+    url: env.exchangeUrl,
+    ...(live ? await readExchangeKeys(liveSecretName()) : {}),
+  }),
   clock,
 });
 const store = new DynamoStateStore({ tableName: env.tableName, clock });
@@ -94,15 +101,18 @@ function tickRequest(tick: { symbol: string; scheduledAt: number }, attempt: num
   return { tickId: tickId(tick), symbol: tick.symbol, scheduledAt: tick.scheduledAt, attempt };
 }
 
+function liveSecretName(): string {
+  const name = env.secretName ?? env.config.exchange.secretName;
+  if (name === undefined) throw new Error('live mode needs exchange.secretName');
+  return name;
+}
+
 /**
- * Orders go to the paper broker in paper mode. The local runtime sends them to its exchange
- * simulator instead (`TICKFAN_BROKER=exchange`), which holds no money. Live trading needs API
- * keys from Secrets Manager, which this function does not read yet, so it refuses to start.
+ * Orders go to the exchange only in live mode, and to the paper broker otherwise. The local
+ * runtime sends them to its exchange simulator (`TICKFAN_BROKER=exchange`), which holds no money.
  */
 function chooseBroker(): Broker {
-  if (env.config.exchange.mode === 'live') {
-    throw new Error('exchange.mode "live" is not supported yet: keep mode "paper"');
-  }
+  if (live) return exchange;
   if (env.broker === 'exchange') {
     if (env.exchangeUrl === undefined) {
       throw new Error(

@@ -33,6 +33,7 @@ import {
   OrderStatus,
 } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
+import type { KeyInspector, KeyPermissions } from '../ports/key-permissions.js';
 import {
   ExchangeFailureKind,
   ExchangeUnavailableError,
@@ -53,6 +54,10 @@ export type ExchangeClient = Pick<
   precisionMode?: number;
   /** Headers of the last HTTP response, which ccxt keeps; a 429's `Retry-After` is read here. */
   last_response_headers?: Record<string, string> | undefined;
+  /** Binance's API-restrictions endpoint (binance only). */
+  sapiGetAccountApiRestrictions?: (
+    params?: Record<string, never>,
+  ) => Promise<Record<string, unknown>>;
 };
 
 /** Thrown when the exchange does not list a symbol; a configuration error, not a retry case. */
@@ -125,7 +130,7 @@ const maxKlinesPerRequest = 1000;
  * {@link OrderRejectedError}; a symbol it does not list, {@link UnknownMarketError}. Anything else
  * (bad credentials, say) is rethrown as ccxt threw it.
  */
-export class CcxtExchange implements MarketData, Broker {
+export class CcxtExchange implements MarketData, Broker, KeyInspector {
   private readonly exchange: ExchangeClient;
   private readonly clock: Clock;
   private marketsLoaded: Promise<void> | undefined;
@@ -246,6 +251,26 @@ export class CcxtExchange implements MarketData, Broker {
         return this.fetchByClientId(symbol, market, clientOrderId);
       },
     );
+  }
+
+  /** The API key's permissions, from Binance's API-restrictions endpoint. */
+  keyPermissions(timeoutMs: number): Promise<KeyPermissions> {
+    return this.call('keyPermissions', '', timeoutMs, 'read', async (arm) => {
+      const ask = this.exchange.sapiGetAccountApiRestrictions;
+      if (ask === undefined) throw new Error('this exchange client cannot report key permissions');
+      arm();
+      const r = await ask.call(this.exchange);
+      return {
+        canRead: r.enableReading === true,
+        canTrade: r.enableSpotAndMarginTrading === true,
+        // Universal and internal transfers move funds too.
+        canWithdraw:
+          r.enableWithdrawals === true ||
+          r.permitsUniversalTransfer === true ||
+          r.enableInternalTransfer === true,
+        ipRestricted: r.ipRestrict === true,
+      };
+    });
   }
 
   private async fetchByClientId(

@@ -5,6 +5,7 @@ import {
   PutCommand,
   type PutCommandInput,
   QueryCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { activeTrading, type TradingControl } from '../domain/control.js';
 import { flatPosition, type Position } from '../domain/position.js';
@@ -46,6 +47,8 @@ const storageKeys = ['pk', 'sk', 'expiresAt'] as const;
  * | tick result | `SYM#<symbol>` | `TICK#<scheduledAt ISO>`  |
  * | health      | `SYM#<symbol>` | `HEALTH`                  |
  * | kill switch | `CONTROL`      | `TRADING`                 |
+ * | open slots  | `GLOBAL`       | `OPEN_POSITIONS`          |
+ * | daily PnL   | `GLOBAL`       | `PNL#<YYYY-MM-DD>`        |
  */
 export class DynamoStateStore implements StateStore {
   private readonly tableName: string;
@@ -73,6 +76,54 @@ export class DynamoStateStore implements StateStore {
       next.version,
       `position of ${next.symbol}`,
     );
+  }
+
+  async reserveOpenPosition(symbol: string, max: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: globalKey, sk: 'OPEN_POSITIONS' },
+          UpdateExpression: 'ADD #s :symbol',
+          ConditionExpression: 'attribute_not_exists(#s) OR size(#s) < :max OR contains(#s, :name)',
+          ExpressionAttributeNames: { '#s': 'symbols' },
+          ExpressionAttributeValues: { ':symbol': new Set([symbol]), ':max': max, ':name': symbol },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseOpenPosition(symbol: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: globalKey, sk: 'OPEN_POSITIONS' },
+        UpdateExpression: 'DELETE #s :symbol',
+        ExpressionAttributeNames: { '#s': 'symbols' },
+        ExpressionAttributeValues: { ':symbol': new Set([symbol]) },
+      }),
+    );
+  }
+
+  async addRealisedPnl(day: string, orderId: string, pnl: number): Promise<number> {
+    // One attribute per order: setting it again on a retry changes nothing.
+    const { Attributes = {} } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: globalKey, sk: `PNL#${day}` },
+        UpdateExpression: 'SET #fill = :pnl',
+        ExpressionAttributeNames: { '#fill': `fill:${orderId}` },
+        ExpressionAttributeValues: { ':pnl': pnl },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Object.entries(Attributes)
+      .filter(([name]) => name.startsWith('fill:'))
+      .reduce((sum, [, value]) => sum + Number(value), 0);
   }
 
   async getControl(): Promise<TradingControl> {
@@ -232,6 +283,7 @@ export class DynamoStateStore implements StateStore {
 }
 
 const controlKey = 'CONTROL';
+const globalKey = 'GLOBAL';
 
 function symbolKey(symbol: string): string {
   return `SYM#${symbol}`;

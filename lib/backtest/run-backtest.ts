@@ -207,7 +207,10 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     // A window-local strategy, as `warmup` promises, says nothing on a shorter window.
     else signal = full ? continuous : Signal.None;
 
-    const side = sideFor(signal, position);
+    const side = sideFor(signal, position, {
+      close: candle.close,
+      ...(risk.stoplossPct === undefined ? {} : { stoplossPct: risk.stoplossPct }),
+    });
     if (side !== undefined) {
       const sizing = sizeOrder(side, candle.close, position, market, risk);
       const cost = sizing.ok ? paperFillCost(sizing.amount, candle.close, feeRate) : undefined;

@@ -54,6 +54,15 @@ export const configSchema = z
         stakePerTrade: z.number().positive().default(0.01),
         /** Largest quote-currency value one symbol's position may reach. */
         maxPosition: z.number().positive().default(0.05),
+        /** Symbols that may hold a position at the same time, across the whole bot. */
+        maxOpenPositions: z.number().int().min(1).max(1_000).default(10),
+        /**
+         * Realised loss in one UTC day (quote currency) that halts trading automatically.
+         * Default: five stakes.
+         */
+        maxDailyLoss: z.number().positive().optional(),
+        /** Exit a long position whose close has fallen this fraction below its entry price. */
+        stoplossPct: z.number().gt(0).lt(1).optional().default(0.1),
       })
       .prefault({}),
     paper: z

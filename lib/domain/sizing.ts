@@ -6,6 +6,8 @@ import { Side } from './signal.js';
 export interface RiskLimits {
   readonly stakePerTrade: number;
   readonly maxPosition: number;
+  /** Exit a long position whose close has fallen this fraction below its entry. */
+  readonly stoplossPct?: number;
 }
 
 export type Sizing =

@@ -46,6 +46,18 @@ export interface StateStore {
   listTickResults(symbol: string): Promise<TickResult[]>;
   /** The stored result of one tick (`scheduledAt` as an ISO string), if any. */
   getTickResult(symbol: string, scheduledAt: string): Promise<TickResult | undefined>;
+  /**
+   * Claims one of `max` open-position slots for `symbol` (a conditional set add, idempotent for a
+   * symbol that holds one); false when all are taken.
+   */
+  reserveOpenPosition(symbol: string, max: number): Promise<boolean>;
+  /** Gives `symbol`'s slot back; idempotent. */
+  releaseOpenPosition(symbol: string): Promise<void>;
+  /**
+   * Books one fill's realised PnL into the UTC day `day` (YYYY-MM-DD), once per order id, and
+   * returns the day's total so far.
+   */
+  addRealisedPnl(day: string, orderId: string, pnl: number): Promise<number>;
   /** The kill switch; active trading when never set. */
   getControl(): Promise<TradingControl>;
   putControl(control: TradingControl): Promise<void>;

@@ -5,7 +5,7 @@ import { callTimeout, type DeadlineRules } from '../domain/deadline.js';
 import { sideFor } from '../domain/decision.js';
 import { clientOrderId } from '../domain/order-intent.js';
 import { applyFill, type Position, withPendingOrder } from '../domain/position.js';
-import { type Side, Signal } from '../domain/signal.js';
+import { Side, Signal } from '../domain/signal.js';
 import { sizeOrder } from '../domain/sizing.js';
 import { createStrategy } from '../domain/strategies/registry.js';
 import type { Strategy } from '../domain/strategies/strategy.js';
@@ -229,7 +229,10 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       return await skip('stale', newest ? { candleTime: newest.time } : {});
     }
     const signal = latestSignal(strategy.start(), candles);
-    const side = sideFor(signal, position);
+    const side = sideFor(signal, position, {
+      close: newest.close,
+      ...(config.risk.stoplossPct === undefined ? {} : { stoplossPct: config.risk.stoplossPct }),
+    });
     const decided = { signal, candleTime: newest.time, price: newest.close };
     if (side !== undefined && !mayTrade(control, side)) {
       // Close-only: the strategy wants in, the kill switch says no.
@@ -318,7 +321,13 @@ async function placeOrder(
     const market = await exchangeCall('market', () =>
       deps.market.market(symbol.symbol, marketTimeout),
     );
-    const sizing = sizeOrder(side, candle.close, plan.position, market, deps.config.risk);
+    let sizing = sizeOrder(side, candle.close, plan.position, market, deps.config.risk);
+    if (sizing.ok && side === Side.Buy) {
+      const { maxOpenPositions } = deps.config.risk;
+      if (!(await deps.store.reserveOpenPosition(symbol.symbol, maxOpenPositions))) {
+        sizing = { ok: false, reason: `max open positions (${maxOpenPositions}) reached` };
+      }
+    }
     const intent: OrderRecord = {
       clientOrderId: id,
       symbol: symbol.symbol,
@@ -377,7 +386,7 @@ async function placeOrder(
     deps.metrics.add(report.status === OrderStatus.Rejected ? 'OrdersRejected' : 'OrdersPlaced', 1);
   }
 
-  position = await applySettled(deps.store, record, position);
+  position = await applySettled(deps, record, position);
   return { result: tickOrder(record), position };
 }
 
@@ -397,10 +406,11 @@ function tickOrder(record: OrderRecord): TickOrder {
  * done), and clears the order from pending.
  */
 async function applySettled(
-  store: StateStore,
+  deps: TradeDeps,
   record: OrderRecord,
   position: Position,
 ): Promise<Position> {
+  const { store } = deps;
   const id = record.clientOrderId;
   const filled = record.filledAmount ?? 0;
   let next: Position | undefined;
@@ -417,7 +427,31 @@ async function applySettled(
   }
   if (next === undefined) return position;
   await store.putPosition(next);
+  if (next.amount === 0) await store.releaseOpenPosition(next.symbol);
+  const realised = next.realisedPnl - position.realisedPnl;
+  if (realised !== 0) await bookRealised(deps, id, realised);
   return next;
+}
+
+/**
+ * Adds a fill's realised PnL to the day's and halts trading once the day's loss reaches
+ * `risk.maxDailyLoss` (default five stakes). The halt stays until an operator resumes.
+ */
+async function bookRealised(deps: TradeDeps, orderId: string, realised: number): Promise<void> {
+  const { store, config, clock, metrics } = deps;
+  metrics.add('RealisedPnl', realised);
+  const day = new Date(clock.now()).toISOString().slice(0, 10);
+  const total = await store.addRealisedPnl(day, orderId, realised);
+  const limit = config.risk.maxDailyLoss ?? 5 * config.risk.stakePerTrade;
+  if (total > -limit) return;
+  const control = await store.getControl();
+  if (control.mode === TradingMode.Halted) return;
+  await store.putControl({
+    mode: TradingMode.Halted,
+    reason: `realised loss ${(-total).toPrecision(6)} on ${day} reached the daily limit ${limit}`,
+    by: 'daily-loss-limit',
+    at: new Date(clock.now()).toISOString(),
+  });
 }
 
 /**
@@ -435,7 +469,7 @@ async function settlePending(
   if (id === undefined) return { position };
   let record = await deps.store.getOrder(position.symbol, id);
   if (record === undefined) {
-    return { position: await applySettled(deps.store, cancelled(id, position), position) };
+    return { position: await applySettled(deps, cancelled(id, position), position) };
   }
   if (!finalStatuses.has(record.status)) {
     const lookupTimeout = timeout();
@@ -461,7 +495,7 @@ async function settlePending(
           };
     await deps.store.updateOrder(record);
   }
-  return { position: await applySettled(deps.store, record, position), record };
+  return { position: await applySettled(deps, record, position), record };
 }
 
 function cancelled(id: string, position: Position): OrderRecord {

@@ -45,6 +45,8 @@ export class InMemoryStore implements StateStore {
   readonly ticks = new Map<string, TickResult>();
   readonly health = new Map<string, SymbolHealth>();
   control: TradingControl = activeTrading;
+  readonly open = new Set<string>();
+  readonly dailyPnl = new Map<string, Map<string, number>>();
 
   async getPosition(symbol: string): Promise<Position> {
     return this.positions.get(symbol) ?? flatPosition(symbol);
@@ -78,6 +80,20 @@ export class InMemoryStore implements StateStore {
   }
   async getTickResult(symbol: string, scheduledAt: string): Promise<TickResult | undefined> {
     return this.ticks.get(`${symbol}#${scheduledAt}`);
+  }
+  async reserveOpenPosition(symbol: string, max: number): Promise<boolean> {
+    if (!this.open.has(symbol) && this.open.size >= max) return false;
+    this.open.add(symbol);
+    return true;
+  }
+  async releaseOpenPosition(symbol: string): Promise<void> {
+    this.open.delete(symbol);
+  }
+  async addRealisedPnl(day: string, orderId: string, pnl: number): Promise<number> {
+    const fills = this.dailyPnl.get(day) ?? new Map<string, number>();
+    fills.set(orderId, pnl);
+    this.dailyPnl.set(day, fills);
+    return [...fills.values()].reduce((a, b) => a + b, 0);
   }
   async getControl(): Promise<TradingControl> {
     return this.control;

@@ -393,3 +393,40 @@ describe('startDynalite', () => {
     await rm(root, { recursive: true, force: true });
   });
 });
+
+describe('DynamoStateStore risk records', () => {
+  let tables = 0;
+  /** These records are global to a table, so each test gets a table of its own. */
+  async function freshStore(): Promise<DynamoStateStore> {
+    tables += 1;
+    const name = `tickfan-risk-${tables}`;
+    await createStateTable(client, name);
+    return new DynamoStateStore({ tableName: name, client: documentClient });
+  }
+
+  it('gives out at most max open-position slots, idempotently per symbol, and takes them back', async () => {
+    const s = await freshStore();
+    expect(await s.reserveOpenPosition('A/BTC', 2)).toBe(true);
+    expect(await s.reserveOpenPosition('A/BTC', 2)).toBe(true);
+    expect(await s.reserveOpenPosition('B/BTC', 2)).toBe(true);
+    expect(await s.reserveOpenPosition('C/BTC', 2)).toBe(false);
+    await s.releaseOpenPosition('A/BTC');
+    await s.releaseOpenPosition('A/BTC');
+    expect(await s.reserveOpenPosition('C/BTC', 2)).toBe(true);
+  });
+
+  it("sums a day's realised PnL with each order counted once", async () => {
+    const s = await freshStore();
+    expect(await s.addRealisedPnl('2018-01-10', 'tf-s-1', -0.5)).toBe(-0.5);
+    expect(await s.addRealisedPnl('2018-01-10', 'tf-s-2', 0.25)).toBe(-0.25);
+    expect(await s.addRealisedPnl('2018-01-10', 'tf-s-1', -0.5)).toBe(-0.25);
+    expect(await s.addRealisedPnl('2018-01-11', 'tf-s-3', -1)).toBe(-1);
+  });
+
+  it('keeps the kill switch, active until set', async () => {
+    const s = await freshStore();
+    expect(await s.getControl()).toEqual({ mode: 'active' });
+    await s.putControl({ mode: 'close-only', reason: 'r', by: 'operator' });
+    expect(await s.getControl()).toEqual({ mode: 'close-only', reason: 'r', by: 'operator' });
+  });
+});

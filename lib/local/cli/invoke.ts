@@ -10,10 +10,10 @@ import { parseDirectInvocation } from '../../domain/direct-invocation.js';
 import { LocalEnvironment } from '../local-environment.js';
 import { readRunState } from '../run.js';
 import { failWith, UsageError } from './args.js';
-import { invokeRemote } from './remote-invoke.js';
+import { invokeRemote, remoteFunction } from './remote-invoke.js';
 
 const usage =
-  'usage: npm run invoke -- SYMBOL [--at ISO-TIME] [--remote --function-name NAME] [--config FILE]';
+  'usage: npm run invoke -- SYMBOL [--at ISO-TIME] [--remote (--stage S | --function-name NAME)] [--config FILE]';
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       at: { type: 'string' },
       remote: { type: 'boolean', default: false },
       'function-name': { type: 'string' },
+      stage: { type: 'string' },
       config: { type: 'string', default: 'cdk.json' },
       'state-dir': { type: 'string', default: '.tickfan' },
     },

@@ -1,5 +1,7 @@
 import { InvokeCommand, type InvokeCommandInput, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DirectInvocation } from '../../domain/direct-invocation.js';
+import { defaultStage, stackNameFor, stackOutputs } from '../../remote/stack-outputs.js';
+import { UsageError } from './args.js';
 
 /** The Lambda Invoke request that runs one symbol tick on the deployed trade function. */
 export function remoteInvokeInput(
@@ -27,4 +29,17 @@ export async function invokeRemote(
     throw new Error(`${functionName} failed (${response.FunctionError}): ${text}`);
   }
   return payload;
+}
+
+/** The deployed trade function: named with --function-name, else the stage stack's output. */
+export async function remoteFunction(
+  options: { functionName?: string; stage?: string },
+  outputs: (stackName: string) => Promise<{ TradeFunctionName: string }> = stackOutputs,
+): Promise<string> {
+  if (options.functionName !== undefined) {
+    if (options.stage !== undefined)
+      throw new UsageError('give --function-name or --stage, not both');
+    return options.functionName;
+  }
+  return (await outputs(stackNameFor(options.stage ?? defaultStage))).TradeFunctionName;
 }

@@ -45,6 +45,8 @@ export interface SimulatorOptions {
   port?: number;
   /** Seed of the generator deciding which requests rate-based faults hit; default 1. */
   seed?: number;
+  /** What the simulated API key may do, as `GET /sapi/v1/account/apiRestrictions` reports it. */
+  apiRestrictions?: Partial<ApiRestrictions>;
 }
 
 /** An order the simulator filled. */
@@ -102,7 +104,34 @@ const maxBodyBytes = 64 * 1024;
  * Faults set with {@link ExchangeSimulator.setFault} reach the requests naming a symbol; `'*'`
  * faults reach every request whose symbol has no fault of its own.
  */
+/** The permissions Binance reports for an API key. */
+export interface ApiRestrictions {
+  readonly ipRestrict: boolean;
+  readonly enableReading: boolean;
+  readonly enableSpotAndMarginTrading: boolean;
+  readonly enableWithdrawals: boolean;
+  readonly enableInternalTransfer: boolean;
+  readonly enableMargin: boolean;
+  readonly enableFutures: boolean;
+  readonly permitsUniversalTransfer: boolean;
+}
+
+/** A key that may read and trade spot, and nothing else: what tickfan asks for. */
+export const tradingOnlyKey: ApiRestrictions = {
+  ipRestrict: true,
+  enableReading: true,
+  enableSpotAndMarginTrading: true,
+  enableWithdrawals: false,
+  enableInternalTransfer: false,
+  enableMargin: false,
+  enableFutures: false,
+  permitsUniversalTransfer: false,
+};
+
 export class ExchangeSimulator {
+  /** The key's permissions; tests change them to see preflight refuse a key. */
+  restrictions: ApiRestrictions = tradingOnlyKey;
+
   /** Base URL, e.g. `http://127.0.0.1:53211`; ccxt's binance wants `${url}/api/v3`. */
   readonly url: string;
   /** Unified symbols served, sorted. */
@@ -135,6 +164,7 @@ export class ExchangeSimulator {
     this.clock = options.clock;
     this.feeRate = options.feeRate ?? 0.001;
     this.dice = new FaultDice(options.seed ?? 1);
+    this.restrictions = { ...tradingOnlyKey, ...options.apiRestrictions };
     for (const [asset, amount] of Object.entries(options.balances ?? defaultBalances)) {
       this.account.set(asset, amount);
     }
@@ -305,6 +335,9 @@ export class ExchangeSimulator {
       case 'GET /api/v3/account':
         this.requireAuth(req, params);
         return this.accountInfo();
+      case 'GET /sapi/v1/account/apiRestrictions':
+        this.requireAuth(req, params);
+        return { ...this.restrictions, createTime: 1_514_764_800_000 };
       default:
         throw binanceErrors.notFound(method, path);
     }

@@ -307,6 +307,89 @@ describe('processSymbolTick', () => {
     expect((await processSymbolTick(exit.deps, exit.input)).order).toMatchObject({ side: 'sell' });
   });
 
+  it('rejects an entry when every open-position slot is taken, with the reason', async () => {
+    const { deps, input } = setup();
+    const config = testConfig({ risk: { maxOpenPositions: 1 } });
+    deps.store.open.add('ETC/BTC');
+
+    const result = await processSymbolTick({ ...deps, config }, input);
+
+    expect(result.order).toMatchObject({
+      status: 'rejected',
+      reason: 'max open positions (1) reached',
+    });
+    expect(deps.broker.placed).toHaveLength(0);
+  });
+
+  it('takes an open-position slot on entry and gives it back when the position is closed', async () => {
+    const entry = setup(crossUp);
+    await processSymbolTick(entry.deps, entry.input);
+    expect([...entry.deps.store.open]).toEqual(['LTC/BTC']);
+
+    const exit = setup(crossDown);
+    exit.deps.store.open.add('LTC/BTC');
+    exit.deps.store.positions.set('LTC/BTC', {
+      symbol: 'LTC/BTC',
+      amount: 0.5,
+      entryPrice: 5,
+      realisedPnl: 0,
+      version: 1,
+    });
+    await processSymbolTick(exit.deps, exit.input);
+    expect([...exit.deps.store.open]).toEqual([]);
+  });
+
+  it('sells at the stoploss whatever the strategy says', async () => {
+    // flat closes: no cross, but the last close is 40 % under the entry
+    const { deps, input } = setup([5, 5, 5, 5, 5, 5]);
+    deps.store.positions.set('LTC/BTC', {
+      symbol: 'LTC/BTC',
+      amount: 0.5,
+      entryPrice: 8.5,
+      realisedPnl: 0,
+      version: 1,
+    });
+
+    const result = await processSymbolTick(deps, input);
+
+    expect(result).toMatchObject({ signal: 'none', order: { side: 'sell', amount: 0.5 } });
+  });
+
+  it("halts trading by itself once the day's realised loss reaches the limit", async () => {
+    const { deps, input } = setup(crossDown);
+    const config = testConfig({ risk: { maxDailyLoss: 1 } });
+    deps.store.positions.set('LTC/BTC', {
+      symbol: 'LTC/BTC',
+      amount: 0.5,
+      entryPrice: 6,
+      realisedPnl: 0,
+      version: 1,
+    });
+
+    // sells 0.5 at 3 after buying at 6: a loss of 1.5 plus the fee
+    await processSymbolTick({ ...deps, config }, input);
+
+    expect(deps.store.control).toMatchObject({ mode: 'halted', by: 'daily-loss-limit' });
+    expect(deps.metrics.sum('RealisedPnl')).toBeLessThan(-1.5);
+  });
+
+  it('books each fill once into the day, so a retried settlement cannot double a loss', async () => {
+    const { deps, input } = setup(crossDown);
+    deps.store.positions.set('LTC/BTC', {
+      symbol: 'LTC/BTC',
+      amount: 0.5,
+      entryPrice: 6,
+      realisedPnl: 0,
+      version: 1,
+    });
+    const config = testConfig({ risk: { maxDailyLoss: 100 } });
+    await processSymbolTick({ ...deps, config }, input);
+    await processSymbolTick({ ...deps, config }, input);
+    const [day] = [...deps.store.dailyPnl.values()];
+    expect(day?.size).toBe(1);
+    expect(deps.store.control.mode).toBe('active');
+  });
+
   it('refuses a symbol that is not configured', async () => {
     const { deps, input } = setup();
     await expect(
