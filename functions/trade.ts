@@ -145,6 +145,7 @@ async function runTick(
     attempt,
     remainingMs: () => context.getRemainingTimeInMillis(),
   });
+  if (result.order) logger.appendKeys({ clientOrderId: result.order.clientOrderId });
   logger.info('tick done', { tickResult: result });
   return result;
 }
@@ -160,7 +161,11 @@ async function handleRecord(record: SQSRecord, context: Context): Promise<TickRe
     const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
     return await runTickOnce(tickRequest(tick, attempt), context);
   } catch (error) {
-    if (!(error instanceof PoisonMessageError || error instanceof UnknownSymbolError)) throw error;
+    if (!(error instanceof PoisonMessageError || error instanceof UnknownSymbolError)) {
+      // The message stays in the queue and is retried after its visibility timeout.
+      logger.error('tick failed', error as Error);
+      throw error;
+    }
     // Retrying cannot fix this message: park it with the reason and let the batch go on.
     if (deadLetters === undefined) throw error;
     await deadLetters.deadLetter(

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { RunSummary } from '../../lib/local/summary.js';
 
 let dir: string;
 let summary: RunSummary;
+let logText: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tickfan-once-'));
@@ -20,13 +22,17 @@ beforeAll(async () => {
     symbols: shipped.symbols.slice(0, 3).map((s) => ({ ...s, params: { fast: 3, slow: 8 } })),
   });
   const known = config.symbols.map((s) => s.symbol);
+  const logs = createWriteStream(join(dir, 'functions.log'));
   summary = await runLocal({
     config,
     ticks: 40,
     stateDir: dir,
     persist: false,
+    logs,
     faults: ['lose-response:*:0.5', 'duplicate-delivery:0.5'].map((f) => parseFaultSpec(f, known)),
   });
+  await new Promise((resolve) => logs.end(resolve));
+  logText = await readFile(join(dir, 'functions.log'), 'utf8');
 }, 300_000);
 
 afterAll(async () => {
@@ -50,6 +56,17 @@ describe('orders under lost responses and duplicate deliveries', () => {
     for (const [symbol, s] of Object.entries(summary.perSymbol)) {
       expect({ symbol, position: s.position }).toEqual({ symbol, position: s.exchangePosition });
     }
+  });
+
+  it('logs orders with their client id as a correlation key, and never the API key or secret', () => {
+    const lines = logText.split('\n').filter(Boolean);
+    const orderLines = lines.filter((l) => l.includes('"clientOrderId":"tf-'));
+    expect(orderLines.length).toBeGreaterThan(0);
+    expect(orderLines.some((l) => /^\{.*"clientOrderId":"tf-[bs]-/.test(l))).toBe(true);
+    // the exchange client's credentials (the simulator's), across every line, errors included
+    expect(lines.some((l) => l.includes('"level":"ERROR"') || l.includes('Error'))).toBe(true);
+    expect(logText).not.toContain('simulator-api-key');
+    expect(logText).not.toContain('simulator-secret');
   });
 
   it('loses no tick', () => {

@@ -1,7 +1,8 @@
 /**
  * `npm run invoke -- SYMBOL [--at ISO]`: runs one trade tick for SYMBOL through the trade
  * function's bundle on the embedded parts, on the state the last `npm start` left, and prints the
- * tick result. With `--remote --function-name F` it invokes the deployed function instead.
+ * tick result. With `--remote [--stage S | --function-name F]` it invokes the deployed function
+ * instead, found from the stage's stack outputs or named.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,13 +38,15 @@ async function main(): Promise<void> {
   parseDirectInvocation(event, config, Date.now());
 
   if (values.remote) {
-    const functionName = values['function-name'];
-    if (functionName === undefined)
-      throw new UsageError(
-        '--remote needs --function-name NAME (the TradeFunctionName stack output)',
-      );
+    const functionName = await remoteFunction({
+      ...(values['function-name'] === undefined ? {} : { functionName: values['function-name'] }),
+      ...(values.stage === undefined ? {} : { stage: values.stage }),
+    });
     console.log(JSON.stringify(await invokeRemote(functionName, event), null, 2));
     return;
+  }
+  if (values.stage !== undefined || values['function-name'] !== undefined) {
+    throw new UsageError('--stage and --function-name go with --remote');
   }
 
   const stateDir = resolve(values['state-dir']);

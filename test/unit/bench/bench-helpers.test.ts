@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { benchConfig, inventedSymbols } from '../../../bench/lib/bench-markets.js';
+import { fanOutLimitMs, fanOutRounds } from '../../../bench/lib/fan-out-limit.js';
+import { type BenchResults, rowsOf } from '../../../bench/lib/results.js';
+import { abbaOrder } from '../../../bench/lib/run-order.js';
+import { median, round } from '../../../bench/lib/stats.js';
+import { formatMarkdownTable, formatTable, type Row, verdict } from '../../../bench/lib/table.js';
+import { replayBackToBack } from '../../../bench/sections/backtest.js';
+import { externalImportsOf } from '../../../bench/sections/cold-init.js';
+import { sqsBatchSize, sqsSendConcurrency } from '../../../bench/sections/fan-out.js';
+import { loadConfigFile } from '../../../lib/config/load.js';
+
+describe('median', () => {
+  it.each([
+    [[5], 5],
+    [[3, 1, 2], 2],
+    [[4, 1, 3, 2], 2.5],
+    [[10, 10, 1000], 10],
+  ])('of %j is %d', (values, expected) => {
+    expect(median(values)).toBe(expected);
+  });
+
+  it('is NaN for no values, so an empty section cannot pass a target', () => {
+    expect(median([])).toBeNaN();
+  });
+
+  it('leaves its input unsorted', () => {
+    const values = [3, 1, 2];
+    median(values);
+    expect(values).toEqual([3, 1, 2]);
+  });
+});
+
+describe('round', () => {
+  it('keeps the asked-for decimals', () => {
+    expect(round(1.23456, 2)).toBe(1.23);
+    expect(round(712.46)).toBe(712.5);
+  });
+});
+
+describe('fanOutLimitMs', () => {
+  it('is ceil(N / batch) / concurrency round trips', () => {
+    expect(fanOutLimitMs({ symbols: 1000, batchSize: 10, concurrency: 8, rttMs: 20 })).toBe(250);
+    expect(fanOutLimitMs({ symbols: 1001, batchSize: 10, concurrency: 8, rttMs: 20 })).toBe(252.5);
+    expect(fanOutLimitMs({ symbols: 10, batchSize: 10, concurrency: 8, rttMs: 20 })).toBe(2.5);
+  });
+
+  it('refuses a batch size or concurrency of zero', () => {
+    expect(() => fanOutLimitMs({ symbols: 1, batchSize: 0, concurrency: 8, rttMs: 20 })).toThrow(
+      RangeError,
+    );
+    expect(() => fanOutLimitMs({ symbols: 1, batchSize: 10, concurrency: 0, rttMs: 20 })).toThrow(
+      RangeError,
+    );
+  });
+
+  it('counts whole rounds of concurrent batches', () => {
+    expect(fanOutRounds({ symbols: 1000, batchSize: 10, concurrency: 8 })).toBe(13);
+    expect(fanOutRounds({ symbols: 800, batchSize: 10, concurrency: 8 })).toBe(10);
+  });
+
+  it('uses the batch size and concurrency SqsSymbolQueue has', () => {
+    const source = readFileSync('lib/adapters/sqs-symbol-queue.ts', 'utf8');
+    expect(source).toMatch(new RegExp(`const BATCH_SIZE = ${sqsBatchSize};`));
+    expect(source).toMatch(new RegExp(`const CONCURRENCY = ${sqsSendConcurrency};`));
+  });
+});
+
+describe('verdict', () => {
+  const atMost = { op: '<=', limit: 10, label: '<= 10' } as const;
+  const atLeast = { op: '>=', limit: 10, label: '>= 10' } as const;
+
+  it.each([
+    [10, atMost, 'pass'],
+    [10.1, atMost, 'miss'],
+    [10, atLeast, 'pass'],
+    [9.9, atLeast, 'miss'],
+    [Number.NaN, atMost, 'miss'],
+    [5, undefined, ''],
+  ] as const)('judges %d against %o as %j', (value, target, expected) => {
+    expect(verdict(value, target)).toBe(expected);
+  });
+});
+
+describe('formatTable', () => {
+  const rows: Row[] = [
+    {
+      section: 'bundle',
+      figure: 'tradeBytes',
+      value: '1,340,851 B',
+      target: '<= 1.5 MB',
+      anchor: '1.5 MB',
+      verdict: 'pass',
+    },
+    {
+      section: 'fanOut',
+      figure: 'ms',
+      value: '466 ms',
+      target: '',
+      anchor: '1,000 symbols',
+      verdict: '',
+    },
+  ];
+
+  it('aligns every column under its header, values to the right', () => {
+    const lines = formatTable(rows).split('\n');
+    expect(lines).toEqual([
+      'section  figure            value  target     anchor         pass/miss',
+      '-------  ----------  -----------  ---------  -------------  ---------',
+      'bundle   tradeBytes  1,340,851 B  <= 1.5 MB  1.5 MB         pass',
+      'fanOut   ms               466 ms             1,000 symbols',
+    ]);
+  });
+
+  it('writes the same rows as a Markdown table, escaping pipes', () => {
+    const text = formatMarkdownTable([{ ...rows[1], anchor: 'a | b' } as Row]);
+    expect(text.split('\n')).toEqual([
+      '| section | figure | value | target | anchor | pass/miss |',
+      '|---|---|---:|---|---|---|',
+      '| fanOut | ms | 466 ms |  | a \\| b |  |',
+    ]);
+  });
+});
+
+describe('rowsOf', () => {
+  it('marks a figure past its target as a miss, and one within as a pass', () => {
+    const results: BenchResults = {
+      date: '2026-01-01T00:00:00.000Z',
+      fanOut: {
+        symbols: 1000,
+        ms: 600,
+        limitMs: 250,
+        ratio: 2.4,
+        rttMs: 20,
+        concurrency: 8,
+        rounds: 13,
+        directMs: 300,
+        callsPerDispatch: 100,
+        repeats: 5,
+      },
+      backtest: {
+        candles: 1_000_000,
+        candlesPerSec: 2_000_000,
+        firstRunCandlesPerSec: 1,
+        runs: 3,
+        orders: 0,
+      },
+    };
+    const rows = rowsOf(results);
+    expect(rows.find((r) => r.section === 'fanOut' && r.figure === 'ratio')?.verdict).toBe('miss');
+    expect(rows.find((r) => r.figure === 'candlesPerSec')?.verdict).toBe('pass');
+    expect(rows.map((r) => r.section)).toEqual(['fanOut', 'fanOut', 'fanOut', 'backtest']);
+  });
+});
+
+describe('abbaOrder', () => {
+  it('alternates the pairs so neither kind always runs last', () => {
+    expect(abbaOrder(1)).toEqual([false, true]);
+    expect(abbaOrder(2)).toEqual([false, true, true, false]);
+    expect(abbaOrder(3)).toEqual([false, true, true, false, false, true]);
+  });
+});
+
+describe('bench markets', () => {
+  it('invents distinct symbols no shipped file uses', () => {
+    expect(inventedSymbols(3)).toEqual(['AAA/BTC', 'BBB/BTC', 'CCC/BTC']);
+    expect(new Set(inventedSymbols(20)).size).toBe(20);
+    expect(() => inventedSymbols(27)).toThrow(RangeError);
+  });
+
+  it('configures every bench symbol like the first one of cdk.json', () => {
+    const base = loadConfigFile('cdk.json');
+    const config = benchConfig(base, ['AAA/BTC', 'BBB/BTC'], 10);
+    expect(config.symbols.map((s) => s.symbol)).toEqual(['AAA/BTC', 'BBB/BTC']);
+    expect(config.symbols[1]).toMatchObject({
+      timeframe: base.symbols[0]?.timeframe,
+      params: base.symbols[0]?.params,
+    });
+    expect(config.queue.maxConcurrency).toBe(10);
+  });
+});
+
+describe('replayBackToBack', () => {
+  it('shifts each copy to open one timeframe after the last ends, gaps kept', () => {
+    const candle = (time: number) => ({ time, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+    const out = replayBackToBack([candle(0), candle(60_000), candle(180_000)], 2, 60_000);
+    expect(out.map((c) => c.time)).toEqual([0, 60_000, 180_000, 240_000, 300_000, 420_000]);
+  });
+});
+
+describe('externalImportsOf', () => {
+  it('lists the @aws-sdk packages a bundle imports, once each', () => {
+    const bundle =
+      'import{a}from"@aws-sdk/client-sqs";import{b}from"@aws-sdk/client-dynamodb";' +
+      'import{c}from"@aws-sdk/client-sqs";import"./x.js";';
+    expect(externalImportsOf(bundle)).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs']);
+  });
+});
