@@ -13,6 +13,7 @@ import { healthyState, type SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
 import type { Clock } from '../ports/clock.js';
 import { ConflictError, type OrderRecord, type StateStore } from '../ports/state-store.js';
+import { isConditionFailed, orderKey } from './dynamo-helpers.js';
 
 /** Options of {@link DynamoStateStore}. */
 export interface DynamoStateStoreOptions {
@@ -289,17 +290,8 @@ function symbolKey(symbol: string): string {
   return `SYM#${symbol}`;
 }
 
-function orderKey(clientOrderId: string): string {
-  return `ORDER#${clientOrderId}`;
-}
-
 function tickKey(scheduledAt: string): string {
   return `TICK#${scheduledAt}`;
-}
-
-function isConditionFailed(error: unknown): boolean {
-  // By name rather than instanceof: bundles and duplicate SDK copies break class identity.
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 /**

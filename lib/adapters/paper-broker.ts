@@ -17,6 +17,7 @@ import {
   OrderStatus,
 } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
+import { isConditionFailed, orderKey } from './dynamo-helpers.js';
 
 /** The two currencies of a market. */
 export interface MarketCurrencies {
@@ -302,15 +303,6 @@ function roundAmount(value: number): number {
   return Number(value.toFixed(12));
 }
 
-function orderKey(clientOrderId: string): string {
-  return `ORDER#${clientOrderId}`;
-}
-
 function balanceKey(currency: string): string {
   return `BAL#${currency}`;
-}
-
-function isConditionFailed(error: unknown): boolean {
-  // By name rather than instanceof: bundles and duplicate SDK copies break class identity.
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
