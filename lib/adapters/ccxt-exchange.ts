@@ -77,6 +77,13 @@ export interface BinanceClientOptions {
   url?: string | undefined;
   apiKey?: string | undefined;
   secret?: string | undefined;
+  /**
+   * ccxt's client-side throttle. Off by default: a trade invocation makes a handful of calls,
+   * and the throttle's bucket only refills while a request waits, so it would hold every candle
+   * request 20 ms for nothing. Account-wide load is bounded by `queue.maxConcurrency`, and 429s
+   * are honoured by {@link CcxtExchange}. A long loop of requests (a download) turns it on.
+   */
+  rateLimit?: boolean;
 }
 
 /**
@@ -92,7 +99,7 @@ export interface BinanceClientOptions {
 export function createBinanceClient(options: BinanceClientOptions = {}): binance {
   const local = options.url !== undefined && options.url !== '';
   const client = new binance({
-    enableRateLimit: true,
+    enableRateLimit: options.rateLimit ?? false,
     apiKey: options.apiKey ?? (local ? 'simulator-api-key' : undefined),
     secret: options.secret ?? (local ? 'simulator-secret' : undefined),
     options: {

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Exchange API credentials. Never logged, never put in an environment variable. */
 export interface ExchangeKeys {

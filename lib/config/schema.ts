@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Timeframes, timeframeMs } from '../domain/candle.js';
 import { strategies, strategyNames } from '../domain/strategies/registry.js';
 import { isScheduleExpression, ratePeriodMs } from './schedule.js';

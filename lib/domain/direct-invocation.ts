@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BotConfig } from '../config/schema.js';
 import { lastClosedCandleTime, timeframeMs } from './candle.js';
 import type { SymbolTick } from './tick.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The payload EventBridge Scheduler sends the fan-out function. `scheduledAt` is filled from

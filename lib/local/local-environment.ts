@@ -42,6 +42,8 @@ export interface LocalEnvironmentOptions {
   readonly onInvocation?: (record: InvocationRecord) => void;
   /** Reuse an existing build instead of bundling again. */
   readonly build?: LocalBuild;
+  /** Folder of candle files the simulator serves; default the shipped ones. */
+  readonly dataDir?: string;
   /** Faults to inject: into the simulator, or as a blocking strategy in the trade function. */
   readonly faults?: readonly FaultSpec[];
   /**
@@ -121,6 +123,7 @@ export class LocalEnvironment {
         symbols: config.symbols.map((s) => s.symbol),
         feeRate: config.paper.feeRate,
         balances: config.paper.balances,
+        ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       });
       services.push({ endpoint: simulator.url, close: () => simulator.close() });
       const faults = options.faults ?? [];

@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly persist?: boolean;
   readonly logs?: Writable;
   readonly faults?: readonly FaultSpec[];
+  /** Folder of candle files the simulator serves; default the shipped ones. */
+  readonly dataDir?: string;
   /** Factor applied to the configured function timeouts; default {@link defaultTimeScale}. */
   readonly timeScale?: number;
   readonly onProgress?: (progress: RunProgress) => void;
@@ -118,6 +120,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     fresh: !options.resume,
     ...(options.logs ? { logs: options.logs } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     clockOffsetFor: (scheduledAt) => {
       const fannedOut = scheduledAt === undefined ? undefined : fanOutStartedAt.get(scheduledAt);
       if (scheduledAt === undefined || fannedOut === undefined) return env.clock.offsetMs;

@@ -1,5 +1,5 @@
 import { SMA } from 'trading-signals';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Signal } from '../signal.js';
 import type { StrategyDefinition } from './strategy.js';
 

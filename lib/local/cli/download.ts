@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     throw new UsageError(`--url: ${JSON.stringify(values.url)} is not an http(s) URL`);
   }
 
-  const client = createBinanceClient({ url: values.url });
+  const client = createBinanceClient({ url: values.url, rateLimit: true });
   const where = values.url ?? 'binance';
   // The exchange's own clock decides which candle is still forming (a simulator's is in 2018).
   let offset: number;

@@ -1,0 +1,235 @@
+import type { BacktestFigures } from '../sections/backtest.js';
+import type { BundleFigures } from '../sections/bundle.js';
+import type { ColdInitFigures } from '../sections/cold-init.js';
+import type { FanOutFigures } from '../sections/fan-out.js';
+import type { IsolationFigures } from '../sections/isolation.js';
+import type { OverheadRun } from '../sections/overhead.js';
+import type { MachineInfo } from './machine.js';
+import { type Row, type Target, verdict } from './table.js';
+
+export interface SharedLoopFigures {
+  /** Median wall time of one loop tick over all symbols. */
+  readonly sharedLoopTickMs: number;
+  /** The same with one symbol hung: the loop waits out its timeout on every tick. */
+  readonly sharedLoopTickWithHangMs: number;
+  /** The per-symbol timeout the loop gives each symbol. */
+  readonly sharedLoopTimeoutMs: number;
+  readonly sharedLoopTimedOut: number;
+}
+
+/** What `npm run bench -- --json PATH` writes: one key per section, as in issue 7. */
+export interface BenchResults {
+  readonly date: string;
+  machine?: MachineInfo;
+  wallTimeMs?: number;
+  coldInit?: ColdInitFigures;
+  bundle?: BundleFigures;
+  isolation?: IsolationFigures & Partial<SharedLoopFigures>;
+  fanOut?: FanOutFigures;
+  overhead?: OverheadRun & { readonly withoutRateLimiter?: OverheadRun };
+  backtest?: BacktestFigures;
+}
+
+/** The targets of issue 7. `MB` is 10^6 bytes, the stricter reading. */
+export const targets = {
+  coldInitRatio: { op: '<=', limit: 0.25, label: '<= 0.25' },
+  tradeBytes: { op: '<=', limit: 1_500_000, label: '<= 1.5 MB' },
+  isolationRatio: { op: '<=', limit: 1.1, label: '<= 1.1' },
+  fanOutRatio: { op: '<=', limit: 2, label: '<= 2' },
+  overheadP50Ms: { op: '<=', limit: 10, label: '<= 10 ms' },
+  candlesPerSec: { op: '>=', limit: 1_000_000, label: '>= 1,000,000' },
+} as const satisfies Record<string, Target>;
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number, digits = 0) => `${digits === 0 ? int(n) : n.toFixed(digits)} ms`;
+const bytes = (n: number) => `${int(n)} B`;
+
+function row(
+  section: string,
+  figure: string,
+  value: number,
+  shown: string,
+  anchor: string,
+  target?: Target,
+): Row {
+  return {
+    section,
+    figure,
+    value: shown,
+    target: target?.label ?? '',
+    anchor,
+    verdict: verdict(value, target),
+  };
+}
+
+/** The table rows of whatever sections `results` holds, in the issue's order. */
+export function rowsOf(results: BenchResults): Row[] {
+  const rows: Row[] = [];
+  const c = results.coldInit;
+  if (c) {
+    rows.push(
+      row('coldInit', 'tradeMs', c.tradeMs, ms(c.tradeMs), 'import trade bundle + build handler'),
+      row('coldInit', 'fullCcxtMs', c.fullCcxtMs, ms(c.fullCcxtMs), "import('ccxt'), the barrel"),
+      row('coldInit', 'emptyNodeMs', c.emptyNodeMs, ms(c.emptyNodeMs), "node -e ''"),
+      row(
+        'coldInit',
+        'awsSdkMs',
+        c.awsSdkMs,
+        ms(c.awsSdkMs),
+        `import ${c.awsSdkPackages.length} external @aws-sdk packages only`,
+      ),
+      row(
+        'coldInit',
+        'binanceOnlyMs',
+        c.binanceOnlyMs,
+        ms(c.binanceOnlyMs),
+        "bundle of ccxt's binance class alone",
+      ),
+      row(
+        'coldInit',
+        'ratio',
+        c.ratio,
+        c.ratio.toFixed(3),
+        'tradeMs / fullCcxtMs',
+        targets.coldInitRatio,
+      ),
+      row(
+        'coldInit',
+        'floorRatio',
+        c.floorRatio,
+        c.floorRatio.toFixed(3),
+        'binanceOnlyMs / fullCcxtMs: the least reachable',
+      ),
+    );
+  }
+  const b = results.bundle;
+  if (b) {
+    rows.push(
+      row(
+        'bundle',
+        'tradeBytes',
+        b.tradeBytes,
+        bytes(b.tradeBytes),
+        '1.5 MB = 1,500,000 B; ccxt barrel bundle 6.3 MB',
+        targets.tradeBytes,
+      ),
+      row(
+        'bundle',
+        'tradeGzipBytes',
+        b.tradeGzipBytes,
+        bytes(b.tradeGzipBytes),
+        'node:zlib gzip of tradeBytes',
+      ),
+      row('bundle', 'fanOutBytes', b.fanOutBytes, bytes(b.fanOutBytes), 'fan-out bundle, no ccxt'),
+      row(
+        'bundle',
+        'fanOutGzipBytes',
+        b.fanOutGzipBytes,
+        bytes(b.fanOutGzipBytes),
+        'node:zlib gzip of fanOutBytes',
+      ),
+    );
+  }
+  const i = results.isolation;
+  if (i) {
+    const healthy = `${i.symbols - 1} healthy symbols x ticks 2-${i.ticks} x ${i.pairs} runs`;
+    rows.push(
+      row('isolation', 'healthyP99Ms', i.healthyP99Ms, ms(i.healthyP99Ms), `${healthy}, no fault`),
+      row(
+        'isolation',
+        'healthyP99WithHangMs',
+        i.healthyP99WithHangMs,
+        ms(i.healthyP99WithHangMs),
+        `same, hang:${i.hangSymbol}`,
+      ),
+      row(
+        'isolation',
+        'ratio',
+        i.ratio,
+        i.ratio.toFixed(3),
+        'healthyP99Ms (fault-free run)',
+        targets.isolationRatio,
+      ),
+    );
+    if (i.sharedLoopTickMs !== undefined && i.sharedLoopTickWithHangMs !== undefined) {
+      const timeout = i.sharedLoopTimeoutMs ?? Number.NaN;
+      rows.push(
+        row(
+          'isolation',
+          'sharedLoopTickMs',
+          i.sharedLoopTickMs,
+          ms(i.sharedLoopTickMs),
+          `baseline: one loop over ${i.symbols} symbols`,
+        ),
+        row(
+          'isolation',
+          'sharedLoopTickWithHangMs',
+          i.sharedLoopTickWithHangMs,
+          ms(i.sharedLoopTickWithHangMs),
+          `sharedLoopTickMs + its ${int(timeout)} ms per-symbol timeout`,
+        ),
+      );
+    }
+  }
+  const f = results.fanOut;
+  if (f) {
+    rows.push(
+      row('fanOut', 'ms', f.ms, ms(f.ms), `${int(f.symbols)} symbols, +${f.rttMs} ms per request`),
+      row(
+        'fanOut',
+        'limitMs',
+        f.limitMs,
+        ms(f.limitMs),
+        `ceil(${f.symbols}/10) / ${f.concurrency} x ${f.rttMs} ms`,
+      ),
+      row('fanOut', 'ratio', f.ratio, f.ratio.toFixed(3), 'ms / limitMs', targets.fanOutRatio),
+    );
+  }
+  const o = results.overhead;
+  if (o) {
+    const parts = `exchange ${o.exchangeP50Ms} (ccxt rate limiter ${o.rateLimiterP50Ms}), store ${o.storeP50Ms}, rest ${o.restP50Ms}`;
+    rows.push(
+      row(
+        'overhead',
+        'p50Ms',
+        o.p50Ms,
+        ms(o.p50Ms, 1),
+        `p50 parts: ${parts}`,
+        targets.overheadP50Ms,
+      ),
+      row(
+        'overhead',
+        'p99Ms',
+        o.p99Ms,
+        ms(o.p99Ms, 1),
+        `${o.ticks} ticks, ${o.orderTicks} with an order`,
+      ),
+    );
+    const w = o.withoutRateLimiter;
+    if (w) {
+      rows.push(
+        row(
+          'overhead',
+          'p50Ms, limiter off',
+          w.p50Ms,
+          ms(w.p50Ms, 1),
+          `enableRateLimit=false; store ${w.storeP50Ms}, exchange ${w.exchangeP50Ms}`,
+        ),
+      );
+    }
+  }
+  const t = results.backtest;
+  if (t) {
+    rows.push(
+      row(
+        'backtest',
+        'candlesPerSec',
+        t.candlesPerSec,
+        int(t.candlesPerSec),
+        `sma-cross, ${int(t.candles)} candles, median of ${t.runs}`,
+        targets.candlesPerSec,
+      ),
+    );
+  }
+  return rows;
+}
