@@ -146,6 +146,16 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
   };
   const skip = (skipReason: SkipReason, extra: Partial<TickResult> = {}) =>
     finish({ status: TickStatus.Skipped, skipReason, signal: Signal.None, ...extra });
+  /** Records the success and the tick result together: two independent single-item writes. */
+  const succeed = async (fields: Partial<TickResult> & Pick<TickResult, 'signal'>) => {
+    const next = recordSuccess(health, tick.scheduledAt);
+    health = next;
+    const [, result] = await Promise.all([
+      store.putHealth(next),
+      finish({ status: TickStatus.Ok, ...fields }),
+    ]);
+    return result;
+  };
   const saveHealth = async (next: SymbolHealth) => {
     if (next === health) return;
     await store.putHealth(next);
@@ -250,14 +260,11 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       });
       position = order.position;
       if (order.result === 'deadline') return await skip('deadline', decided);
-      await saveHealth(recordSuccess(health, tick.scheduledAt));
-      return await finish({ status: TickStatus.Ok, ...decided, order: order.result });
+      return await succeed({ ...decided, order: order.result });
     }
-    await saveHealth(recordSuccess(health, tick.scheduledAt));
     // A retry whose order was settled above reports that order: it was this tick's decision.
     const own = settledOrder?.candleTime === newest.time ? settledOrder : undefined;
-    return await finish({
-      status: TickStatus.Ok,
+    return await succeed({
       ...decided,
       ...(own ? { order: tickOrder(own) } : {}),
     });
