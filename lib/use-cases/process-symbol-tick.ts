@@ -192,15 +192,20 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       }
     }
     if (control.mode === TradingMode.Halted) return await skip('halted');
+    const maxLag = config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
+    const stale = lag > maxLag;
     let settledOrder: OrderRecord | undefined;
     if (position.pendingOrderId !== undefined) {
-      const settled = await settlePending(deps, exchangeCall, position, timeout);
+      // A stale tick will not decide, so it settles its own pending order too.
+      const ownCandle = stale
+        ? Number.NaN
+        : lastClosedCandleTime(tick.scheduledAt, symbol.timeframe);
+      const settled = await settlePending(deps, exchangeCall, position, timeout, ownCandle);
       if (settled === 'deadline') return await skip('deadline');
       position = settled.position;
       settledOrder = settled.record;
     }
-    const maxLag = config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
-    if (lag > maxLag) return await skip('stale');
+    if (stale) return await skip('stale');
     const gate = breakerGate(health, startedAt, breakerRules);
     if (gate === 'reject') return await skip('breaker');
     if (gate === 'probe') await saveHealth(startProbe(health, startedAt));
@@ -471,6 +476,7 @@ async function settlePending(
   exchangeCall: ExchangeCall,
   position: Position,
   timeout: () => number | undefined,
+  ownCandle: number,
 ): Promise<{ position: Position; record?: OrderRecord } | 'deadline'> {
   const id = position.pendingOrderId;
   if (id === undefined) return { position };
@@ -478,6 +484,8 @@ async function settlePending(
   if (record === undefined) {
     return { position: await applySettled(deps, cancelled(id, position), position) };
   }
+  // This tick's own order (a prompt retry): its decision will find it and look it up or send it.
+  if (record.candleTime === ownCandle && !finalStatuses.has(record.status)) return { position };
   if (!finalStatuses.has(record.status)) {
     const lookupTimeout = timeout();
     if (lookupTimeout === undefined) return 'deadline';

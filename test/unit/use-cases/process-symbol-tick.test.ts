@@ -153,6 +153,25 @@ describe('processSymbolTick', () => {
     expect(deps.broker.placed).toHaveLength(1);
   });
 
+  it('after a crash between recording the intent and sending it, the retry sends it once', async () => {
+    const { deps, input } = setup();
+    const updateOrder = deps.store.updateOrder.bind(deps.store);
+    deps.store.updateOrder = async () => {
+      throw new Error('crash before the order left');
+    };
+    await expect(processSymbolTick(deps, input)).rejects.toBeInstanceOf(TickFailedError);
+    expect(deps.broker.placed).toHaveLength(0);
+    deps.store.updateOrder = updateOrder;
+
+    const retried = await processSymbolTick(deps, input);
+
+    expect(retried.order).toMatchObject({ side: 'buy', status: 'filled' });
+    expect(deps.broker.placed).toHaveLength(1);
+    const position = await deps.store.getPosition('LTC/BTC');
+    expect(position.amount).toBe(0.001);
+    expect(position.pendingOrderId).toBeUndefined();
+  });
+
   it('cancels a pending order the exchange never received, then trades on', async () => {
     const { deps, input } = setup();
     deps.broker.rejectWith = new ExchangeUnavailableError('unavailable', 'connection refused');
