@@ -94,6 +94,29 @@ function netFilled(orders: readonly SimOrder[]): number {
   return Number(net.toFixed(10));
 }
 
+/**
+ * The latency of each symbol tick, keyed by the invocation it ended with: from the start of its
+ * tick's fan-out to the end of the last invocation of its message. Messages whose symbol or tick
+ * is unknown (poison) are left out. The summary's percentiles and the run report's histogram are
+ * both taken over these values.
+ */
+export function tickLatencies(
+  invocations: readonly InvocationRecord[],
+  fanOutStartedAt: ReadonlyMap<string, number>,
+): Map<InvocationRecord, number> {
+  const last = new Map<string, InvocationRecord>();
+  for (const r of invocations) {
+    const seen = last.get(r.messageId);
+    if (seen === undefined || seen.endedAt < r.endedAt) last.set(r.messageId, r);
+  }
+  const latencies = new Map<InvocationRecord, number>();
+  for (const r of last.values()) {
+    const start = r.scheduledAt === undefined ? undefined : fanOutStartedAt.get(r.scheduledAt);
+    if (start !== undefined && r.symbol !== undefined) latencies.set(r, r.endedAt - start);
+  }
+  return latencies;
+}
+
 /** Nearest-rank percentile of `values`; 0 for none. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return 0;
@@ -110,20 +133,10 @@ const latencyOf = (values: readonly number[]): Latency => ({
 /** Builds the run summary from what each part recorded on its own. */
 export function summarise(input: SummaryInput): RunSummary {
   const ok = (r: InvocationRecord) => r.outcome.ok && !r.itemFailed;
-  // A symbol tick's latency runs from its fan-out start to the end of its last invocation.
-  const lastByMessage = new Map<string, InvocationRecord>();
-  for (const r of input.invocations) {
-    const seen = lastByMessage.get(r.messageId);
-    if (seen === undefined || seen.endedAt < r.endedAt) lastByMessage.set(r.messageId, r);
-  }
   const latencies = new Map<string, number[]>();
-  for (const r of lastByMessage.values()) {
-    const start =
-      r.scheduledAt === undefined ? undefined : input.fanOutStartedAt.get(r.scheduledAt);
-    if (start === undefined || r.symbol === undefined) continue;
-    const list = latencies.get(r.symbol) ?? [];
-    list.push(r.endedAt - start);
-    latencies.set(r.symbol, list);
+  for (const [r, latency] of tickLatencies(input.invocations, input.fanOutStartedAt)) {
+    const symbol = r.symbol ?? '';
+    latencies.set(symbol, [...(latencies.get(symbol) ?? []), latency]);
   }
 
   const finalTicks = input.tickResults;

@@ -5,7 +5,7 @@
  */
 import type { Candle } from '../domain/candle.js';
 import type { InvocationRecord } from '../local/sqs-event-source.js';
-import type { RunSummary, SymbolSummary } from '../local/summary.js';
+import { type RunSummary, type SymbolSummary, tickLatencies } from '../local/summary.js';
 import type { FailureRow, ReportInput, SymbolReport, TradeRow } from './report-input.js';
 import { formatNumber, isoMinute, type TimePoint } from './svg-charts.js';
 
@@ -86,23 +86,17 @@ type Trade = RunSummary['trades'][number];
 export const defaultFeeRate = 0.001;
 
 /**
- * The report's view of the event source's invocation records. Latency is measured the way
- * `summarise` measures it: from the tick's fan-out start to the end of the last invocation of
- * each message, for messages whose symbol and tick are known.
+ * The report's view of the event source's invocation records, with the latency `summarise` takes
+ * its percentiles over ({@link tickLatencies}) on the invocation that ended each symbol tick.
  */
 export function runInvocations(
   records: readonly InvocationRecord[],
   fanOutStartedAt: ReadonlyMap<string, number>,
 ): RunInvocation[] {
-  const lastByMessage = new Map<string, InvocationRecord>();
-  for (const r of records) {
-    const seen = lastByMessage.get(r.messageId);
-    if (seen === undefined || seen.endedAt < r.endedAt) lastByMessage.set(r.messageId, r);
-  }
+  const latencies = tickLatencies(records, fanOutStartedAt);
   return records.map((r) => {
     const ok = r.outcome.ok && !r.itemFailed;
-    const start = r.scheduledAt === undefined ? undefined : fanOutStartedAt.get(r.scheduledAt);
-    const measured = lastByMessage.get(r.messageId) === r && start !== undefined;
+    const latencyMs = latencies.get(r);
     const failure = r.outcome.ok
       ? { kind: 'batch item failure' }
       : {
@@ -114,7 +108,7 @@ export function runInvocations(
       ok,
       ...(ok ? {} : failure),
       durationMs: r.outcome.durationMs,
-      ...(measured && r.symbol !== undefined ? { latencyMs: r.endedAt - (start ?? 0) } : {}),
+      ...(latencyMs === undefined ? {} : { latencyMs }),
     };
   });
 }
