@@ -7,7 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { paperFillCost } from '../domain/paper-fill.js';
+import { paperFillCost, roundAmount } from '../domain/paper-fill.js';
 import { Side } from '../domain/signal.js';
 import {
   type Broker,
@@ -293,14 +293,6 @@ function toReport(item: PaperOrderItem): OrderReport {
 
 function insufficient(currency: string, need: number, have: number): OrderRejectedError {
   return new OrderRejectedError(`insufficient ${currency} balance: need ${need}, have ${have}`);
-}
-
-/**
- * Drops binary floating-point residue (0.1 * 3 = 0.30000000000000004) before an amount reaches
- * DynamoDB, whose exact decimal arithmetic would otherwise keep it forever in the balances.
- */
-function roundAmount(value: number): number {
-  return Number(value.toFixed(12));
 }
 
 function balanceKey(currency: string): string {

@@ -1,7 +1,7 @@
 import { type Timeframe, Timeframes } from '../domain/candle.js';
 
-/** A unified spot symbol, as the config schema spells its rule (lib/config/schema.ts). */
-export const symbolPattern = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
+/** A unified spot symbol: the config schema's own rule. */
+export { symbolPattern } from '../config/schema.js';
 
 /** True for a timeframe tickfan trades (`1m` … `1d`). */
 export function isTimeframe(value: string): value is Timeframe {

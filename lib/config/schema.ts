@@ -3,7 +3,8 @@ import { Timeframes, timeframeMs } from '../domain/candle.js';
 import { strategies, strategyNames } from '../domain/strategies/registry.js';
 import { isScheduleExpression, ratePeriodMs } from './schedule.js';
 
-const symbolPattern = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
+/** A unified symbol as tickfan spells it: `BASE/QUOTE`, e.g. `LTC/BTC`. */
+export const symbolPattern = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 
 const symbolConfig = z
   .strictObject({

@@ -17,6 +17,7 @@ export function paperFillCost(amount: number, price: number, feeRate: number): P
   return { notional, fee: roundAmount(notional * feeRate) };
 }
 
-function roundAmount(value: number): number {
+/** `value` rounded to 12 decimals, dropping binary floating-point residue. */
+export function roundAmount(value: number): number {
   return Number(value.toFixed(12));
 }
