@@ -194,12 +194,12 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
     if (control.mode === TradingMode.Halted) return await skip('halted');
     const maxLag = config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
     const stale = lag > maxLag;
+    // The candle this tick decides on: the newest one closed at its scheduled time.
+    const expected = lastClosedCandleTime(tick.scheduledAt, symbol.timeframe);
     let settledOrder: OrderRecord | undefined;
     if (position.pendingOrderId !== undefined) {
       // A stale tick will not decide, so it settles its own pending order too.
-      const ownCandle = stale
-        ? Number.NaN
-        : lastClosedCandleTime(tick.scheduledAt, symbol.timeframe);
+      const ownCandle = stale ? Number.NaN : expected;
       const settled = await settlePending(deps, exchangeCall, position, timeout, ownCandle);
       if (settled === 'deadline') return await skip('deadline');
       position = settled.position;
@@ -211,7 +211,6 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
     if (gate === 'probe') await saveHealth(startProbe(health, startedAt));
 
     const strategy = (deps.strategyFor ?? defaultStrategy)(symbol);
-    const expected = lastClosedCandleTime(tick.scheduledAt, symbol.timeframe);
     const fetchWindow = async () => {
       const fetchTimeout = timeout();
       if (fetchTimeout === undefined) return undefined;
@@ -422,7 +421,6 @@ async function applySettled(
   record: OrderRecord,
   position: Position,
 ): Promise<Position> {
-  const { store } = deps;
   const id = record.clientOrderId;
   const filled = record.filledAmount ?? 0;
   let next: Position | undefined;
@@ -437,10 +435,23 @@ async function applySettled(
   } else if (position.pendingOrderId === id) {
     next = withPendingOrder(position, undefined);
   }
-  if (next === undefined) return position;
+  return next === undefined ? position : savePosition(deps, position, next, id);
+}
+
+/**
+ * Writes the position that follows `before` because of order `id`: a flat position gives its
+ * open-position slot back, and what the order realised is booked into the day.
+ */
+async function savePosition(
+  deps: TradeDeps,
+  before: Position,
+  next: Position,
+  id: string,
+): Promise<Position> {
+  const { store } = deps;
   await store.putPosition(next);
   if (next.amount === 0) await store.releaseOpenPosition(next.symbol);
-  const realised = next.realisedPnl - position.realisedPnl;
+  const realised = next.realisedPnl - before.realisedPnl;
   if (realised !== 0) await bookRealised(deps, id, realised);
   return next;
 }
@@ -482,7 +493,10 @@ async function settlePending(
   if (id === undefined) return { position };
   let record = await deps.store.getOrder(position.symbol, id);
   if (record === undefined) {
-    return { position: await applySettled(deps, cancelled(id, position), position) };
+    // No record: nothing was ever sent under this id, so there is nothing to settle.
+    return {
+      position: await savePosition(deps, position, withPendingOrder(position, undefined), id),
+    };
   }
   // This tick's own order (a prompt retry): its decision will find it and look it up or send it.
   if (record.candleTime === ownCandle && !finalStatuses.has(record.status)) return { position };
@@ -511,21 +525,6 @@ async function settlePending(
     await deps.store.updateOrder(record);
   }
   return { position: await applySettled(deps, record, position), record };
-}
-
-function cancelled(id: string, position: Position): OrderRecord {
-  return {
-    clientOrderId: id,
-    symbol: position.symbol,
-    strategy: '',
-    side: 'buy',
-    candleTime: 0,
-    amount: 0,
-    referencePrice: 0,
-    status: OrderStatus.Cancelled,
-    createdAt: '',
-    version: 0,
-  };
 }
 
 async function send(
