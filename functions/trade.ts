@@ -46,6 +46,11 @@ const exchange = new CcxtExchange({
   }),
   clock,
 });
+// Markets load during init, not in the first tick's budget; at most 2 of the 10 s Lambda allows
+// for init. A failed load is made again by the first tick.
+if (!(await exchange.prime(Math.min(env.config.timeouts.exchangeCallMs, 2_000)))) {
+  logger.warn('markets not loaded at cold start; the first tick loads them');
+}
 const store = new DynamoStateStore({ tableName: env.tableName, clock });
 const deadLetters =
   env.deadLetterQueueUrl === undefined

@@ -157,6 +157,22 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     }
   }
 
+  /**
+   * Loads the markets ahead of the first call, within `timeoutMs`, so that a container's init
+   * pays for them rather than its first tick's budget. Never throws: a load that fails or runs
+   * out of time is simply made again by the first call that needs it.
+   *
+   * @returns whether the markets are loaded
+   */
+  async prime(timeoutMs: number): Promise<boolean> {
+    try {
+      await this.call('loadMarkets', '', timeoutMs, 'read', (arm) => this.loadMarkets(arm));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Trading rules of `symbol`; markets load once per instance (a failed load is retried). */
   market(symbol: string, timeoutMs: number): Promise<Market> {
     return this.call(`market(${symbol})`, symbol, timeoutMs, 'read', async (arm) => {
@@ -297,7 +313,16 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     }
   }
 
-  private loadMarkets(arm: () => void): Promise<void> {
+  private async loadMarkets(arm: () => void): Promise<void> {
+    const joined = this.marketsLoaded;
+    if (joined !== undefined) {
+      try {
+        return await joined;
+      } catch {
+        // A load started by an earlier call, on that call's budget (which may have run out):
+        // this call loads again on its own.
+      }
+    }
     if (this.marketsLoaded === undefined) {
       arm();
       // ccxt keeps a failed load's rejected promise and hands it out again on the next
