@@ -8,6 +8,8 @@ export interface WorkerInvoke {
 }
 
 export type WorkerMessage =
+  /** The container's thread id, sent before its cold start so that the cold start is governed too. */
+  | { readonly type: 'thread'; readonly tid: number }
   | { readonly type: 'ready' }
   | { readonly type: 'init-error'; readonly error: { name: string; message: string } }
   | {

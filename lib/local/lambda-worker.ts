@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
+import { currentThreadId } from './cpu-share.js';
 import type { WorkerInvoke, WorkerMessage } from './lambda-protocol.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -43,6 +44,9 @@ function contextFor(invoke: WorkerInvoke): Context {
     succeed: () => undefined,
   };
 }
+
+const tid = currentThreadId();
+if (tid !== undefined) post({ type: 'thread', tid });
 
 let handler: Handler;
 try {

@@ -10,11 +10,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { functionMemoryMb } from '../../infra/stack-facts.js';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import type { BotConfig } from '../config/schema.js';
 import { type TradingControl, TradingMode } from '../domain/control.js';
 import { metricNamespace } from '../metrics/catalogue.js';
 import { buildFunctions, type LocalBuild } from './build.js';
+import { CpuShare } from './cpu-share.js';
 import { createIdempotencyTable, createStateTable } from './create-tables.js';
 import type { FaultSpec } from './faults/fault-spec.js';
 import { LocalFunction } from './local-function.js';
@@ -166,6 +168,7 @@ export class LocalEnvironment {
       };
       const common = {
         workerFile: build.workerFile,
+        cpuShare: new CpuShare(),
         env,
         ...(options.logs ? { logs: options.logs } : {}),
       };
@@ -174,6 +177,7 @@ export class LocalEnvironment {
         name: 'tickfan-local-trade',
         bundleFile: build.bundles.trade,
         timeoutMs: tradeTimeoutMs,
+        memoryMb: functionMemoryMb.trade,
         maxConcurrency: config.queue.maxConcurrency,
       });
       const fanOut = new LocalFunction({
@@ -181,6 +185,7 @@ export class LocalEnvironment {
         name: 'tickfan-local-fan-out',
         bundleFile: build.bundles['fan-out'],
         timeoutMs: config.timeouts.fanOutFunctionSeconds * 1000,
+        memoryMb: functionMemoryMb['fan-out'],
         maxConcurrency: 1,
       });
       const eventSource = new SqsEventSource({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
+import { type CpuShare, mbPerVcpu } from './cpu-share.js';
 import type { WorkerInvoke, WorkerMessage } from './lambda-protocol.js';
 
 export interface LocalFunctionOptions {
@@ -14,6 +15,8 @@ export interface LocalFunctionOptions {
   /** Containers that may run at once; further invocations wait for one. */
   readonly maxConcurrency: number;
   readonly memoryMb?: number;
+  /** Keeps each container to the CPU its memory buys in Lambda; without it, CPU is not limited. */
+  readonly cpuShare?: CpuShare;
   /** Where the function's stdout and stderr go (its log stream). */
   readonly logs?: Writable;
   /**
@@ -43,6 +46,8 @@ interface Container {
   readonly ready: Promise<void>;
   pending?: (message: WorkerMessage) => void;
   requestId?: string;
+  /** Stops the CPU share watching this container's thread. */
+  unwatch?: () => void;
 }
 
 /**
@@ -102,7 +107,7 @@ export class LocalFunction {
   /** Terminates every container. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.all].map((c) => c.worker.terminate()));
+    await Promise.all([...this.all].map((c) => this.terminate(c)));
     this.all.clear();
     this.idle.length = 0;
   }
@@ -185,7 +190,10 @@ export class LocalFunction {
         );
       }, options.initTimeoutMs ?? 30_000);
       worker.on('message', (message: WorkerMessage) => {
-        if (message.type === 'ready') {
+        if (message.type === 'thread') {
+          const share = (options.memoryMb ?? 512) / mbPerVcpu;
+          container.unwatch = options.cpuShare?.watch(message.tid, share);
+        } else if (message.type === 'ready') {
           clearTimeout(initTimer);
           resolve();
         } else if (message.type === 'init-error') {
@@ -206,6 +214,7 @@ export class LocalFunction {
         container.pending = undefined;
         // The thread died mid-invocation (an uncaught error): that invocation fails.
         this.all.delete(container);
+        container.unwatch?.();
         pending?.({
           type: 'result',
           requestId: container.requestId ?? '',
@@ -223,7 +232,12 @@ export class LocalFunction {
 
   private discard(container: Container): void {
     this.all.delete(container);
-    void container.worker.terminate();
+    void this.terminate(container);
+  }
+
+  private terminate(container: Container): Promise<number> {
+    container.unwatch?.();
+    return container.worker.terminate();
   }
 
   private async acquire(): Promise<void> {

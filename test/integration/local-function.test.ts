@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkerShim } from '../../lib/local/build.js';
+import { CpuShare } from '../../lib/local/cpu-share.js';
 import { LocalFunction, type LocalFunctionOptions } from '../../lib/local/local-function.js';
 
 const bundleFile = fileURLToPath(new URL('../fixtures/behaviours-handler.mjs', import.meta.url));
@@ -88,6 +89,32 @@ describe('LocalFunction', () => {
     expect(healthy).toMatchObject({ ok: true, value: { slept: 10 } });
     expect(healthy.durationMs).toBeLessThan(1_500);
     expect(await blocked).toMatchObject({ timedOut: true });
+  });
+
+  it('throttles the container that keeps a core busy, not its neighbour, and lifts it after', async () => {
+    // Prepare
+    const changes: [tid: number, throttled: boolean][] = [];
+    const cpuShare = new CpuShare({ onChange: (tid, throttled) => changes.push([tid, throttled]) });
+    const fn = localFunction({ timeoutMs: 5_000, maxConcurrency: 2, cpuShare });
+    await fn.warm(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    changes.length = 0;
+
+    // Act
+    const [spun, slept] = await Promise.all([
+      fn.invoke({ kind: 'spin', ms: 1_000 }),
+      fn.invoke({ kind: 'sleep', ms: 1_000 }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    // Assess
+    const spinner = (spun as { value: { tid: number } }).value.tid;
+    const sleeper = (slept as { value: { tid: number } }).value.tid;
+    expect(CpuShare.supported).toBe(true);
+    expect(changes).toContainEqual([spinner, true]);
+    expect(changes.at(-1)).toEqual([spinner, false]);
+    expect(changes.filter(([tid]) => tid === sleeper)).toEqual([]);
+    expect(getPriority(spinner)).toBe(getPriority(sleeper));
   });
 
   it('runs at most maxConcurrency invocations at once; the rest wait for a container', async () => {
