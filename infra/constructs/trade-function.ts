@@ -1,9 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { concurrencyWarning } from '../../lib/config/schema.js';
 import { HandlerNames } from '../bundling.js';
 import { functionMemoryMb } from '../stack-facts.js';
 import {
@@ -50,5 +51,9 @@ export class TradeFunction extends TickfanFunction {
         maxConcurrency: props.config.queue.maxConcurrency,
       }),
     );
+    const warning = concurrencyWarning(props.config);
+    if (warning !== undefined) {
+      Annotations.of(this).addWarningV2('tickfan:concurrency-below-symbols', warning);
+    }
   }
 }

@@ -178,3 +178,21 @@ export function parseConfig(raw: unknown, source = 'tickfan config'): BotConfig 
   const lines = issues.map((i) => `  ${i.path}: ${i.message} (got ${JSON.stringify(i.value)})`);
   throw new ConfigError(`${source} is invalid:\n${lines.join('\n')}`, issues);
 }
+
+/**
+ * Why `config` lets one symbol delay another, or undefined when it does not. Each symbol has at
+ * most one message in flight (FIFO group), so with at least one concurrency slot per enabled
+ * symbol no tick waits for a slot; with fewer, a symbol that hangs until its timeout holds a slot
+ * that other symbols' ticks queue for. A cap below the symbol count is legitimate (an exchange's
+ * rate limit), so this is a warning, not a refusal.
+ */
+export function concurrencyWarning(config: BotConfig): string | undefined {
+  const enabled = config.symbols.filter((s) => s.enabled).length;
+  const slots = config.queue.maxConcurrency;
+  if (slots >= enabled) return undefined;
+  return (
+    `queue.maxConcurrency is ${slots} for ${enabled} enabled symbols: a symbol that hangs until ` +
+    `its timeout holds one of the ${slots} slots while the other symbols' ticks wait for one. ` +
+    `Set it to at least ${enabled} unless the exchange's rate limit needs the cap.`
+  );
+}

@@ -1,4 +1,4 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDeploymentContext } from '../../infra/context.js';
 import { TickfanStack } from '../../infra/tickfan-stack.js';
@@ -415,6 +415,26 @@ describe('TickfanStack', () => {
         ScalingConfig: { MaximumConcurrency: 13 },
       });
       template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    });
+
+    it('warns at synth when fewer concurrency slots than symbols let a hung symbol delay others', () => {
+      const symbols = ['LTC/BTC', 'ETH/BTC', 'XLM/BTC'].map((symbol) => ({
+        symbol,
+        timeframe: '5m',
+      }));
+
+      const narrow = synthTestStack({
+        config: testConfig({ symbols, queue: { maxConcurrency: 2 } }),
+      });
+      const wide = synthTestStack({
+        config: testConfig({ symbols, queue: { maxConcurrency: 3 } }),
+      });
+
+      Annotations.fromStack(narrow.stack).hasWarning(
+        '/tickfan-dev/TradeFunction',
+        Match.stringLikeRegexp('queue.maxConcurrency is 2 for 3 enabled symbols.*at least 3'),
+      );
+      Annotations.fromStack(wide.stack).hasNoWarning('*', Match.stringLikeRegexp('maxConcurrency'));
     });
 
     it('fits 20 symbols in the Lambda environment', () => {

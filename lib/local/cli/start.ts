@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../../config/load.js';
+import { concurrencyWarning } from '../../config/schema.js';
 import { renderReport } from '../../report/render-report.js';
 import { type RunReportData, runReportInput } from '../../report/run-report.js';
 import { parseFaultSpec } from '../faults/fault-spec.js';
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const traded = selectSymbols(config, symbols).symbols.map((s) => s.symbol);
+  const selected = selectSymbols(config, symbols);
+  const traded = selected.symbols.map((s) => s.symbol);
   const faults = values.fault.map((spec) => parseFaultSpec(spec, traded));
   const timeScale = Number(values['time-scale']);
   if (!(timeScale > 0 && timeScale <= 1)) {
@@ -62,6 +64,8 @@ async function main(): Promise<void> {
   const tty = process.stderr.isTTY;
   const started = Date.now();
 
+  const warning = concurrencyWarning(selected);
+  if (warning !== undefined) console.error(`tickfan: warning: ${warning}`);
   console.error(
     `tickfan: building functions and starting dynalite, local-aws-sqs and the exchange simulator`,
   );

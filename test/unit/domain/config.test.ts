@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../lib/config/load.js';
-import { ConfigError, parseConfig } from '../../../lib/config/schema.js';
+import { ConfigError, concurrencyWarning, parseConfig } from '../../../lib/config/schema.js';
 
 const base = { symbols: [{ symbol: 'LTC/BTC', timeframe: '5m' }] };
 
@@ -52,5 +52,28 @@ describe('parseConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(`${field}:`);
     expect((error as Error).message).toContain(text);
+  });
+});
+
+describe('concurrencyWarning', () => {
+  const symbols = (n: number, disabled = 0) =>
+    Array.from({ length: n }, (_, i) => ({
+      symbol: `C${i}/BTC`,
+      timeframe: '5m',
+      enabled: i >= disabled,
+    }));
+
+  it('warns when fewer concurrency slots than enabled symbols, naming both and the fix', () => {
+    const config = parseConfig({ symbols: symbols(12), queue: { maxConcurrency: 10 } });
+
+    expect(concurrencyWarning(config)).toMatch(
+      /^queue\.maxConcurrency is 10 for 12 enabled symbols: .* at least 12 /,
+    );
+  });
+
+  it('is quiet with a slot per enabled symbol, disabled symbols not counted', () => {
+    expect(concurrencyWarning(parseConfig({ symbols: symbols(10) }))).toBeUndefined();
+    const someOff = parseConfig({ symbols: symbols(12, 2), queue: { maxConcurrency: 10 } });
+    expect(concurrencyWarning(someOff)).toBeUndefined();
   });
 });
