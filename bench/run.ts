@@ -125,7 +125,7 @@ try {
   if (wanted('isolation')) {
     results.isolation = await section(
       'isolation',
-      `${symbolCount} symbols x ${ticks} ticks on runLocal, ${pairs} runs without and ${pairs} with a hung symbol (ABBA); then the shared-loop baseline`,
+      `${symbolCount} symbols x ${ticks} ticks on runLocal, ${pairs} runs without and ${pairs} with a hung and a blocked symbol (ABBA); then the shared-loop baseline`,
       async () => {
         const measured = await measureIsolation({
           config,
@@ -146,7 +146,7 @@ try {
           runSharedLoop({
             config: setup.config,
             symbols: setup.symbols,
-            ...(setup.dataDir === undefined ? {} : { dataDir: setup.dataDir }),
+            dataDir: setup.dataDir,
             ticks,
             timeoutMs,
             ...(hangSymbol === undefined ? {} : { hangSymbol }),
@@ -166,7 +166,7 @@ try {
         };
       },
       (i) =>
-        `healthy p99 ${i.healthyP99Ms} ms, with hang ${i.healthyP99WithHangMs} ms; shared loop ${i.sharedLoopTickMs} ms/tick, with hang ${i.sharedLoopTickWithHangMs} ms/tick`,
+        `healthy p99 ${i.healthyP99Ms} ms, with faults ${i.healthyP99WithFaultsMs} ms; shared loop ${i.sharedLoopTickMs} ms/tick, with hang ${i.sharedLoopTickWithHangMs} ms/tick`,
     );
   }
   if (wanted('fanOut')) {
@@ -223,7 +223,6 @@ log('');
 log(
   `${results.date}  nproc ${m.nproc}  node ${m.node}  load1 ${m.load1.start} -> ${m.load1.end} (min ${m.load1.min}, max ${m.load1.max}, mean ${m.load1.mean})  wall ${(results.wallTimeMs / 1000).toFixed(1)} s`,
 );
-if (results.isolation?.note !== undefined) log(`isolation: ${results.isolation.note}`);
 const misses = rows.filter((r) => r.verdict === 'miss');
 if (misses.length > 0) {
   log(`missed: ${misses.map((r) => `${r.section}.${r.figure}`).join(', ')} (see bench/RESULTS.md)`);

@@ -132,15 +132,15 @@ export function rowsOf(results: BenchResults): Row[] {
   }
   const i = results.isolation;
   if (i) {
-    const healthy = `${i.symbols - 1} healthy symbols x ticks 2-${i.ticks} x ${i.pairs} runs`;
+    const healthy = `${i.symbols - i.faults.length} healthy symbols x ticks 2-${i.ticks} x ${i.pairs} runs`;
     rows.push(
       row('isolation', 'healthyP99Ms', i.healthyP99Ms, ms(i.healthyP99Ms), `${healthy}, no fault`),
       row(
         'isolation',
-        'healthyP99WithHangMs',
-        i.healthyP99WithHangMs,
-        ms(i.healthyP99WithHangMs),
-        `same, hang:${i.hangSymbol}`,
+        'healthyP99WithFaultsMs',
+        i.healthyP99WithFaultsMs,
+        ms(i.healthyP99WithFaultsMs),
+        `same, ${i.faults.join(' ')}`,
       ),
       row(
         'isolation',
