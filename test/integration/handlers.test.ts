@@ -34,6 +34,8 @@ let dlqUrl: string;
 const signal = { signal: new AbortController().signal };
 let fanOut: typeof import('../../functions/fan-out.js').handler;
 let trade: typeof import('../../functions/trade.js').handler;
+/** Requests the simulator had served when the trade function's cold start finished. */
+let requestsAtColdStart: number;
 /** Deliberately malformed input, typed as the handler's event to reach its validation. */
 const malformed = <T>(event: unknown) => event as T;
 
@@ -77,6 +79,7 @@ beforeAll(async () => {
   });
   ({ handler: fanOut } = await import('../../functions/fan-out.js'));
   ({ handler: trade } = await import('../../functions/trade.js'));
+  requestsAtColdStart = simulator.requestCount();
 });
 
 afterAll(async () => {
@@ -122,6 +125,11 @@ describe('fan-out handler', () => {
 });
 
 describe('trade handler', () => {
+  it('loads the markets during its cold start, so no tick pays for them', () => {
+    // The fan-out function never calls the exchange: the one request is exchangeInfo.
+    expect(requestsAtColdStart).toBe(1);
+  });
+
   it('answers a direct invocation with the tick result', async () => {
     const result = (await trade(
       { symbol: 'LTC/BTC', at: '2018-01-11T12:02:00Z' },
