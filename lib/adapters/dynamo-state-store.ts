@@ -4,7 +4,6 @@ import {
   GetCommand,
   PutCommand,
   type PutCommandInput,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { activeTrading, type TradingControl } from '../domain/control.js';
@@ -13,7 +12,7 @@ import { healthyState, type SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
 import type { Clock } from '../ports/clock.js';
 import { ConflictError, type OrderRecord, type StateStore } from '../ports/state-store.js';
-import { isConditionFailed, orderKey } from './dynamo-helpers.js';
+import { isConditionFailed, orderKey, queryPrefix } from './dynamo-helpers.js';
 
 /** Options of {@link DynamoStateStore}. */
 export interface DynamoStateStoreOptions {
@@ -263,23 +262,13 @@ export class DynamoStateStore implements StateStore {
   }
 
   private async queryPrefix(pk: string, prefix: string): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-          Limit: this.queryPageSize,
-        }),
-      );
-      for (const item of page.Items ?? []) items.push(fromItem(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
+    const items = await queryPrefix(this.client, {
+      tableName: this.tableName,
+      pk,
+      prefix,
+      pageSize: this.queryPageSize,
+    });
+    return items.map(fromItem);
   }
 }
 

@@ -4,7 +4,6 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { paperFillCost, roundAmount } from '../domain/paper-fill.js';
@@ -17,7 +16,7 @@ import {
   OrderStatus,
 } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
-import { isConditionFailed, orderKey } from './dynamo-helpers.js';
+import { isConditionFailed, orderKey, queryPrefix } from './dynamo-helpers.js';
 
 /** The two currencies of a market. */
 export interface MarketCurrencies {
@@ -182,22 +181,12 @@ export class PaperBroker implements Broker {
    */
   async paperBalances(): Promise<Record<string, number>> {
     const balances: Record<string, number> = { ...this.startingBalances };
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': ACCOUNT_PK, ':prefix': 'BAL#' },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        balances[String(item.currency)] = Number(item.balance);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await queryPrefix(this.client, {
+      tableName: this.tableName,
+      pk: ACCOUNT_PK,
+      prefix: 'BAL#',
+    });
+    for (const item of items) balances[String(item.currency)] = Number(item.balance);
     return balances;
   }
 
