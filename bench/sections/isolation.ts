@@ -129,9 +129,14 @@ async function runOnce(
   };
 }
 
+/** The symbols that get a fault in the faulty runs. */
+function faultySymbols(setup: IsolationSetup): string[] {
+  return [setup.hangSymbol, setup.blockSymbol];
+}
+
 /** Whether `symbol` has no fault in either kind of run. */
 function isHealthy(setup: IsolationSetup, symbol: string): boolean {
-  return symbol !== setup.hangSymbol && symbol !== setup.blockSymbol;
+  return !faultySymbols(setup).includes(symbol);
 }
 
 export interface IsolationFigures {
@@ -192,7 +197,7 @@ export function isolationFigures(runs: IsolationRuns, ticks: number): IsolationF
     healthyFailed: [...healthy, ...withFaults].reduce((n, r) => n + failed(r.summary), 0),
     faultyFailed: Math.min(
       ...withFaults.flatMap((r) =>
-        [setup.hangSymbol, setup.blockSymbol].map((s) => r.summary.perSymbol[s]?.failed ?? 0),
+        faultySymbols(setup).map((s) => r.summary.perSymbol[s]?.failed ?? 0),
       ),
     ),
   };

@@ -64,13 +64,13 @@ export class CpuShare {
     }
     this.threads.set(tid, { share, baseNice, throttled: false });
     this.timer ??= setInterval(() => void this.sample(), this.windowMs).unref();
-    return () => {
-      this.threads.delete(tid);
-      if (this.threads.size === 0) this.stop();
-    };
+    return () => this.forget(tid);
   }
 
-  private stop(): void {
+  /** Stops watching `tid`, and stops sampling once no thread is left. */
+  private forget(tid: number): void {
+    this.threads.delete(tid);
+    if (this.threads.size > 0) return;
     clearInterval(this.timer);
     this.timer = undefined;
   }
@@ -90,8 +90,7 @@ export class CpuShare {
     const at = performance.now();
     if (cpuNs === undefined) {
       // The thread has ended.
-      this.threads.delete(tid);
-      if (this.threads.size === 0) this.stop();
+      this.forget(tid);
       return;
     }
     const last = thread.last;
@@ -103,7 +102,7 @@ export class CpuShare {
       setPriority(tid, over ? lowestNice : thread.baseNice);
     } catch {
       // The thread ended between the read and now.
-      this.threads.delete(tid);
+      this.forget(tid);
       return;
     }
     thread.throttled = over;

@@ -163,16 +163,17 @@ export class LocalFunction {
 
   private spawn(): Container {
     const { options } = this;
+    const memoryMb = options.memoryMb ?? 512;
     const worker = new Worker(options.workerFile, {
       workerData: {
         bundleFile: options.bundleFile,
         functionName: options.name,
-        memoryMb: options.memoryMb ?? 512,
+        memoryMb,
       },
       env: { ...options.env },
       stdout: true,
       stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: options.memoryMb ?? 512 },
+      resourceLimits: { maxOldGenerationSizeMb: memoryMb },
     });
     // Many containers write to one log stream; plain writes avoid a pipe (and listeners) each.
     const logs = options.logs;
@@ -191,8 +192,7 @@ export class LocalFunction {
       }, options.initTimeoutMs ?? 30_000);
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'thread') {
-          const share = (options.memoryMb ?? 512) / mbPerVcpu;
-          container.unwatch = options.cpuShare?.watch(message.tid, share);
+          container.unwatch = options.cpuShare?.watch(message.tid, memoryMb / mbPerVcpu);
         } else if (message.type === 'ready') {
           clearTimeout(initTimer);
           resolve();
