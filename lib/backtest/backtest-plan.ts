@@ -9,7 +9,7 @@ import {
   strategyNames,
 } from '../domain/strategies/registry.js';
 import type { Strategy } from '../domain/strategies/strategy.js';
-import { isoTime, isTimeframe, symbolPattern } from './flags.js';
+import { isoTimeFlag, isTimeframe, symbolPattern } from './flags.js';
 import { simulatedMarket } from './market.js';
 import {
   checkTimeframe,
@@ -79,8 +79,9 @@ export async function planBacktest(flags: BacktestFlags, config: BotConfig): Pro
       `--timeframe: ${JSON.stringify(flags.timeframe)} is not one of ${Timeframes.join(', ')}`,
     );
   }
-  const from = parseTime('--from', flags.from);
-  const to = parseTime('--to', flags.to);
+  const refuse = (message: string) => new BacktestError(message);
+  const from = isoTimeFlag('--from', flags.from, refuse);
+  const to = isoTimeFlag('--to', flags.to, refuse);
   if (from !== undefined && to !== undefined && from > to) {
     throw new BacktestError(`--from ${flags.from} is after --to ${flags.to}`);
   }
@@ -170,17 +171,6 @@ function resolveStrategy(
   }
   const params = parsed.data as Record<string, unknown>;
   return { params, strategy: createStrategy(wanted, params) };
-}
-
-function parseTime(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const time = isoTime(value);
-  if (time === undefined) {
-    throw new BacktestError(
-      `${flag}: ${JSON.stringify(value)} is not an ISO time, e.g. 2018-01-20T00:00:00Z`,
-    );
-  }
-  return time;
 }
 
 function isStrategyName(value: string): value is StrategyName {

@@ -16,3 +16,20 @@ export function isoTime(value: string): number | undefined {
   const time = Date.parse(value);
   return /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(time) ? time : undefined;
 }
+
+/**
+ * The epoch ms of an ISO time flag, undefined when the flag is not given. A value that is not an
+ * ISO time is refused with the error `refuse` makes of a message naming the flag and the value.
+ */
+export function isoTimeFlag(
+  flag: string,
+  value: string | undefined,
+  refuse: (message: string) => Error,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const time = isoTime(value);
+  if (time === undefined) {
+    throw refuse(`${flag}: ${JSON.stringify(value)} is not an ISO time, e.g. 2018-01-20T00:00:00Z`);
+  }
+  return time;
+}

@@ -16,7 +16,7 @@ import {
 } from '../../adapters/ccxt-exchange.js';
 import { SystemClock } from '../../adapters/system-clock.js';
 import { type DownloadProgress, downloadCandles } from '../../backtest/download.js';
-import { isoTime, isTimeframe, symbolPattern } from '../../backtest/flags.js';
+import { isoTimeFlag, isTimeframe, symbolPattern } from '../../backtest/flags.js';
 import { DataFileError } from '../../backtest/ohlcv-file.js';
 import { Timeframes } from '../../domain/candle.js';
 import { ExchangeUnavailableError } from '../../ports/market-data.js';
@@ -72,9 +72,10 @@ async function main(): Promise<void> {
       `--timeframe: ${JSON.stringify(timeframe)} is not one of ${Timeframes.join(', ')}`,
     );
   }
-  const since = parseTime('--since', values.since);
+  const refuse = (message: string) => new UsageError(message);
+  const since = isoTimeFlag('--since', values.since, refuse);
   if (since === undefined) throw new UsageError('--since ISO is required');
-  const until = parseTime('--until', values.until);
+  const until = isoTimeFlag('--until', values.until, refuse);
   if (until !== undefined && until <= since) {
     throw new UsageError(`--until ${values.until} is not after --since ${values.since}`);
   }
@@ -141,17 +142,6 @@ async function main(): Promise<void> {
     console.error('interrupted: run the same command again to continue');
     process.exit(130);
   }
-}
-
-function parseTime(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const time = isoTime(value);
-  if (time === undefined) {
-    throw new UsageError(
-      `${flag}: ${JSON.stringify(value)} is not an ISO time, e.g. 2018-01-20T00:00:00Z`,
-    );
-  }
-  return time;
 }
 
 main().catch((error: unknown) => {
