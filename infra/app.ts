@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
+import { stackNameFor } from '../lib/config/deployment-names.js';
 import { ConfigError } from '../lib/config/schema.js';
-import { stackNameFor } from '../lib/remote/deployment-names.js';
 import { readDeploymentContext } from './context.js';
 import { addNagChecks } from './nag.js';
 import { TickfanStack } from './tickfan-stack.js';

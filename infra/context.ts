@@ -1,6 +1,6 @@
 import type { Node } from 'constructs';
+import { defaultStage } from '../lib/config/deployment-names.js';
 import { type BotConfig, ConfigError, parseConfig } from '../lib/config/schema.js';
-import { defaultStage } from '../lib/remote/deployment-names.js';
 
 /** Where the config comes from, as named in error messages. */
 export const configSource = 'cdk.json context.tickfan';

@@ -1,10 +1,13 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import {
+  metricNamespaceFor,
+  type StackOutputKey,
+  StackOutputKeys,
+} from '../lib/config/deployment-names.js';
 import { tickPeriodMs } from '../lib/config/schedule.js';
 import type { BotConfig } from '../lib/config/schema.js';
-import { metricNamespaceFor } from '../lib/remote/deployment-names.js';
-import { type StackOutputKey, StackOutputKeys } from '../lib/remote/stack-outputs.js';
 import { idempotencyTable, stateTable } from '../lib/tables.js';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { TickfanAlarms } from './constructs/alarms.js';

@@ -1,7 +1,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BotConfig, parseConfig } from '../../lib/config/schema.js';
-import { defaultDataDir, listCandleFiles } from '../../lib/local/simulator/ohlcv-data.js';
+import { defaultDataDir, listCandleFiles } from '../../lib/market-data/ohlcv-data.js';
 
 /**
  * `count` invented spot symbols quoted in `quote`: `AAA/BTC`, `BBB/BTC`, ... No real market is

@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createStateTable } from '../../lib/local/create-tables.js';
 import { localAwsClientConfig, startDynalite } from '../../lib/local/services.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
-import { startSimulator } from '../../lib/local/simulator/exchange-simulator.js';
+import { startSimulator } from '../../lib/simulator/exchange-simulator.js';
 import { serveParent } from './child-service.js';
 import type { TradeServicesOptions, TradeServicesReady } from './trade-services.js';
 

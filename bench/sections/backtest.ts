@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { simulatedMarket } from '../../lib/backtest/market.js';
-import { readOhlcvFile } from '../../lib/backtest/ohlcv-file.js';
 import { runBacktest } from '../../lib/backtest/run-backtest.js';
 import type { BotConfig } from '../../lib/config/schema.js';
 import type { Candle } from '../../lib/domain/candle.js';
 import { createStrategy } from '../../lib/domain/strategies/registry.js';
-import { defaultDataDir } from '../../lib/local/simulator/ohlcv-data.js';
+import { defaultDataDir } from '../../lib/market-data/ohlcv-data.js';
+import { readOhlcvFile } from '../../lib/market-data/ohlcv-file.js';
 import { median } from '../lib/stats.js';
 
 export interface BacktestFigures {

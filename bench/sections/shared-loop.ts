@@ -6,9 +6,9 @@ import { callTimeout } from '../../lib/domain/deadline.js';
 import { Signal } from '../../lib/domain/signal.js';
 import { createStrategy } from '../../lib/domain/strategies/registry.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
-import { startSimulator } from '../../lib/local/simulator/exchange-simulator.js';
 import { defaultTimeScale, scaleTimeouts } from '../../lib/local/time-scale.js';
 import { ExchangeFailureKind, ExchangeUnavailableError } from '../../lib/ports/market-data.js';
+import { startSimulator } from '../../lib/simulator/exchange-simulator.js';
 
 /**
  * The per-symbol timeout of the baseline loop. The seed bot gives each symbol 30 s; the baseline

@@ -1,7 +1,7 @@
+import { table } from '../cli/format.js';
 import type { Candle } from '../domain/candle.js';
 import { clientOrderId } from '../domain/order-intent.js';
 import type { RiskLimits } from '../domain/sizing.js';
-import { table } from '../local/cli/format.js';
 import type { ReportInput } from '../report/report-input.js';
 import type { BacktestResult, BacktestSummary, RoundTrip } from './run-backtest.js';
 

@@ -9,14 +9,14 @@ import {
   strategyNames,
 } from '../domain/strategies/registry.js';
 import type { Strategy } from '../domain/strategies/strategy.js';
-import { isoTimeFlag, isTimeframe, symbolPattern } from './flags.js';
-import { simulatedMarket } from './market.js';
 import {
   checkTimeframe,
   describeFileName,
   readOhlcvFile,
   timeframeFromSpacing,
-} from './ohlcv-file.js';
+} from '../market-data/ohlcv-file.js';
+import { isoTimeFlag, isTimeframe, symbolPattern } from './flags.js';
+import { simulatedMarket } from './market.js';
 import { BacktestError, type BacktestInput } from './run-backtest.js';
 
 /** The backtest command's flags, as parsed from the command line. */

@@ -1,12 +1,17 @@
 import { access } from 'node:fs/promises';
 import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
+import {
+  checkTimeframe,
+  DataFileError,
+  readOhlcvFile,
+  writeOhlcvFile,
+} from '../market-data/ohlcv-file.js';
 import type { Clock } from '../ports/clock.js';
 import {
   ExchangeFailureKind,
   ExchangeUnavailableError,
   type MarketData,
 } from '../ports/market-data.js';
-import { checkTimeframe, DataFileError, readOhlcvFile, writeOhlcvFile } from './ohlcv-file.js';
 
 /** What to download, where to, and how to behave while doing it. */
 export interface DownloadOptions {

@@ -1,6 +1,6 @@
 import type { Candle } from '../domain/candle.js';
 import type { Market } from '../domain/market.js';
-import { deriveMarketRules } from '../local/simulator/market-rules.js';
+import { deriveMarketRules } from '../market-data/market-rules.js';
 
 /**
  * The trading rules a backtest sizes orders with: the ones the exchange simulator publishes for

@@ -7,7 +7,7 @@ import { Side, Signal } from '../domain/signal.js';
 import { type RiskLimits, sizeOrder } from '../domain/sizing.js';
 import { type StrategyName, windowLocal } from '../domain/strategies/registry.js';
 import type { Strategy } from '../domain/strategies/strategy.js';
-import { firstIndexAtOrAfter, lastIndexAtOrBefore } from '../local/simulator/ohlcv-data.js';
+import { firstIndexAtOrAfter, lastIndexAtOrBefore } from '../market-data/ohlcv-data.js';
 
 /** What to backtest, and on what. */
 export interface BacktestInput {

@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import type { BotConfig } from '../config/schema.js';
-import { lastClosedCandleTime, timeframeMs } from './candle.js';
+import { lastClosedCandleTime, type Timeframe, timeframeMs } from './candle.js';
 import type { SymbolTick } from './tick.js';
 
 /** A person's `{ "symbol": "LTC/BTC", "at": "<ISO time>" }` invocation of the trade function. */
@@ -18,11 +17,20 @@ export class InvalidInvocationError extends Error {
   }
 }
 
+/** The configured symbols a direct invocation is checked against. */
+export interface InvocableSymbols {
+  readonly symbols: readonly { readonly symbol: string; readonly timeframe: Timeframe }[];
+}
+
 /**
  * The symbol tick a direct invocation asks for. Without `at`, it is the tick that would have run
  * for the newest closed candle at `now`; an `at` between ticks is moved back to its tick.
  */
-export function parseDirectInvocation(event: unknown, config: BotConfig, now: number): SymbolTick {
+export function parseDirectInvocation(
+  event: unknown,
+  config: InvocableSymbols,
+  now: number,
+): SymbolTick {
   const parsed = directInvocationSchema.safeParse(event, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

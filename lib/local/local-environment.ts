@@ -15,6 +15,7 @@ import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import type { BotConfig } from '../config/schema.js';
 import { type TradingControl, TradingMode } from '../domain/control.js';
 import { metricNamespace } from '../metrics/catalogue.js';
+import { type ExchangeSimulator, startSimulator } from '../simulator/exchange-simulator.js';
 import { buildFunctions, type LocalBuild } from './build.js';
 import { CpuShare } from './cpu-share.js';
 import { createIdempotencyTable, createStateTable } from './create-tables.js';
@@ -28,7 +29,6 @@ import {
   startSqs,
 } from './services.js';
 import { SimClock } from './sim-clock.js';
-import { type ExchangeSimulator, startSimulator } from './simulator/exchange-simulator.js';
 import { type InvocationRecord, SqsEventSource } from './sqs-event-source.js';
 
 export interface LocalEnvironmentOptions {

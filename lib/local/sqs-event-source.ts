@@ -6,8 +6,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { FaultDice } from '../simulator/faults.js';
 import type { InvocationOutcome, LocalFunction } from './local-function.js';
-import { FaultDice } from './simulator/faults.js';
 
 /** One trade invocation as the event source saw it. */
 export interface InvocationRecord {

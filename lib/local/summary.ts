@@ -4,7 +4,7 @@ import { totalPnl } from '../domain/position.js';
 import { BreakerState, type SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
 import type { OrderRecord } from '../ports/state-store.js';
-import type { SimOrder } from './simulator/exchange-simulator.js';
+import type { SimOrder } from '../simulator/exchange-simulator.js';
 import type { InvocationRecord } from './sqs-event-source.js';
 
 /** The summary of a local run: the contract `--summary-json` writes. Extend it; never break it. */

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tradeRecords } from '../../lib/backtest/backtest-output.js';
 import { simulatedMarket } from '../../lib/backtest/market.js';
-import { readOhlcvFile } from '../../lib/backtest/ohlcv-file.js';
 import { type BacktestResult, runBacktest } from '../../lib/backtest/run-backtest.js';
 import { type BotConfig, parseConfig } from '../../lib/config/schema.js';
 import { timeframeMs } from '../../lib/domain/candle.js';
 import { createStrategy } from '../../lib/domain/strategies/registry.js';
 import { readRunState, runLocal } from '../../lib/local/run.js';
-import { defaultDataDir } from '../../lib/local/simulator/ohlcv-data.js';
 import type { RunSummary } from '../../lib/local/summary.js';
+import { defaultDataDir } from '../../lib/market-data/ohlcv-data.js';
+import { readOhlcvFile } from '../../lib/market-data/ohlcv-file.js';
 
 // 100 five-minute ticks from the first one runLocal can warm up for (about 20 s): LTC/BTC and
 // ETC/BTC trade 5 times each in them with sma-cross 10/30.

@@ -14,14 +14,14 @@ async function start(ticks: number): Promise<RunSummary> {
   const out = join(dir, `s-${Math.random().toString(36).slice(2)}.json`);
   await run(
     tsx,
-    ['lib/local/cli/start.ts', '--ticks', String(ticks), '--state-dir', dir, '--summary-json', out],
+    ['lib/cli/start.ts', '--ticks', String(ticks), '--state-dir', dir, '--summary-json', out],
     { timeout: 120_000 },
   );
   return JSON.parse(await readFile(out, 'utf8')) as RunSummary;
 }
 
 async function control(...args: string[]): Promise<string> {
-  const { stdout } = await run(tsx, ['lib/local/cli/control.ts', ...args, '--state-dir', dir]);
+  const { stdout } = await run(tsx, ['lib/cli/control.ts', ...args, '--state-dir', dir]);
   return stdout;
 }
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   const out = await run(
     tsx,
     [
-      'lib/local/cli/start.ts',
+      'lib/cli/start.ts',
       '--ticks',
       '20',
       '--state-dir',
@@ -83,7 +83,7 @@ describe('npm start', () => {
   });
 
   it('leaves state that npm run invoke continues from', async () => {
-    const out = await run(tsx, ['lib/local/cli/invoke.ts', 'XLM/BTC', '--state-dir', dir], {
+    const out = await run(tsx, ['lib/cli/invoke.ts', 'XLM/BTC', '--state-dir', dir], {
       timeout: 60_000,
     });
     const result = JSON.parse(out.stdout) as {
@@ -98,7 +98,7 @@ describe('npm start', () => {
 
   it('refuses an unknown symbol with one clear line', async () => {
     const error = await run(tsx, [
-      'lib/local/cli/start.ts',
+      'lib/cli/start.ts',
       '--symbols',
       'DOGE/BTC',
       '--state-dir',

@@ -4,7 +4,7 @@ import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addNagChecks } from '../../infra/nag.js';
 import { TickfanStack } from '../../infra/tickfan-stack.js';
-import { stackNameFor } from '../../lib/remote/deployment-names.js';
+import { stackNameFor } from '../../lib/config/deployment-names.js';
 import { liveConfig, removeTestAssemblies, testApp, testConfig } from './stack-factory.js';
 
 afterAll(removeTestAssemblies);

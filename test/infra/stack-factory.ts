@@ -4,8 +4,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { TickfanStack } from '../../infra/tickfan-stack.js';
+import { stackNameFor } from '../../lib/config/deployment-names.js';
 import { type BotConfig, parseConfig } from '../../lib/config/schema.js';
-import { stackNameFor } from '../../lib/remote/deployment-names.js';
 
 /** CDK context that makes synthesis skip esbuild (~0.2 s instead of seconds per function). */
 export const skipBundling = { 'aws:cdk:bundling-stacks': [] };

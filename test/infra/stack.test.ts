@@ -2,9 +2,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDeploymentContext } from '../../infra/context.js';
 import { TickfanStack } from '../../infra/tickfan-stack.js';
+import { StackOutputKeys, stackNameFor } from '../../lib/config/deployment-names.js';
 import { ConfigError, parseConfig } from '../../lib/config/schema.js';
-import { stackNameFor } from '../../lib/remote/deployment-names.js';
-import { StackOutputKeys } from '../../lib/remote/stack-outputs.js';
 import {
   actionsOf,
   liveConfig,

@@ -11,12 +11,12 @@ import { loadConfigFile } from '../../lib/config/load.js';
 
 const exec = promisify(execFile);
 const tsx = join('node_modules', '.bin', 'tsx');
-const ltc = join('lib', 'local', 'data', 'ohlcv', 'LTC_BTC-5m.json');
-const xmr = join('lib', 'local', 'data', 'ohlcv', 'XMR_BTC-1m.json');
+const ltc = join('lib', 'market-data', 'ohlcv', 'LTC_BTC-5m.json');
+const xmr = join('lib', 'market-data', 'ohlcv', 'XMR_BTC-1m.json');
 let dir: string;
 
 const backtest = (...args: string[]) =>
-  exec(tsx, ['lib/local/cli/backtest.ts', ...args], { timeout: 60_000 });
+  exec(tsx, ['lib/cli/backtest.ts', ...args], { timeout: 60_000 });
 
 /** The command's failure: exit code and stderr. */
 async function failure(...args: string[]): Promise<{ code: number; stderr: string }> {

@@ -6,12 +6,9 @@ import {
 } from '../../lib/adapters/ccxt-exchange.js';
 import type { Candle } from '../../lib/domain/candle.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
-import {
-  type ExchangeSimulator,
-  startSimulator,
-} from '../../lib/local/simulator/exchange-simulator.js';
 import { OrderRejectedError, type OrderRequest } from '../../lib/ports/broker.js';
 import { ExchangeUnavailableError } from '../../lib/ports/market-data.js';
+import { type ExchangeSimulator, startSimulator } from '../../lib/simulator/exchange-simulator.js';
 import { AuthenticationError } from '../../node_modules/ccxt/js/src/base/errors.js';
 
 // Inside the LTC/BTC 5m candle opened 12:05: 12:05 is forming, 12:00 is the newest closed one.

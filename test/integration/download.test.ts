@@ -7,14 +7,11 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CcxtExchange, createBinanceClient } from '../../lib/adapters/ccxt-exchange.js';
 import { type DownloadOptions, downloadCandles } from '../../lib/backtest/download.js';
-import { readOhlcvFile, writeOhlcvFile } from '../../lib/backtest/ohlcv-file.js';
 import type { Candle } from '../../lib/domain/candle.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
-import {
-  type ExchangeSimulator,
-  startSimulator,
-} from '../../lib/local/simulator/exchange-simulator.js';
-import { defaultDataDir } from '../../lib/local/simulator/ohlcv-data.js';
+import { defaultDataDir } from '../../lib/market-data/ohlcv-data.js';
+import { readOhlcvFile, writeOhlcvFile } from '../../lib/market-data/ohlcv-file.js';
+import { type ExchangeSimulator, startSimulator } from '../../lib/simulator/exchange-simulator.js';
 
 const exec = promisify(execFile);
 const tf = 300_000;
@@ -138,7 +135,7 @@ describe('downloadCandles from the exchange simulator', () => {
 
 describe('npm run download', () => {
   const cli = (...args: string[]) =>
-    exec(join('node_modules', '.bin', 'tsx'), ['lib/local/cli/download.ts', ...args], {
+    exec(join('node_modules', '.bin', 'tsx'), ['lib/cli/download.ts', ...args], {
       timeout: 60_000,
     });
 

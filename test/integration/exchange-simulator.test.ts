@@ -1,10 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Candle } from '../../lib/domain/candle.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
-import {
-  type ExchangeSimulator,
-  startSimulator,
-} from '../../lib/local/simulator/exchange-simulator.js';
+import { type ExchangeSimulator, startSimulator } from '../../lib/simulator/exchange-simulator.js';
 
 // 2018-01-20 12:07:30 UTC: inside the LTC/BTC 5m candle opened 12:05, so 12:05 is forming and
 // 12:00 is the newest closed one.

@@ -15,10 +15,7 @@ import {
   startSqs,
 } from '../../lib/local/services.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
-import {
-  type ExchangeSimulator,
-  startSimulator,
-} from '../../lib/local/simulator/exchange-simulator.js';
+import { type ExchangeSimulator, startSimulator } from '../../lib/simulator/exchange-simulator.js';
 import { testConfig } from '../helpers/config.js';
 import { lambdaContext, scheduleEvent, sqsEventFrom, sqsRecord } from '../helpers/events.js';
 

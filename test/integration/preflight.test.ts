@@ -5,7 +5,7 @@ import {
   type ExchangeSimulator,
   startSimulator,
   tradingOnlyKey,
-} from '../../lib/local/simulator/exchange-simulator.js';
+} from '../../lib/simulator/exchange-simulator.js';
 import { preflight } from '../../lib/use-cases/preflight.js';
 import { testConfig } from '../helpers/config.js';
 

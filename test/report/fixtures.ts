@@ -3,9 +3,9 @@ import type { Candle } from '../../lib/domain/candle.js';
 import { applyFill, flatPosition, type Position, totalPnl } from '../../lib/domain/position.js';
 import { Signal } from '../../lib/domain/signal.js';
 import { createStrategy } from '../../lib/domain/strategies/registry.js';
-import { defaultDataDir, loadCandles } from '../../lib/local/simulator/ohlcv-data.js';
+import type { ReportedSummary, RunInvocation, RunReportData } from '../../lib/local/run-report.js';
 import { percentile } from '../../lib/local/summary.js';
-import type { ReportedSummary, RunInvocation, RunReportData } from '../../lib/report/run-report.js';
+import { defaultDataDir, loadCandles } from '../../lib/market-data/ohlcv-data.js';
 
 export const feeRate = 0.001;
 const stake = 0.01;

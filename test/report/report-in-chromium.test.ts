@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ReportedSummary, runReportInput } from '../../lib/local/run-report.js';
 import { renderReport } from '../../lib/report/render-report.js';
-import { type ReportedSummary, runReportInput } from '../../lib/report/run-report.js';
 import { realisticRun } from './fixtures.js';
 
 // Debian's Chromium, which `.ci/install-chromium` installs; playwright-core is pinned to the

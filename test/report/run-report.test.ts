@@ -1,8 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Candle } from '../../lib/domain/candle.js';
 import { applyFill, flatPosition, type Position, totalPnl } from '../../lib/domain/position.js';
-import type { InvocationRecord } from '../../lib/local/sqs-event-source.js';
-import { percentile, summarise } from '../../lib/local/summary.js';
 import {
   equityCurve,
   type ReportedSummary,
@@ -10,7 +8,9 @@ import {
   runFigures,
   runInvocations,
   runReportInput,
-} from '../../lib/report/run-report.js';
+} from '../../lib/local/run-report.js';
+import type { InvocationRecord } from '../../lib/local/sqs-event-source.js';
+import { percentile, summarise } from '../../lib/local/summary.js';
 import { feeRate, realisticRun, shippedCandles, smaCrossTrades } from './fixtures.js';
 
 let run: Awaited<ReturnType<typeof realisticRun>>;

@@ -1,4 +1,4 @@
-import type { SimFault } from '../simulator/faults.js';
+import type { SimFault } from '../../simulator/faults.js';
 
 /** A fault asked for on the command line, `KIND:SYMBOL[:ARG]`, where SYMBOL may be `*`. */
 export type FaultSpec =

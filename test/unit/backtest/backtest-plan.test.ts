@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BacktestFlags, planBacktest } from '../../../lib/backtest/backtest-plan.js';
-import { defaultDataDir } from '../../../lib/local/simulator/ohlcv-data.js';
+import { defaultDataDir } from '../../../lib/market-data/ohlcv-data.js';
 import { testConfig } from '../../helpers/config.js';
 
 const ltc = join(defaultDataDir, 'LTC_BTC-5m.json');

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadCandles } from '../../../lib/backtest/download.js';
-import { readOhlcvFile } from '../../../lib/backtest/ohlcv-file.js';
 import type { Candle } from '../../../lib/domain/candle.js';
+import { readOhlcvFile } from '../../../lib/market-data/ohlcv-file.js';
 import { ExchangeUnavailableError, type MarketData } from '../../../lib/ports/market-data.js';
 import { candleSeries, FakeClock } from '../../helpers/fakes.js';
 

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tradeRecords } from '../../../lib/backtest/backtest-output.js';
-import { readOhlcvFile } from '../../../lib/backtest/ohlcv-file.js';
 import { runBacktest } from '../../../lib/backtest/run-backtest.js';
 import { parseConfig } from '../../../lib/config/schema.js';
 import { timeframeMs } from '../../../lib/domain/candle.js';
 import { createStrategy, type StrategyName } from '../../../lib/domain/strategies/registry.js';
-import { defaultDataDir } from '../../../lib/local/simulator/ohlcv-data.js';
+import { defaultDataDir } from '../../../lib/market-data/ohlcv-data.js';
+import { readOhlcvFile } from '../../../lib/market-data/ohlcv-file.js';
 import { processSymbolTick } from '../../../lib/use-cases/process-symbol-tick.js';
 import {
   FakeBroker,

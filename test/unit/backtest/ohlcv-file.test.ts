@@ -10,7 +10,7 @@ import {
   readOhlcvFile,
   timeframeFromSpacing,
   writeOhlcvFile,
-} from '../../../lib/backtest/ohlcv-file.js';
+} from '../../../lib/market-data/ohlcv-file.js';
 import { candleSeries } from '../../helpers/fakes.js';
 
 const t = Date.UTC(2018, 0, 20);

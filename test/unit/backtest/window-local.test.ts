@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { RSI } from 'trading-signals';
 import { describe, expect, it } from 'vitest';
 import { simulatedMarket } from '../../../lib/backtest/market.js';
-import { readOhlcvFile } from '../../../lib/backtest/ohlcv-file.js';
 import { runBacktest } from '../../../lib/backtest/run-backtest.js';
 import type { Timeframe } from '../../../lib/domain/candle.js';
 import {
@@ -11,7 +10,8 @@ import {
   strategyNames,
   windowLocal,
 } from '../../../lib/domain/strategies/registry.js';
-import { defaultDataDir } from '../../../lib/local/simulator/ohlcv-data.js';
+import { defaultDataDir } from '../../../lib/market-data/ohlcv-data.js';
+import { readOhlcvFile } from '../../../lib/market-data/ohlcv-file.js';
 
 // Real candles: LTC/BTC has no gap, XMR/BTC has 1,416 (so most of its windows are cut short).
 const files = [

@@ -4,7 +4,7 @@ import {
   defaultTradeDurationMs,
   parseEvery,
   readSummaryFacts,
-} from '../../../lib/cost/cli-input.js';
+} from '../../../lib/cli/cost-input.js';
 import {
   type CostInput,
   type CostLine,

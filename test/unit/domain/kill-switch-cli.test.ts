@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controlFor, remoteTable } from '../../../lib/local/cli/kill-switch.js';
+import { controlFor, remoteTable } from '../../../lib/cli/kill-switch.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { RSI } from 'trading-signals';
 import { describe, expect, it } from 'vitest';
-import { readOhlcvFile } from '../../../lib/backtest/ohlcv-file.js';
 import { Signal } from '../../../lib/domain/signal.js';
 import { strategies } from '../../../lib/domain/strategies/registry.js';
 import { rsiReversion } from '../../../lib/domain/strategies/rsi-reversion.js';
-import { defaultDataDir } from '../../../lib/local/simulator/ohlcv-data.js';
+import { defaultDataDir } from '../../../lib/market-data/ohlcv-data.js';
+import { readOhlcvFile } from '../../../lib/market-data/ohlcv-file.js';
 import { candleSeries } from '../../helpers/fakes.js';
 
 const signals = (closes: number[], params: Record<string, number> = { period: 2 }) => {

@@ -7,18 +7,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../../config/load.js';
-import { tickPeriodMs } from '../../config/schedule.js';
+import { loadConfigFile } from '../config/load.js';
+import { tickPeriodMs } from '../config/schedule.js';
+import { type CostInput, deployed, estimateMonthlyCost } from '../cost/cost-model.js';
+import { formatCostBreakdown } from '../cost/format.js';
+import { failWith, positiveInt, UsageError } from './args.js';
 import {
   defaultFanOutDurationMs,
   defaultOrderRate,
   defaultTradeDurationMs,
   parseEvery,
   readSummaryFacts,
-} from '../../cost/cli-input.js';
-import { type CostInput, deployed, estimateMonthlyCost } from '../../cost/cost-model.js';
-import { formatCostBreakdown } from '../../cost/format.js';
-import { failWith, positiveInt, UsageError } from './args.js';
+} from './cost-input.js';
 
 const usage =
   'usage: npm run cost -- [--symbols N] [--every 1m|5m|1h|...] [--duration-ms D] [--memory-mb M] ' +

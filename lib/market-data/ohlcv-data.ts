@@ -1,13 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Candle, candleFromRow, type Timeframe, Timeframes } from '../../domain/candle.js';
+import { type Candle, candleFromRow, type Timeframe, Timeframes } from '../domain/candle.js';
 
 /**
  * Folder of the shipped candle files, found next to this module so that it does not depend on the
  * working directory. Only the local runtime and tests use it; nothing bundled for Lambda does.
  */
-export const defaultDataDir: string = fileURLToPath(new URL('../data/ohlcv/', import.meta.url));
+export const defaultDataDir: string = fileURLToPath(new URL('./ohlcv/', import.meta.url));
 
 /** One candle file: `BASE_QUOTE-TIMEFRAME.json`, an array of `[openTimeMs, o, h, l, c, v]` rows. */
 export interface CandleFile {

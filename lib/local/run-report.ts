@@ -4,10 +4,10 @@
  * `--summary-json` cannot disagree.
  */
 import type { Candle } from '../domain/candle.js';
-import type { InvocationRecord } from '../local/sqs-event-source.js';
-import { type RunSummary, type SymbolSummary, tickLatencies } from '../local/summary.js';
-import type { FailureRow, ReportInput, SymbolReport, TradeRow } from './report-input.js';
-import { formatNumber, isoMinute, type TimePoint } from './svg-charts.js';
+import type { FailureRow, ReportInput, SymbolReport, TradeRow } from '../report/report-input.js';
+import { formatNumber, isoMinute, type TimePoint } from '../report/svg-charts.js';
+import type { InvocationRecord } from './sqs-event-source.js';
+import { type RunSummary, type SymbolSummary, tickLatencies } from './summary.js';
 
 /** One trade invocation as the report needs it. */
 export interface RunInvocation {

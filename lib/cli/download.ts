@@ -13,13 +13,13 @@ import {
   CcxtExchange,
   createBinanceClient,
   UnknownMarketError,
-} from '../../adapters/ccxt-exchange.js';
-import { SystemClock } from '../../adapters/system-clock.js';
-import { type DownloadProgress, downloadCandles } from '../../backtest/download.js';
-import { isoTimeFlag, isTimeframe, symbolPattern } from '../../backtest/flags.js';
-import { DataFileError } from '../../backtest/ohlcv-file.js';
-import { Timeframes } from '../../domain/candle.js';
-import { ExchangeUnavailableError } from '../../ports/market-data.js';
+} from '../adapters/ccxt-exchange.js';
+import { SystemClock } from '../adapters/system-clock.js';
+import { type DownloadProgress, downloadCandles } from '../backtest/download.js';
+import { isoTimeFlag, isTimeframe, symbolPattern } from '../backtest/flags.js';
+import { Timeframes } from '../domain/candle.js';
+import { DataFileError } from '../market-data/ohlcv-file.js';
+import { ExchangeUnavailableError } from '../ports/market-data.js';
 import { failWith, UsageError } from './args.js';
 
 const usage =

@@ -1,5 +1,5 @@
-import type { Candle } from '../../domain/candle.js';
-import { formatDecimal, type MarketRules } from './market-rules.js';
+import type { Candle } from '../domain/candle.js';
+import { formatDecimal, type MarketRules } from '../market-data/market-rules.js';
 
 /**
  * A Binance error reply: HTTP status plus the `{ code, msg }` body. The codes and messages are the

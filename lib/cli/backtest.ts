@@ -8,17 +8,13 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import {
-  backtestJson,
-  backtestReportInput,
-  formatBacktest,
-} from '../../backtest/backtest-output.js';
-import { planBacktest } from '../../backtest/backtest-plan.js';
-import { DataFileError } from '../../backtest/ohlcv-file.js';
-import { BacktestError, runBacktest } from '../../backtest/run-backtest.js';
-import { loadConfigFile } from '../../config/load.js';
-import { ConfigError } from '../../config/schema.js';
-import { renderReport } from '../../report/render-report.js';
+import { backtestJson, backtestReportInput, formatBacktest } from '../backtest/backtest-output.js';
+import { planBacktest } from '../backtest/backtest-plan.js';
+import { BacktestError, runBacktest } from '../backtest/run-backtest.js';
+import { loadConfigFile } from '../config/load.js';
+import { ConfigError } from '../config/schema.js';
+import { DataFileError } from '../market-data/ohlcv-file.js';
+import { renderReport } from '../report/render-report.js';
 import { failWith, UsageError } from './args.js';
 
 const usage =

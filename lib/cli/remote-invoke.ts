@@ -1,7 +1,7 @@
 import { InvokeCommand, type InvokeCommandInput, LambdaClient } from '@aws-sdk/client-lambda';
-import type { DirectInvocation } from '../../domain/direct-invocation.js';
-import { defaultStage, stackNameFor, stackOutputs } from '../../remote/stack-outputs.js';
+import type { DirectInvocation } from '../domain/direct-invocation.js';
 import { UsageError } from './args.js';
+import { defaultStage, stackNameFor, stackOutputs } from './remote/stack-outputs.js';
 
 /** The Lambda Invoke request that runs one symbol tick on the deployed trade function. */
 export function remoteInvokeInput(

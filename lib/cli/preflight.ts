@@ -5,11 +5,11 @@
  * secret; with `--url` it checks that endpoint (the exchange simulator) instead.
  */
 import { parseArgs } from 'node:util';
-import { CcxtExchange, createBinanceClient } from '../../adapters/ccxt-exchange.js';
-import { readExchangeKeys } from '../../adapters/secrets-manager-keys.js';
-import { SystemClock } from '../../adapters/system-clock.js';
-import { loadConfigFile } from '../../config/load.js';
-import { preflight } from '../../use-cases/preflight.js';
+import { CcxtExchange, createBinanceClient } from '../adapters/ccxt-exchange.js';
+import { readExchangeKeys } from '../adapters/secrets-manager-keys.js';
+import { SystemClock } from '../adapters/system-clock.js';
+import { loadConfigFile } from '../config/load.js';
+import { preflight } from '../use-cases/preflight.js';
 import { failWith, UsageError } from './args.js';
 import { table } from './format.js';
 

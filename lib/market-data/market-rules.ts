@@ -1,4 +1,4 @@
-import type { Candle } from '../../domain/candle.js';
+import type { Candle } from '../domain/candle.js';
 
 /** The trading rules the simulator publishes for one market (Binance filter values). */
 export interface MarketRules {

@@ -1,6 +1,6 @@
-import { type TradingControl, TradingMode } from '../../domain/control.js';
-import { defaultStage, stackNameFor, stackOutputs } from '../../remote/stack-outputs.js';
+import { type TradingControl, TradingMode } from '../domain/control.js';
 import { UsageError } from './args.js';
+import { defaultStage, stackNameFor, stackOutputs } from './remote/stack-outputs.js';
 
 /** The control a command line asks for. */
 export function controlFor(

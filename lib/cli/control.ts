@@ -11,11 +11,11 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoStateStore } from '../../adapters/dynamo-state-store.js';
-import { type TradingControl, TradingMode } from '../../domain/control.js';
-import { createStateTable } from '../create-tables.js';
-import { localNames } from '../local-environment.js';
-import { localAwsClientConfig, startDynalite } from '../services.js';
+import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
+import { type TradingControl, TradingMode } from '../domain/control.js';
+import { createStateTable } from '../local/create-tables.js';
+import { localNames } from '../local/local-environment.js';
+import { localAwsClientConfig, startDynalite } from '../local/services.js';
 import { failWith, UsageError } from './args.js';
 import { controlFor, remoteTable } from './kill-switch.js';
 

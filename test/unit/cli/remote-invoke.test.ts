@@ -1,11 +1,7 @@
 import { Readable } from 'node:stream';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
-import {
-  invokeRemote,
-  remoteFunction,
-  remoteInvokeInput,
-} from '../../../lib/local/cli/remote-invoke.js';
+import { invokeRemote, remoteFunction, remoteInvokeInput } from '../../../lib/cli/remote-invoke.js';
 
 /** A Lambda client whose HTTP handler records the request it gets and answers it itself. */
 function recordingClient(answer: {

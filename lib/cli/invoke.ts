@@ -6,10 +6,10 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../../config/load.js';
-import { parseDirectInvocation } from '../../domain/direct-invocation.js';
-import { LocalEnvironment } from '../local-environment.js';
-import { readRunState } from '../run.js';
+import { loadConfigFile } from '../config/load.js';
+import { parseDirectInvocation } from '../domain/direct-invocation.js';
+import { LocalEnvironment } from '../local/local-environment.js';
+import { readRunState } from '../local/run.js';
 import { failWith, UsageError } from './args.js';
 import { invokeRemote, remoteFunction } from './remote-invoke.js';
 

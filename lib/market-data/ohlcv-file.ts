@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Candle, type Timeframe, Timeframes, timeframeMs } from '../domain/candle.js';
-import { parseCandleFileName } from '../local/simulator/ohlcv-data.js';
+import { parseCandleFileName } from './ohlcv-data.js';
 
 /** A candle file that cannot be used as it is; the message names the file and the row. */
 export class DataFileError extends Error {

@@ -1,11 +1,11 @@
-import type { BacktestFigures } from '../sections/backtest.js';
-import type { BundleFigures } from '../sections/bundle.js';
-import type { ColdInitFigures } from '../sections/cold-init.js';
-import type { FanOutFigures } from '../sections/fan-out.js';
-import type { IsolationFigures } from '../sections/isolation.js';
-import type { OverheadRun } from '../sections/overhead.js';
-import type { MachineInfo } from './machine.js';
-import { type Row, type Target, verdict } from './table.js';
+import type { MachineInfo } from './lib/machine.js';
+import { type Row, type Target, verdict } from './lib/table.js';
+import type { BacktestFigures } from './sections/backtest.js';
+import type { BundleFigures } from './sections/bundle.js';
+import type { ColdInitFigures } from './sections/cold-init.js';
+import type { FanOutFigures } from './sections/fan-out.js';
+import type { IsolationFigures } from './sections/isolation.js';
+import type { OverheadRun } from './sections/overhead.js';
 
 export interface SharedLoopFigures {
   /** Median wall time of one loop tick over all symbols. */

@@ -4,7 +4,6 @@ import type {
   StackStatus,
 } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
-import { metricNamespaceFor } from '../../../lib/remote/deployment-names.js';
 import {
   defaultStage,
   describeStacksInput,
@@ -13,7 +12,8 @@ import {
   StackOutputsError,
   stackNameFor,
   stackOutputs,
-} from '../../../lib/remote/stack-outputs.js';
+} from '../../../lib/cli/remote/stack-outputs.js';
+import { metricNamespaceFor } from '../../../lib/config/deployment-names.js';
 
 /** A DescribeStacks response as CloudFormation sends it for a deployed tickfan stack. */
 function describeStacksResponse(

@@ -1,4 +1,4 @@
-import type { RunSummary } from '../summary.js';
+import type { RunSummary } from '../local/summary.js';
 
 /** Renders rows as a left-aligned text table with a header rule. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

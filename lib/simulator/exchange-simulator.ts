@@ -1,8 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Candle, type Timeframe, timeframeMs } from '../../domain/candle.js';
-import type { Clock } from '../../ports/clock.js';
+import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
+import {
+  deriveMarketRules,
+  formatDecimal,
+  isMultipleOf,
+  type MarketRules,
+  roundToWire,
+} from '../market-data/market-rules.js';
+import {
+  type CandleFile,
+  defaultDataDir,
+  firstIndexAtOrAfter,
+  lastIndexAtOrBefore,
+  listCandleFiles,
+  loadCandles,
+} from '../market-data/ohlcv-data.js';
+import type { Clock } from '../ports/clock.js';
 import {
   BinanceApiError,
   binanceErrors,
@@ -11,21 +26,6 @@ import {
   supportedOrderTypes,
 } from './binance-wire.js';
 import { checkFault, FaultDice, type SimFault } from './faults.js';
-import {
-  deriveMarketRules,
-  formatDecimal,
-  isMultipleOf,
-  type MarketRules,
-  roundToWire,
-} from './market-rules.js';
-import {
-  type CandleFile,
-  defaultDataDir,
-  firstIndexAtOrAfter,
-  lastIndexAtOrBefore,
-  listCandleFiles,
-  loadCandles,
-} from './ohlcv-data.js';
 
 export type { SimFault } from './faults.js';
 
@@ -33,7 +33,7 @@ export type { SimFault } from './faults.js';
 export interface SimulatorOptions {
   /** The simulator's notion of now (a SimClock in local runs): it serves history up to it. */
   clock: Clock;
-  /** Folder of `BASE_QUOTE-TIMEFRAME.json` candle files; default: the shipped `lib/local/data/ohlcv`. */
+  /** Folder of `BASE_QUOTE-TIMEFRAME.json` candle files; default: the shipped `lib/market-data/ohlcv`. */
   dataDir?: string;
   /** Load only these unified symbols (`'LTC/BTC'`); default: every file in `dataDir`. */
   symbols?: readonly string[];

@@ -14,36 +14,14 @@ import {
   type DescribeStacksCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 
-export { defaultStage, stackNameFor } from './deployment-names.js';
+import { type StackOutputKey, StackOutputKeys } from '../../config/deployment-names.js';
 
-/**
- * Every output a tickfan stack declares, by its CloudFormation output key. The stack creates its
- * `CfnOutput`s from this list, so a renamed output breaks the build instead of a remote command.
- */
-export const StackOutputKeys = {
-  /** Name of the trade function (direct invocation: `{ "symbol": ... }`). */
-  TradeFunctionName: 'TradeFunctionName',
-  /** Name of the fan-out function the schedule invokes. */
-  FanOutFunctionName: 'FanOutFunctionName',
-  /** URL of the FIFO queue of symbol ticks. */
-  QueueUrl: 'QueueUrl',
-  /** URL of the symbol queue's dead-letter queue. */
-  DeadLetterQueueUrl: 'DeadLetterQueueUrl',
-  /** URL of the queue holding schedule deliveries that never reached the fan-out function. */
-  ScheduleDeadLetterQueueUrl: 'ScheduleDeadLetterQueueUrl',
-  /** Name of the state table (positions, orders, tick results, control flags). */
-  StateTableName: 'StateTableName',
-  /** Name of the trade function's Powertools idempotency table. */
-  IdempotencyTableName: 'IdempotencyTableName',
-  /** CloudWatch console URL of the stage's dashboard. */
-  DashboardUrl: 'DashboardUrl',
-  /** ARN of the SNS topic every alarm notifies; subscribe to it to hear about failures. */
-  AlarmTopicArn: 'AlarmTopicArn',
-  /** CloudWatch namespace of the stage's custom metrics. */
-  MetricNamespace: 'MetricNamespace',
-} as const;
-
-export type StackOutputKey = keyof typeof StackOutputKeys;
+export {
+  defaultStage,
+  type StackOutputKey,
+  StackOutputKeys,
+  stackNameFor,
+} from '../../config/deployment-names.js';
 
 /** A deployed stack's outputs, one string per {@link StackOutputKeys} entry. */
 export type StackOutputs = { readonly [K in StackOutputKey]: string };

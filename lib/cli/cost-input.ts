@@ -2,7 +2,7 @@
  * Inputs of `npm run cost` that do not come from flags verbatim: defaults, the tick period
  * notation and what a local run summary says about tick duration and orders.
  */
-import { UsageError } from '../local/cli/args.js';
+import { UsageError } from './args.js';
 
 /**
  * Billed duration of a trade tick when nothing better is known: two DynamoDB reads, one candle

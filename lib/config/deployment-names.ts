@@ -1,0 +1,53 @@
+/**
+ * Names a deployed stage goes by, derived in one place so the CDK app, the stack's functions,
+ * dashboard and alarms, and the remote commands (`npm run invoke -- --remote`) agree.
+ *
+ * This module imports nothing from aws-cdk-lib or the AWS SDK, so any of them can load it cheaply.
+ */
+
+/** The stage `cdk deploy` uses without `-c stage=NAME`. */
+export const defaultStage = 'dev';
+
+/** CloudFormation stack name of a stage: `tickfan-<stage>`. */
+export function stackNameFor(stage: string): string {
+  return `tickfan-${stage}`;
+}
+
+/**
+ * CloudWatch namespace of a stage's custom metrics, `tickfan/<stage>`. The functions receive it
+ * as `POWERTOOLS_METRICS_NAMESPACE`; the dashboard and alarms read from it. One namespace per
+ * stage keeps a test stage's metrics out of the production alarms, which cannot filter by
+ * anything but namespace, name and dimensions.
+ */
+export function metricNamespaceFor(stage: string): string {
+  return `tickfan/${stage}`;
+}
+
+/**
+ * Every output a tickfan stack declares, by its CloudFormation output key. The stack creates its
+ * `CfnOutput`s from this list, so a renamed output breaks the build instead of a remote command.
+ */
+export const StackOutputKeys = {
+  /** Name of the trade function (direct invocation: `{ "symbol": ... }`). */
+  TradeFunctionName: 'TradeFunctionName',
+  /** Name of the fan-out function the schedule invokes. */
+  FanOutFunctionName: 'FanOutFunctionName',
+  /** URL of the FIFO queue of symbol ticks. */
+  QueueUrl: 'QueueUrl',
+  /** URL of the symbol queue's dead-letter queue. */
+  DeadLetterQueueUrl: 'DeadLetterQueueUrl',
+  /** URL of the queue holding schedule deliveries that never reached the fan-out function. */
+  ScheduleDeadLetterQueueUrl: 'ScheduleDeadLetterQueueUrl',
+  /** Name of the state table (positions, orders, tick results, control flags). */
+  StateTableName: 'StateTableName',
+  /** Name of the trade function's Powertools idempotency table. */
+  IdempotencyTableName: 'IdempotencyTableName',
+  /** CloudWatch console URL of the stage's dashboard. */
+  DashboardUrl: 'DashboardUrl',
+  /** ARN of the SNS topic every alarm notifies; subscribe to it to hear about failures. */
+  AlarmTopicArn: 'AlarmTopicArn',
+  /** CloudWatch namespace of the stage's custom metrics. */
+  MetricNamespace: 'MetricNamespace',
+} as const;
+
+export type StackOutputKey = keyof typeof StackOutputKeys;
