@@ -57,14 +57,17 @@ module.exports = {
       comment: 'Adapters implement ports; they do not call use cases, handlers or local rooms.',
       severity: 'error',
       from: { path: '^lib/adapters/' },
-      to: { path: '^(lib/(use-cases|local|cli|simulator|backtest|report)/|functions/|infra/)' },
+      to: {
+        path: '^(lib/(use-cases|handlers|local|cli|simulator|backtest|report)/|functions/|infra/)',
+      },
     },
     {
       name: 'deployed-code-has-no-local-parts',
       comment:
-        'functions/ is what Lambda runs: nothing of the local runtime, the CLI or the simulator.',
+        'functions/ and the handler pieces in lib/handlers are what Lambda runs: nothing of the ' +
+        'local runtime, the CLI or the simulator.',
       severity: 'error',
-      from: { path: '^functions/' },
+      from: { path: '^(functions|lib/handlers)/' },
       to: {
         path: [
           '^lib/(local|cli|simulator|backtest|report|cost|market-data)/',
@@ -78,7 +81,7 @@ module.exports = {
       name: 'deployed-code-reaches-no-local-parts',
       comment: 'Nothing a handler can reach may pull in a local room, even indirectly.',
       severity: 'error',
-      from: { path: '^functions/' },
+      from: { path: '^(functions|lib/handlers)/' },
       to: { reachable: true, path: '^lib/(local|cli|simulator)/' },
     },
     {
@@ -145,7 +148,9 @@ module.exports = {
       name: 'deployed-code-uses-no-dev-dependency',
       comment: 'A dev dependency is not installed in a deployed bundle.',
       severity: 'error',
-      from: { path: '^(functions|lib/(domain|ports|use-cases|adapters|config|metrics))/' },
+      from: {
+        path: '^(functions|lib/(domain|ports|use-cases|adapters|handlers|config|metrics|stats))/',
+      },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
   ],
