@@ -10,10 +10,13 @@ function clientAnswering(secretString: string) {
     region: 'eu-west-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     requestHandler: {
-      handle: async (request: { headers: Record<string, string>; body?: string }) => {
+      handle: async (request: { headers: Record<string, string>; body?: string | Uint8Array }) => {
         requests.push({
           target: request.headers['x-amz-target'] ?? '',
-          body: String(request.body),
+          body:
+            typeof request.body === 'string'
+              ? request.body
+              : new TextDecoder().decode(request.body ?? new Uint8Array()),
         });
         const body = JSON.stringify({ Name: 'tickfan/prod/binance', SecretString: secretString });
         return {
