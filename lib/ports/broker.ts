@@ -1,13 +1,8 @@
+import type { VenueReport } from '../domain/order-lifecycle.js';
 import type { Side } from '../domain/signal.js';
 
-export const OrderStatus = {
-  Filled: 'filled',
-  PartiallyFilled: 'partially-filled',
-  Open: 'open',
-  Rejected: 'rejected',
-  Cancelled: 'cancelled',
-} as const;
-export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+// The statuses belong to the order's lifecycle; brokers and their callers keep importing them here.
+export { OrderStatus } from '../domain/order-lifecycle.js';
 
 export interface OrderRequest {
   readonly symbol: string;
@@ -20,14 +15,9 @@ export interface OrderRequest {
 }
 
 /** An order as the venue reports it. */
-export interface OrderReport {
+export interface OrderReport extends VenueReport {
   readonly clientOrderId: string;
   readonly exchangeOrderId?: string;
-  readonly status: OrderStatus;
-  readonly filledAmount: number;
-  readonly averagePrice: number;
-  /** Fee in the quote currency. */
-  readonly fee: number;
 }
 
 /** Thrown when the venue refuses an order for a reason a retry cannot fix. */

@@ -1,27 +1,11 @@
 import type { TradingControl } from '../domain/control.js';
+import type { OrderRecord } from '../domain/order-lifecycle.js';
 import type { Position } from '../domain/position.js';
-import type { Side } from '../domain/signal.js';
 import type { SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
-import type { OrderStatus } from './broker.js';
 
-/** An order's lifecycle as stored: `intent` is written before anything is sent. */
-export interface OrderRecord {
-  readonly clientOrderId: string;
-  readonly symbol: string;
-  readonly strategy: string;
-  readonly side: Side;
-  readonly candleTime: number;
-  readonly amount: number;
-  readonly referencePrice: number;
-  readonly status: 'intent' | 'sent' | OrderStatus;
-  readonly filledAmount?: number;
-  readonly averagePrice?: number;
-  readonly fee?: number;
-  readonly reason?: string;
-  readonly createdAt: string;
-  readonly version: number;
-}
+// The record belongs to the order's lifecycle; stores and their callers keep importing it here.
+export type { OrderRecord } from '../domain/order-lifecycle.js';
 
 /** Thrown when a version-checked write finds another writer got there first. */
 export class ConflictError extends Error {

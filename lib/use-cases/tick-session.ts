@@ -1,0 +1,168 @@
+import type { SymbolConfig } from '../config/schema.js';
+import type { TradingControl } from '../domain/control.js';
+import { callTimeout, type DeadlineRules } from '../domain/deadline.js';
+import type { Position } from '../domain/position.js';
+import { Signal } from '../domain/signal.js';
+import {
+  type BreakerRules,
+  breakerGate,
+  recordFailure,
+  recordSuccess,
+  type SymbolHealth,
+  startProbe,
+} from '../domain/symbol-health.js';
+import { type SkipReason, type TickResult, TickStatus, tickId } from '../domain/tick.js';
+import { ExchangeUnavailableError } from '../ports/market-data.js';
+import { type ExchangeCall, minCallMs, type TickInput, type TradeDeps } from './trade-deps.js';
+
+type TickEnd = Partial<TickResult> & Pick<TickResult, 'status' | 'signal'>;
+
+const outcomeMetric = {
+  ok: 'TickSucceeded',
+  skipped: 'TickSkipped',
+  failed: 'TickFailed',
+} as const;
+
+/**
+ * One symbol tick as it runs: the position and breaker as they stand after each step, the kill
+ * switch it read, its deadline, and the one place that records how it ended.
+ */
+export class TickSession {
+  /** Milliseconds between the tick's scheduled time and its start. */
+  readonly lagMs: number;
+  private readonly breakerRules: BreakerRules;
+  private readonly deadlineRules: DeadlineRules;
+
+  private constructor(
+    private readonly deps: TradeDeps,
+    private readonly input: TickInput,
+    readonly symbol: SymbolConfig,
+    readonly startedAt: number,
+    public position: Position,
+    public health: SymbolHealth,
+    readonly control: TradingControl,
+  ) {
+    const { guards, timeouts } = deps.config;
+    this.lagMs = startedAt - input.tick.scheduledAt;
+    this.breakerRules = {
+      threshold: guards.breakerThreshold,
+      cooldownMs: guards.breakerCooldownMs,
+    };
+    this.deadlineRules = { ...timeouts, minCallMs };
+  }
+
+  /** Reads the symbol's position and breaker and the kill switch, and counts the tick's lag. */
+  static async open(deps: TradeDeps, input: TickInput, symbol: SymbolConfig): Promise<TickSession> {
+    const startedAt = deps.clock.now();
+    const [position, health, control] = await Promise.all([
+      deps.store.getPosition(symbol.symbol),
+      deps.store.getHealth(symbol.symbol),
+      deps.store.getControl(),
+    ]);
+    const session = new TickSession(deps, input, symbol, startedAt, position, health, control);
+    deps.metrics.add('TickLag', session.lagMs);
+    return session;
+  }
+
+  /** The timeout for the next exchange call, or undefined when none fits the deadline. */
+  readonly timeout = (): number | undefined =>
+    callTimeout(this.input.remainingMs(), this.deadlineRules);
+
+  /** Runs one exchange call, timing it and counting its failure toward the breaker. */
+  readonly call: ExchangeCall = async (call, run) => {
+    const { metrics, clock } = this.deps;
+    const began = performance.now();
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof ExchangeUnavailableError) {
+        metrics.add('FetchFailures', 1);
+        if (error.kind === 'timeout') metrics.add('ExchangeTimeouts', 1);
+        await this.saveHealth(recordFailure(this.health, clock.now(), this.breakerRules));
+      }
+      throw error;
+    } finally {
+      metrics.add('ExchangeLatency', Math.round(performance.now() - began), { call });
+    }
+  };
+
+  /**
+   * On a redelivery, counts a last attempt that left no result toward the breaker: it was killed
+   * (timed out, perhaps blocked), and nothing else could count it. A failure it stored counted.
+   */
+  async countVanishedAttempt(): Promise<void> {
+    if ((this.input.attempt ?? 1) <= 1) return;
+    const scheduled = new Date(this.input.tick.scheduledAt).toISOString();
+    if ((await this.deps.store.getTickResult(this.symbol.symbol, scheduled)) !== undefined) return;
+    this.deps.metrics.add('VanishedAttempts', 1);
+    await this.saveHealth(recordFailure(this.health, this.startedAt, this.breakerRules));
+  }
+
+  /** Whether the breaker lets this tick through; after the cooldown it goes as the one probe. */
+  async passBreaker(): Promise<boolean> {
+    const gate = breakerGate(this.health, this.startedAt, this.breakerRules);
+    if (gate === 'probe') await this.saveHealth(startProbe(this.health, this.startedAt));
+    return gate !== 'reject';
+  }
+
+  /** Writes the breaker's next state, if it changed. */
+  async saveHealth(next: SymbolHealth): Promise<void> {
+    if (next === this.health) return;
+    await this.deps.store.putHealth(next);
+    this.health = next;
+  }
+
+  /** Records the symbol's success on its own: the tick ends in a skip that is no failure. */
+  markHealthy(): Promise<void> {
+    return this.saveHealth(recordSuccess(this.health, this.input.tick.scheduledAt));
+  }
+
+  skip(skipReason: SkipReason, extra: Partial<TickResult> = {}): Promise<TickResult> {
+    return this.finish({ status: TickStatus.Skipped, skipReason, signal: Signal.None, ...extra });
+  }
+
+  /** Records the success and the tick result together: two independent single-item writes. */
+  async succeed(fields: Partial<TickResult> & Pick<TickResult, 'signal'>): Promise<TickResult> {
+    const next = recordSuccess(this.health, this.input.tick.scheduledAt);
+    this.health = next;
+    const [, result] = await Promise.all([
+      this.deps.store.putHealth(next),
+      this.finish({ status: TickStatus.Ok, ...fields }),
+    ]);
+    return result;
+  }
+
+  /** Records the tick as failed with `error`, for the queue to retry. */
+  fail(error: unknown): Promise<TickResult> {
+    return this.finish({
+      status: TickStatus.Failed,
+      signal: Signal.None,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+  }
+
+  private async finish(fields: TickEnd): Promise<TickResult> {
+    const { clock, metrics, store } = this.deps;
+    const { position, startedAt } = this;
+    const result: TickResult = {
+      tickId: tickId(this.input.tick),
+      symbol: this.symbol.symbol,
+      scheduledAt: new Date(this.input.tick.scheduledAt).toISOString(),
+      position: {
+        amount: position.amount,
+        entryPrice: position.entryPrice,
+        realisedPnl: position.realisedPnl,
+      },
+      breaker: this.health.breaker,
+      startedAt: new Date(startedAt).toISOString(),
+      durationMs: clock.now() - startedAt,
+      ...fields,
+    };
+    await store.putTickResult(result);
+    metrics.add('TickDuration', result.durationMs);
+    metrics.add(outcomeMetric[result.status], 1);
+    if (result.skipReason === 'stale') metrics.add('StaleSkips', 1);
+    if (result.skipReason === 'halted') metrics.add('HaltRefusals', 1);
+    return result;
+  }
+}
