@@ -1,5 +1,14 @@
-import type { Candle } from '../domain/candle.js';
-import { formatDecimal, type MarketRules } from '../market-data/market-rules.js';
+import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
+import { formatDecimal, type MarketRules, roundToWire } from '../market-data/market-rules.js';
+import {
+  EngineRefusalError,
+  type MatchingEngine,
+  type OrderRef,
+  Refusal,
+  type SimOrder,
+} from './matching-engine.js';
+import type { SimMarket } from './sim-markets.js';
+import type { ExchangeWire, WireReply, WireRequest, WireRoute } from './wire.js';
 
 /**
  * A Binance error reply: HTTP status plus the `{ code, msg }` body. The codes and messages are the
@@ -53,6 +62,7 @@ export const binanceErrors = {
   insufficientBalance: () =>
     new BinanceApiError(400, -2010, 'Account has insufficient balance for requested action.'),
   orderNotFound: () => new BinanceApiError(400, -2013, 'Order does not exist.'),
+  cancelRejected: () => new BinanceApiError(400, -2011, 'Unknown order sent.'),
   unauthorized: () =>
     new BinanceApiError(401, -2015, 'Invalid API-key, IP, or permissions for action.'),
   // Real Binance answers unknown paths with an HTML 404. A JSON body with a code no Binance
@@ -181,3 +191,319 @@ export function exchangeInfoSymbol(id: string, base: string, quote: string, rule
     allowedSelfTradePreventionModes: ['EXPIRE_TAKER', 'EXPIRE_MAKER', 'EXPIRE_BOTH'],
   };
 }
+
+type Params = URLSearchParams;
+
+const clientOrderIdPattern = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+const decimalPattern = /^[0-9]{1,20}(\.[0-9]{1,20})?$/;
+const integerPattern = /^[0-9]{1,20}$/;
+
+/** What each engine refusal is on Binance, as ccxt's binance `handleErrors` reads it. */
+const refusals: Readonly<Record<Refusal, () => BinanceApiError>> = {
+  [Refusal.UnknownSymbol]: binanceErrors.invalidSymbol,
+  [Refusal.UnknownTimeframe]: binanceErrors.invalidInterval,
+  [Refusal.NoPrice]: binanceErrors.marketClosed,
+  [Refusal.LotSize]: () => binanceErrors.filterFailure('LOT_SIZE'),
+  [Refusal.MinNotional]: () => binanceErrors.filterFailure('NOTIONAL'),
+  [Refusal.InsufficientBalance]: binanceErrors.insufficientBalance,
+  [Refusal.DuplicateClientOrderId]: binanceErrors.duplicateOrder,
+  [Refusal.UnknownOrder]: binanceErrors.orderNotFound,
+  [Refusal.OrderNotOpen]: binanceErrors.cancelRejected,
+};
+
+/** Binance's market id of a market, e.g. `LTCBTC`. */
+const marketId = (market: SimMarket): string => `${market.base}${market.quote}`;
+
+const idMaps = new WeakMap<MatchingEngine, ReadonlyMap<string, SimMarket>>();
+
+/** The engine's markets by Binance id; the engine's markets never change, so built once. */
+function marketsById(engine: MatchingEngine): ReadonlyMap<string, SimMarket> {
+  let byId = idMaps.get(engine);
+  if (byId === undefined) {
+    byId = new Map(engine.markets().map((m) => [marketId(m), m]));
+    idMaps.set(engine, byId);
+  }
+  return byId;
+}
+
+/** Query string and form body together; as on Binance, the query string wins a clash. */
+function paramsOf(request: WireRequest): Params {
+  const params = new URLSearchParams(request.body);
+  for (const [name, value] of request.query) params.set(name, value);
+  return params;
+}
+
+function ok(body: unknown): WireReply {
+  return { status: 200, body };
+}
+
+function errorReply(error: BinanceApiError): WireReply {
+  return { status: error.status, body: error.body() };
+}
+
+function requireAuth(request: WireRequest, params: Params): void {
+  const apiKey = request.headers['x-mbx-apikey'];
+  if (typeof apiKey !== 'string' || apiKey === '' || !params.get('signature')) {
+    throw binanceErrors.unauthorized();
+  }
+}
+
+function requiredMarket(engine: MatchingEngine, params: Params): SimMarket {
+  const id = params.get('symbol');
+  if (!id) throw binanceErrors.mandatory('symbol');
+  const market = marketsById(engine).get(id);
+  if (market === undefined) throw binanceErrors.invalidSymbol();
+  return market;
+}
+
+function optionalInteger(params: Params, name: string): number | undefined {
+  const value = params.get(name);
+  if (value === null || value === '') return undefined;
+  if (!integerPattern.test(value)) throw binanceErrors.illegalParam(name, integerPattern.source);
+  return Number(value);
+}
+
+function decimalParam(params: Params, name: string): number {
+  const value = params.get(name) ?? '';
+  if (!decimalPattern.test(value)) throw binanceErrors.illegalParam(name, decimalPattern.source);
+  return Number(value);
+}
+
+function orderRef(params: Params): OrderRef {
+  const orderId = optionalInteger(params, 'orderId');
+  const clientOrderId = params.get('origClientOrderId') || undefined;
+  if (orderId === undefined && clientOrderId === undefined) {
+    throw binanceErrors.eitherParam('origClientOrderId', 'orderId');
+  }
+  return {
+    ...(orderId === undefined ? {} : { orderId }),
+    ...(clientOrderId === undefined ? {} : { clientOrderId }),
+  };
+}
+
+/** The fields a FULL/RESULT order reply and `GET /api/v3/order` share. */
+function orderState(order: SimOrder) {
+  return {
+    price: formatDecimal(0),
+    origQty: formatDecimal(order.amount),
+    executedQty: formatDecimal(order.amount),
+    origQuoteOrderQty: formatDecimal(0),
+    cummulativeQuoteQty: formatDecimal(roundToWire(order.amount * order.price)),
+    status: 'FILLED',
+    timeInForce: 'GTC',
+    type: 'MARKET',
+    side: order.side === 'buy' ? 'BUY' : 'SELL',
+    selfTradePreventionMode: 'EXPIRE_MAKER',
+  };
+}
+
+/** `GET /api/v3/order`'s shape of an order. */
+function orderReply(market: SimMarket, order: SimOrder) {
+  return {
+    symbol: marketId(market),
+    orderId: order.orderId,
+    orderListId: -1,
+    clientOrderId: order.clientOrderId,
+    ...orderState(order),
+    stopPrice: formatDecimal(0),
+    icebergQty: formatDecimal(0),
+    time: order.time,
+    updateTime: order.time,
+    isWorking: true,
+    workingTime: order.time,
+  };
+}
+
+function exchangeInfo(engine: MatchingEngine, request: WireRequest): WireReply {
+  const params = paramsOf(request);
+  const markets = params.get('symbol')
+    ? [requiredMarket(engine, params)]
+    : [...marketsById(engine).values()];
+  return ok({
+    timezone: 'UTC',
+    serverTime: engine.now(),
+    rateLimits: [
+      { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000 },
+      { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
+      { rateLimitType: 'ORDERS', interval: 'DAY', intervalNum: 1, limit: 200_000 },
+    ],
+    exchangeFilters: [],
+    symbols: markets.map((m) => exchangeInfoSymbol(marketId(m), m.base, m.quote, m.rules)),
+  });
+}
+
+function klines(engine: MatchingEngine, request: WireRequest): WireReply {
+  const params = paramsOf(request);
+  const market = requiredMarket(engine, params);
+  const interval = params.get('interval');
+  if (!interval) throw binanceErrors.mandatory('interval');
+  if (!market.series.has(interval as Timeframe)) throw binanceErrors.invalidInterval();
+  const limit = Math.min(1000, optionalInteger(params, 'limit') ?? 500);
+  if (limit < 1) throw binanceErrors.illegalParam('limit', '[1, 1000]');
+  const startTime = optionalInteger(params, 'startTime');
+  const endTime = optionalInteger(params, 'endTime');
+  if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
+    throw binanceErrors.startAfterEnd();
+  }
+  const candles = engine.servedCandles(market.symbol, interval as Timeframe, {
+    limit,
+    ...(startTime === undefined ? {} : { startTime }),
+    ...(endTime === undefined ? {} : { endTime }),
+  });
+  const tf = timeframeMs(interval as Timeframe);
+  return ok(candles.map((c) => klineRow(c, tf)));
+}
+
+function placeOrder(engine: MatchingEngine, request: WireRequest): WireReply {
+  const params = paramsOf(request);
+  requireAuth(request, params);
+  const market = requiredMarket(engine, params);
+  const sideParam = params.get('side');
+  if (!sideParam) throw binanceErrors.mandatory('side');
+  if (sideParam !== 'BUY' && sideParam !== 'SELL') {
+    throw binanceErrors.illegalParam('side', 'BUY, SELL');
+  }
+  const type = params.get('type');
+  if (!type) throw binanceErrors.mandatory('type');
+  if (!(supportedOrderTypes as readonly string[]).includes(type)) {
+    throw binanceErrors.invalidOrderType();
+  }
+  const clientOrderId = params.get('newClientOrderId') || undefined;
+  if (clientOrderId !== undefined && !clientOrderIdPattern.test(clientOrderId)) {
+    throw binanceErrors.illegalParam('newClientOrderId', clientOrderIdPattern.source);
+  }
+  const respType = params.get('newOrderRespType') ?? 'FULL';
+  if (!['ACK', 'RESULT', 'FULL'].includes(respType)) {
+    throw binanceErrors.illegalParam('newOrderRespType', 'ACK, RESULT, FULL');
+  }
+  const quantity = params.get('quantity');
+  const quoteOrderQty = params.get('quoteOrderQty');
+  if (quantity && quoteOrderQty) throw binanceErrors.notRequired('quoteOrderQty');
+  if (!quantity && !quoteOrderQty) throw binanceErrors.eitherParam('quantity', 'quoteOrderQty');
+  const size = quantity
+    ? { amount: decimalParam(params, 'quantity') }
+    : { quoteAmount: decimalParam(params, 'quoteOrderQty') };
+
+  const order = engine.placeMarketOrder({
+    symbol: market.symbol,
+    side: sideParam === 'BUY' ? 'buy' : 'sell',
+    ...(clientOrderId === undefined ? {} : { clientOrderId }),
+    ...size,
+  });
+  const ack = {
+    symbol: marketId(market),
+    orderId: order.orderId,
+    orderListId: -1,
+    clientOrderId: order.clientOrderId,
+    transactTime: order.time,
+  };
+  if (respType === 'ACK') return ok(ack);
+  const result = { ...ack, ...orderState(order), workingTime: order.time };
+  if (respType === 'RESULT') return ok(result);
+  return ok({
+    ...result,
+    fills: [
+      {
+        price: formatDecimal(order.price),
+        qty: formatDecimal(order.amount),
+        commission: formatDecimal(order.fee),
+        commissionAsset: market.quote,
+        tradeId: order.orderId,
+      },
+    ],
+  });
+}
+
+function queryOrder(engine: MatchingEngine, request: WireRequest): WireReply {
+  const params = paramsOf(request);
+  requireAuth(request, params);
+  const market = requiredMarket(engine, params);
+  const order = engine.findOrder(market.symbol, orderRef(params));
+  if (order === undefined) throw binanceErrors.orderNotFound();
+  return ok(orderReply(market, order));
+}
+
+function cancelOrder(engine: MatchingEngine, request: WireRequest): WireReply {
+  const params = paramsOf(request);
+  requireAuth(request, params);
+  const market = requiredMarket(engine, params);
+  try {
+    return engine.cancelOrder(market.symbol, orderRef(params));
+  } catch (error) {
+    // Binance answers a cancel of an unknown or no longer open order alike.
+    if (error instanceof EngineRefusalError) throw binanceErrors.cancelRejected();
+    throw error;
+  }
+}
+
+function account(engine: MatchingEngine, request: WireRequest): WireReply {
+  requireAuth(request, paramsOf(request));
+  const fee = formatDecimal(engine.feeRate);
+  return ok({
+    makerCommission: 10,
+    takerCommission: 10,
+    buyerCommission: 0,
+    sellerCommission: 0,
+    commissionRates: { maker: fee, taker: fee, buyer: formatDecimal(0), seller: formatDecimal(0) },
+    canTrade: true,
+    canWithdraw: false,
+    canDeposit: false,
+    brokered: false,
+    requireSelfTradePrevention: false,
+    preventSor: false,
+    updateTime: engine.now(),
+    accountType: 'SPOT',
+    balances: Object.entries(engine.balances()).map(([asset, free]) => ({
+      asset,
+      free: formatDecimal(free),
+      locked: formatDecimal(0),
+    })),
+    permissions: ['SPOT'],
+    uid: 1,
+  });
+}
+
+function apiRestrictions(engine: MatchingEngine, request: WireRequest): WireReply {
+  requireAuth(request, paramsOf(request));
+  return ok({ ...engine.restrictions, createTime: 1_514_764_800_000 });
+}
+
+const routes: readonly WireRoute[] = [
+  { method: 'GET', path: '/api/v3/ping', handle: () => ok({}) },
+  { method: 'GET', path: '/api/v3/time', handle: (engine) => ok({ serverTime: engine.now() }) },
+  { method: 'GET', path: '/api/v3/exchangeInfo', handle: exchangeInfo },
+  { method: 'GET', path: '/api/v3/klines', handle: klines },
+  { method: 'POST', path: '/api/v3/order', handle: placeOrder },
+  { method: 'GET', path: '/api/v3/order', handle: queryOrder },
+  { method: 'DELETE', path: '/api/v3/order', handle: cancelOrder },
+  { method: 'GET', path: '/api/v3/account', handle: account },
+  { method: 'GET', path: '/sapi/v1/account/apiRestrictions', handle: apiRestrictions },
+];
+
+/**
+ * The subset of Binance's spot REST API that ccxt's `binance` class uses: `exchangeInfo`,
+ * `klines`, `order` (POST, GET, DELETE), `account`, `time`, `ping`, and the key's
+ * `apiRestrictions`. Private endpoints want an `X-MBX-APIKEY` header and a `signature`
+ * parameter, neither verified. Point ccxt's binance at it with `urls.api.public` and
+ * `urls.api.private` set to `${url}/api/v3`.
+ */
+export const binanceWire: ExchangeWire = {
+  exchange: 'binance',
+  routes,
+  symbolOf(engine, request) {
+    const id = paramsOf(request).get('symbol');
+    return id === null ? undefined : marketsById(engine).get(id)?.symbol;
+  },
+  placesOrder: (request) => request.method === 'POST' && request.path === '/api/v3/order',
+  notFound: (request) => errorReply(binanceErrors.notFound(request.method, request.path)),
+  rateLimited: (retryAfterSeconds) => ({
+    ...errorReply(binanceErrors.rateLimited()),
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  }),
+  replyToError(error) {
+    if (error instanceof BinanceApiError) return errorReply(error);
+    if (error instanceof EngineRefusalError) return errorReply(refusals[error.reason]());
+    // A handler bug must not take the simulator down; the client sees a 500.
+    return errorReply(binanceErrors.internal(String(error)));
+  },
+};

@@ -1,0 +1,153 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MatchingEngine } from './matching-engine.js';
+import type { ExchangeWire, WireReply, WireRequest } from './wire.js';
+
+const maxBodyBytes = 64 * 1024;
+
+/** What a gateway in front of an exchange sends when it is down: no exchange body at all. */
+const gatewayUnavailable: WireReply = {
+  status: 503,
+  body: '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>',
+  headers: { 'content-type': 'text/html' },
+};
+
+/**
+ * Serves one {@link ExchangeWire} over HTTP on 127.0.0.1: reads each request, lets the engine
+ * decide what its faults make of it, routes it through the wire's table, and carries out on the
+ * connection what no JSON can say (an answer that never comes, comes late, stops halfway, or is
+ * lost after the order was filled).
+ */
+export class WireServer {
+  /** Base URL, e.g. `http://127.0.0.1:53211`. */
+  readonly url: string;
+
+  private readonly closing = new AbortController();
+  private requests = 0;
+  private closed: Promise<void> | undefined;
+
+  /** Use {@link serveWire}; this takes a server that is already listening. */
+  constructor(
+    private readonly server: Server,
+    private readonly engine: MatchingEngine,
+    private readonly wire: ExchangeWire,
+  ) {
+    const address = server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${address.port}`;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.send(res, this.wire.replyToError(error));
+      });
+    });
+  }
+
+  /** Requests received so far, including those a fault answered or swallowed. */
+  requestCount(): number {
+    return this.requests;
+  }
+
+  /** Stops listening and ends every open connection, hung requests included. */
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve, reject) => {
+      this.closing.abort();
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      this.server.closeAllConnections();
+    });
+    return this.closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.requests += 1;
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', this.url);
+    const request: WireRequest = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      body: method === 'POST' || method === 'PUT' ? await readBody(req) : '',
+      headers: req.headers,
+    };
+    const admission = this.engine.admit(this.wire.symbolOf(this.engine, request), {
+      placesOrder: this.wire.placesOrder(request),
+    });
+    if (admission.kind === 'hang') return; // the socket stays open until the client or close() ends it
+    if (admission.kind === 'unavailable') return this.send(res, gatewayUnavailable);
+    if (admission.kind === 'rate-limited') {
+      return this.send(res, this.wire.rateLimited(admission.retryAfterSeconds));
+    }
+
+    const reply = this.route(request);
+    if (admission.loseResponse) {
+      req.socket.destroy();
+      return;
+    }
+    if (admission.stall) return this.send(res, reply, { stall: true });
+    if (admission.delayMs > 0) {
+      try {
+        await sleep(admission.delayMs, undefined, { signal: this.closing.signal });
+      } catch {
+        return; // closing: the connection is gone anyway
+      }
+    }
+    this.send(res, reply);
+  }
+
+  private route(request: WireRequest): WireReply {
+    const route = this.wire.routes.find(
+      (r) => r.method === request.method && r.path === request.path,
+    );
+    if (route === undefined) return this.wire.notFound(request);
+    try {
+      return route.handle(this.engine, request);
+    } catch (error) {
+      return this.wire.replyToError(error);
+    }
+  }
+
+  private send(res: ServerResponse, reply: WireReply, options: { stall?: boolean } = {}): void {
+    if (res.headersSent || res.destroyed) return;
+    const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    const bytes = Buffer.from(text, 'utf8');
+    res.writeHead(reply.status, {
+      'content-type': 'application/json;charset=UTF-8',
+      'content-length': String(bytes.length),
+      ...reply.headers,
+    });
+    if (options.stall) {
+      // The declared length keeps the client reading for the half that never comes.
+      res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+      return;
+    }
+    res.end(bytes);
+  }
+}
+
+/** Starts serving `wire` on `engine` at 127.0.0.1:`port` (default 0: a free one). */
+export async function serveWire(
+  engine: MatchingEngine,
+  wire: ExchangeWire,
+  port = 0,
+): Promise<WireServer> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return new WireServer(server, engine, wire);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > maxBodyBytes) throw new Error(`request body over ${maxBodyBytes} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

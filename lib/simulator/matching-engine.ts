@@ -1,0 +1,399 @@
+import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
+import { isMultipleOf, type MarketRules, roundToWire } from '../market-data/market-rules.js';
+import { firstIndexAtOrAfter, lastIndexAtOrBefore } from '../market-data/ohlcv-data.js';
+import type { Clock } from '../ports/clock.js';
+import { checkFault, FaultDice, type SimFault } from './faults.js';
+import type { SimMarket } from './sim-markets.js';
+
+/** An order the simulator filled. */
+export interface SimOrder {
+  /** Unified symbol, e.g. `LTC/BTC`. */
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly amount: number;
+  readonly price: number;
+  /** Fee in the quote currency. */
+  readonly fee: number;
+  readonly clientOrderId: string;
+  readonly orderId: number;
+  /** Simulated time of the fill, epoch ms. */
+  readonly time: number;
+}
+
+/** What an API key may do; each wire reports it in its exchange's shape. */
+export interface ApiRestrictions {
+  readonly ipRestrict: boolean;
+  readonly enableReading: boolean;
+  readonly enableSpotAndMarginTrading: boolean;
+  readonly enableWithdrawals: boolean;
+  readonly enableInternalTransfer: boolean;
+  readonly enableMargin: boolean;
+  readonly enableFutures: boolean;
+  readonly permitsUniversalTransfer: boolean;
+}
+
+/** A key that may read and trade spot, and nothing else: what tickfan asks for. */
+export const tradingOnlyKey: ApiRestrictions = {
+  ipRestrict: true,
+  enableReading: true,
+  enableSpotAndMarginTrading: true,
+  enableWithdrawals: false,
+  enableInternalTransfer: false,
+  enableMargin: false,
+  enableFutures: false,
+  permitsUniversalTransfer: false,
+};
+
+/** Why the engine refused a request; each wire maps these to its exchange's error codes. */
+export const Refusal = {
+  UnknownSymbol: 'unknown-symbol',
+  UnknownTimeframe: 'unknown-timeframe',
+  NoPrice: 'no-price',
+  LotSize: 'lot-size',
+  MinNotional: 'min-notional',
+  InsufficientBalance: 'insufficient-balance',
+  DuplicateClientOrderId: 'duplicate-client-order-id',
+  UnknownOrder: 'unknown-order',
+  OrderNotOpen: 'order-not-open',
+} as const;
+export type Refusal = (typeof Refusal)[keyof typeof Refusal];
+
+/** A request the engine refused as the exchange would: the client gets an error answer. */
+export class EngineRefusalError extends Error {
+  constructor(
+    readonly reason: Refusal,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineRefusalError';
+  }
+}
+
+/** A market order as the engine takes it: an amount in the base, or a cost in the quote. */
+export type MarketOrderRequest = {
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  /** The client's id; default `sim-<orderId>`. Unique across the account. */
+  readonly clientOrderId?: string;
+} & ({ readonly amount: number } | { readonly quoteAmount: number });
+
+/** Which order: by the exchange's id, by the client's id, or by both (both must match). */
+export interface OrderRef {
+  readonly orderId?: number;
+  readonly clientOrderId?: string;
+}
+
+/** What the server does with a request, as the faults in force decide it. */
+export type Admission =
+  /** Accept and never answer. */
+  | { readonly kind: 'hang' }
+  /** Answer as the gateway in front of the exchange does when it is down. */
+  | { readonly kind: 'unavailable' }
+  /** Answer the exchange's rate-limit error, asking the client to wait. */
+  | { readonly kind: 'rate-limited'; readonly retryAfterSeconds: number }
+  | {
+      readonly kind: 'serve';
+      /** Answer this much later (the request itself is carried out on arrival). */
+      readonly delayMs: number;
+      /** Send the status and half the body, then nothing more. */
+      readonly stall: boolean;
+      /** Carry the order out, then drop the connection unanswered. */
+      readonly loseResponse: boolean;
+    };
+
+/** How to build a {@link MatchingEngine}. */
+export interface MatchingEngineOptions {
+  /** The engine's notion of now: it serves history up to it and fills at its prices. */
+  readonly clock: Clock;
+  /** Taker fee rate charged on every fill, in the quote currency; default 0.001. */
+  readonly feeRate?: number;
+  /** Starting balances; default `{ BTC: 1, ETH: 10, USDT: 10000 }`. */
+  readonly balances?: Readonly<Record<string, number>>;
+  /** Seed of the generator deciding which requests rate-based faults hit; default 1. */
+  readonly seed?: number;
+  /** What the account's API key may do. */
+  readonly apiRestrictions?: Partial<ApiRestrictions>;
+}
+
+const defaultBalances: Readonly<Record<string, number>> = { BTC: 1, ETH: 10, USDT: 10_000 };
+
+/** Retry-After of a simulated 429: the shortest an exchange asks for. */
+const rateLimitRetryAfterSeconds = 1;
+
+/**
+ * The exchange behind every wire: markets with their candles and rules on a simulated clock,
+ * one account's balances, orders and fills, and the faults injected per symbol. It speaks no
+ * HTTP and no exchange's JSON: a wire (`ExchangeWire`, one file per exchange) translates both
+ * ways, and the HTTP server carries the faults' effects out on the connection.
+ *
+ * Market orders fill at once, in full, at the **close of the newest candle closed at now** on
+ * the symbol's shortest timeframe: the last price a bot deciding on closed candles has seen,
+ * which makes every fill deterministic. The fee is charged in the quote currency.
+ *
+ * Faults set with {@link MatchingEngine.setFault} reach the requests naming their symbol; `'*'`
+ * faults reach every request whose symbol has no fault of its own.
+ */
+export class MatchingEngine {
+  /** The API key's permissions; tests change them to see preflight refuse a key. */
+  restrictions: ApiRestrictions;
+  /** The fee rate charged on every fill. */
+  readonly feeRate: number;
+  /** Unified symbols served, sorted. */
+  readonly symbols: readonly string[];
+
+  private readonly bySymbol: ReadonlyMap<string, SimMarket>;
+  private readonly filled: SimOrder[] = [];
+  private readonly byOrderId = new Map<number, SimOrder>();
+  private readonly byClientOrderId = new Map<string, SimOrder>();
+  private readonly account = new Map<string, number>();
+  private readonly faults = new Map<string, SimFault>();
+  private readonly dice: FaultDice;
+  private readonly clock: Clock;
+  private nextOrderId = 1;
+
+  constructor(markets: readonly SimMarket[], options: MatchingEngineOptions) {
+    this.bySymbol = new Map(markets.map((m) => [m.symbol, m]));
+    this.symbols = markets.map((m) => m.symbol).sort();
+    this.clock = options.clock;
+    this.feeRate = options.feeRate ?? 0.001;
+    this.dice = new FaultDice(options.seed ?? 1);
+    this.restrictions = { ...tradingOnlyKey, ...options.apiRestrictions };
+    for (const [asset, amount] of Object.entries(options.balances ?? defaultBalances)) {
+      this.account.set(asset, amount);
+    }
+  }
+
+  /** Simulated now, epoch ms. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Every market served, in load order. */
+  markets(): readonly SimMarket[] {
+    return [...this.bySymbol.values()];
+  }
+
+  /** The market of `symbol`; throws a RangeError naming what is served when there is none. */
+  market(symbol: string): SimMarket {
+    const market = this.bySymbol.get(symbol);
+    if (market === undefined) {
+      throw new RangeError(
+        `the simulator does not serve ${symbol}; it serves ${this.symbols.join(', ') || 'nothing'}`,
+      );
+    }
+    return market;
+  }
+
+  /** The loaded candles of `symbol` (default: its shortest timeframe), oldest first. */
+  candles(symbol: string, timeframe?: Timeframe): readonly Candle[] {
+    const market = this.market(symbol);
+    const candles = market.series.get(timeframe ?? market.finest);
+    if (candles === undefined) {
+      throw new RangeError(`the simulator has no ${timeframe} candles of ${symbol}`);
+    }
+    return candles;
+  }
+
+  /** The shortest timeframe the engine has candles of `symbol` in. */
+  timeframe(symbol: string): Timeframe {
+    return this.market(symbol).finest;
+  }
+
+  /** The trading rules of `symbol`. */
+  rules(symbol: string): MarketRules {
+    return this.market(symbol).rules;
+  }
+
+  /**
+   * The candles of `symbol` in `timeframe` an exchange would serve now: none opened after now
+   * (the one opened at or before now is still forming and shows its final values).
+   * With `startTime`, the first `limit` from it; without, the newest `limit` up to `endTime`.
+   * Candles missing from the data stay missing, as on an exchange.
+   */
+  servedCandles(
+    symbol: string,
+    timeframe: Timeframe,
+    range: { readonly startTime?: number; readonly endTime?: number; readonly limit: number },
+  ): readonly Candle[] {
+    const candles = this.knownMarket(symbol).series.get(timeframe);
+    if (candles === undefined) {
+      throw new EngineRefusalError(
+        Refusal.UnknownTimeframe,
+        `no ${timeframe} candles of ${symbol}`,
+      );
+    }
+    const newest = lastIndexAtOrBefore(candles, Math.min(this.now(), range.endTime ?? Infinity));
+    let from: number;
+    let to: number;
+    if (range.startTime !== undefined) {
+      from = firstIndexAtOrAfter(candles, range.startTime);
+      to = Math.min(newest + 1, from + range.limit);
+    } else {
+      to = newest + 1;
+      from = Math.max(0, to - range.limit);
+    }
+    return candles.slice(from, Math.max(from, to));
+  }
+
+  /** The price a market order of `symbol` would fill at now; undefined before the data starts. */
+  lastPrice(symbol: string): number | undefined {
+    return this.priceAt(this.market(symbol), this.now());
+  }
+
+  /** A copy of the account's balances. */
+  balances(): Record<string, number> {
+    return Object.fromEntries(this.account);
+  }
+
+  /** Every order filled, oldest first. */
+  get orders(): readonly SimOrder[] {
+    return this.filled;
+  }
+
+  /**
+   * Fills a market order in full at {@link MatchingEngine.lastPrice}, charging the fee in the
+   * quote currency. A cost (`quoteAmount`) buys or sells as much as it pays for, in whole lot
+   * steps. Refuses, leaving the account as it was: a `reject` fault on the symbol, a client id
+   * already used (every known order is filled, so a reused id is always refused: real
+   * exchanges refuse only ids of open orders, but an intent must never be placed twice anyway),
+   * no price yet, an amount off the lot rules, a cost below the minimum, a short balance.
+   */
+  placeMarketOrder(request: MarketOrderRequest): SimOrder {
+    const market = this.knownMarket(request.symbol);
+    if (this.faultFor(market.symbol)?.kind === 'reject') {
+      throw new EngineRefusalError(Refusal.InsufficientBalance, 'rejected by an injected fault');
+    }
+    const clientOrderId = request.clientOrderId ?? `sim-${this.nextOrderId}`;
+    if (this.byClientOrderId.has(clientOrderId)) {
+      throw new EngineRefusalError(
+        Refusal.DuplicateClientOrderId,
+        `client order id ${clientOrderId} is taken`,
+      );
+    }
+    const now = this.now();
+    const price = this.priceAt(market, now);
+    if (price === undefined) {
+      throw new EngineRefusalError(Refusal.NoPrice, `${market.symbol} has no price yet`);
+    }
+    const { rules } = market;
+    const amount =
+      'amount' in request
+        ? request.amount
+        : roundToWire(
+            Math.floor(Number((request.quoteAmount / price / rules.stepSize).toFixed(9))) *
+              rules.stepSize,
+          );
+    if (amount < rules.minQty || !isMultipleOf(amount, rules.stepSize)) {
+      throw new EngineRefusalError(Refusal.LotSize, `amount ${amount} is off the lot rules`);
+    }
+    const cost = roundToWire(amount * price);
+    if (cost < rules.minNotional) {
+      throw new EngineRefusalError(Refusal.MinNotional, `cost ${cost} is below the minimum`);
+    }
+    const fee = roundToWire(cost * this.feeRate);
+
+    const baseBalance = this.account.get(market.base) ?? 0;
+    const quoteBalance = this.account.get(market.quote) ?? 0;
+    if (request.side === 'buy' ? quoteBalance < cost + fee : baseBalance < amount) {
+      throw new EngineRefusalError(Refusal.InsufficientBalance, 'insufficient balance');
+    }
+    if (request.side === 'buy') {
+      this.account.set(market.base, roundToWire(baseBalance + amount));
+      this.account.set(market.quote, roundToWire(quoteBalance - cost - fee));
+    } else {
+      this.account.set(market.base, roundToWire(baseBalance - amount));
+      this.account.set(market.quote, roundToWire(quoteBalance + cost - fee));
+    }
+    const order: SimOrder = {
+      symbol: market.symbol,
+      side: request.side,
+      amount,
+      price,
+      fee,
+      clientOrderId,
+      orderId: this.nextOrderId++,
+      time: now,
+    };
+    this.filled.push(order);
+    this.byOrderId.set(order.orderId, order);
+    this.byClientOrderId.set(clientOrderId, order);
+    return order;
+  }
+
+  /** The order of `symbol` that `ref` names; undefined when there is none. */
+  findOrder(symbol: string, ref: OrderRef): SimOrder | undefined {
+    const order =
+      ref.orderId !== undefined
+        ? this.byOrderId.get(ref.orderId)
+        : ref.clientOrderId !== undefined
+          ? this.byClientOrderId.get(ref.clientOrderId)
+          : undefined;
+    if (order === undefined || order.symbol !== symbol) return undefined;
+    if (ref.clientOrderId !== undefined && order.clientOrderId !== ref.clientOrderId) {
+      return undefined;
+    }
+    return order;
+  }
+
+  /**
+   * Cancels an open order. Every order the engine holds is a filled market order, so this
+   * refuses an order it knows as not open, and one it does not know as unknown.
+   */
+  cancelOrder(symbol: string, ref: OrderRef): never {
+    const order = this.findOrder(symbol, ref);
+    if (order === undefined) {
+      throw new EngineRefusalError(Refusal.UnknownOrder, `no such order of ${symbol}`);
+    }
+    throw new EngineRefusalError(Refusal.OrderNotOpen, `order ${order.orderId} is filled`);
+  }
+
+  /** Sets (or with `undefined` clears) the fault of one symbol, or of every request with `'*'`. */
+  setFault(symbol: string | '*', fault: SimFault | undefined): void {
+    if (symbol !== '*') this.market(symbol);
+    if (fault === undefined) {
+      this.faults.delete(symbol);
+      return;
+    }
+    checkFault(fault);
+    this.faults.set(symbol, fault);
+  }
+
+  /**
+   * Decides what becomes of one request naming `symbol` (undefined: none, or one not served),
+   * rolling the dice of a rate-based fault once. `placesOrder` marks an order placement, the
+   * only request whose response a `lose-response` fault loses.
+   */
+  admit(symbol: string | undefined, request: { readonly placesOrder: boolean }): Admission {
+    const fault = this.faultFor(symbol);
+    if (fault?.kind === 'hang') return { kind: 'hang' };
+    if (fault?.kind === 'http5xx' && this.dice.hits(fault.rate)) return { kind: 'unavailable' };
+    if (fault?.kind === 'ratelimit' && this.dice.hits(fault.rate)) {
+      return { kind: 'rate-limited', retryAfterSeconds: rateLimitRetryAfterSeconds };
+    }
+    return {
+      kind: 'serve',
+      delayMs: fault?.kind === 'slow' ? fault.ms : 0,
+      stall: fault?.kind === 'stall',
+      loseResponse:
+        request.placesOrder && fault?.kind === 'lose-response' && this.dice.hits(fault.rate),
+    };
+  }
+
+  private faultFor(symbol: string | undefined): SimFault | undefined {
+    return (symbol !== undefined && this.faults.get(symbol)) || this.faults.get('*');
+  }
+
+  private knownMarket(symbol: string): SimMarket {
+    const market = this.bySymbol.get(symbol);
+    if (market === undefined) {
+      throw new EngineRefusalError(Refusal.UnknownSymbol, `${symbol} is not served`);
+    }
+    return market;
+  }
+
+  private priceAt(market: SimMarket, now: number): number | undefined {
+    const candles = market.series.get(market.finest) ?? [];
+    const newestClosed = lastIndexAtOrBefore(candles, now - timeframeMs(market.finest));
+    return candles[newestClosed]?.close;
+  }
+}

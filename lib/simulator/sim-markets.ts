@@ -1,0 +1,62 @@
+import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
+import { deriveMarketRules, type MarketRules } from '../market-data/market-rules.js';
+import {
+  type CandleFile,
+  defaultDataDir,
+  listCandleFiles,
+  loadCandles,
+} from '../market-data/ohlcv-data.js';
+
+/**
+ * One market of the simulated exchange, in unified terms: each wire derives its own market id
+ * (`LTCBTC`, `LTC-BTC`, `XLTCXXBT`) from `base` and `quote`.
+ */
+export interface SimMarket {
+  /** Unified symbol, e.g. `LTC/BTC`. */
+  readonly symbol: string;
+  readonly base: string;
+  readonly quote: string;
+  readonly series: ReadonlyMap<Timeframe, readonly Candle[]>;
+  /** The shortest timeframe with data: it prices fills, being the most up to date. */
+  readonly finest: Timeframe;
+  readonly rules: MarketRules;
+}
+
+/**
+ * Loads the candle files of `dataDir` (default: the shipped ones) as markets, one per symbol
+ * with every timeframe it has a file of. Throws when a requested symbol has no candle file.
+ */
+export async function loadSimMarkets(
+  dataDir: string = defaultDataDir,
+  symbols?: readonly string[],
+): Promise<SimMarket[]> {
+  let files = await listCandleFiles(dataDir);
+  if (symbols !== undefined) {
+    const wanted = new Set(symbols);
+    const missing = [...wanted].filter((s) => !files.some((f) => f.symbol === s));
+    if (missing.length > 0) {
+      throw new Error(`no candle file for ${missing.join(', ')} in ${dataDir}`);
+    }
+    files = files.filter((f) => wanted.has(f.symbol));
+  }
+  const bySymbol = new Map<string, CandleFile[]>();
+  for (const file of files) bySymbol.set(file.symbol, [...(bySymbol.get(file.symbol) ?? []), file]);
+  return Promise.all(
+    [...bySymbol.values()].map(async (group) => {
+      const series = new Map<Timeframe, readonly Candle[]>();
+      for (const file of group) series.set(file.timeframe, await loadCandles(file.path));
+      const ordered = [...series.keys()].sort((a, b) => timeframeMs(a) - timeframeMs(b));
+      const finest = ordered[0];
+      const first = group[0];
+      if (finest === undefined || first === undefined) throw new Error('empty symbol group');
+      return {
+        symbol: first.symbol,
+        base: first.base,
+        quote: first.quote,
+        series,
+        finest,
+        rules: deriveMarketRules(first.quote, series.get(finest) ?? []),
+      };
+    }),
+  );
+}

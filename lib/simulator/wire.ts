@@ -1,0 +1,56 @@
+import type { MatchingEngine } from './matching-engine.js';
+
+/** One HTTP request as a wire sees it: no socket, nothing to answer with. */
+export interface WireRequest {
+  /** Upper case, e.g. `GET`. */
+  readonly method: string;
+  /** The path without the query string, e.g. `/api/v3/klines`. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** The raw body (empty for a GET). */
+  readonly body: string;
+  /** Header names in lower case, as Node gives them. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+}
+
+/** An answer in the exchange's own shape; a string body is sent as it is, anything else as JSON. */
+export interface WireReply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Carries one request out on the engine; throws what {@link ExchangeWire.replyToError} maps. */
+export type WireHandler = (engine: MatchingEngine, request: WireRequest) => WireReply;
+
+/** One entry of a wire's route table. */
+export interface WireRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly handle: WireHandler;
+}
+
+/**
+ * An exchange's REST API on the shared {@link MatchingEngine}: a route table translating
+ * requests into engine calls and the engine's answers (and refusals) into the exchange's JSON
+ * and error codes, as that exchange's ccxt class reads them. Another exchange is one more file
+ * implementing this; the engine and the HTTP server stay as they are.
+ */
+export interface ExchangeWire {
+  /** The ccxt id of the exchange this wire speaks, e.g. `binance`. */
+  readonly exchange: string;
+  readonly routes: readonly WireRoute[];
+  /**
+   * The unified symbol a request names, so that the faults of that symbol reach it; undefined
+   * for a request naming none (or a market the engine does not serve).
+   */
+  symbolOf(engine: MatchingEngine, request: WireRequest): string | undefined;
+  /** True for an order placement: the request whose answer a `lose-response` fault loses. */
+  placesOrder(request: WireRequest): boolean;
+  /** The answer to a path no route serves. */
+  notFound(request: WireRequest): WireReply;
+  /** The exchange's rate-limit answer (HTTP 429 and its code), asking to wait that long. */
+  rateLimited(retryAfterSeconds: number): WireReply;
+  /** The answer to an error a handler threw: engine refusals, the wire's own errors, bugs. */
+  replyToError(error: unknown): WireReply;
+}
