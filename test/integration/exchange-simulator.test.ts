@@ -505,6 +505,30 @@ describe('ExchangeSimulator', () => {
     });
   });
 
+  describe('DELETE /api/v3/order', () => {
+    it('answers -2011 for a filled order and for one it does not know, as Binance does', async () => {
+      // Prepare
+      const clientOrderId = uniqueId('cancel');
+      await marketBuy({ newClientOrderId: clientOrderId });
+      const cancel = async (origClientOrderId: string) => {
+        const query = signed({ symbol: 'LTCBTC', origClientOrderId });
+        const response = await fetch(`${sim.url}/api/v3/order?${query}`, {
+          method: 'DELETE',
+          headers: { 'X-MBX-APIKEY': 'test-key' },
+        });
+        return { status: response.status, body: (await response.json()) as Json };
+      };
+
+      // Act
+      const filled = await cancel(clientOrderId);
+      const unknown = await cancel('never-placed');
+
+      // Assess
+      expect(filled).toEqual({ status: 400, body: { code: -2011, msg: 'Unknown order sent.' } });
+      expect(unknown).toEqual(filled);
+    });
+  });
+
   describe('other endpoints', () => {
     it('reports the account balances', async () => {
       // Act

@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import type { Candle } from '../../../lib/domain/candle.js';
+import {
+  EngineRefusalError,
+  MatchingEngine,
+  type MatchingEngineOptions,
+  Refusal,
+} from '../../../lib/simulator/matching-engine.js';
+import type { SimMarket } from '../../../lib/simulator/sim-markets.js';
+
+const minute = 60_000;
+const t0 = Date.UTC(2018, 0, 20, 12, 0);
+const rules = { tickSize: 0.000001, stepSize: 0.01, minQty: 0.01, minNotional: 0.0001 };
+
+/** Four 1m candles from t0 whose closes are 0.010, 0.011, 0.012, 0.013. */
+function candles(): Candle[] {
+  return [0, 1, 2, 3].map((i) => ({
+    time: t0 + i * minute,
+    open: 0.01,
+    high: 0.02,
+    low: 0.005,
+    close: 0.01 + i * 0.001,
+    volume: 100,
+  }));
+}
+
+function market(symbol: string): SimMarket {
+  const [base = '', quote = ''] = symbol.split('/');
+  return { symbol, base, quote, series: new Map([['1m', candles()]]), finest: '1m', rules };
+}
+
+/** An engine at `now` (default: inside the candle of t0+2m, so t0+1m is the newest closed). */
+function engine(options: Partial<MatchingEngineOptions> & { now?: number } = {}) {
+  const now = options.now ?? t0 + 2 * minute + 30_000;
+  return new MatchingEngine([market('LTC/BTC'), market('ETH/BTC')], {
+    clock: { now: () => now },
+    balances: { BTC: 1, LTC: 2 },
+    ...options,
+  });
+}
+
+function refusalOf(act: () => unknown): Refusal | undefined {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof EngineRefusalError) return error.reason;
+    throw error;
+  }
+  return undefined;
+}
+
+describe('MatchingEngine', () => {
+  describe('placeMarketOrder', () => {
+    it('fills at the close of the newest closed candle, charging the fee in the quote', () => {
+      // Prepare
+      const sim = engine({ feeRate: 0.001 });
+
+      // Act
+      const order = sim.placeMarketOrder({
+        symbol: 'LTC/BTC',
+        side: 'buy',
+        amount: 10,
+        clientOrderId: 'buy-1',
+      });
+
+      // Assess: t0+1m closed at 0.011; t0+2m is still forming
+      expect(order).toMatchObject({ symbol: 'LTC/BTC', side: 'buy', amount: 10, price: 0.011 });
+      expect(order.fee).toBeCloseTo(0.00011, 12);
+      expect(order.time).toBe(t0 + 2 * minute + 30_000);
+      const balances = sim.balances();
+      expect(balances.LTC).toBeCloseTo(12, 8);
+      expect(balances.BTC).toBeCloseTo(1 - 0.11 - 0.00011, 8);
+      expect(sim.orders).toEqual([order]);
+    });
+
+    it('credits a sale at the same price, less the fee', () => {
+      // Prepare
+      const sim = engine({ feeRate: 0.001 });
+
+      // Act
+      sim.placeMarketOrder({ symbol: 'LTC/BTC', side: 'sell', amount: 2 });
+
+      // Assess
+      expect(sim.balances().LTC).toBe(0);
+      expect(sim.balances().BTC).toBeCloseTo(1 + 0.022 - 0.000022, 8);
+    });
+
+    it('buys as much as a quote amount pays for, in whole lot steps', () => {
+      // Act
+      const order = engine().placeMarketOrder({
+        symbol: 'LTC/BTC',
+        side: 'buy',
+        quoteAmount: 0.1,
+      });
+
+      // Assess: 0.1 / 0.011 = 9.0909…, cut to the 0.01 step
+      expect(order.amount).toBe(9.09);
+    });
+
+    it('refuses an order the balance cannot pay for and leaves the account as it was', () => {
+      // Prepare
+      const sim = engine();
+      const before = sim.balances();
+
+      // Act
+      const reason = refusalOf(() =>
+        sim.placeMarketOrder({ symbol: 'LTC/BTC', side: 'sell', amount: 3 }),
+      );
+
+      // Assess
+      expect(reason).toBe(Refusal.InsufficientBalance);
+      expect(sim.balances()).toEqual(before);
+      expect(sim.orders).toHaveLength(0);
+    });
+
+    it('refuses a second order with a client id already used, on any symbol', () => {
+      // Prepare
+      const sim = engine();
+      sim.placeMarketOrder({ symbol: 'LTC/BTC', side: 'buy', amount: 1, clientOrderId: 'once' });
+
+      // Act
+      const sameSymbol = refusalOf(() =>
+        sim.placeMarketOrder({ symbol: 'LTC/BTC', side: 'buy', amount: 1, clientOrderId: 'once' }),
+      );
+      const otherSymbol = refusalOf(() =>
+        sim.placeMarketOrder({ symbol: 'ETH/BTC', side: 'buy', amount: 1, clientOrderId: 'once' }),
+      );
+
+      // Assess
+      expect(sameSymbol).toBe(Refusal.DuplicateClientOrderId);
+      expect(otherSymbol).toBe(Refusal.DuplicateClientOrderId);
+      expect(sim.orders).toHaveLength(1);
+    });
+
+    it.each([
+      ['an amount off the lot step', 1.005, rules, Refusal.LotSize],
+      ['an amount below the minimum', 0.001, rules, Refusal.LotSize],
+      [
+        'a cost below the minimum notional',
+        0.01,
+        { ...rules, minNotional: 0.001 },
+        Refusal.MinNotional,
+      ],
+    ])('refuses %s', (_, amount, marketRules, expected) => {
+      // Prepare
+      const sim = new MatchingEngine([{ ...market('LTC/BTC'), rules: marketRules }], {
+        clock: { now: () => t0 + 2 * minute },
+      });
+
+      // Act
+      const reason = refusalOf(() =>
+        sim.placeMarketOrder({ symbol: 'LTC/BTC', side: 'buy', amount }),
+      );
+
+      // Assess
+      expect(reason).toBe(expected);
+      expect(sim.orders).toHaveLength(0);
+    });
+
+    it('refuses an order before the first candle has closed', () => {
+      // Act
+      const reason = refusalOf(() =>
+        engine({ now: t0 + 30_000 }).placeMarketOrder({
+          symbol: 'LTC/BTC',
+          side: 'buy',
+          amount: 1,
+        }),
+      );
+
+      // Assess
+      expect(reason).toBe(Refusal.NoPrice);
+    });
+  });
+
+  describe('findOrder', () => {
+    it('finds an order by its client id and by its order id, on its own symbol only', () => {
+      // Prepare
+      const sim = engine();
+      sim.placeMarketOrder({ symbol: 'LTC/BTC', side: 'buy', amount: 1, clientOrderId: 'a' });
+      const placed = sim.placeMarketOrder({
+        symbol: 'LTC/BTC',
+        side: 'buy',
+        amount: 2,
+        clientOrderId: 'b',
+      });
+
+      // Act
+      const byClientId = sim.findOrder('LTC/BTC', { clientOrderId: 'b' });
+      const byOrderId = sim.findOrder('LTC/BTC', { orderId: placed.orderId });
+      const mismatched = sim.findOrder('LTC/BTC', { orderId: placed.orderId, clientOrderId: 'a' });
+      const elsewhere = sim.findOrder('ETH/BTC', { clientOrderId: 'b' });
+
+      // Assess
+      expect(byClientId).toBe(placed);
+      expect(byOrderId).toBe(placed);
+      expect(mismatched).toBeUndefined();
+      expect(elsewhere).toBeUndefined();
+      expect(sim.findOrder('LTC/BTC', { clientOrderId: 'never' })).toBeUndefined();
+    });
+  });
+
+  describe('cancelOrder', () => {
+    it('refuses an unknown order as unknown and a filled one as not open', () => {
+      // Prepare
+      const sim = engine();
+      sim.placeMarketOrder({ symbol: 'LTC/BTC', side: 'buy', amount: 1, clientOrderId: 'f' });
+
+      // Act
+      const unknown = refusalOf(() => sim.cancelOrder('LTC/BTC', { clientOrderId: 'nope' }));
+      const filled = refusalOf(() => sim.cancelOrder('LTC/BTC', { clientOrderId: 'f' }));
+
+      // Assess
+      expect(unknown).toBe(Refusal.UnknownOrder);
+      expect(filled).toBe(Refusal.OrderNotOpen);
+    });
+  });
+
+  describe('servedCandles', () => {
+    it('serves nothing opened after now, the forming candle included', () => {
+      // Act
+      const served = engine().servedCandles('LTC/BTC', '1m', { limit: 10 });
+
+      // Assess
+      expect(served.map((c) => c.time)).toEqual([t0, t0 + minute, t0 + 2 * minute]);
+    });
+
+    it('refuses a timeframe it has no candles of', () => {
+      // Act / Assess
+      expect(refusalOf(() => engine().servedCandles('LTC/BTC', '5m', { limit: 1 }))).toBe(
+        Refusal.UnknownTimeframe,
+      );
+    });
+  });
+
+  describe('faults', () => {
+    it('rejects the orders of the symbol its reject fault is set on, and no other', () => {
+      // Prepare
+      const sim = engine();
+      sim.setFault('LTC/BTC', { kind: 'reject' });
+
+      // Act
+      const faulted = refusalOf(() =>
+        sim.placeMarketOrder({ symbol: 'LTC/BTC', side: 'buy', amount: 1 }),
+      );
+      const other = sim.placeMarketOrder({ symbol: 'ETH/BTC', side: 'buy', amount: 1 });
+
+      // Assess
+      expect(faulted).toBe(Refusal.InsufficientBalance);
+      expect(sim.orders).toEqual([other]);
+    });
+
+    it('decides hang for the faulted symbol only, and serves the others', () => {
+      // Prepare
+      const sim = engine();
+      sim.setFault('LTC/BTC', { kind: 'hang' });
+
+      // Act
+      const faulted = sim.admit('LTC/BTC', { placesOrder: false });
+      const other = sim.admit('ETH/BTC', { placesOrder: false });
+      const none = sim.admit(undefined, { placesOrder: false });
+
+      // Assess
+      expect(faulted).toEqual({ kind: 'hang' });
+      expect(other).toMatchObject({ kind: 'serve', delayMs: 0, stall: false });
+      expect(none.kind).toBe('serve');
+    });
+
+    it("lets a symbol's own fault win over '*', which reaches requests naming no symbol", () => {
+      // Prepare
+      const sim = engine();
+      sim.setFault('*', { kind: 'http5xx', rate: 1 });
+      sim.setFault('LTC/BTC', { kind: 'slow', ms: 250 });
+
+      // Act / Assess
+      expect(sim.admit(undefined, { placesOrder: false })).toEqual({ kind: 'unavailable' });
+      expect(sim.admit('ETH/BTC', { placesOrder: false })).toEqual({ kind: 'unavailable' });
+      expect(sim.admit('LTC/BTC', { placesOrder: false })).toMatchObject({ delayMs: 250 });
+    });
+
+    it('rate-limits with a Retry-After, and loses only the answers of order placements', () => {
+      // Prepare
+      const sim = engine();
+      sim.setFault('LTC/BTC', { kind: 'ratelimit', rate: 1 });
+      sim.setFault('ETH/BTC', { kind: 'lose-response', rate: 1 });
+
+      // Act / Assess
+      expect(sim.admit('LTC/BTC', { placesOrder: true })).toEqual({
+        kind: 'rate-limited',
+        retryAfterSeconds: 1,
+      });
+      expect(sim.admit('ETH/BTC', { placesOrder: true })).toMatchObject({ loseResponse: true });
+      expect(sim.admit('ETH/BTC', { placesOrder: false })).toMatchObject({ loseResponse: false });
+    });
+
+    it('refuses a fault for a symbol it does not serve, or one that cannot apply', () => {
+      // Act / Assess
+      expect(() => engine().setFault('DOGE/BTC', { kind: 'hang' })).toThrow(/DOGE\/BTC/);
+      expect(() => engine().setFault('LTC/BTC', { kind: 'ratelimit', rate: -1 })).toThrow(
+        RangeError,
+      );
+    });
+  });
+});
