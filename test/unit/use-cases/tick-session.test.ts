@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ExchangeUnavailableError } from '../../../lib/ports/market-data.js';
+import { TickSession } from '../../../lib/use-cases/tick-session.js';
+import type { TickInput } from '../../../lib/use-cases/trade-deps.js';
+import { testConfig } from '../../helpers/config.js';
+import {
+  FakeBroker,
+  FakeClock,
+  FakeMarketData,
+  InMemoryStore,
+  RecordingMetrics,
+} from '../../helpers/fakes.js';
+
+const scheduledAt = Date.UTC(2018, 0, 20, 12, 0);
+
+async function open(input: Partial<TickInput> = {}) {
+  const config = testConfig();
+  const symbol = config.symbols[0];
+  if (symbol === undefined) throw new Error('no symbol in the test config');
+  const deps = {
+    market: new FakeMarketData([]),
+    broker: new FakeBroker(),
+    store: new InMemoryStore(),
+    clock: new FakeClock(scheduledAt + 2_000),
+    metrics: new RecordingMetrics(),
+    config,
+  };
+  const tick = { symbol: symbol.symbol, scheduledAt };
+  const session = await TickSession.open(
+    deps,
+    { tick, remainingMs: () => 25_000, ...input },
+    symbol,
+  );
+  return { deps, session };
+}
+
+describe('TickSession', () => {
+  it('counts how late the tick started', async () => {
+    const { deps, session } = await open();
+    expect(session.lagMs).toBe(2_000);
+    expect(deps.metrics.sum('TickLag')).toBe(2_000);
+  });
+
+  it('gives no timeout once the next call cannot fit the deadline', async () => {
+    expect((await open({ remainingMs: () => 25_000 })).session.timeout()).toBeGreaterThan(0);
+    expect((await open({ remainingMs: () => 100 })).session.timeout()).toBeUndefined();
+  });
+
+  it('counts an unavailable exchange toward the breaker and rethrows', async () => {
+    const { deps, session } = await open();
+    const down = new ExchangeUnavailableError('timeout', 'klines timed out');
+
+    await expect(session.call('candles', () => Promise.reject(down))).rejects.toBe(down);
+
+    expect(session.health.failures).toBe(1);
+    expect(await deps.store.getHealth('LTC/BTC')).toEqual(session.health);
+    expect(deps.metrics.sum('ExchangeTimeouts')).toBe(1);
+  });
+
+  it('does not count a failure that is not the exchange being unavailable', async () => {
+    const { session } = await open();
+    await expect(session.call('order', () => Promise.reject(new Error('bug')))).rejects.toThrow();
+    expect(session.health.failures).toBe(0);
+  });
+
+  it('counts a redelivery whose last attempt left no result, and not a first delivery', async () => {
+    const first = await open();
+    await first.session.countVanishedAttempt();
+    expect(first.session.health.failures).toBe(0);
+
+    const again = await open({ attempt: 2 });
+    await again.session.countVanishedAttempt();
+    expect(again.session.health.failures).toBe(1);
+    expect(again.deps.metrics.sum('VanishedAttempts')).toBe(1);
+  });
+
+  it('records a failed tick with the error named, and the position it ended with', async () => {
+    const { deps, session } = await open();
+
+    const result = await session.fail(new TypeError('boom'));
+
+    expect(result).toMatchObject({ status: 'failed', error: 'TypeError: boom', signal: 'none' });
+    expect(result.position).toEqual({ amount: 0, entryPrice: 0, realisedPnl: 0 });
+    expect(deps.store.ticks.get(result.tickId)).toEqual(result);
+    expect(deps.metrics.sum('TickFailed')).toBe(1);
+  });
+});
