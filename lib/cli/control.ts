@@ -1,14 +1,11 @@
 /**
- * The kill switch.
- *
- *   npm run halt -- [--reason TEXT] [--close-only] [--remote (--stage S | --table NAME)]
- *   npm run resume -- [--remote (--stage S | --table NAME)]
+ * The kill switch: `npm run halt` and `npm run resume` (`--help` lists the options).
  *
  * Locally it acts on the state `npm start` keeps under `.tickfan`; with `--remote` on the
  * deployed state table, found from the stack's outputs (or named with `--table`).
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
@@ -16,65 +13,106 @@ import { type TradingControl, TradingMode } from '../domain/control.js';
 import { createStateTable } from '../local/create-tables.js';
 import { localNames } from '../local/local-environment.js';
 import { localAwsClientConfig, startDynalite } from '../local/services.js';
-import { failWith, UsageError } from './args.js';
+import type { StateStore } from '../ports/state-store.js';
+import { UsageError } from './args.js';
+import { awsClientConfig, remoteOptions } from './aws-options.js';
 import { controlFor, remoteTable } from './kill-switch.js';
+import { stackOutputs } from './remote/stack-outputs.js';
+import { type CliArgs, processIo, runCli } from './run-cli.js';
 
-const usage =
-  'usage: npm run halt -- [--reason TEXT] [--close-only] [--remote (--stage S | --table NAME)]\n' +
-  '       npm run resume -- [--remote (--stage S | --table NAME)]';
+type Command = 'halt' | 'resume';
 
-async function main(): Promise<void> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      reason: { type: 'string' },
-      'close-only': { type: 'boolean', default: false },
-      remote: { type: 'boolean', default: false },
-      stage: { type: 'string' },
-      table: { type: 'string' },
-      'state-dir': { type: 'string', default: '.tickfan' },
-    },
-  });
-  const [command, ...extra] = positionals;
-  if ((command !== 'halt' && command !== 'resume') || extra.length > 0) {
-    throw new UsageError('expected the command halt or resume');
-  }
-  const control = controlFor(
-    command,
-    {
-      ...(values.reason === undefined ? {} : { reason: values.reason }),
-      closeOnly: values['close-only'],
-    },
-    new Date(),
-  );
-  if (!values.remote && (values.stage !== undefined || values.table !== undefined)) {
-    throw new UsageError('--stage and --table go with --remote');
-  }
+const haltOnly = {
+  reason: { type: 'string', value: 'TEXT', help: 'why trading stops (shown by resume and alarms)' },
+  'close-only': {
+    type: 'boolean',
+    default: false,
+    help: 'keep sending exits, so open positions can be closed; open nothing new',
+  },
+} as const;
 
-  if (values.remote) {
-    const tableName = await remoteTable({
-      ...(values.table === undefined ? {} : { table: values.table }),
-      ...(values.stage === undefined ? {} : { stage: values.stage }),
-    });
-    await new DynamoStateStore({ tableName }).putControl(control);
-    console.log(describe(control, `table ${tableName}`));
-    return;
+const shared = {
+  ...remoteOptions,
+  table: {
+    type: 'string',
+    value: 'NAME',
+    help: 'with --remote: the state table, instead of the stage stack output',
+  },
+  'state-dir': {
+    type: 'string',
+    default: '.tickfan',
+    value: 'DIR',
+    help: 'the local state npm start keeps',
+  },
+} as const;
+
+function optionsFor(command: Command) {
+  // resume accepts the halt flags only to refuse them with a sentence of its own.
+  const hidden = command === 'resume';
+  return {
+    reason: { ...haltOnly.reason, hidden },
+    'close-only': { ...haltOnly['close-only'], hidden },
+    ...shared,
+  } as const;
+}
+type Options = ReturnType<typeof optionsFor>;
+
+/** Writes `control`, except a resume when nothing is limited; returns the line to print. */
+async function apply(store: StateStore, control: TradingControl, where: string): Promise<string> {
+  if (control.mode === TradingMode.Active) {
+    const current = await store.getControl();
+    if (current.mode === TradingMode.Active) return `not halted; nothing to resume (${where})`;
   }
-  const dynalite = await startDynalite({ path: resolve(values['state-dir'], 'dynamodb') });
-  const client = new DynamoDBClient(localAwsClientConfig(dynalite.endpoint));
-  try {
-    await createStateTable(client, localNames.table);
-    const store = new DynamoStateStore({
-      tableName: localNames.table,
-      client: DynamoDBDocumentClient.from(client),
-    });
-    await store.putControl(control);
-    console.log(describe(control, `the local state in ${values['state-dir']}`));
-  } finally {
-    client.destroy();
-    await dynalite.close();
-  }
+  await store.putControl(control);
+  return describe(control, where);
+}
+
+function main(command: Command) {
+  return async ({ values }: CliArgs<Options>): Promise<void> => {
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const control = controlFor(
+      command,
+      {
+        ...(values.reason === undefined ? {} : { reason: values.reason }),
+        closeOnly: values['close-only'],
+      },
+      new Date(),
+    );
+    if (
+      !values.remote &&
+      (values.stage !== undefined || values.table !== undefined || values.region !== undefined)
+    ) {
+      throw new UsageError('--stage, --table and --region go with --remote');
+    }
+
+    if (values.remote) {
+      const aws = awsClientConfig(values.region);
+      const tableName = await remoteTable(
+        {
+          ...(values.table === undefined ? {} : { table: values.table }),
+          ...(values.stage === undefined ? {} : { stage: values.stage }),
+        },
+        (stackName) => stackOutputs(stackName, new CloudFormationClient(aws)),
+      );
+      const client = DynamoDBDocumentClient.from(new DynamoDBClient(aws));
+      const store = new DynamoStateStore({ tableName, client });
+      console.log(await apply(store, control, `table ${tableName}`));
+      return;
+    }
+    const dynalite = await startDynalite({ path: resolve(values['state-dir'], 'dynamodb') });
+    const client = new DynamoDBClient(localAwsClientConfig(dynalite.endpoint));
+    try {
+      await createStateTable(client, localNames.table);
+      const store = new DynamoStateStore({
+        tableName: localNames.table,
+        client: DynamoDBDocumentClient.from(client),
+      });
+      console.log(await apply(store, control, `the local state in ${values['state-dir']}`));
+    } finally {
+      client.destroy();
+      await dynalite.close();
+    }
+  };
 }
 
 function describe(control: TradingControl, where: string): string {
@@ -88,4 +126,26 @@ function describe(control: TradingControl, where: string): string {
   }
 }
 
-main().catch(failWith(usage));
+const summaries: Record<Command, string> = {
+  halt: 'Stops trading: nothing is dispatched and no order is sent until npm run resume (with --close-only, exits still go out).',
+  resume: 'Lifts a halt or close-only, so that trading goes on at the next tick.',
+};
+
+// npm run halt / resume call this file with the command first.
+const [command, ...rest] = process.argv.slice(2);
+if (command !== 'halt' && command !== 'resume') {
+  process.stderr.write(
+    'tickfan: expected the command halt or resume (npm run halt, npm run resume)\n',
+  );
+  process.exit(2);
+}
+await runCli(
+  {
+    name: command,
+    usage: `npm run ${command} --`,
+    summary: summaries[command],
+    options: optionsFor(command),
+  },
+  main(command),
+  { ...processIo(), argv: rest },
+);

@@ -5,68 +5,127 @@
  * instead, found from the stage's stack outputs or named.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../config/load.js';
-import { parseDirectInvocation } from '../domain/direct-invocation.js';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  type DirectInvocation,
+  directInvocationSchema,
+  parseDirectInvocation,
+} from '../domain/direct-invocation.js';
 import { LocalEnvironment } from '../local/local-environment.js';
 import { readRunState } from '../local/run.js';
-import { failWith, UsageError } from './args.js';
+import { UsageError } from './args.js';
+import { awsClientConfig, remoteOptions } from './aws-options.js';
+import { configFile } from './paths.js';
+import { stackOutputs } from './remote/stack-outputs.js';
 import { invokeRemote, remoteFunction } from './remote-invoke.js';
+import { replayNotice } from './replay-notice.js';
+import { type CliArgs, runCli } from './run-cli.js';
 
-const usage =
-  'usage: npm run invoke -- SYMBOL [--at ISO-TIME] [--remote (--stage S | --function-name NAME)] [--config FILE]';
+const options = {
+  at: {
+    type: 'string',
+    value: 'ISO-TIME',
+    help: 'the tick of the candle closed at this time (default: the next tick of the last run)',
+  },
+  rerun: {
+    type: 'boolean',
+    default: false,
+    help: 'make a fresh decision for a tick that already ran (it still cannot send a second order for the same intent)',
+  },
+  ...remoteOptions,
+  'function-name': {
+    type: 'string',
+    value: 'NAME',
+    help: 'with --remote: the deployed trade function, instead of the stage stack output',
+  },
+  config: {
+    type: 'string',
+    default: 'cdk.json',
+    value: 'FILE',
+    help: 'the file whose context.tickfan is the config',
+  },
+  'state-dir': {
+    type: 'string',
+    default: '.tickfan',
+    value: 'DIR',
+    help: 'the state a local run left',
+  },
+} as const;
 
-async function main(): Promise<void> {
+function print(result: unknown): void {
+  console.log(JSON.stringify(result, null, 2));
+  const notice = replayNotice(result);
+  if (notice !== undefined) console.error(notice);
+}
+
+async function main({ values, positionals }: CliArgs<typeof options>): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      at: { type: 'string' },
-      remote: { type: 'boolean', default: false },
-      'function-name': { type: 'string' },
-      stage: { type: 'string' },
-      config: { type: 'string', default: 'cdk.json' },
-      'state-dir': { type: 'string', default: '.tickfan' },
-    },
-  });
   const [symbol, ...extra] = positionals;
   if (symbol === undefined || extra.length > 0)
     throw new UsageError('give exactly one SYMBOL, e.g. LTC/BTC');
-  const event = { symbol, ...(values.at === undefined ? {} : { at: values.at }) };
-  const config = loadConfigFile(values.config);
+  if (values.at !== undefined && !directInvocationSchema.shape.at.safeParse(values.at).success) {
+    throw new UsageError(
+      `--at ${JSON.stringify(values.at)} is not an ISO time with a zone, e.g. 2018-01-20T12:00:00Z`,
+    );
+  }
+  const event: DirectInvocation = {
+    symbol,
+    ...(values.at === undefined ? {} : { at: values.at }),
+    ...(values.rerun ? { rerun: true } : {}),
+  };
+  const config = configFile(values.config);
   // Refuse a bad symbol or time here, before anything starts or any request leaves.
   parseDirectInvocation(event, config, Date.now());
 
   if (values.remote) {
-    const functionName = await remoteFunction({
-      ...(values['function-name'] === undefined ? {} : { functionName: values['function-name'] }),
-      ...(values.stage === undefined ? {} : { stage: values.stage }),
-    });
-    console.log(JSON.stringify(await invokeRemote(functionName, event), null, 2));
+    const aws = awsClientConfig(values.region);
+    const functionName = await remoteFunction(
+      {
+        ...(values['function-name'] === undefined ? {} : { functionName: values['function-name'] }),
+        ...(values.stage === undefined ? {} : { stage: values.stage }),
+      },
+      (stackName) => stackOutputs(stackName, new CloudFormationClient(aws)),
+    );
+    print(await invokeRemote(functionName, event, new LambdaClient(aws)));
     return;
   }
-  if (values.stage !== undefined || values['function-name'] !== undefined) {
-    throw new UsageError('--stage and --function-name go with --remote');
+  if (
+    values.stage !== undefined ||
+    values['function-name'] !== undefined ||
+    values.region !== undefined
+  ) {
+    throw new UsageError('--stage, --function-name and --region go with --remote');
   }
 
   const stateDir = resolve(values['state-dir']);
   const last = await readRunState(stateDir);
+  const at = values.at === undefined ? last?.nextTickAt : Date.parse(values.at);
+  if (at === undefined) {
+    throw new UsageError(
+      'no earlier run to continue from: run `npm start` first, or give --at ISO-TIME',
+    );
+  }
   const env = await LocalEnvironment.start({ config, stateDir, persist: true, fresh: false });
   try {
-    const at = values.at === undefined ? last?.nextTickAt : Date.parse(values.at);
-    if (at === undefined) {
-      throw new UsageError(
-        'no earlier run to continue from: run `npm start` first, or give --at ISO-TIME',
-      );
-    }
     env.clock.set(at + 250);
     const outcome = await env.trade.invoke(event, env.clock.offsetMs);
     if (!outcome.ok)
       throw new Error(`trade function failed: ${outcome.error.name}: ${outcome.error.message}`);
-    console.log(JSON.stringify(outcome.value, null, 2));
+    print(outcome.value);
   } finally {
     await env.close();
   }
 }
 
-main().catch(failWith(usage));
+await runCli(
+  {
+    name: 'invoke',
+    usage: 'npm run invoke --',
+    positionals: 'SYMBOL',
+    summary:
+      'Runs one trade tick for SYMBOL through the trade function on the state the last npm start left (or, with --remote, on the deployed function) and prints the tick result as JSON.',
+    options,
+  },
+  main,
+);

@@ -1,49 +1,70 @@
 /**
  * `npm start`: runs the whole pipeline on embedded parts and prints a per-symbol summary.
- *
- *   npm start -- [--ticks N] [--symbols A,B] [--fault KIND:SYMBOL[:ARG]]... [--summary-json PATH]
- *                [--resume] [--time-scale F] [--config cdk.json]
+ * `npm start -- --help` lists the options.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../config/load.js';
 import { concurrencyWarning } from '../config/schema.js';
 import { parseFaultSpec } from '../local/faults/fault-spec.js';
 import { runLocal, selectSymbols } from '../local/run.js';
 import { type RunReportData, runReportInput } from '../local/run-report.js';
 import { defaultTimeScale } from '../local/time-scale.js';
 import { renderReport } from '../report/render-report.js';
-import { failWith, positiveInt, UsageError } from './args.js';
+import { positiveInt, UsageError } from './args.js';
 import { formatSummary } from './format.js';
+import { configFile, outputFile } from './paths.js';
+import { type CliArgs, runCli } from './run-cli.js';
 
-const usage =
-  'usage: npm start -- [--ticks N] [--symbols A,B] [--fault KIND:SYMBOL[:ARG]]... [--summary-json PATH] [--report PATH] [--resume] [--time-scale F] [--config FILE]';
+const options = {
+  ticks: { type: 'string', default: '60', value: 'N', help: 'schedule ticks to run' },
+  symbols: {
+    type: 'string',
+    value: 'A,B',
+    help: 'trade only these configured symbols (default: every one)',
+  },
+  fault: {
+    type: 'string',
+    multiple: true,
+    default: [] as string[],
+    value: 'KIND:SYMBOL[:ARG]',
+    help: 'inject a fault, repeatable (hang, slow:MS, http5xx:RATE, ratelimit:RATE, lose-response:RATE, reject, block; duplicate-delivery:RATE without a symbol)',
+  },
+  'summary-json': { type: 'string', value: 'PATH', help: 'also write the run summary as JSON' },
+  report: {
+    type: 'string',
+    value: 'PATH',
+    help: 'where the HTML run report goes (default: STATE-DIR/report.html)',
+  },
+  resume: {
+    type: 'boolean',
+    default: false,
+    help: "continue the last run's trading state and clock instead of starting afresh",
+  },
+  'time-scale': {
+    type: 'string',
+    default: String(defaultTimeScale),
+    value: 'F',
+    help: 'factor in (0, 1] applied to the configured function timeouts',
+  },
+  config: {
+    type: 'string',
+    default: 'cdk.json',
+    value: 'FILE',
+    help: 'the file whose context.tickfan is the config',
+  },
+  'state-dir': {
+    type: 'string',
+    default: '.tickfan',
+    value: 'DIR',
+    help: 'where the build, DynamoDB data, logs and run state go',
+  },
+} as const;
 
-async function main(): Promise<void> {
+async function main({ values }: CliArgs<typeof options>): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { values } = parseArgs({
-    options: {
-      ticks: { type: 'string', default: '60' },
-      symbols: { type: 'string' },
-      'summary-json': { type: 'string' },
-      report: { type: 'string' },
-      resume: { type: 'boolean', default: false },
-      fault: { type: 'string', multiple: true, default: [] },
-      'time-scale': { type: 'string', default: String(defaultTimeScale) },
-      config: { type: 'string', default: 'cdk.json' },
-      'state-dir': { type: 'string', default: '.tickfan' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(usage);
-    return;
-  }
   const ticks = positiveInt('--ticks', values.ticks);
-  const config = loadConfigFile(values.config);
+  const config = configFile(values.config);
   const symbols = values.symbols
     ?.split(',')
     .map((s) => s.trim())
@@ -57,6 +78,9 @@ async function main(): Promise<void> {
       `--time-scale must be a number in (0, 1] (got ${JSON.stringify(values['time-scale'])})`,
     );
   }
+  // A run takes minutes: a file it could not write must fail now, not at its end.
+  if (values['summary-json'] !== undefined) outputFile('--summary-json', values['summary-json']);
+  if (values.report !== undefined) outputFile('--report', values.report);
   const stateDir = values['state-dir'];
   await mkdir(join(stateDir, 'logs'), { recursive: true });
   const logFile = join(stateDir, 'logs', 'functions.log');
@@ -110,4 +134,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(failWith(usage));
+await runCli(
+  {
+    name: 'start',
+    usage: 'npm start --',
+    summary:
+      'Runs the pipeline locally (dynalite, local-aws-sqs, the exchange simulator) for some schedule ticks and prints a per-symbol summary.',
+    options,
+  },
+  main,
+);
