@@ -1,3 +1,5 @@
+import { textTable } from '../../lib/report/text-table.js';
+
 /** A bound a figure must keep: `value <= limit` or `value >= limit`. */
 export interface Target {
   readonly op: '<=' | '>=';
@@ -41,21 +43,11 @@ const rightAligned: ReadonlySet<keyof Row> = new Set(['value']);
 
 /** The rows as a plain-text table: a header, a rule of dashes, one line per row. */
 export function formatTable(rows: readonly Row[]): string {
-  const widths = columns.map((c) => Math.max(headers[c].length, ...rows.map((r) => r[c].length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => {
-        const column = columns[i] as keyof Row;
-        const width = widths[i] ?? 0;
-        return rightAligned.has(column) ? cell.padStart(width) : cell.padEnd(width);
-      })
-      .join('  ')
-      .trimEnd();
-  return [
-    line(columns.map((c) => headers[c])),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map((r) => line(columns.map((c) => r[c]))),
-  ].join('\n');
+  return textTable(
+    columns.map((c) => headers[c]),
+    rows.map((r) => columns.map((c) => r[c])),
+    columns.map((c) => (rightAligned.has(c) ? 'right' : 'left')),
+  );
 }
 
 /** The rows as a GitHub-flavoured Markdown table, for bench/RESULTS.md. */

@@ -1,8 +1,14 @@
-import { table } from '../cli/format.js';
 import type { Candle } from '../domain/candle.js';
 import { clientOrderId } from '../domain/order-intent.js';
 import type { RiskLimits } from '../domain/sizing.js';
+import {
+  feeSignificant,
+  formatNumber,
+  formatPercent,
+  type NumberPrecision,
+} from '../report/format-number.js';
 import type { ReportInput } from '../report/report-input.js';
+import { textTable } from '../report/text-table.js';
 import type { BacktestResult, BacktestSummary, RoundTrip } from './run-backtest.js';
 
 /** A finished backtest with what it was run on, as the CLI prints and saves it. */
@@ -89,19 +95,31 @@ export function backtestJson(run: BacktestRun): BacktestJson {
 
 /** The headline figures as label and formatted value, shared by stdout and the HTML report. */
 export function backtestFigures(run: BacktestRun): [label: string, value: string][] {
-  const s = run.result.summary;
+  const { summary: s, roundTrips, market } = run.result;
   const quote = s.symbol.split('/')[1] ?? '';
+  const base = s.symbol.split('/')[0] ?? '';
+  const open = roundTrips.filter((t) => t.open);
+  const unrealised = open.reduce((sum, t) => sum + t.pnl, 0);
+  const lastClose = run.candles[run.result.lastIndex]?.close;
+  const position =
+    s.position > 0
+      ? `${formatNumber(s.position, amountPrecision(run))} ${base}, unrealised pnl ${formatNumber(unrealised)} ${quote}` +
+        (lastClose === undefined
+          ? ''
+          : ` at the last close ${formatNumber(lastClose, { step: market.priceStep })}`)
+      : `0 ${base}`;
   return [
-    ['total return', `${percent(s.totalReturn)} of the ${s.capital} ${quote} stake`],
-    ['pnl', `${amount(s.pnl)} ${quote}`],
-    ['fees', `${amount(s.fees)} ${quote}`],
+    ['total return', `${percent(s.totalReturn)} of the ${formatNumber(s.capital)} ${quote} stake`],
+    ['pnl', `${formatNumber(s.pnl)} ${quote} (realised and unrealised)`],
+    ['fees', `${formatNumber(s.fees, { significant: feeSignificant })} ${quote}`],
     ['buy and hold', percent(s.buyAndHoldReturn)],
     ['max drawdown', percent(s.maxDrawdown)],
     ['sharpe', s.sharpe === null ? 'n/a' : s.sharpe.toFixed(2)],
     ['win rate', s.winRate === null ? 'n/a' : `${percent(s.winRate)} (${s.wins}/${s.roundTrips})`],
     ['exposure', percent(s.exposure)],
-    ['orders', `${s.orders}${s.rejected > 0 ? ` (${s.rejected} refused)` : ''}`],
-    ['open position', `${s.position} ${s.symbol.split('/')[0] ?? ''}`],
+    ['fills', `${s.orders}${s.rejected > 0 ? ` (${s.rejected} orders refused)` : ''}`],
+    ['round trips', `${s.roundTrips} closed${open.length > 0 ? `, ${open.length} open` : ''}`],
+    ['open position', position],
     ['candles', String(s.candles)],
     ['gaps', `${s.gaps} (${s.missingCandles} missing candles, no decision)`],
   ];
@@ -110,29 +128,34 @@ export function backtestFigures(run: BacktestRun): [label: string, value: string
 /** The text printed to stdout: header, figures, then one row per round trip. */
 export function formatBacktest(run: BacktestRun): string {
   const s = run.result.summary;
+  const price = pricePrecision(run);
   const trips = run.result.roundTrips.map((t) => [
     minute(t.entryTime),
     t.exitTime === undefined ? 'open' : minute(t.exitTime),
-    String(t.entryPrice),
-    t.exitPrice === undefined ? '-' : String(t.exitPrice),
-    String(t.amount),
-    amount(t.fees),
-    amount(t.pnl),
-    percent(t.return),
+    formatNumber(t.entryPrice, price),
+    t.exitPrice === undefined ? '-' : formatNumber(t.exitPrice, price),
+    formatNumber(t.amount, amountPrecision(run)),
+    formatNumber(t.fees, { significant: feeSignificant }),
+    `${formatNumber(t.pnl)}${t.open ? ' unrealised' : ''}`,
+    formatPercent(t.return),
   ]);
   return [
     `backtest ${s.symbol} ${s.timeframe}  ${s.strategy} ${JSON.stringify(run.params)}  ${minute(s.firstCandle)} → ${minute(s.lastCandle)}`,
     `data ${run.data}  stake ${run.risk.stakePerTrade}  max position ${run.risk.maxPosition}  fee ${percent(run.feeRate)}`,
     '',
-    table(['figure', 'value'], backtestFigures(run)),
+    textTable(['figure', 'value'], backtestFigures(run), ['left', 'left']),
     `sharpe: ${sharpeNote}; returns are on the stake, the most the strategy holds`,
     '',
     trips.length === 0
       ? 'no trades'
-      : table(
-          ['entry', 'exit', 'entry price', 'exit price', 'amount', 'fees', 'pnl', 'return'],
-          trips,
-        ),
+      : [
+          `round trips (an open one is marked at the last close):`,
+          textTable(
+            ['entry', 'exit', 'entry price', 'exit price', 'amount', 'fees', 'pnl', 'return %'],
+            trips,
+            ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+          ),
+        ].join('\n'),
   ].join('\n');
 }
 
@@ -142,6 +165,7 @@ export function backtestReportInput(run: BacktestRun): ReportInput {
   const s = result.summary;
   const quote = s.symbol.split('/')[1] ?? '';
   const span = candles.slice(result.firstIndex, result.lastIndex + 1);
+  const lastClose = span.at(-1)?.close;
   return {
     title: `Backtest ${s.symbol} ${s.timeframe} · ${s.strategy}`,
     subtitle: `${minute(s.firstCandle)} → ${minute(s.lastCandle)} · params ${JSON.stringify(run.params)} · stake ${run.risk.stakePerTrade} ${quote} · fee ${percent(run.feeRate)} · data ${run.data}`,
@@ -164,17 +188,26 @@ export function backtestReportInput(run: BacktestRun): ReportInput {
       fee: t.fees,
       ...(t.exitTime === undefined ? {} : { exitTime: t.exitTime }),
       ...(t.exitPrice === undefined ? {} : { exitPrice: t.exitPrice }),
-      ...(t.open ? {} : { pnl: t.pnl }),
+      ...(t.open && lastClose !== undefined ? { markPrice: lastClose } : {}),
+      pnl: t.pnl,
+      return: t.return,
     })),
+    markets: {
+      [s.symbol]: { priceStep: result.market.priceStep, amountStep: result.market.amountStep },
+    },
   };
 }
 
-function percent(value: number): string {
-  return `${(value * 100).toFixed(2)} %`;
+function pricePrecision(run: BacktestRun): NumberPrecision {
+  return { step: run.result.market.priceStep };
 }
 
-function amount(value: number): string {
-  return value.toFixed(8);
+function amountPrecision(run: BacktestRun): NumberPrecision {
+  return { step: run.result.market.amountStep };
+}
+
+function percent(value: number): string {
+  return `${formatPercent(value)} %`;
 }
 
 function iso(time: number): string {

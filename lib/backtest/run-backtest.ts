@@ -3,6 +3,11 @@ import { sideFor } from '../domain/decision.js';
 import type { Market } from '../domain/market.js';
 import { paperFillCost } from '../domain/paper-fill.js';
 import { applyFill, flatPosition, type Position, totalPnl } from '../domain/position.js';
+import {
+  equityCurve,
+  roundTrips as pairRoundTrips,
+  type RoundTrip,
+} from '../domain/round-trips.js';
 import { Side, Signal } from '../domain/signal.js';
 import { type RiskLimits, sizeOrder } from '../domain/sizing.js';
 import { type StrategyName, windowLocal } from '../domain/strategies/registry.js';
@@ -54,21 +59,7 @@ export interface BacktestTrade {
   readonly fee: number;
 }
 
-/** An entry and its exit; an open one is marked at the last close. */
-export interface RoundTrip {
-  readonly entryTime: number;
-  readonly entryPrice: number;
-  readonly exitTime?: number;
-  readonly exitPrice?: number;
-  readonly amount: number;
-  /** Entry and exit fees, in the quote currency. */
-  readonly fees: number;
-  /** Profit after both fees, in the quote currency; unrealised for an open round trip. */
-  readonly pnl: number;
-  /** `pnl` over the entry's notional. */
-  readonly return: number;
-  readonly open: boolean;
-}
+export type { RoundTrip } from '../domain/round-trips.js';
 
 /** The figures of a backtest. Ratios are fractions (0.05 is 5 %). */
 export interface BacktestSummary {
@@ -84,7 +75,7 @@ export interface BacktestSummary {
   readonly gaps: number;
   /** Candles missing inside the span: ticks the trade function would skip as stale. */
   readonly missingCandles: number;
-  /** Filled orders. */
+  /** Filled orders (fills). */
   readonly orders: number;
   /** Orders the risk limits, the market's minimums or the quote balance refused. */
   readonly rejected: number;
@@ -117,6 +108,8 @@ export interface BacktestSummary {
 
 export interface BacktestResult {
   readonly summary: BacktestSummary;
+  /** The trading rules the orders were sized with; their steps set the printed precision. */
+  readonly market: Market;
   readonly trades: readonly BacktestTrade[];
   readonly roundTrips: readonly RoundTrip[];
   /** Index in `candles` of the first and the last decision candle. */
@@ -154,7 +147,8 @@ const yearMs = 365 * 24 * 60 * 60 * 1000;
  * 3. `sideFor(signal, position)`, `sizeOrder` within the risk limits and the market's rules, a
  *    paper fill at the candle's close with the paper broker's fee (`paperFillCost`), and
  *    `applyFill`: the trade function's own domain functions.
- * 4. Mark the position at the close for the equity curve and the figures.
+ * 4. Pair the fills into round trips and mark the position at each close for the equity curve
+ *    (lib/domain/round-trips.ts, as the run report does), and take the figures from those.
  */
 export function runBacktest(input: BacktestInput): BacktestResult {
   const began = performance.now();
@@ -172,26 +166,16 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   }
 
   const count = last - first + 1;
-  const equity = new Float64Array(count);
   const trades: BacktestTrade[] = [];
-  const roundTrips: RoundTrip[] = [];
   const capital = Math.min(risk.stakePerTrade, risk.maxPosition);
   let position: Position = flatPosition(symbol);
   let quote = input.quoteBalance ?? Number.POSITIVE_INFINITY;
   let rejected = 0;
   let fees = 0;
-  let entry: { time: number; price: number; fee: number; realisedBefore: number } | undefined;
   let gaps = 0;
   let missing = 0;
-  let peak = capital;
-  let maxDrawdown = 0;
   let heldMs = 0;
-  // Welford's running mean and variance of the per-candle returns.
-  let returns = 0;
-  let mean = 0;
-  let m2 = 0;
   let previousTime = 0;
-  let previousValue = capital;
 
   const start = Math.max(0, first - (warmup - 1));
   const run = local ? strategy.start() : undefined;
@@ -222,7 +206,6 @@ export function runBacktest(input: BacktestInput): BacktestResult {
         rejected += 1;
       } else {
         const { amount } = sizing;
-        const before = position;
         quote += side === Side.Buy ? -(cost.notional + cost.fee) : cost.notional - cost.fee;
         fees += cost.fee;
         position = applyFill(position, { side, amount, price: candle.close, fee: cost.fee });
@@ -234,50 +217,17 @@ export function runBacktest(input: BacktestInput): BacktestResult {
           amount,
           fee: cost.fee,
         });
-        if (side === Side.Buy) {
-          entry = {
-            time: candle.time,
-            price: candle.close,
-            fee: cost.fee,
-            realisedBefore: before.realisedPnl,
-          };
-        } else if (entry !== undefined) {
-          const pnl = position.realisedPnl - entry.realisedBefore;
-          roundTrips.push({
-            entryTime: entry.time,
-            entryPrice: entry.price,
-            exitTime: candle.time,
-            exitPrice: candle.close,
-            amount,
-            fees: entry.fee + cost.fee,
-            pnl,
-            return: pnl / (entry.price * amount),
-            open: false,
-          });
-          entry =
-            position.amount > 0 ? { ...entry, realisedBefore: position.realisedPnl } : undefined;
-        }
       }
     }
 
-    const value = capital + totalPnl(position, candle.close);
-    equity[i - first] = value;
     if (i > first) {
       const step = candle.time - previousTime;
       if (step > tf) {
         gaps += 1;
         missing += Math.round(step / tf) - 1;
       }
-      const r = previousValue === 0 ? 0 : value / previousValue - 1;
-      returns += 1;
-      const delta = r - mean;
-      mean += delta / returns;
-      m2 += delta * (r - mean);
     }
     previousTime = candle.time;
-    previousValue = value;
-    if (value > peak) peak = value;
-    else if (peak > 0 && (peak - value) / peak > maxDrawdown) maxDrawdown = (peak - value) / peak;
     // Held from this close to the next one.
     if (position.amount > 0 && i < last) heldMs += (candles[i + 1] as Candle).time - candle.time;
   }
@@ -285,21 +235,11 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   const firstCandle = candles[first] as Candle;
   const lastCandle = candles[last] as Candle;
   const lastClose = lastCandle.close;
-  if (entry !== undefined && position.amount > 0) {
-    const pnl = totalPnl(position, lastClose) - entry.realisedBefore;
-    roundTrips.push({
-      entryTime: entry.time,
-      entryPrice: entry.price,
-      amount: position.amount,
-      fees: entry.fee,
-      pnl,
-      return: pnl / (entry.price * position.amount),
-      open: true,
-    });
-  }
+  const equity = equityCurve(candles.slice(first, last + 1), trades, capital);
+  const { maxDrawdown, mean, std } = equityFigures(equity, capital);
+  const roundTrips = pairRoundTrips(trades, lastClose);
   const closed = roundTrips.filter((t) => !t.open);
   const wins = closed.filter((t) => t.pnl > 0).length;
-  const std = returns > 1 ? Math.sqrt(m2 / (returns - 1)) : 0;
   const spanMs = lastCandle.time - firstCandle.time;
   const pnl = totalPnl(position, lastClose);
   const elapsedMs = performance.now() - began;
@@ -329,6 +269,7 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       exposure: spanMs > 0 ? heldMs / spanMs : 0,
       position: position.amount,
     },
+    market,
     trades,
     roundTrips,
     firstIndex: first,
@@ -337,6 +278,36 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     elapsedMs,
     candlesPerSecond: elapsedMs > 0 ? (count / elapsedMs) * 1000 : Number.POSITIVE_INFINITY,
   };
+}
+
+/**
+ * The largest fall of `equity` from its running peak (starting at `start`, the value before the
+ * first candle), and the mean and sample standard deviation of its per-candle returns (Welford's
+ * running form).
+ */
+function equityFigures(
+  equity: Float64Array,
+  start: number,
+): { maxDrawdown: number; mean: number; std: number } {
+  let peak = start;
+  let maxDrawdown = 0;
+  let returns = 0;
+  let mean = 0;
+  let m2 = 0;
+  for (let k = 0; k < equity.length; k++) {
+    const value = equity[k] as number;
+    if (k > 0) {
+      const previous = equity[k - 1] as number;
+      const r = previous === 0 ? 0 : value / previous - 1;
+      returns += 1;
+      const delta = r - mean;
+      mean += delta / returns;
+      m2 += delta * (r - mean);
+    }
+    if (value > peak) peak = value;
+    else if (peak > 0 && (peak - value) / peak > maxDrawdown) maxDrawdown = (peak - value) / peak;
+  }
+  return { maxDrawdown, mean, std: returns > 1 ? Math.sqrt(m2 / (returns - 1)) : 0 };
 }
 
 /** The trade function's evaluation: a fresh run over the window, the last signal counts. */

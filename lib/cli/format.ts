@@ -1,29 +1,41 @@
 import type { RunSummary } from '../local/summary.js';
+import { defaultSignificant, formatNumber, type NumberPrecision } from '../report/format-number.js';
+import { textTable } from '../report/text-table.js';
 
-/** Renders rows as a left-aligned text table with a header rule. */
+/** Renders rows as a text table with a header rule: the first column left, the rest right. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return textTable(header, rows);
 }
 
-/** The per-symbol table and totals printed at the end of a run. */
-export function formatSummary(summary: RunSummary): string {
+/** How finely to print a symbol's figures: its market's steps where the caller knows them. */
+export interface SummaryPrecision {
+  readonly amount?: NumberPrecision;
+  readonly pnl?: NumberPrecision;
+}
+
+const ms = (value: number) => formatNumber(value, { significant: defaultSignificant });
+
+/**
+ * The per-symbol table and totals printed at the end of a run. `ok`, `failed` and `skipped` count
+ * symbol ticks by how they ended (they add up to `ticks`); the totals below count invocations.
+ */
+export function formatSummary(
+  summary: RunSummary,
+  precision: Readonly<Record<string, SummaryPrecision>> = {},
+): string {
   const rows = Object.entries(summary.perSymbol).map(([symbol, s]) => [
     symbol,
     String(s.ticks),
-    String(s.succeeded),
-    String(s.failed),
+    String(s.ok),
+    String(s.failedTicks),
     String(s.skipped),
     s.breaker,
     String(s.orders),
-    s.position.toFixed(3),
-    s.pnl.toFixed(8),
-    String(s.latencyMs.p50),
-    String(s.latencyMs.p99),
+    formatNumber(s.position, precision[symbol]?.amount),
+    formatNumber(s.pnl, precision[symbol]?.pnl),
+    formatNumber(s.unrealisedPnl, precision[symbol]?.pnl),
+    ms(s.latencyMs.p50),
+    ms(s.latencyMs.p99),
   ]);
   const head = [
     'symbol',
@@ -35,18 +47,21 @@ export function formatSummary(summary: RunSummary): string {
     'orders',
     'position',
     'pnl',
+    'unrealised',
     'p50 ms',
     'p99 ms',
   ];
-  const { skipped, orders } = summary;
+  const { skipped, orders, tickOutcomes } = summary;
   return [
     table(head, rows),
     '',
+    `symbol ticks: ok ${tickOutcomes.ok}  skipped ${tickOutcomes.skipped}  failed ${tickOutcomes.failed}`,
     `ticks ${summary.ticks}  invocations ${summary.invocations}  succeeded ${summary.succeeded}  failed ${summary.failed}  retried ${summary.retried}  dead-lettered ${summary.deadLettered}`,
     `skipped: stale ${skipped.stale}  halted ${skipped.halted}  breaker ${skipped.breaker}  poison messages ${summary.poisoned}`,
     `silent symbols: ${summary.silent.length > 0 ? summary.silent.join(', ') : 'none'}`,
-    `orders: intents ${orders.intents}  on the exchange ${orders.exchange}  duplicates ${orders.duplicates}`,
-    `latency (fan-out start to trade end): p50 ${summary.latencyMs.p50} ms  p99 ${summary.latencyMs.p99} ms`,
+    `orders: intents ${orders.intents}  on the exchange ${orders.exchange}  duplicates ${orders.duplicates}  fills ${summary.trades.length}`,
+    `latency (fan-out start to trade end): p50 ${ms(summary.latencyMs.p50)} ms  p99 ${ms(summary.latencyMs.p99)} ms`,
+    `pnl is realised plus unrealised; unrealised marks the position held at the last close`,
     `function timeouts scaled by ${summary.timeScale} for this local run`,
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { Timeframes, timeframeMs } from '../domain/candle.js';
+import { defaultFeeRate } from '../domain/fee-rate.js';
 import { strategies, strategyNames } from '../domain/strategies/registry.js';
 import { isScheduleExpression, ratePeriodMs } from './schedule.js';
 
@@ -73,7 +74,7 @@ export const configSchema = z
           .record(z.string(), z.number().nonnegative())
           .default({ BTC: 1, ETH: 10, USDT: 10_000 }),
         /** Taker fee rate charged on each paper fill. */
-        feeRate: z.number().min(0).max(0.01).default(0.001),
+        feeRate: z.number().min(0).max(0.01).default(defaultFeeRate),
       })
       .prefault({}),
     timeouts: z

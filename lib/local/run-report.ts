@@ -4,8 +4,18 @@
  * `--summary-json` cannot disagree.
  */
 import type { Candle } from '../domain/candle.js';
-import type { FailureRow, ReportInput, SymbolReport, TradeRow } from '../report/report-input.js';
-import { formatNumber, isoMinute, type TimePoint } from '../report/svg-charts.js';
+import { defaultFeeRate } from '../domain/fee-rate.js';
+import { equityCurve, roundTrips, type TradeFill } from '../domain/round-trips.js';
+import { Side } from '../domain/signal.js';
+import { feeSignificant, formatNumber } from '../report/format-number.js';
+import type {
+  FailureRow,
+  MarketSteps,
+  ReportInput,
+  SymbolReport,
+  TradeRow,
+} from '../report/report-input.js';
+import { isoMinute } from '../report/svg-charts.js';
 import type { InvocationRecord } from './sqs-event-source.js';
 import { type RunSummary, type SymbolSummary, tickLatencies } from './summary.js';
 
@@ -40,6 +50,7 @@ export type ReportedSummary = Pick<
   | 'retried'
   | 'deadLettered'
   | 'skipped'
+  | 'tickOutcomes'
   | 'orders'
   | 'trades'
   | 'latencyMs'
@@ -49,7 +60,18 @@ export type ReportedSummary = Pick<
       string,
       Pick<
         SymbolSummary,
-        'ticks' | 'succeeded' | 'failed' | 'orders' | 'position' | 'pnl' | 'latencyMs'
+        | 'ticks'
+        | 'ok'
+        | 'skipped'
+        | 'failedTicks'
+        | 'succeeded'
+        | 'failed'
+        | 'orders'
+        | 'position'
+        | 'pnl'
+        | 'unrealisedPnl'
+        | 'markPrice'
+        | 'latencyMs'
       >
     >
   >;
@@ -70,8 +92,13 @@ export interface RunReportData {
    * currency, so giving each symbol the whole balance would count it several times.)
    */
   readonly startBalanceQuote?: number;
-  /** Fee rate charged on the value of each fill, in the quote currency; default 0.001. */
+  /** Fee rate charged on the value of each fill, in the quote currency; default 0.1 %. */
   readonly feeRate?: number;
+  /**
+   * Each symbol's price tick and amount step, where known, to round prices and amounts to;
+   * figures without one are shown to six significant digits.
+   */
+  readonly markets?: Readonly<Record<string, MarketSteps>>;
   /** Scheduled times (epoch ms) of the run's first and last tick, for the subtitle. */
   readonly span?: { readonly firstTick: number; readonly lastTick: number };
   /** Ticks the trade function skipped, one per tick result, listed in the failure table. */
@@ -83,7 +110,7 @@ export interface RunReportData {
 type Trade = RunSummary['trades'][number];
 
 /** The fee rate of the simulator and of `paper.feeRate` when the config leaves it out. */
-export const defaultFeeRate = 0.001;
+export { defaultFeeRate } from '../domain/fee-rate.js';
 
 /**
  * The report's view of the event source's invocation records, with the latency `summarise` takes
@@ -114,12 +141,22 @@ export function runInvocations(
 }
 
 /**
- * The headline figures of a run, each the summary JSON's own number as `String(n)` prints it
- * (which is how JSON prints it too).
+ * The headline figures of a run: the summary JSON's own numbers, shown with the one formatting
+ * helper. Fills are the filled orders; round trips are the entries closed by an exit.
  */
-export function runFigures(summary: ReportedSummary): [label: string, value: string][] {
+export function runFigures(
+  summary: ReportedSummary,
+  feeRate = defaultFeeRate,
+): [label: string, value: string][] {
+  const fills = fillsOf(summary.trades, feeRate);
+  const closed = [...fills.values()]
+    .flatMap((f) => roundTrips(f, Number.NaN))
+    .filter((t) => !t.open).length;
   const figures: [string, number][] = [
     ['ticks', summary.ticks],
+    ['symbol ticks: ok', summary.tickOutcomes.ok],
+    ['symbol ticks: skipped', summary.tickOutcomes.skipped],
+    ['symbol ticks: failed', summary.tickOutcomes.failed],
     ['invocations', summary.invocations],
     ['succeeded', summary.succeeded],
     ['failed', summary.failed],
@@ -131,100 +168,60 @@ export function runFigures(summary: ReportedSummary): [label: string, value: str
     ['orders: intents', summary.orders.intents],
     ['orders: on the exchange', summary.orders.exchange],
     ['orders: duplicates', summary.orders.duplicates],
-    ['trades', summary.trades.length],
+    ['fills', summary.trades.length],
+    ['round trips', closed],
     ['latency p50 (ms)', summary.latencyMs.p50],
     ['latency p99 (ms)', summary.latencyMs.p99],
   ];
-  return figures.map(([label, value]) => [label, String(value)]);
+  return figures.map(([label, value]) => [label, formatNumber(value)]);
 }
 
 /**
- * Mark-to-market value of one symbol's trading at each candle's close: `start`, plus the cash of
- * every fill up to and including that candle (a buy pays `price × amount × (1 + feeRate)`, a
- * sell receives `price × amount × (1 − feeRate)`), plus the amount held times the close. A fill
- * is applied at the candle its `candleTime` names, whose close it was filled at.
+ * Each symbol's fills as the shared round-trip and equity computation takes them, the fee of
+ * each being `feeRate` of its value (the summary lists no fees). A side other than `sell` buys,
+ * as nothing else comes out of the order store.
  */
-export function equityCurve(
-  candles: readonly Candle[],
+export function fillsOf(trades: readonly Trade[], feeRate: number): Map<string, TradeFill[]> {
+  const bySymbol = new Map<string, TradeFill[]>();
+  for (const t of trades) {
+    const fills = bySymbol.get(t.symbol) ?? [];
+    fills.push({
+      side: t.side === Side.Sell ? Side.Sell : Side.Buy,
+      candleTime: t.candleTime,
+      price: t.price,
+      amount: t.amount,
+      fee: t.price * t.amount * feeRate,
+    });
+    bySymbol.set(t.symbol, fills);
+  }
+  return bySymbol;
+}
+
+/**
+ * The run's round trips, every symbol's, ordered by entry; a position still open is marked at
+ * its symbol's last close (`lastCloses`), its pnl unrealised.
+ */
+export function tradeRows(
   trades: readonly Trade[],
   feeRate: number,
-  start = 0,
-): TimePoint[] {
-  const sorted = [...trades].sort((a, b) => a.candleTime - b.candleTime);
-  const curve: TimePoint[] = [];
-  let cash = start;
-  let held = 0;
-  let next = 0;
-  for (const candle of candles) {
-    for (let t = sorted[next]; t !== undefined && t.candleTime <= candle.time; t = sorted[next]) {
-      const value = t.price * t.amount;
-      if (t.side === 'sell') {
-        cash += value * (1 - feeRate);
-        held -= t.amount;
-      } else {
-        cash -= value * (1 + feeRate);
-        held += t.amount;
-      }
-      next++;
-    }
-    curve.push({ time: candle.time, value: cash + held * candle.close });
-  }
-  return curve;
-}
-
-// Below this a position counts as flat, as in lib/domain/position.ts.
-const dust = 1e-12;
-
-/**
- * Pairs each symbol's fills into round trips: buys open or add to a position at their average
- * price, each sell closes what it sells with its share of the entry fees; a position still held
- * at the end is a row without an exit. Rows are ordered by entry time.
- */
-export function roundTrips(trades: readonly Trade[], feeRate: number): TradeRow[] {
+  lastCloses: Readonly<Record<string, number>>,
+): TradeRow[] {
   const rows: TradeRow[] = [];
-  const bySymbol = new Map<string, Trade[]>();
-  for (const t of trades) bySymbol.set(t.symbol, [...(bySymbol.get(t.symbol) ?? []), t]);
-  for (const [symbol, fills] of bySymbol) {
-    let held = 0;
-    let cost = 0;
-    let entryFee = 0;
-    let entryTime = 0;
-    for (const t of [...fills].sort((a, b) => a.candleTime - b.candleTime)) {
-      const fee = t.price * t.amount * feeRate;
-      if (t.side !== 'sell') {
-        if (held <= dust) entryTime = t.candleTime;
-        held += t.amount;
-        cost += t.price * t.amount;
-        entryFee += fee;
-        continue;
-      }
-      // A long-only bot never sells what it does not hold; such a fill has no entry to pair with.
-      if (held <= dust) continue;
-      const sold = Math.min(t.amount, held);
-      const entryPrice = cost / held;
-      const feeIn = entryFee * (sold / held);
-      const feeOut = t.price * sold * feeRate;
+  for (const [symbol, fills] of fillsOf(trades, feeRate)) {
+    const mark = lastCloses[symbol] ?? fills.at(-1)?.price ?? Number.NaN;
+    for (const t of roundTrips(fills, mark)) {
       rows.push({
         symbol,
-        entryTime,
-        exitTime: t.candleTime,
-        entryPrice,
-        exitPrice: t.price,
-        amount: sold,
-        fee: feeIn + feeOut,
-        pnl: sold * (t.price - entryPrice) - feeIn - feeOut,
+        entryTime: t.entryTime,
+        entryPrice: t.entryPrice,
+        ...(t.exitTime === undefined ? {} : { exitTime: t.exitTime }),
+        ...(t.exitPrice === undefined ? {} : { exitPrice: t.exitPrice }),
+        ...(t.open ? { markPrice: mark } : {}),
+        amount: t.amount,
+        fee: t.fees,
+        pnl: t.pnl,
+        return: t.return,
       });
-      held -= sold;
-      cost -= entryPrice * sold;
-      entryFee -= feeIn;
-      if (held <= dust) {
-        held = 0;
-        cost = 0;
-        entryFee = 0;
-      }
-    }
-    if (held > dust) {
-      rows.push({ symbol, entryTime, entryPrice: cost / held, amount: held, fee: entryFee });
     }
   }
   return rows.sort((a, b) => a.entryTime - b.entryTime || a.symbol.localeCompare(b.symbol));
@@ -258,6 +255,7 @@ function failureRows(
 function symbolReport(
   symbol: string,
   data: RunReportData,
+  fills: readonly TradeFill[],
   feeRate: number,
   start: number,
 ): SymbolReport {
@@ -266,19 +264,33 @@ function symbolReport(
   const trades = summary.trades.filter((t) => t.symbol === symbol);
   const quote = symbol.split('/')[1];
   const own = summary.perSymbol[symbol];
+  const steps = data.markets?.[symbol];
+  const amount = steps?.amountStep === undefined ? {} : { step: steps.amountStep };
+  const price = steps?.priceStep === undefined ? {} : { step: steps.priceStep };
   const figures: [string, string][] = own
     ? [
         ['ticks', String(own.ticks)],
-        ['succeeded', String(own.succeeded)],
-        ['failed', String(own.failed)],
+        ['ok', String(own.ok)],
+        ['skipped', String(own.skipped)],
+        ['failed', String(own.failedTicks)],
+        ['invocations succeeded', String(own.succeeded)],
+        ['invocations failed', String(own.failed)],
         ['orders', String(own.orders)],
-        ['position', formatNumber(own.position)],
+        ['fills', String(trades.length)],
+        ['position', formatNumber(own.position, amount)],
         ['pnl', formatNumber(own.pnl)],
-        ['latency p50 (ms)', String(own.latencyMs.p50)],
-        ['latency p99 (ms)', String(own.latencyMs.p99)],
+        [
+          'unrealised pnl',
+          own.position > 0
+            ? `${formatNumber(own.unrealisedPnl)} (at ${formatNumber(own.markPrice, price)})`
+            : '0',
+        ],
+        ['latency p50 (ms)', formatNumber(own.latencyMs.p50)],
+        ['latency p99 (ms)', formatNumber(own.latencyMs.p99)],
       ]
     : [];
   const currency = quote ?? 'the quote currency';
+  const equity = equityCurve(candles, fills, start);
   return {
     symbol,
     ...(quote === undefined ? {} : { quote }),
@@ -290,10 +302,10 @@ function symbolReport(
         ? [{ time: t.candleTime, side: t.side, price: t.price }]
         : [],
     ),
-    equity: equityCurve(candles, trades, feeRate, start),
+    equity: candles.map((c, k) => ({ time: c.time, value: equity[k] ?? start })),
     equityNote:
-      `${formatNumber(start)} ${currency} at the start, plus the cash of this symbol's fills ` +
-      `(fee ${formatNumber(feeRate * 100)} % of each fill's value), plus the amount held at each ` +
+      `${formatNumber(start)} ${currency} at the start, plus the pnl of this symbol's fills ` +
+      `(fee ${formatNumber(feeRate * 100, { significant: feeSignificant })} % of each fill's value), with the amount held marked at each ` +
       "candle's close; the last value less the start is the symbol's pnl.",
   };
 }
@@ -303,16 +315,23 @@ export function runReportInput(data: RunReportData): ReportInput {
   const { summary } = data;
   const feeRate = data.feeRate ?? defaultFeeRate;
   const start = data.startBalanceQuote ?? 0;
+  const fills = fillsOf(summary.trades, feeRate);
+  const lastCloses: Record<string, number> = {};
+  for (const [symbol, candles] of Object.entries(data.candles)) {
+    const last = candles.at(-1);
+    if (last !== undefined) lastCloses[symbol] = last.close;
+  }
   const span = data.span
     ? `${summary.ticks} ticks from ${isoMinute(data.span.firstTick)} to ${isoMinute(data.span.lastTick)}`
     : `${summary.ticks} ticks`;
   return {
     title: data.title ?? 'tickfan run report',
     subtitle: `${span} · ${summary.symbols.join(', ')}`,
-    figures: runFigures(summary),
-    symbols: summary.symbols.map((s) => symbolReport(s, data, feeRate, start)),
+    figures: runFigures(summary, feeRate),
+    symbols: summary.symbols.map((s) => symbolReport(s, data, fills.get(s) ?? [], feeRate, start)),
     latenciesMs: data.invocations.flatMap((i) => (i.latencyMs === undefined ? [] : [i.latencyMs])),
     failures: failureRows(data.invocations, data.skips),
-    trades: roundTrips(summary.trades, feeRate),
+    trades: tradeRows(summary.trades, feeRate, lastCloses),
+    ...(data.markets === undefined ? {} : { markets: data.markets }),
   };
 }

@@ -2,9 +2,10 @@ import { intentCandleTime } from '../domain/order-intent.js';
 import type { Position } from '../domain/position.js';
 import { totalPnl } from '../domain/position.js';
 import { BreakerState, type SymbolHealth } from '../domain/symbol-health.js';
-import type { TickResult } from '../domain/tick.js';
+import { type TickResult, TickStatus, tickId } from '../domain/tick.js';
 import type { OrderRecord } from '../ports/state-store.js';
 import type { SimOrder } from '../simulator/exchange-simulator.js';
+import { percentile as quantilePercentile } from '../stats/percentile.js';
 import type { InvocationRecord } from './sqs-event-source.js';
 
 /** The summary of a local run: the contract `--summary-json` writes. Extend it; never break it. */
@@ -17,6 +18,12 @@ export interface RunSummary {
   readonly retried: number;
   readonly deadLettered: number;
   readonly skipped: { readonly stale: number; readonly halted: number; readonly breaker: number };
+  /**
+   * How the symbol ticks that ran ended, each counted once however often it was retried: `ok`
+   * (decided, traded or not), `skipped` (stale, halted, breaker, deadline) and `failed` (its last
+   * attempt failed, or it never recorded a result). They add up to the ticks invoked.
+   */
+  readonly tickOutcomes: TickOutcomes;
   readonly orders: {
     readonly intents: number;
     readonly exchange: number;
@@ -42,16 +49,28 @@ export interface RunSummary {
   readonly timeScale: number;
 }
 
+export interface TickOutcomes {
+  readonly ok: number;
+  readonly skipped: number;
+  readonly failed: number;
+}
+
 export interface Latency {
   readonly p50: number;
   readonly p99: number;
 }
 
 export interface SymbolSummary {
+  /** Messages of this symbol that were invoked at least once. */
   readonly ticks: number;
+  /** Trade invocations that succeeded and failed (a retried message counts once per attempt). */
   readonly succeeded: number;
   readonly failed: number;
+  /** Symbol ticks that ended skipped (see {@link RunSummary.tickOutcomes}). */
   readonly skipped: number;
+  /** Symbol ticks that ended ok, and those that ended failed. */
+  readonly ok: number;
+  readonly failedTicks: number;
   /** This symbol's messages in the dead-letter queue at the end. */
   readonly deadLettered: number;
   readonly breaker: BreakerState;
@@ -59,7 +78,12 @@ export interface SymbolSummary {
   readonly position: number;
   /** The same position as the exchange's own record of fills has it (net amount bought). */
   readonly exchangePosition: number;
+  /** Realised plus unrealised pnl, in the quote currency. */
   readonly pnl: number;
+  /** The part of `pnl` still open: the position held, marked at the last close. */
+  readonly unrealisedPnl: number;
+  /** The close the position is marked at (the last traded price); 0 when unknown. */
+  readonly markPrice: number;
   readonly latencyMs: Latency;
 }
 
@@ -117,18 +141,39 @@ export function tickLatencies(
   return latencies;
 }
 
-/** Nearest-rank percentile of `values`; 0 for none. */
+/**
+ * The summary's latency percentile: the project's one definition (lib/stats/percentile.ts),
+ * except that no values give 0, so the summary JSON never holds a NaN (which JSON writes as null).
+ */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1] ?? 0;
+  return values.length === 0 ? 0 : quantilePercentile(values, p);
 }
 
 const latencyOf = (values: readonly number[]): Latency => ({
   p50: percentile(values, 50),
   p99: percentile(values, 99),
 });
+
+/** How each symbol tick of `invocations` ended, by the tick results recorded for them. */
+function tickOutcomesOf(
+  invocations: readonly InvocationRecord[],
+  results: readonly TickResult[],
+): TickOutcomes {
+  const status = new Map(results.map((t) => [t.tickId, t.status] as const));
+  const ticks = new Set<string>();
+  for (const r of invocations) {
+    if (r.symbol === undefined || r.scheduledAt === undefined) continue;
+    ticks.add(tickId({ symbol: r.symbol, scheduledAt: Date.parse(r.scheduledAt) }));
+  }
+  let ok = 0;
+  let skipped = 0;
+  for (const id of ticks) {
+    const s = status.get(id);
+    if (s === TickStatus.Ok) ok++;
+    else if (s === TickStatus.Skipped) skipped++;
+  }
+  return { ok, skipped, failed: ticks.size - ok - skipped };
+}
 
 /** Builds the run summary from what each part recorded on its own. */
 export function summarise(input: SummaryInput): RunSummary {
@@ -144,13 +189,16 @@ export function summarise(input: SummaryInput): RunSummary {
   const exchangeBySymbol = (symbol: string) =>
     input.exchangeOrders.filter((o) => o.symbol === symbol);
   // The tick an order belongs to is the one it was decided at (its id carries the decision
-  // candle); a retry after a lost response may reach the exchange a tick later, and is still
-  // that tick's order. An id of another shape falls back to when the exchange received it.
+  // candle, and that tick is scheduled as the candle closes); a retry after a lost response may
+  // reach the exchange a tick later, and is still that tick's order. An id of another shape
+  // falls back to the tick period the exchange received it in.
+  const period = input.tickPeriodMs;
   const buckets = new Map<string, number>();
   for (const o of input.exchangeOrders) {
     const candle = intentCandleTime(o.clientOrderId);
-    const tick = candle === undefined ? Math.floor(o.time / input.tickPeriodMs) : `c${candle}`;
-    const key = `${o.symbol}#${tick}`;
+    const scheduledAt =
+      candle === undefined ? Math.floor(o.time / period) * period : candle + period;
+    const key = tickId({ symbol: o.symbol, scheduledAt });
     buckets.set(key, (buckets.get(key) ?? 0) + 1);
   }
   const duplicates = [...buckets.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
@@ -160,17 +208,26 @@ export function summarise(input: SummaryInput): RunSummary {
     const mine = input.invocations.filter((r) => r.symbol === symbol);
     const position = input.positions.find((p) => p.symbol === symbol);
     const price = input.lastPrices[symbol] ?? position?.entryPrice ?? 0;
+    const outcomes = tickOutcomesOf(
+      mine,
+      finalTicks.filter((t) => t.symbol === symbol),
+    );
+    const pnl = position ? totalPnl(position, price) : 0;
     perSymbol[symbol] = {
       ticks: new Set(mine.map((r) => r.messageId)).size,
       succeeded: mine.filter(ok).length,
       failed: mine.filter((r) => !ok(r)).length,
       skipped: finalTicks.filter((t) => t.symbol === symbol && t.status === 'skipped').length,
+      ok: outcomes.ok,
+      failedTicks: outcomes.failed,
       deadLettered: input.deadLetteredBySymbol.get(symbol) ?? 0,
       breaker: input.health.find((h) => h.symbol === symbol)?.breaker ?? BreakerState.Closed,
       orders: exchangeBySymbol(symbol).length,
       position: position?.amount ?? 0,
       exchangePosition: netFilled(exchangeBySymbol(symbol)),
-      pnl: position ? totalPnl(position, price) : 0,
+      pnl,
+      unrealisedPnl: position ? pnl - position.realisedPnl : 0,
+      markPrice: price,
       latencyMs: latencyOf(latencies.get(symbol) ?? []),
     };
   }
@@ -188,6 +245,14 @@ export function summarise(input: SummaryInput): RunSummary {
       halted: skipped('halted') + input.haltedDispatches,
       breaker: skipped('breaker'),
     },
+    tickOutcomes: Object.values(perSymbol).reduce(
+      (sum, s) => ({
+        ok: sum.ok + s.ok,
+        skipped: sum.skipped + s.skipped,
+        failed: sum.failed + s.failedTicks,
+      }),
+      { ok: 0, skipped: 0, failed: 0 },
+    ),
     orders: {
       intents: input.orders.filter((o) => o.amount > 0).length,
       exchange: input.exchangeOrders.length,

@@ -1,4 +1,5 @@
 import type { Candle } from '../domain/candle.js';
+import { median } from '../stats/percentile.js';
 
 /** The trading rules the simulator publishes for one market (Binance filter values). */
 export interface MarketRules {
@@ -36,11 +37,6 @@ function clampStep(step: number, largest: number): number {
   return Math.min(largest, Math.max(smallestStep, step));
 }
 
-function median(values: number[]): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
 /**
  * Derives plausible Binance filters from the price level of a market's candles.
  *
@@ -55,7 +51,7 @@ export function deriveMarketRules(quote: string, candles: readonly Candle[]): Ma
   const minNotional = minNotionalByQuote[quote] ?? 0.0001;
   const closes = candles.map((c) => c.close).filter((p) => p > 0);
   const highest = candles.reduce((max, c) => Math.max(max, c.high), 0);
-  const typical = median(closes);
+  const typical = closes.length > 0 ? median(closes) : 0;
   const tickSize =
     typical > 0 ? clampStep(powerOfTen(Math.floor(Math.log10(typical)) - 4), 1) : smallestStep;
   const stepSize =

@@ -4,14 +4,15 @@
  * the same input always gives the same bytes.
  */
 import { escapeHtml } from './escape-html.js';
-import type { FailureRow, ReportInput, SymbolReport, TradeRow } from './report-input.js';
-import {
-  formatNumber,
-  histogramBuckets,
-  histogramChart,
-  isoMinute,
-  timeSeriesChart,
-} from './svg-charts.js';
+import { feeSignificant, formatNumber, formatPercent } from './format-number.js';
+import type {
+  FailureRow,
+  MarketSteps,
+  ReportInput,
+  SymbolReport,
+  TradeRow,
+} from './report-input.js';
+import { histogramBuckets, histogramChart, isoMinute, timeSeriesChart } from './svg-charts.js';
 
 // No script may run and nothing may load: a report is a document, and an error message that
 // slipped past escaping still could not execute.
@@ -58,7 +59,7 @@ export function renderReport(input: ReportInput): string {
     ...input.symbols.map(symbolSection),
     input.latenciesMs ? latencySection(input.latenciesMs) : '',
     input.failures ? failureSection(input.failures) : '',
-    input.trades ? tradeSection(input.trades) : '',
+    input.trades ? tradeSection(input.trades, input.markets ?? {}) : '',
   ];
   return `<!doctype html>
 <html lang="en">
@@ -174,16 +175,40 @@ function failureSection(failures: readonly FailureRow[]): string {
   return `<section data-section="failures"><h2>Failures</h2><table data-table="failures"><thead><tr><th>symbol</th><th>kind</th><th>count</th><th>example</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
-function tradeSection(trades: readonly TradeRow[]): string {
+function tradeSection(
+  trades: readonly TradeRow[],
+  markets: Readonly<Record<string, MarketSteps>>,
+): string {
+  const heading = (caption: string) =>
+    `<section data-section="trades"><h2 data-caption>${escapeHtml(caption)}</h2>`;
   if (trades.length === 0) {
-    return `<section data-section="trades"><h2>Trades</h2><p class="empty" data-empty="trades">no trades</p></section>`;
+    return `${heading('Round trips')}<p class="empty" data-empty="trades">no round trips</p></section>`;
   }
-  const optional = (v: number | undefined) => (v === undefined ? '' : formatNumber(v));
+  const open = trades.filter((t) => t.exitTime === undefined).length;
+  const caption = `Round trips: ${trades.length - open} closed${open > 0 ? `, ${open} open` : ''}`;
   const rows = trades
-    .map(
-      (t) =>
-        `<tr data-trade><td>${escapeHtml(t.symbol)}</td><td>${isoMinute(t.entryTime)}</td><td class="num">${formatNumber(t.entryPrice)}</td><td>${t.exitTime === undefined ? 'open' : isoMinute(t.exitTime)}</td><td class="num">${optional(t.exitPrice)}</td><td class="num">${formatNumber(t.amount)}</td><td class="num">${formatNumber(t.fee)}</td><td class="num">${optional(t.pnl)}</td></tr>`,
-    )
+    .map((t) => {
+      const steps = markets[t.symbol];
+      const price = (v: number | undefined) =>
+        v === undefined
+          ? ''
+          : formatNumber(v, steps?.priceStep === undefined ? {} : { step: steps.priceStep });
+      const amount = formatNumber(
+        t.amount,
+        steps?.amountStep === undefined ? {} : { step: steps.amountStep },
+      );
+      const isOpen = t.exitTime === undefined;
+      const exit = isOpen ? 'open' : isoMinute(t.exitTime as number);
+      const exitPrice = isOpen
+        ? t.markPrice === undefined
+          ? ''
+          : `${price(t.markPrice)} (last close)`
+        : price(t.exitPrice);
+      const pnl =
+        t.pnl === undefined ? '' : `${formatNumber(t.pnl)}${isOpen ? ' (unrealised)' : ''}`;
+      const ret = t.return === undefined ? '' : formatPercent(t.return);
+      return `<tr data-trade${isOpen ? ' data-open' : ''}><td>${escapeHtml(t.symbol)}</td><td>${isoMinute(t.entryTime)}</td><td class="num">${price(t.entryPrice)}</td><td>${exit}</td><td class="num">${exitPrice}</td><td class="num">${amount}</td><td class="num">${formatNumber(t.fee, { significant: feeSignificant })}</td><td class="num" data-pnl>${pnl}</td><td class="num" data-return>${ret}</td></tr>`;
+    })
     .join('');
-  return `<section data-section="trades"><h2>Trades</h2><table data-table="trades"><thead><tr><th>symbol</th><th>entry (UTC)</th><th>entry price</th><th>exit (UTC)</th><th>exit price</th><th>amount</th><th>fee</th><th>pnl</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+  return `${heading(caption)}<p class="note">An entry and its exit, fees included; an open position is marked at the last close, its pnl unrealised.</p><table data-table="trades"><thead><tr><th>symbol</th><th>entry (UTC)</th><th>entry price</th><th>exit (UTC)</th><th>exit price</th><th>amount</th><th>fees</th><th>pnl</th><th>return %</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }

@@ -13,8 +13,16 @@ export interface ReportInput {
   readonly latenciesMs?: readonly number[];
   /** Rows of a failure table (run reports): one per failed or skipped invocation group. */
   readonly failures?: readonly FailureRow[];
-  /** Rows of a trade table (backtest reports). */
+  /** Round trips, closed and open, shown as the round-trip table. */
   readonly trades?: readonly TradeRow[];
+  /** Each symbol's price tick and amount step, where known: prices and amounts are rounded to them. */
+  readonly markets?: Readonly<Record<string, MarketSteps>>;
+}
+
+/** The precision a market trades at. */
+export interface MarketSteps {
+  readonly priceStep?: number;
+  readonly amountStep?: number;
 }
 
 export interface SymbolReport {
@@ -43,13 +51,20 @@ export interface FailureRow {
   readonly example?: string;
 }
 
+/** One round trip; without an exit it is a position still open. */
 export interface TradeRow {
   readonly symbol: string;
   readonly entryTime: number;
   readonly exitTime?: number;
   readonly entryPrice: number;
   readonly exitPrice?: number;
+  /** For an open round trip, the close it is marked at. */
+  readonly markPrice?: number;
   readonly amount: number;
+  /** Entry and exit fees, in the quote currency. */
   readonly fee: number;
+  /** Profit after fees in the quote currency: realised when closed, unrealised when open. */
   readonly pnl?: number;
+  /** `pnl` over the entry's notional; 0.05 is 5 %. */
+  readonly return?: number;
 }

@@ -109,13 +109,21 @@ export async function realisticRun(
         }),
       flatPosition(symbol),
     );
+    // The first symbol's two stale skips and its dead-lettered message (below) are its only
+    // ticks that did not end ok.
+    const [skipped, failedTicks] = symbol === symbols[0] ? [2, 1] : [0, 0];
     perSymbol[symbol] = {
       ticks: mine.length,
+      ok: mine.length - skipped - failedTicks,
+      skipped,
+      failedTicks,
       succeeded: own.filter((r) => r.ok).length,
       failed: own.filter((r) => !r.ok).length,
       orders: fills.length,
       position: position.amount,
       pnl: totalPnl(position, last),
+      unrealisedPnl: totalPnl(position, last) - position.realisedPnl,
+      markPrice: last,
       latencyMs: { p50: percentile(ownLatencies, 50), p99: percentile(ownLatencies, 99) },
     };
   }
@@ -142,6 +150,11 @@ export async function realisticRun(
     retried,
     deadLettered: 1,
     skipped: { stale: 2, halted: 0, breaker: 0 },
+    tickOutcomes: {
+      ok: Object.values(perSymbol).reduce((sum, s) => sum + s.ok, 0),
+      skipped: 2,
+      failed: 1,
+    },
     orders: { intents: trades.length, exchange: trades.length, duplicates: 0 },
     trades,
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },

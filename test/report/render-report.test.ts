@@ -132,7 +132,7 @@ describe('renderReport', () => {
     expect(html).toContain('data-empty="equity"');
     expect(html).toContain('data-empty="latency"');
     expect(html).toContain('no failures');
-    expect(html).toContain('no trades');
+    expect(html).toContain('no round trips');
   });
 
   it('draws a symbol with candles but no trades, and a flat equity line', () => {
@@ -179,9 +179,70 @@ describe('renderReport', () => {
     });
     expect(count(html, /<tr data-failure>/g)).toBe(1);
     expect(html).toContain('<td class="num">3</td><td class="example">Task timed out</td>');
-    expect(count(html, /<tr data-trade>/g)).toBe(2);
+    expect(count(html, /<tr data-trade[ >]/g)).toBe(2);
     expect(html).toContain('<td>open</td>');
     expect(html).toContain('<td>2018-01-10T05:05Z</td>');
+  });
+
+  it('captions the round-trip table with what its rows are: closed and open round trips', () => {
+    const html = renderReport({
+      title: 't',
+      figures: [],
+      symbols: [],
+      trades: [
+        {
+          symbol: 'A/B',
+          entryTime: t0,
+          exitTime: t0 + step,
+          entryPrice: 1,
+          exitPrice: 2,
+          amount: 1,
+          fee: 0,
+          pnl: 1,
+          return: 1,
+        },
+        {
+          symbol: 'A/B',
+          entryTime: t0 + 2 * step,
+          entryPrice: 2,
+          markPrice: 1.5,
+          amount: 1,
+          fee: 0.002,
+          pnl: -0.502,
+          return: -0.251,
+        },
+      ],
+    });
+    expect(html).toContain('<h2 data-caption>Round trips: 1 closed, 1 open</h2>');
+    expect(count(html, /<tr data-trade[ >]/g)).toBe(2);
+    expect(html).toContain('<td class="num">1.5 (last close)</td>');
+    expect(html).toContain('<td class="num" data-pnl>-0.502 (unrealised)</td>');
+    expect(html).toContain('<td class="num" data-return>-25.10</td>');
+  });
+
+  it('rounds prices and amounts to the market’s steps, fees to four significant digits', () => {
+    const html = renderReport({
+      title: 't',
+      figures: [],
+      symbols: [],
+      markets: { 'LTC/BTC': { priceStep: 0.000001, amountStep: 0.001 } },
+      trades: [
+        {
+          symbol: 'LTC/BTC',
+          entryTime: t0,
+          exitTime: t0 + step,
+          entryPrice: 0.0175234567,
+          exitPrice: 0.01760000001,
+          amount: 0.5700000000001,
+          fee: 0.000009999825,
+          pnl: 0.0000042123456789,
+          return: 0.00421234,
+        },
+      ],
+    });
+    expect(html).toContain(
+      '<td class="num">0.017523</td><td>2018-01-10T05:05Z</td><td class="num">0.0176</td><td class="num">0.57</td><td class="num">0.00001</td><td class="num" data-pnl>0.00000421235</td><td class="num" data-return>0.42</td>',
+    );
   });
 
   it('renders five symbols of 6000 candles quickly and small', () => {

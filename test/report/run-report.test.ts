@@ -1,16 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Candle } from '../../lib/domain/candle.js';
 import { applyFill, flatPosition, type Position, totalPnl } from '../../lib/domain/position.js';
 import {
-  equityCurve,
+  fillsOf,
   type ReportedSummary,
-  roundTrips,
   runFigures,
   runInvocations,
   runReportInput,
+  tradeRows,
 } from '../../lib/local/run-report.js';
 import type { InvocationRecord } from '../../lib/local/sqs-event-source.js';
 import { percentile, summarise } from '../../lib/local/summary.js';
+import { formatNumber } from '../../lib/report/format-number.js';
 import { feeRate, realisticRun, shippedCandles, smaCrossTrades } from './fixtures.js';
 
 let run: Awaited<ReturnType<typeof realisticRun>>;
@@ -19,26 +19,56 @@ beforeAll(async () => {
 });
 
 describe('runReportInput', () => {
-  it('shows every headline figure as the summary JSON has it', () => {
+  it('shows every headline figure as the summary JSON has it, fills and round trips apart', () => {
     const json = JSON.parse(JSON.stringify(run.summary)) as ReportedSummary;
     const figures = Object.fromEntries(runReportInput(run).figures);
+    const closed = (runReportInput(run).trades ?? []).filter((t) => t.exitTime !== undefined);
+    const shown = (n: number) => formatNumber(n);
     expect(figures).toEqual({
-      ticks: String(json.ticks),
-      invocations: String(json.invocations),
-      succeeded: String(json.succeeded),
-      failed: String(json.failed),
-      retried: String(json.retried),
-      'dead-lettered': String(json.deadLettered),
-      'skipped: stale': String(json.skipped.stale),
-      'skipped: halted': String(json.skipped.halted),
-      'skipped: breaker': String(json.skipped.breaker),
-      'orders: intents': String(json.orders.intents),
-      'orders: on the exchange': String(json.orders.exchange),
-      'orders: duplicates': String(json.orders.duplicates),
-      trades: String(json.trades.length),
-      'latency p50 (ms)': String(json.latencyMs.p50),
-      'latency p99 (ms)': String(json.latencyMs.p99),
+      ticks: shown(json.ticks),
+      'symbol ticks: ok': shown(json.tickOutcomes.ok),
+      'symbol ticks: skipped': shown(json.tickOutcomes.skipped),
+      'symbol ticks: failed': shown(json.tickOutcomes.failed),
+      invocations: shown(json.invocations),
+      succeeded: shown(json.succeeded),
+      failed: shown(json.failed),
+      retried: shown(json.retried),
+      'dead-lettered': shown(json.deadLettered),
+      'skipped: stale': shown(json.skipped.stale),
+      'skipped: halted': shown(json.skipped.halted),
+      'skipped: breaker': shown(json.skipped.breaker),
+      'orders: intents': shown(json.orders.intents),
+      'orders: on the exchange': shown(json.orders.exchange),
+      'orders: duplicates': shown(json.orders.duplicates),
+      fills: shown(json.trades.length),
+      'round trips': shown(closed.length),
+      'latency p50 (ms)': shown(json.latencyMs.p50),
+      'latency p99 (ms)': shown(json.latencyMs.p99),
     });
+    expect(closed.length).toBeLessThan(json.trades.length);
+  });
+
+  it('shows each symbol’s open position with its unrealised pnl at the last close', () => {
+    for (const s of runReportInput(run).symbols) {
+      const own = run.summary.perSymbol[s.symbol];
+      const figures = Object.fromEntries(s.figures ?? []);
+      const open = (runReportInput(run).trades ?? []).filter(
+        (t) => t.symbol === s.symbol && t.exitTime === undefined,
+      );
+      if ((own?.position ?? 0) > 0) {
+        expect(figures['unrealised pnl']).toBe(
+          `${formatNumber(own?.unrealisedPnl ?? Number.NaN)} (at ${formatNumber(own?.markPrice ?? Number.NaN)})`,
+        );
+        expect(open).toHaveLength(1);
+        // The round trip's pnl is after its entry fee; the position's unrealised part is not.
+        const fee = open[0]?.fee ?? Number.NaN;
+        expect(open[0]?.pnl).toBeCloseTo((own?.unrealisedPnl ?? Number.NaN) - fee, 12);
+        expect(open[0]?.markPrice).toBe(run.candles[s.symbol]?.at(-1)?.close);
+      } else {
+        expect(figures['unrealised pnl']).toBe('0');
+        expect(open).toHaveLength(0);
+      }
+    }
   });
 
   it('gives each symbol its candles, one marker per fill and an equity point per candle', () => {
@@ -95,76 +125,49 @@ describe('runReportInput', () => {
   });
 });
 
-describe('equityCurve', () => {
-  const candles: Candle[] = [1, 2, 3, 4].map((close, i) => ({
-    time: i * 60_000,
-    open: close,
-    high: close,
-    low: close,
-    close,
-    volume: 1,
-  }));
-  const trade = (side: string, i: number, amount: number) => ({
-    symbol: 'A/B',
-    side,
-    candleTime: i * 60_000,
-    price: candles[i]?.close ?? 0,
-    amount,
-    clientOrderId: `${side}${i}`,
-  });
-
-  it('marks the position at each close, with fees taken from the cash', () => {
-    const curve = equityCurve(candles, [trade('buy', 1, 10), trade('sell', 3, 10)], 0.01, 100);
-    // buy 10 at 2 pays 20 + 0.2 fee; sell 10 at 4 receives 40 - 0.4 fee
-    const expected = [100, 99.8, 109.8, 119.4];
-    expect(curve.map((p) => p.time)).toEqual(candles.map((c) => c.time));
-    for (const [i, p] of curve.entries()) expect(p.value).toBeCloseTo(expected[i] ?? 0, 12);
-  });
-
-  it('is flat at the start without trades', () => {
-    expect(equityCurve(candles, [], feeRate).map((p) => p.value)).toEqual([0, 0, 0, 0]);
-  });
-
-  it('agrees with the domain’s own position arithmetic over real candles', async () => {
-    const real = await shippedCandles('LTC/BTC');
-    const trades = smaCrossTrades('LTC/BTC', real);
-    const curve = equityCurve(real, trades, feeRate);
-    let position: Position = flatPosition('LTC/BTC');
-    let next = 0;
-    for (const [i, candle] of real.entries()) {
-      for (let t = trades[next]; t && t.candleTime <= candle.time; t = trades[++next]) {
-        const side = t.side === 'sell' ? 'sell' : 'buy';
-        position = applyFill(position, { ...t, side, fee: t.price * t.amount * feeRate });
-      }
-      if (i % 97 === 0) expect(curve[i]?.value).toBeCloseTo(totalPnl(position, candle.close), 12);
-    }
-  });
-});
-
-describe('roundTrips', () => {
-  it('pairs each entry with its exit and leaves an open position without one', async () => {
+describe('tradeRows', () => {
+  it('pairs each entry with its exit and marks an open position at the last close', async () => {
     const real = await shippedCandles('ETC/BTC');
     const trades = smaCrossTrades('ETC/BTC', real);
-    const rows = roundTrips(trades, feeRate);
+    const last = real.at(-1)?.close ?? 0;
+    const rows = tradeRows(trades, feeRate, { 'ETC/BTC': last });
     expect(rows).toHaveLength(Math.ceil(trades.length / 2));
     const closed = rows.filter((r) => r.exitTime !== undefined);
     expect(closed).toHaveLength(Math.floor(trades.length / 2));
-    const equity = equityCurve(real, trades, feeRate);
-    const open = rows.find((r) => r.exitTime === undefined);
-    const last = real.at(-1)?.close ?? 0;
-    const openValue = open ? open.amount * (last - open.entryPrice) - open.fee : 0;
-    const realised = closed.reduce((sum, r) => sum + (r.pnl ?? 0), 0);
-    expect(realised + openValue).toBeCloseTo(equity.at(-1)?.value ?? 1, 12);
+    const position = trades.reduce<Position>(
+      (p, t) =>
+        applyFill(p, {
+          side: t.side === 'sell' ? 'sell' : 'buy',
+          amount: t.amount,
+          price: t.price,
+          fee: t.price * t.amount * feeRate,
+        }),
+      flatPosition('ETC/BTC'),
+    );
+    const total = rows.reduce((sum, r) => sum + (r.pnl ?? 0), 0);
+    expect(total).toBeCloseTo(totalPnl(position, last), 12);
+    for (const r of rows) {
+      expect(r.return).toBeCloseTo((r.pnl ?? 0) / (r.entryPrice * r.amount), 12);
+    }
+  });
+
+  it('charges each fill the fee rate on its value', () => {
+    const fills = fillsOf(
+      [{ symbol: 'A/B', side: 'buy', candleTime: 0, price: 2, amount: 10, clientOrderId: 'x' }],
+      0.01,
+    );
+    expect(fills.get('A/B')?.[0]?.fee).toBeCloseTo(0.2, 12);
   });
 });
 
 describe('runFigures', () => {
-  it('prints numbers as JSON prints them', () => {
+  it('rounds a figure to six significant digits, whole numbers kept whole', () => {
     const figures = Object.fromEntries(
-      runFigures({ ...run.summary, latencyMs: { p50: 118.5, p99: 1e21 } }),
+      runFigures({ ...run.summary, latencyMs: { p50: 118.5, p99: 1234.5678912 } }),
     );
     expect(figures['latency p50 (ms)']).toBe('118.5');
-    expect(figures['latency p99 (ms)']).toBe(JSON.stringify(1e21));
+    expect(figures['latency p99 (ms)']).toBe('1234.57');
+    expect(figures.ticks).toBe(String(run.summary.ticks));
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type BacktestRun,
+  backtestFigures,
   backtestJson,
   backtestReportInput,
   formatBacktest,
@@ -122,8 +123,68 @@ describe('backtest output', () => {
     expect(symbol?.equity.map((e) => e.value)).toEqual([...backtest.result.equity]);
     expect(input.trades).toHaveLength(2);
     expect(input.trades?.[0]).toMatchObject({ entryTime: at(5), exitTime: at(12), exitPrice: 9 });
-    expect(input.trades?.[1]).not.toHaveProperty('pnl');
+    const open = backtest.result.roundTrips[1];
+    expect(input.trades?.[1]).toMatchObject({
+      pnl: open?.pnl,
+      return: open?.return,
+      markPrice: 11,
+    });
+    expect(input.trades?.[1]).not.toHaveProperty('exitTime');
     expect(input.figures).toContainEqual(['win rate', '100.00 % (1/1)']);
+  });
+
+  it('shows the open position with its unrealised pnl at the last close', () => {
+    const backtest = run();
+    const open = backtest.result.roundTrips.find((t) => t.open);
+
+    const figures = Object.fromEntries(backtestFigures(backtest));
+    const text = formatBacktest(backtest);
+    const html = renderReport(backtestReportInput(backtest));
+
+    // 0.1 bought at 10, marked at 11, after the 0.001 entry fee
+    expect(open?.pnl).toBeCloseTo(0.1 * 1 - 0.001, 12);
+    expect(figures['open position']).toBe('0.1 LTC, unrealised pnl 0.099 BTC at the last close 11');
+    expect(text).toMatch(
+      /^2018-01-20T01:20Z\s+open\s+10\s+-\s+0\.1\s+0\.001\s+0\.099 unrealised\s+9\.90$/m,
+    );
+    expect(html).toContain('<td class="num">11 (last close)</td>');
+    expect(html).toContain('<td class="num" data-pnl>0.099 (unrealised)</td>');
+  });
+
+  it('has a return % column in the terminal and in the HTML report', () => {
+    const backtest = run();
+    const [closed] = backtest.result.roundTrips;
+
+    const text = formatBacktest(backtest);
+    const html = renderReport(backtestReportInput(backtest));
+
+    // (0.166 × 3 − 0.00249) / 0.996 = 49.75 %
+    expect(closed?.return).toBeCloseTo((0.166 * 3 - 0.00249) / 0.996, 12);
+    expect(text).toMatch(/\s+return %$/m);
+    expect(text).toMatch(/^2018-01-20T00:25Z\s+2018-01-20T01:00Z\s.*\s49\.75$/m);
+    expect(html).toContain('<th>return %</th>');
+    expect(html).toContain('<td class="num" data-return>49.75</td>');
+  });
+
+  it('rounds prices and amounts to the market’s steps and fees and pnl to a few digits', () => {
+    const backtest = run([5, 5, 5, 5, 5, 6, 8, 10, 12, 14, 16, 10, 9, 9, 9, 9, 10.0000004, 11]);
+
+    const text = formatBacktest(backtest);
+    const figures = Object.fromEntries(backtestFigures(backtest));
+
+    // the price step is 0.000001: an entry at 10.0000004 shows as 10, 1 / 10.0000004 floors to
+    // 0.099, its fee 0.00099000004 shows as 0.00099 and the fees 0.00348000004 as 0.00348
+    expect(backtest.result.trades[2]).toMatchObject({ price: 10.0000004, fee: 0.00099000004 });
+    expect(text).toMatch(/^2018-01-20T01:20Z\s+open\s+10\s+-\s+0\.099\s+0\.00099\s/m);
+    expect(figures.fees).toBe('0.00348 BTC');
+    expect(figures.pnl).toMatch(/^0\.59352 BTC/);
+  });
+
+  it('says fills and round trips for what they count', () => {
+    const figures = Object.fromEntries(backtestFigures(run()));
+
+    expect(figures.fills).toBe('3');
+    expect(figures['round trips']).toBe('1 closed, 1 open');
   });
 
   it('renders as an HTML report', () => {

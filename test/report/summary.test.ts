@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { formatSummary } from '../../lib/cli/format.js';
+import { flatPosition, type Position } from '../../lib/domain/position.js';
+import type { TickResult } from '../../lib/domain/tick.js';
+import { tickId } from '../../lib/domain/tick.js';
+import type { InvocationRecord } from '../../lib/local/sqs-event-source.js';
+import { type SummaryInput, summarise } from '../../lib/local/summary.js';
+
+const period = 300_000;
+const t0 = Date.parse('2018-01-10T12:00:00.000Z');
+const iso = (k: number) => new Date(t0 + k * period).toISOString();
+const ok = { ok: true, value: undefined, durationMs: 50, coldStart: false } as const;
+const timedOut = {
+  ok: false,
+  error: { name: 'Error', message: 'Task timed out' },
+  timedOut: true,
+  durationMs: 3000,
+  coldStart: false,
+} as const;
+
+function invocation(
+  messageId: string,
+  k: number,
+  outcome: InvocationRecord['outcome'],
+  receiveCount = 1,
+): InvocationRecord {
+  const endedAt = 1_000 + k * 10 + receiveCount;
+  return {
+    messageId,
+    symbol: 'LTC/BTC',
+    scheduledAt: iso(k),
+    receiveCount,
+    outcome,
+    itemFailed: false,
+    duplicate: false,
+    startedAt: endedAt - outcome.durationMs,
+    endedAt,
+  };
+}
+
+function result(k: number, status: TickResult['status']): TickResult {
+  const scheduledAt = iso(k);
+  return {
+    tickId: tickId({ symbol: 'LTC/BTC', scheduledAt: Date.parse(scheduledAt) }),
+    symbol: 'LTC/BTC',
+    scheduledAt,
+    status,
+    ...(status === 'skipped' ? { skipReason: 'stale' as const } : {}),
+    signal: 'none',
+    position: { amount: 0, entryPrice: 0, realisedPnl: 0 },
+    startedAt: scheduledAt,
+    durationMs: 50,
+  };
+}
+
+// Five ticks of one symbol: two ok, one skipped as stale, one ok only on its retry, and one whose
+// every attempt timed out (it recorded no result).
+const invocations = [
+  invocation('m0', 0, ok),
+  invocation('m1', 1, ok),
+  invocation('m2', 2, ok),
+  invocation('m3', 3, timedOut),
+  invocation('m3', 3, ok, 2),
+  invocation('m4', 4, timedOut),
+  invocation('m4', 4, timedOut, 2),
+];
+const position: Position = {
+  ...flatPosition('LTC/BTC'),
+  amount: 2,
+  entryPrice: 0.01,
+  realisedPnl: 0.003,
+};
+
+function input(overrides: Partial<SummaryInput> = {}): SummaryInput {
+  return {
+    ticks: 5,
+    symbols: ['LTC/BTC'],
+    invocations,
+    fanOutStartedAt: new Map([0, 1, 2, 3, 4].map((k) => [iso(k), 900 + k * 10])),
+    tickResults: [result(0, 'ok'), result(1, 'ok'), result(2, 'skipped'), result(3, 'ok')],
+    orders: [],
+    positions: [position],
+    health: [],
+    silent: [],
+    timeScale: 0.1,
+    exchangeOrders: [],
+    haltedDispatches: 0,
+    deadLettered: 1,
+    deadLetteredBySymbol: new Map([['LTC/BTC', 1]]),
+    poisoned: 0,
+    tickPeriodMs: period,
+    lastPrices: { 'LTC/BTC': 0.0125 },
+    ...overrides,
+  };
+}
+
+describe('summarise', () => {
+  it('counts each symbol tick once as ok, skipped or failed, however often it was retried', () => {
+    const summary = summarise(input());
+
+    expect(summary.perSymbol['LTC/BTC']).toMatchObject({
+      ticks: 5,
+      ok: 3,
+      skipped: 1,
+      failedTicks: 1,
+    });
+    expect(summary.tickOutcomes).toEqual({ ok: 3, skipped: 1, failed: 1 });
+    // the invocation counts stay as the summary JSON has always had them
+    expect(summary.perSymbol['LTC/BTC']).toMatchObject({ succeeded: 4, failed: 3 });
+    expect(summary).toMatchObject({ invocations: 7, succeeded: 4, failed: 3, retried: 2 });
+  });
+
+  it('splits an open position’s pnl into realised and unrealised, marked at the last price', () => {
+    const own = summarise(input()).perSymbol['LTC/BTC'];
+
+    // 2 held from 0.01, marked at 0.0125: 0.005 unrealised on top of 0.003 realised
+    expect(own?.unrealisedPnl).toBeCloseTo(0.005, 15);
+    expect(own?.pnl).toBeCloseTo(0.008, 15);
+    expect(own?.markPrice).toBe(0.0125);
+  });
+
+  it('takes latency percentiles with the one quantile definition, interpolating between ranks', () => {
+    const summary = summarise(input());
+
+    // tick latencies: 1001-900, 1011-910, 1021-920, 1032-930, 1042-940 = 101, 101, 101, 102, 102
+    expect(summary.latencyMs.p50).toBe(101);
+    expect(summary.latencyMs.p99).toBeCloseTo(102, 12);
+    expect(summarise(input({ invocations: [] })).latencyMs).toEqual({ p50: 0, p99: 0 });
+  });
+
+  it('counts a second order decided for the same tick as a duplicate', () => {
+    const order = (clientOrderId: string, time: number) => ({
+      symbol: 'LTC/BTC',
+      side: 'buy' as const,
+      amount: 1,
+      price: 0.01,
+      fee: 0.00001,
+      clientOrderId,
+      orderId: time,
+      time,
+    });
+    const summary = summarise(
+      input({
+        exchangeOrders: [
+          order('other-1', t0 + 10),
+          order('other-2', t0 + 20),
+          order('other-3', t0 + period + 5),
+        ],
+      }),
+    );
+
+    expect(summary.orders.duplicates).toBe(1);
+  });
+});
+
+describe('formatSummary', () => {
+  it('prints ok, failed and skipped symbol ticks apart, and the unrealised pnl', () => {
+    const text = formatSummary(summarise(input()));
+    const [header, , row] = text.split('\n');
+
+    expect(header).toMatch(
+      /^symbol\s+ticks\s+ok\s+failed\s+skipped\s+breaker\s+orders\s+position\s+pnl\s+unrealised\s+p50 ms\s+p99 ms$/,
+    );
+    expect(row).toMatch(
+      /^LTC\/BTC\s+5\s+3\s+1\s+1\s+closed\s+0\s+2\s+0\.008\s+0\.005\s+101\s+102$/,
+    );
+    expect(text).toContain('symbol ticks: ok 3  skipped 1  failed 1');
+  });
+
+  it('rounds pnl to six significant digits and an amount to its market step', () => {
+    const summary = summarise(
+      input({ positions: [{ ...position, amount: 0.12345678, realisedPnl: 0.000009999825 }] }),
+    );
+
+    const text = formatSummary(summary, { 'LTC/BTC': { amount: { step: 0.001 } } });
+    const row = text.split('\n')[2] ?? '';
+
+    // pnl 0.000009999825 + 0.12345678 × 0.0025 = 0.000318641775
+    expect(row).toMatch(/\s0\.123\s+0\.000318642\s+0\.000308642\s/);
+  });
+});
