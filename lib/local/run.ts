@@ -9,6 +9,7 @@ import { createStrategy } from '../domain/strategies/registry.js';
 import type { SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
 import type { FanOutResult } from '../use-cases/fan-out-tick.js';
+import { DrainProgress, progressLines } from './drain-progress.js';
 import type { FaultSpec } from './faults/fault-spec.js';
 import { LocalEnvironment } from './local-environment.js';
 import { type RunReportData, runInvocations } from './run-report.js';
@@ -33,6 +34,12 @@ export interface RunOptions {
   /** Factor applied to the configured function timeouts; default {@link defaultTimeScale}. */
   readonly timeScale?: number;
   readonly onProgress?: (progress: RunProgress) => void;
+  /**
+   * Where the lines that tell what the run waits for after its last tick go (a terminal gets
+   * them rewritten in place); default `process.stderr` when `onProgress` is given, as that is
+   * where the CLI writes its tick lines, and nowhere otherwise.
+   */
+  readonly progressOutput?: Writable & { readonly isTTY?: boolean };
   /** Receives what the HTML run report is drawn from, once the run has finished. */
   readonly onReportData?: (data: RunReportData) => void;
 }
@@ -45,7 +52,16 @@ export interface RunProgress {
   readonly failed: number;
   readonly orders: number;
   /** Set while the run waits for retries and dead-lettering after the last tick. */
-  readonly draining?: { readonly messages: number };
+  readonly draining?: {
+    /** Messages left in the queue. */
+    readonly messages: number;
+    /** Symbol ticks not resolved yet that have not failed so far: queued or running. */
+    readonly inFlight: number;
+    /** Symbol ticks that failed and wait out a visibility timeout to be retried. */
+    readonly waitingForRetry: number;
+    /** Wall time since the last tick, ms. */
+    readonly elapsedMs: number;
+  };
 }
 
 /** What a run leaves for the next `--resume` and for `npm run invoke`. */
@@ -184,18 +200,41 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
         2,
       ),
     );
-    // Retries and dead-lettering take up to maxReceiveCount visibility timeouts per message.
+    // Retries and dead-lettering take up to maxReceiveCount visibility timeouts per message,
+    // minutes in which a person would otherwise see nothing happen.
     const drainLimit = 10 * 60_000;
+    const output = options.progressOutput ?? (options.onProgress ? process.stderr : undefined);
+    const writeLine = output === undefined ? undefined : progressLines(output);
+    let depth = 0;
+    const drainProgress = new DrainProgress({
+      write: (line, state, elapsedMs) => {
+        if (depth > 0) {
+          options.onProgress?.({
+            ...progress(tick, ''),
+            draining: { messages: depth, ...state, elapsedMs },
+          });
+        }
+        writeLine?.(line);
+      },
+    });
     const drained = await waitFor(
       async () => {
-        const depth = await env.queueDepth();
-        if (depth > 0)
-          options.onProgress?.({ ...progress(tick, ''), draining: { messages: depth } });
+        depth = await env.queueDepth();
+        // Counted by symbol tick, as the run knows them; the queue's own count also holds
+        // messages on their way to the dead-letter queue.
+        const unresolved = [...messages.values()].filter((m) => !m.resolved);
+        const waitingForRetry = unresolved.filter((m) => m.attempts > 0).length;
+        const queued = unresolved.length - waitingForRetry;
+        drainProgress.update({
+          inFlight: unresolved.length === 0 ? depth : queued,
+          waitingForRetry,
+        });
         return env.eventSource.busy === 0 && depth === 0;
       },
       drainLimit,
       250,
     );
+    drainProgress.finish(drained);
     if (!drained) process.emitWarning(`the queue did not drain within ${drainLimit / 1000} s`);
     await env.eventSource.stop();
 
