@@ -11,7 +11,7 @@ export interface DrainState {
 export interface DrainProgressOptions {
   /** Receives each line (without a line end) and the look it tells of. */
   readonly write: (line: string, state: DrainState, elapsedMs: number) => void;
-  /** Least time between two lines; default 2 s. */
+  /** Least time between two lines, and before the first; default 5 s. */
   readonly everyMs?: number;
   /** Wall clock, epoch ms; tests drive it by hand. */
   readonly now?: () => number;
@@ -40,7 +40,7 @@ export class DrainProgress {
 
   constructor(options: DrainProgressOptions) {
     this.write = options.write;
-    this.everyMs = options.everyMs ?? 2_000;
+    this.everyMs = options.everyMs ?? 5_000;
     this.now = options.now ?? Date.now;
     this.startedAt = this.now();
   }
