@@ -2,10 +2,14 @@ import * as z from 'zod';
 import { lastClosedCandleTime, type Timeframe, timeframeMs } from './candle.js';
 import type { SymbolTick } from './tick.js';
 
-/** A person's `{ "symbol": "LTC/BTC", "at": "<ISO time>" }` invocation of the trade function. */
+/**
+ * A person's `{ "symbol": "LTC/BTC", "at": "<ISO time>", "rerun": true }` invocation of the trade
+ * function. `rerun` asks for a fresh decision instead of the recorded result of a tick that ran.
+ */
 export const directInvocationSchema = z.strictObject({
   symbol: z.string().min(1),
   at: z.iso.datetime({ offset: true }).optional(),
+  rerun: z.boolean().optional(),
 });
 export type DirectInvocation = z.input<typeof directInvocationSchema>;
 
@@ -22,6 +26,11 @@ export interface InvocableSymbols {
   readonly symbols: readonly { readonly symbol: string; readonly timeframe: Timeframe }[];
 }
 
+/** The symbol tick a direct invocation asks for, and whether it asks for a fresh decision. */
+export interface DirectTick extends SymbolTick {
+  readonly rerun: boolean;
+}
+
 /**
  * The symbol tick a direct invocation asks for. Without `at`, it is the tick that would have run
  * for the newest closed candle at `now`; an `at` between ticks is moved back to its tick.
@@ -30,7 +39,7 @@ export function parseDirectInvocation(
   event: unknown,
   config: InvocableSymbols,
   now: number,
-): SymbolTick {
+): DirectTick {
   const parsed = directInvocationSchema.safeParse(event, { reportInput: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -50,5 +59,6 @@ export function parseDirectInvocation(
   return {
     symbol: symbol.symbol,
     scheduledAt: lastClosedCandleTime(at, symbol.timeframe) + timeframeMs(symbol.timeframe),
+    rerun: parsed.data.rerun === true,
   };
 }

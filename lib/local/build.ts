@@ -9,16 +9,27 @@ import {
   repoRoot,
 } from '../../infra/bundling.js';
 
+/**
+ * The entry the local runtime bundles for each function. The trade function has its own: the
+ * deployed handler wired to the simulator and the simulated clock. The fan-out function reads
+ * nothing local, so it runs the deployed entry as it is.
+ */
+export function localEntry(name: HandlerName): string {
+  return name === 'trade'
+    ? join(repoRoot, 'lib', 'local', 'entries', 'trade.ts')
+    : handlerEntry(name);
+}
+
 export interface LocalBuild {
-  /** Bundle of each function, built with the options the CDK stack deploys. */
+  /** Bundle of each function's local entry, built with the options the CDK stack deploys. */
   readonly bundles: Readonly<Record<HandlerName, string>>;
   /** The worker-thread shim that plays a Lambda container. */
   readonly workerFile: string;
 }
 
 /**
- * Builds the function bundles exactly as the stack deploys them, plus the container shim, into
- * `outDir`. The local runtime runs these files, not the TypeScript sources.
+ * Builds each function's local entry with the bundle options the stack deploys, plus the
+ * container shim, into `outDir`. The local runtime runs these files, not the TypeScript sources.
  */
 export async function buildFunctions(
   outDir = join(repoRoot, '.tickfan', 'build'),
@@ -32,7 +43,7 @@ export async function buildFunctions(
     ...names.map((name) =>
       build({
         ...bundleOptions(),
-        entryPoints: [handlerEntry(name)],
+        entryPoints: [localEntry(name)],
         outfile: bundles[name],
         logLevel: 'error',
       }),

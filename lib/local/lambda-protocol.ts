@@ -19,3 +19,16 @@ export type WorkerMessage =
       readonly value?: unknown;
       readonly error?: { name: string; message: string };
     };
+
+/**
+ * Environment of the local runtime's own function entries (`lib/local/entries/`). A deployed
+ * handler reads none of them: the stack never sets them, and its bundle does not contain them.
+ */
+export const localEnvNames = {
+  /** The simulated clock's offset (ms) for the running invocation; the worker sets it for each. */
+  clockOffsetMs: 'TICKFAN_CLOCK_OFFSET_MS',
+  /** The exchange simulator's base URL. */
+  exchangeUrl: 'TICKFAN_EXCHANGE_URL',
+  /** Comma-separated symbols (or `*`) whose invocations block their thread: `--fault block`. */
+  blockSymbols: 'TICKFAN_FAULT_BLOCK',
+} as const;

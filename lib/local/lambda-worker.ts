@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import { currentThreadId } from './cpu-share.js';
-import type { WorkerInvoke, WorkerMessage } from './lambda-protocol.js';
+import { localEnvNames, type WorkerInvoke, type WorkerMessage } from './lambda-protocol.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -60,8 +60,8 @@ try {
 }
 
 port.on('message', async (invoke: WorkerInvoke) => {
-  // The simulated clock's offset for this invocation, read by the function's clock adapter.
-  process.env.TICKFAN_CLOCK_OFFSET_MS = String(invoke.clockOffsetMs);
+  // The simulated clock's offset for this invocation, read by the local entry's clock.
+  process.env[localEnvNames.clockOffsetMs] = String(invoke.clockOffsetMs);
   try {
     const value = await handler(invoke.event, contextFor(invoke));
     post({ type: 'result', requestId: invoke.requestId, ok: true, value });

@@ -20,6 +20,7 @@ import { buildFunctions, type LocalBuild } from './build.js';
 import { CpuShare } from './cpu-share.js';
 import { createIdempotencyTable, createStateTable } from './create-tables.js';
 import type { FaultSpec } from './faults/fault-spec.js';
+import { localEnvNames } from './lambda-protocol.js';
 import { LocalFunction } from './local-function.js';
 import {
   createSymbolQueues,
@@ -46,7 +47,7 @@ export interface LocalEnvironmentOptions {
   readonly build?: LocalBuild;
   /** Folder of candle files the simulator serves; default the shipped ones. */
   readonly dataDir?: string;
-  /** Faults to inject: into the simulator, or as a blocking strategy in the trade function. */
+  /** Faults to inject: into the simulator, or as a blocked candle fetch in the trade function. */
   readonly faults?: readonly FaultSpec[];
   /**
    * The simulated clock's offset for an invocation of the tick scheduled at `scheduledAt`;
@@ -153,9 +154,9 @@ export class LocalEnvironment {
         TICKFAN_IDEMPOTENCY_TABLE_NAME: localNames.idempotencyTable,
         TICKFAN_QUEUE_URL: queueUrl,
         TICKFAN_DLQ_URL: dlqUrl,
-        ...(blocked.length > 0 ? { TICKFAN_FAULT_BLOCK: blocked.join(',') } : {}),
-        TICKFAN_EXCHANGE_URL: simulator.url,
-        TICKFAN_BROKER: 'exchange',
+        // Read by the local trade entry only (lib/local/entries/trade.ts), never by a deployed one.
+        [localEnvNames.exchangeUrl]: simulator.url,
+        ...(blocked.length > 0 ? { [localEnvNames.blockSymbols]: blocked.join(',') } : {}),
         AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
         AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
         AWS_REGION: 'us-east-1',

@@ -5,14 +5,30 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleFileName, createRequireBanner } from '../../infra/bundling.js';
+import { blockFaultMarker } from '../../lib/local/faults/blocking-market.js';
+import { localEnvNames } from '../../lib/local/lambda-protocol.js';
 import { synthTestStack } from './stack-factory.js';
 
 const maxBundleBytes = 1.5 * 1024 * 1024;
+
+/**
+ * What only the local runtime may hold: its environment knobs and the fault-injection code, by
+ * its names (kept in the source map's sources) and by the busy-wait's marker (a string, which
+ * survives minification).
+ */
+const localOnly = [
+  ...Object.values(localEnvNames),
+  'TICKFAN_BROKER',
+  'blockingStrategy',
+  'blockingMarket',
+  blockFaultMarker,
+];
 
 describe('trade function bundle', () => {
   // Bundles for real: the default App, no `aws:cdk:bundling-stacks` context.
   const app = new App({ builtinCloudFormationValidation: false });
   afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
+  let bundle: string;
 
   it(`is an ESM bundle of at most ${maxBundleBytes / 1024 / 1024} MB`, () => {
     const { stack } = synthTestStack({ app });
@@ -27,11 +43,24 @@ describe('trade function bundle', () => {
     const manifest = assembly.artifacts.find(AssetManifestArtifact.isAssetManifestArtifact);
     const source = manifest?.contents.files?.[assetHash]?.source.path;
     expect(source, `asset ${assetHash} in the asset manifest`).toBeDefined();
-    const bundle = join(assembly.directory, String(source), bundleFileName);
+    bundle = join(assembly.directory, String(source), bundleFileName);
 
     const { size } = statSync(bundle);
     expect(size).toBeGreaterThan(0);
     expect(size, `${bundle} is ${size} bytes`).toBeLessThanOrEqual(maxBundleBytes);
     expect(readFileSync(bundle, 'utf8').startsWith(createRequireBanner)).toBe(true);
   }, 120_000);
+
+  it('holds no fault injection and no local knob', () => {
+    const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as {
+      sources: string[];
+      sourcesContent: (string | null)[];
+    };
+    const texts = [readFileSync(bundle, 'utf8'), ...map.sourcesContent.map((c) => c ?? '')];
+
+    expect(localOnly.filter((needle) => texts.some((text) => text.includes(needle)))).toEqual([]);
+    expect(map.sources.filter((source) => /\blib\/(local|simulator|cli)\//.test(source))).toEqual(
+      [],
+    );
+  });
 });

@@ -4,9 +4,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
-import type { TickResult } from '../../lib/domain/tick.js';
+import { TradingMode } from '../../lib/domain/control.js';
+import { type TickResult, tickId } from '../../lib/domain/tick.js';
 import { encodeTickMessage } from '../../lib/domain/tick-message.js';
 import { createIdempotencyTable, createStateTable } from '../../lib/local/create-tables.js';
+import { localEnvNames } from '../../lib/local/lambda-protocol.js';
 import {
   createSymbolQueues,
   type LocalService,
@@ -24,13 +26,16 @@ const at = Date.UTC(2018, 0, 11, 12, 0);
 const config = testConfig();
 const services: LocalService[] = [];
 let simulator: ExchangeSimulator;
+/** The simulator's clock; the trade function's follows it through the invocation offset. */
+const simClock = new SimClock(at + 250);
 let sqs: SQSClient;
 let store: DynamoStateStore;
 let queueUrl: string;
 let dlqUrl: string;
 const signal = { signal: new AbortController().signal };
 let fanOut: typeof import('../../functions/fan-out.js').handler;
-let trade: typeof import('../../functions/trade.js').handler;
+// The deployed handler wired as the local runtime runs it: the simulator as exchange and broker.
+let trade: typeof import('../../lib/local/entries/trade.js').handler;
 /** Requests the simulator had served when the trade function's cold start finished. */
 let requestsAtColdStart: number;
 /** Deliberately malformed input, typed as the handler's event to reach its validation. */
@@ -40,7 +45,7 @@ beforeAll(async () => {
   const dynalite = await startDynalite();
   const sqsServer = await startSqs();
   simulator = await startSimulator({
-    clock: new SimClock(at + 250),
+    clock: simClock,
     symbols: ['LTC/BTC', 'ETC/BTC'],
   });
   services.push(dynalite, sqsServer, { endpoint: simulator.url, close: () => simulator.close() });
@@ -63,9 +68,8 @@ beforeAll(async () => {
     TICKFAN_IDEMPOTENCY_TABLE_NAME: 'handlers-idempotency',
     TICKFAN_QUEUE_URL: queueUrl,
     TICKFAN_DLQ_URL: dlqUrl,
-    TICKFAN_EXCHANGE_URL: simulator.url,
-    TICKFAN_BROKER: 'exchange',
-    TICKFAN_CLOCK_OFFSET_MS: String(at + 250 - Date.now()),
+    [localEnvNames.exchangeUrl]: simulator.url,
+    [localEnvNames.clockOffsetMs]: String(simClock.offsetMs),
     AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
     AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
     AWS_REGION: 'us-east-1',
@@ -75,7 +79,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   ({ handler: fanOut } = await import('../../functions/fan-out.js'));
-  ({ handler: trade } = await import('../../functions/trade.js'));
+  ({ handler: trade } = await import('../../lib/local/entries/trade.js'));
   requestsAtColdStart = simulator.requestCount();
 });
 
@@ -245,7 +249,7 @@ describe('trade handler idempotency', () => {
     const tick = at - 3 * 300_000;
     // Two containers: Lambda never runs two invocations in one at the same time.
     vi.resetModules();
-    const { handler: otherContainer } = await import('../../functions/trade.js');
+    const { handler: otherContainer } = await import('../../lib/local/entries/trade.js');
 
     const outcomes = await Promise.allSettled([
       trade({ Records: [message(tick, 'c1')] }, lambdaContext(), signal),
@@ -263,8 +267,93 @@ describe('trade handler idempotency', () => {
     const stored = await store.getTickResult('LTC/BTC', new Date(tick).toISOString());
     // (a quarter of an hour late on the simulated clock, so it ran and was skipped as stale)
     expect(stored).toMatchObject({
-      tickId: `LTC/BTC#${new Date(tick).toISOString()}`,
+      tickId: tickId({ symbol: 'LTC/BTC', scheduledAt: tick }),
       skipReason: 'stale',
     });
+  });
+});
+
+describe('trade handler, invoked directly for a tick that already ran', () => {
+  type Answer = TickResult & { replayed?: true };
+  const invoke = async (event: { symbol: string; at: string; rerun?: true }) =>
+    (await trade(event, lambdaContext(), signal)) as Answer;
+  // Stale on the trade function's clock, so it decides nothing, but it runs and is recorded.
+  const ranBefore = { symbol: 'LTC/BTC', at: new Date(at - 4 * 300_000).toISOString() };
+
+  it("answers the recorded result marked replayed, with the first run's startedAt", async () => {
+    const first = await invoke(ranBefore);
+    const again = await invoke(ranBefore);
+
+    expect(first.replayed).toBeUndefined();
+    expect(again).toEqual({ ...first, replayed: true });
+  });
+
+  it('makes a fresh decision with rerun: true, with a startedAt of its own', async () => {
+    const recorded = await invoke(ranBefore);
+
+    const rerun = await invoke({ ...ranBefore, rerun: true });
+
+    expect(rerun.replayed).toBeUndefined();
+    expect(rerun.tickId).toBe(recorded.tickId);
+    expect(Date.parse(rerun.startedAt)).toBeGreaterThan(Date.parse(recorded.startedAt));
+  });
+
+  it('skips a rerun while trading is halted, where a replay would still say ok', async () => {
+    const tick = { symbol: 'LTC/BTC', at: new Date(at).toISOString() };
+    const recorded = await invoke(tick);
+    await store.putControl({ mode: TradingMode.Halted, reason: 'test', by: 'operator' });
+    try {
+      const replayed = await invoke(tick);
+      const rerun = await invoke({ ...tick, rerun: true });
+
+      expect(replayed).toMatchObject({ replayed: true, startedAt: recorded.startedAt });
+      expect(rerun).toMatchObject({ status: 'skipped', skipReason: 'halted' });
+      expect(rerun.replayed).toBeUndefined();
+    } finally {
+      await store.putControl({ mode: TradingMode.Active });
+    }
+  });
+
+  it('never sends a second order for an intent when a rerun follows a lost order response', async () => {
+    // LTC/BTC's fast SMA crosses above its slow one on the 12:30 candle: the 12:35 tick enters.
+    // The 12:25 tick exits whatever an earlier tick bought, so the entry starts flat.
+    const moveTo = (time: number) => {
+      simClock.set(time + 250);
+      process.env[localEnvNames.clockOffsetMs] = String(simClock.offsetMs);
+    };
+    const exitAt = at + 5 * 300_000;
+    const entryAt = at + 7 * 300_000;
+    try {
+      moveTo(exitAt);
+      await invoke({ symbol: 'LTC/BTC', at: new Date(exitAt).toISOString() });
+      moveTo(entryAt);
+      simulator.setFault('LTC/BTC', { kind: 'lose-response', rate: 1 });
+      const lost = await invoke({ symbol: 'LTC/BTC', at: new Date(entryAt).toISOString() });
+      simulator.setFault('LTC/BTC', undefined);
+      const entry = simulator.orders
+        .filter((o) => o.symbol === 'LTC/BTC' && o.side === 'buy')
+        .at(-1);
+
+      const rerun = await invoke({
+        symbol: 'LTC/BTC',
+        at: new Date(entryAt).toISOString(),
+        rerun: true,
+      });
+
+      // The exchange filled the order whose answer was lost; the tick could not know it.
+      expect(lost).toMatchObject({
+        status: 'failed',
+        scheduledAt: new Date(entryAt).toISOString(),
+      });
+      expect(entry?.time).toBeGreaterThanOrEqual(entryAt);
+      // The rerun found that order by its client id and sent nothing new.
+      const sameIntent = simulator.orders.filter((o) => o.clientOrderId === entry?.clientOrderId);
+      expect(sameIntent).toHaveLength(1);
+      expect(simulator.orders.filter((o) => o.time >= entryAt && o.side === 'buy')).toHaveLength(1);
+      expect(rerun).toMatchObject({ status: 'ok', position: { amount: entry?.amount } });
+    } finally {
+      simulator.setFault('LTC/BTC', undefined);
+      moveTo(at);
+    }
   });
 });

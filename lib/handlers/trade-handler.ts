@@ -1,0 +1,175 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
+import { eventLoopDelay } from '../adapters/event-loop-delay.js';
+import { PowertoolsMetrics } from '../adapters/powertools-metrics.js';
+import { SqsDeadLetters } from '../adapters/sqs-dead-letters.js';
+import type { FunctionEnv } from '../config/env.js';
+import type { DirectInvocation } from '../domain/direct-invocation.js';
+import type { TickResult } from '../domain/tick.js';
+import { serviceNames } from '../metrics/catalogue.js';
+import type { Broker } from '../ports/broker.js';
+import type { Clock } from '../ports/clock.js';
+import type { MarketData } from '../ports/market-data.js';
+import { handleTickMessage } from '../use-cases/handle-tick-message.js';
+import { invokeSymbol } from '../use-cases/invoke-symbol.js';
+import { processSymbolTick, type TradeDeps } from '../use-cases/process-symbol-tick.js';
+import type { RecordedTickResult, TickRequest } from '../use-cases/tick-runner.js';
+
+/** Market data whose markets can be loaded ahead of the first tick (during the cold start). */
+export type PrimedMarket = MarketData & {
+  /** Loads the markets within `timeoutMs`; false when they could not be loaded in time. */
+  prime(timeoutMs: number): Promise<boolean>;
+};
+
+/** The adapters a trade handler runs on; the rest it builds from the environment. */
+export interface TradeHandlerParts {
+  readonly env: FunctionEnv;
+  readonly clock: Clock;
+  /** Candles for the decisions; loaded markets once, during the cold start. */
+  readonly market: PrimedMarket;
+  /** Where orders go: the paper broker, or the exchange in live mode. */
+  readonly broker: Broker;
+}
+
+export type TradeEvent = SQSEvent | DirectInvocation;
+export type TradeResponse = SQSBatchResponse | RecordedTickResult;
+
+/**
+ * Builds the trade function's handler on `parts`: Powertools logger, metrics and idempotency, a
+ * FIFO partial-batch processor that routes each SQS record through `handleTickMessage`, and a
+ * direct `{ symbol, at?, rerun? }` invocation through `invokeSymbol`. The deployed entry
+ * (`functions/trade.ts`) and the local runtime's entry call it with their own adapters, so both
+ * run the same handler. Call it once per cold start: it loads the markets before it returns.
+ */
+export async function createTradeHandler(parts: TradeHandlerParts) {
+  const { env, clock } = parts;
+  if (env.idempotencyTableName === undefined) {
+    throw new Error('environment variable TICKFAN_IDEMPOTENCY_TABLE_NAME is not set');
+  }
+  const logger = new Logger({ serviceName: serviceNames.trade });
+  const metrics = new Metrics({ serviceName: serviceNames.trade });
+  const metricsSink = new PowertoolsMetrics(metrics);
+  // Markets load during init, not in the first tick's budget; at most 2 of the 10 s Lambda
+  // allows for init. A failed load is made again by the first tick.
+  if (!(await parts.market.prime(Math.min(env.config.timeouts.exchangeCallMs, 2_000)))) {
+    logger.warn('markets not loaded at cold start; the first tick loads them');
+  }
+  const deps: TradeDeps = {
+    market: parts.market,
+    broker: parts.broker,
+    store: new DynamoStateStore({ tableName: env.tableName, clock }),
+    clock,
+    metrics: metricsSink,
+    config: env.config,
+  };
+  const deadLetters =
+    env.deadLetterQueueUrl === undefined
+      ? undefined
+      : new SqsDeadLetters({ queueUrl: env.deadLetterQueueUrl });
+  const idempotencyConfig = new IdempotencyConfig({
+    eventKeyJmesPath: 'tickId',
+    // Long enough to cover every redelivery SQS can make of one tick message.
+    expiresAfterSeconds: 24 * 3600,
+    // Only the caller's copy is marked: the stored record stays the tick's own result.
+    responseHook: (response) => ({ ...(response as object), replayed: true }),
+  });
+  async function runTick(request: TickRequest, context: Context): Promise<TickResult> {
+    logger.appendKeys({ symbol: request.symbol, tickId: request.tickId });
+    const result = await processSymbolTick(deps, {
+      tick: { symbol: request.symbol, scheduledAt: request.scheduledAt },
+      attempt: request.attempt,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+    });
+    if (result.order) logger.appendKeys({ clientOrderId: result.order.clientOrderId });
+    logger.info('tick done', { tickResult: result });
+    return result;
+  }
+
+  /**
+   * Runs a tick at most once per `tickId`: a repeated request gets the recorded result, and a
+   * concurrent duplicate is refused (IdempotencyAlreadyInProgressError) and retried later. A
+   * tick that throws leaves no record, so its retry runs again.
+   */
+  const runTickOnce = makeIdempotent(runTick, {
+    persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.idempotencyTableName }),
+    config: idempotencyConfig,
+  }) as (request: TickRequest, context: Context) => Promise<RecordedTickResult>;
+
+  async function handleRecord(
+    record: SQSRecord,
+    context: Context,
+  ): Promise<RecordedTickResult | undefined> {
+    logger.appendKeys({ messageId: record.messageId });
+    try {
+      const outcome = await handleTickMessage(
+        {
+          runTickOnce: (request) => runTickOnce(request, context),
+          metrics: metricsSink,
+          ...(deadLetters ? { deadLetters } : {}),
+        },
+        {
+          messageId: record.messageId,
+          body: record.body,
+          ...(record.attributes.MessageGroupId
+            ? { groupId: record.attributes.MessageGroupId }
+            : {}),
+          receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+        },
+      );
+      if (outcome.kind === 'dead-lettered') {
+        logger.error('poison message dead-lettered', { reason: outcome.reason });
+        return undefined;
+      }
+      if (outcome.kind === 'replayed') {
+        logger.info('duplicate delivery answered with the recorded tick result');
+      }
+      return outcome.result;
+    } catch (error) {
+      // The message stays in the queue and is retried after its visibility timeout.
+      logger.error('tick failed', error as Error);
+      throw error;
+    }
+  }
+
+  const processor = new SqsFifoPartialProcessorAsync();
+  return middy<TradeEvent, TradeResponse>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(eventLoopDelay(metricsSink))
+    .handler(async (event, context) => {
+      idempotencyConfig.registerLambdaContext(context);
+      if (!isSqsEvent(event)) {
+        return invokeSymbol(
+          {
+            config: env.config,
+            clock,
+            runTickOnce: (request) => runTickOnce(request, context),
+            runTickAfresh: (request) => runTick(request, context),
+          },
+          event,
+        );
+      }
+      return processPartialResponse(
+        event,
+        (record: SQSRecord) => handleRecord(record, context),
+        processor,
+        {
+          context,
+          // One symbol's failure must not fail the other symbols' ticks in the batch.
+          skipGroupOnError: true,
+        },
+      );
+    });
+}
+
+function isSqsEvent(event: unknown): event is SQSEvent {
+  return typeof event === 'object' && event !== null && Array.isArray((event as SQSEvent).Records);
+}

@@ -1,0 +1,69 @@
+import { tickId } from '../domain/tick.js';
+import { PoisonMessageError, parseTickMessage } from '../domain/tick-message.js';
+import type { DeadLetters } from '../ports/dead-letters.js';
+import type { MetricsSink } from '../ports/metrics.js';
+import { UnknownSymbolError } from './process-symbol-tick.js';
+import type { RecordedTickResult, TickRunner } from './tick-runner.js';
+
+export interface TickMessageDeps {
+  /** Runs the tick once per tick id: a redelivered tick answers its recorded result. */
+  readonly runTickOnce: TickRunner;
+  /** Where a message that can never be processed goes; without it, such a message throws. */
+  readonly deadLetters?: DeadLetters;
+  readonly metrics: MetricsSink;
+}
+
+/** One symbol-tick queue message, as the event source delivered it. */
+export interface TickMessage {
+  readonly messageId: string;
+  readonly body: string;
+  /** FIFO message group (the symbol the sender meant). */
+  readonly groupId?: string;
+  /** How often the queue has delivered it, this delivery included. */
+  readonly receiveCount: number;
+}
+
+export type TickMessageOutcome =
+  | { readonly kind: 'ran'; readonly result: RecordedTickResult }
+  | { readonly kind: 'replayed'; readonly result: RecordedTickResult }
+  | { readonly kind: 'dead-lettered'; readonly reason: string };
+
+/**
+ * Handles one symbol-tick queue message:
+ *
+ * 1. parse the body into a tick (a body that is not one is poison);
+ * 2. run the tick once per tick id; a redelivery answers the recorded result and is counted as
+ *    `DuplicateDeliveries`;
+ * 3. a poison message or a symbol the config does not trade goes to the dead letters with the
+ *    reason and is counted as `PoisonMessages`: retrying cannot fix it, and the batch goes on;
+ * 4. any other failure propagates, so the queue delivers the message again later.
+ */
+export async function handleTickMessage(
+  deps: TickMessageDeps,
+  message: TickMessage,
+): Promise<TickMessageOutcome> {
+  try {
+    const tick = parseTickMessage(message.body);
+    const result = await deps.runTickOnce({
+      tickId: tickId(tick),
+      symbol: tick.symbol,
+      scheduledAt: tick.scheduledAt,
+      attempt: message.receiveCount > 0 ? message.receiveCount : 1,
+    });
+    if (result.replayed) deps.metrics.add('DuplicateDeliveries', 1);
+    return { kind: result.replayed ? 'replayed' : 'ran', result };
+  } catch (error) {
+    const poison = error instanceof PoisonMessageError || error instanceof UnknownSymbolError;
+    if (!poison || deps.deadLetters === undefined) throw error;
+    await deps.deadLetters.deadLetter(
+      {
+        messageId: message.messageId,
+        body: message.body,
+        ...(message.groupId ? { groupId: message.groupId } : {}),
+      },
+      error.message,
+    );
+    deps.metrics.add('PoisonMessages', 1);
+    return { kind: 'dead-lettered', reason: error.message };
+  }
+}

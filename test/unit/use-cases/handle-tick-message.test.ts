@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { Signal } from '../../../lib/domain/signal.js';
+import { type TickResult, TickStatus } from '../../../lib/domain/tick.js';
+import { encodeTickMessage } from '../../../lib/domain/tick-message.js';
+import type { DeadLetters, UndeliverableMessage } from '../../../lib/ports/dead-letters.js';
+import { handleTickMessage } from '../../../lib/use-cases/handle-tick-message.js';
+import { UnknownSymbolError } from '../../../lib/use-cases/process-symbol-tick.js';
+import type { RecordedTickResult, TickRequest } from '../../../lib/use-cases/tick-runner.js';
+import { RecordingMetrics } from '../../helpers/fakes.js';
+
+const at = Date.UTC(2018, 0, 11, 12, 0);
+
+class RecordingDeadLetters implements DeadLetters {
+  readonly parked: { message: UndeliverableMessage; reason: string }[] = [];
+  async deadLetter(message: UndeliverableMessage, reason: string): Promise<void> {
+    this.parked.push({ message, reason });
+  }
+}
+
+function resultOf(request: TickRequest): TickResult {
+  return {
+    tickId: request.tickId,
+    symbol: request.symbol,
+    scheduledAt: new Date(request.scheduledAt).toISOString(),
+    status: TickStatus.Ok,
+    signal: Signal.None,
+    position: { amount: 0, entryPrice: 0, realisedPnl: 0 },
+    startedAt: new Date(request.scheduledAt + 250).toISOString(),
+    durationMs: 5,
+  };
+}
+
+function setUp(
+  run: (request: TickRequest) => Promise<RecordedTickResult> = async (r) => resultOf(r),
+) {
+  const requests: TickRequest[] = [];
+  const metrics = new RecordingMetrics();
+  const deadLetters = new RecordingDeadLetters();
+  const runTickOnce = (request: TickRequest) => {
+    requests.push(request);
+    return run(request);
+  };
+  return { requests, metrics, deadLetters, deps: { runTickOnce, metrics, deadLetters } };
+}
+
+const message = (body: string, receiveCount = 1) => ({
+  messageId: 'm-1',
+  body,
+  groupId: 'LTC/BTC',
+  receiveCount,
+});
+
+describe('handleTickMessage', () => {
+  it('runs the tick a message carries, keyed on its tick id, with the delivery count', async () => {
+    const { deps, requests } = setUp();
+
+    const outcome = await handleTickMessage(
+      deps,
+      message(encodeTickMessage({ symbol: 'LTC/BTC', scheduledAt: at }), 2),
+    );
+
+    expect(requests).toEqual([
+      {
+        tickId: 'LTC/BTC#2018-01-11T12:00:00.000Z',
+        symbol: 'LTC/BTC',
+        scheduledAt: at,
+        attempt: 2,
+      },
+    ]);
+    expect(outcome).toMatchObject({ kind: 'ran', result: { status: 'ok' } });
+  });
+
+  it('counts a redelivery answered with the recorded result as a duplicate delivery', async () => {
+    const { deps, metrics } = setUp(async (r) => ({ ...resultOf(r), replayed: true }));
+
+    const outcome = await handleTickMessage(
+      deps,
+      message(encodeTickMessage({ symbol: 'LTC/BTC', scheduledAt: at })),
+    );
+
+    expect(outcome.kind).toBe('replayed');
+    expect(metrics.sum('DuplicateDeliveries')).toBe(1);
+  });
+
+  it.each([
+    ['a body that is not JSON', '{not json', /not valid JSON/],
+    ['a body that is no tick message', JSON.stringify({ v: 1, symbol: 'LTC/BTC' }), /scheduledAt/],
+  ])('dead-letters %s with the reason, without running a tick', async (_kind, body, reason) => {
+    const { deps, requests, deadLetters, metrics } = setUp();
+
+    const outcome = await handleTickMessage(deps, message(body));
+
+    expect(requests).toEqual([]);
+    expect(deadLetters.parked).toEqual([
+      {
+        message: { messageId: 'm-1', body, groupId: 'LTC/BTC' },
+        reason: expect.stringMatching(reason),
+      },
+    ]);
+    expect(outcome).toMatchObject({ kind: 'dead-lettered', reason: expect.stringMatching(reason) });
+    expect(metrics.sum('PoisonMessages')).toBe(1);
+  });
+
+  it('dead-letters the tick of a symbol the config does not trade', async () => {
+    const { deps, deadLetters } = setUp(async () => {
+      throw new UnknownSymbolError('DOGE/BTC');
+    });
+
+    const outcome = await handleTickMessage(
+      deps,
+      message(encodeTickMessage({ symbol: 'DOGE/BTC', scheduledAt: at })),
+    );
+
+    expect(outcome).toMatchObject({
+      kind: 'dead-lettered',
+      reason: expect.stringContaining('DOGE/BTC'),
+    });
+    expect(deadLetters.parked).toHaveLength(1);
+  });
+
+  it('lets any other failure through, so the queue delivers the message again', async () => {
+    const { deps, deadLetters, metrics } = setUp(async () => {
+      throw new Error('exchange down');
+    });
+
+    await expect(
+      handleTickMessage(deps, message(encodeTickMessage({ symbol: 'LTC/BTC', scheduledAt: at }))),
+    ).rejects.toThrow('exchange down');
+    expect(deadLetters.parked).toEqual([]);
+    expect(metrics.sum('PoisonMessages')).toBe(0);
+  });
+
+  it('throws a poison message when there is no dead-letter queue to park it in', async () => {
+    const { metrics } = setUp();
+
+    await expect(
+      handleTickMessage({ runTickOnce: async (r) => resultOf(r), metrics }, message('{not json')),
+    ).rejects.toThrow(/not valid JSON/);
+  });
+});

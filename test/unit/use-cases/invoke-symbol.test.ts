@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInvocationError } from '../../../lib/domain/direct-invocation.js';
+import { Signal } from '../../../lib/domain/signal.js';
+import { type TickResult, TickStatus } from '../../../lib/domain/tick.js';
+import { invokeSymbol } from '../../../lib/use-cases/invoke-symbol.js';
+import { TickFailedError } from '../../../lib/use-cases/process-symbol-tick.js';
+import type { RecordedTickResult, TickRequest } from '../../../lib/use-cases/tick-runner.js';
+import { testConfig } from '../../helpers/config.js';
+import { FakeClock } from '../../helpers/fakes.js';
+
+const at = Date.UTC(2018, 0, 11, 12, 0);
+const config = testConfig();
+
+function resultOf(request: TickRequest, status: TickResult['status'] = TickStatus.Ok): TickResult {
+  return {
+    tickId: request.tickId,
+    symbol: request.symbol,
+    scheduledAt: new Date(request.scheduledAt).toISOString(),
+    status,
+    signal: Signal.None,
+    position: { amount: 0, entryPrice: 0, realisedPnl: 0 },
+    startedAt: new Date(request.scheduledAt + 250).toISOString(),
+    durationMs: 5,
+  };
+}
+
+function setUp(
+  once: (request: TickRequest) => Promise<RecordedTickResult> = async (r) => ({
+    ...resultOf(r),
+    replayed: true,
+  }),
+) {
+  const calls: { runner: 'once' | 'afresh'; request: TickRequest }[] = [];
+  const deps = {
+    config,
+    clock: new FakeClock(at + 90_000),
+    runTickOnce: (request: TickRequest) => {
+      calls.push({ runner: 'once', request });
+      return once(request);
+    },
+    runTickAfresh: async (request: TickRequest) => {
+      calls.push({ runner: 'afresh', request });
+      return resultOf(request);
+    },
+  };
+  return { deps, calls };
+}
+
+describe('invokeSymbol', () => {
+  it('runs the tick of the newest closed candle once per tick id, keyed on its tick id', async () => {
+    const { deps, calls } = setUp();
+
+    await invokeSymbol(deps, { symbol: 'LTC/BTC' });
+
+    expect(calls).toEqual([
+      {
+        runner: 'once',
+        request: {
+          tickId: 'LTC/BTC#2018-01-11T12:00:00.000Z',
+          symbol: 'LTC/BTC',
+          scheduledAt: at,
+          attempt: 1,
+        },
+      },
+    ]);
+  });
+
+  it('answers a tick that already ran with its recorded result, marked replayed', async () => {
+    const { deps } = setUp();
+
+    const result = await invokeSymbol(deps, { symbol: 'LTC/BTC', at: '2018-01-11T12:02:00Z' });
+
+    expect(result).toMatchObject({ replayed: true, startedAt: '2018-01-11T12:00:00.250Z' });
+  });
+
+  it('makes a fresh decision past the recorded result when asked to rerun', async () => {
+    const { deps, calls } = setUp();
+
+    const result = await invokeSymbol(deps, { symbol: 'LTC/BTC', rerun: true });
+
+    expect(calls.map((c) => c.runner)).toEqual(['afresh']);
+    expect(result.replayed).toBeUndefined();
+  });
+
+  it('answers a failed tick with its result instead of throwing', async () => {
+    const { deps } = setUp(async (r) => {
+      throw new TickFailedError(resultOf(r, TickStatus.Failed), { cause: new Error('down') });
+    });
+
+    const result = await invokeSymbol(deps, { symbol: 'LTC/BTC' });
+
+    expect(result.status).toBe('failed');
+  });
+
+  it.each([
+    [{ symbol: 'DOGE/BTC' }, /"DOGE\/BTC" is not configured/],
+    [{ symbol: 'LTC/BTC', at: 'yesterday' }, /at:/],
+    [{ symbol: 'LTC/BTC', rerun: 'yes' }, /rerun:/],
+  ])('refuses %j before running anything, naming the field', async (event, message) => {
+    const { deps, calls } = setUp();
+
+    await expect(invokeSymbol(deps, event)).rejects.toThrow(InvalidInvocationError);
+    await expect(invokeSymbol(deps, event)).rejects.toThrow(message);
+    expect(calls).toEqual([]);
+  });
+});
