@@ -146,9 +146,10 @@ function latencySection(latencies: readonly number[]): string {
     histogram.n === 0
       ? 'No latencies were recorded.'
       : `${histogram.n} values from ${formatNumber(histogram.min)} to ${formatNumber(histogram.max)} ms. ` +
-        `Each bar counts the values v with lo ≤ v < lo + ${histogram.width} ms. The width is 2 × IQR / ∛n ` +
-        '(Freedman–Diaconis; the range over ⌈√n⌉ when the quartiles are equal), rounded up to 1, 2 or ' +
-        '5 × 10ᵏ ms; the first bar starts at a multiple of it' +
+        `Each bar counts the values v with lo ≤ v < lo + ${histogram.width} ms. The width is about ` +
+        '2 × IQR / ∛n (Freedman–Diaconis; the range over ⌈√n⌉ when the quartiles are equal), taken ' +
+        'to the nearest 1, 2 or 5 × 10ᵏ ms as d3 steps its ticks, and at least 1 ms; the first bar ' +
+        'starts at a multiple of it' +
         (open
           ? `; there are at most 40 bars, and the last one counts every value from ${open.lo} ms up.`
           : '.');

@@ -5,9 +5,17 @@
  *
  * Honesty rules every chart follows: straight segments between the given points (no smoothing),
  * the value axis scaled to the data's minimum and maximum (markers and reference lines included,
- * so nothing is clipped), tick labels on both axes, times in UTC.
+ * so nothing is clipped) and extended only to the nearest round tick, tick labels on both axes,
+ * times in UTC.
+ *
+ * The maths is d3's, run on numbers and strings only (no DOM): d3-scale's `scaleLinear().nice()`
+ * and `scaleUtc()` give the axes and their ticks, d3-array's `bin()` the histogram buckets.
  */
+import { bin, extent, thresholdFreedmanDiaconis, tickStep } from 'd3-array';
+import { scaleLinear, scaleUtc } from 'd3-scale';
+import { quantileOfSorted } from '../stats/percentile.js';
 import { escapeHtml } from './escape-html.js';
+import { formatNumber } from './format-number.js';
 
 /** One point of a time series: epoch ms and a value. */
 export interface TimePoint {
@@ -62,119 +70,46 @@ export function downsampleMinMax<T>(
   return [...keep].sort((a, b) => a - b).map((i) => points[i] as T);
 }
 
-/** A step of 1, 2 or 5 × 10^`exponent`, with the decimals its multiples need. */
-export interface NiceStep {
-  readonly step: number;
-  readonly decimals: number;
-}
-
-/** The smallest step of 1, 2 or 5 × 10ⁿ that is at least `rough` (positive). */
-export function niceStep(rough: number): NiceStep {
-  const safe = rough > 0 && Number.isFinite(rough) ? rough : 1;
-  let exponent = Math.floor(Math.log10(safe));
-  let mantissa = safe / 10 ** exponent;
-  // log10 may land a hair off at exact powers of ten; tolerate that before rounding up.
-  if (mantissa > 5 + 1e-9) {
-    mantissa = 1;
-    exponent += 1;
-  } else if (mantissa > 2 + 1e-9) mantissa = 5;
-  else if (mantissa > 1 + 1e-9) mantissa = 2;
-  else mantissa = 1;
-  const decimals = Math.max(0, -exponent);
-  return { step: Number((mantissa * 10 ** exponent).toFixed(decimals)), decimals };
-}
-
-/** The next smaller nice step: 5 → 2 → 1 → 0.5 (one more decimal). */
-function smallerStep({ step, decimals }: NiceStep): NiceStep {
-  const mantissa = Math.round(step / 10 ** Math.floor(Math.log10(step) + 1e-9));
-  return mantissa === 5
-    ? { step: Number(((step * 2) / 5).toFixed(decimals)), decimals }
-    : mantissa === 2
-      ? { step: Number((step / 2).toFixed(decimals)), decimals }
-      : { step: Number((step / 2).toFixed(decimals + 1)), decimals: decimals + 1 };
-}
-
-function ticksAt(min: number, max: number, { step, decimals }: NiceStep): number[] {
-  const ticks: number[] = [];
-  const first = Math.ceil(min / step - 1e-9);
-  for (let k = first; k * step <= max + step * 1e-9; k++) {
-    ticks.push(Number((k * step).toFixed(decimals)));
-  }
-  return ticks;
+/** A value axis: its domain, extended to round values, and the ticks and labels inside it. */
+export interface ValueAxis {
+  readonly domain: readonly [number, number];
+  readonly ticks: readonly number[];
+  readonly labels: readonly string[];
 }
 
 /**
- * Evenly spaced round values inside `[min, max]`: about `target` of them, and at least three
- * when `target` allows, since an axis with two labels hardly reads as a scale.
+ * The value axis d3 gives `[min, max]`: `scaleLinear().domain([min, max]).nice(count)`, its
+ * `ticks(count)` (1, 2 or 5 × 10ᵏ apart) and `tickFormat(count)` labels. With fewer than three
+ * ticks it asks for one more at a time (up to 10), since an axis with two labels hardly reads as
+ * a scale.
  */
-export function linearTicks(
-  min: number,
-  max: number,
-  target = 5,
-): { readonly ticks: number[]; readonly decimals: number } {
-  let nice = niceStep((max - min) / Math.max(1, target));
-  let ticks = ticksAt(min, max, nice);
-  while (ticks.length < Math.min(3, target) && max > min) {
-    nice = smallerStep(nice);
-    ticks = ticksAt(min, max, nice);
+export function valueAxis(min: number, max: number, count = 5): ValueAxis {
+  let wanted = Math.max(1, count);
+  let scale = scaleLinear().domain([min, max]).nice(wanted);
+  while (scale.ticks(wanted).length < 3 && wanted < 10 && max > min) {
+    wanted++;
+    scale = scaleLinear().domain([min, max]).nice(wanted);
   }
-  return { ticks, decimals: nice.decimals };
+  const ticks = scale.ticks(wanted);
+  const format = scale.tickFormat(wanted);
+  const [d0 = min, d1 = max] = scale.domain();
+  return { domain: [d0, d1], ticks, labels: ticks.map((t) => format(t)) };
 }
 
-const minute = 60_000;
-const hour = 60 * minute;
-const day = 24 * hour;
-const timeSteps = [
-  minute,
-  2 * minute,
-  5 * minute,
-  10 * minute,
-  15 * minute,
-  30 * minute,
-  hour,
-  2 * hour,
-  3 * hour,
-  6 * hour,
-  12 * hour,
-  day,
-  2 * day,
-  3 * day,
-  7 * day,
-  14 * day,
-  28 * day,
-  91 * day,
-  364 * day,
-];
-
 /**
- * Tick times inside `[min, max]` (epoch ms) at a round UTC step (minutes, hours, days), about
- * `target` of them.
+ * Tick times inside `[min, max]` (epoch ms) where d3's `scaleUtc().ticks(count)` puts them: on
+ * round UTC minutes, hours, days, weeks, months or years, about `count` of them.
  */
-export function timeTicks(
-  min: number,
-  max: number,
-  target = 6,
-): { readonly ticks: number[]; readonly step: number } {
-  const span = Math.max(0, max - min);
-  const step = timeSteps.find((s) => span / s <= target) ?? (timeSteps.at(-1) as number);
-  const ticks: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max; t += step) ticks.push(t);
-  return { ticks, step };
+export function timeTicks(min: number, max: number, count = 6): number[] {
+  return scaleUtc()
+    .domain([min, max])
+    .ticks(count)
+    .map((d) => d.getTime());
 }
 
 /** `2018-01-10T12:05Z`: an ISO 8601 UTC time to the minute. */
 export function isoMinute(time: number): string {
   return `${new Date(time).toISOString().slice(0, 16)}Z`;
-}
-
-/** Formats `value` with `significant` significant digits, without an exponent or trailing zeros. */
-export function formatNumber(value: number, significant = 7): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (value === 0) return '0';
-  const magnitude = Math.floor(Math.log10(Math.abs(value)));
-  const decimals = Math.min(12, Math.max(0, significant - 1 - magnitude));
-  const fixed = value.toFixed(decimals);
-  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }
 
 /** Rounds an SVG coordinate to a tenth of a pixel: finer is invisible and only grows the file. */
@@ -191,34 +126,36 @@ interface Frame {
 }
 
 /** The value (vertical) axis: grid lines and labels at round values. */
-function valueAxis(
+function drawValueAxis(
   frame: Frame,
   ticks: readonly number[],
-  decimals: number,
+  labels: readonly string[],
   y: (v: number) => number,
 ): string {
-  const parts = ticks.map((v) => {
+  const parts = ticks.map((v, i) => {
     const at = px(y(v));
-    return `<line x1="${px(frame.left)}" x2="${px(frame.right)}" y1="${at}" y2="${at}" class="grid"/><text x="${px(frame.left - 6)}" y="${at}" dy="0.32em" text-anchor="end">${v.toFixed(decimals)}</text>`;
+    return `<line x1="${px(frame.left)}" x2="${px(frame.right)}" y1="${at}" y2="${at}" class="grid"/><text x="${px(frame.left - 6)}" y="${at}" dy="0.32em" text-anchor="end" data-tick="${v}">${escapeHtml(labels[i] ?? '')}</text>`;
   });
   return `<g data-axis="y" class="axis">${parts.join('')}<line x1="${px(frame.left)}" x2="${px(frame.left)}" y1="${px(frame.top)}" y2="${px(frame.bottom)}" class="domain"/></g>`;
 }
 
-/** The time (horizontal) axis: hh:mm on one line, the date under the first tick of each day. */
+const day = 24 * 60 * 60_000;
+
+/**
+ * The time (horizontal) axis at d3's UTC ticks: hh:mm on one line and the date under the first
+ * tick of each day, or the date alone when every tick falls on a midnight.
+ */
 function timeAxis(frame: Frame, min: number, max: number, x: (t: number) => number): string {
-  const { ticks, step } = timeTicks(
-    min,
-    max,
-    Math.max(2, Math.floor((frame.right - frame.left) / 110)),
-  );
+  const ticks = timeTicks(min, max, Math.max(2, Math.floor((frame.right - frame.left) / 110)));
+  const daily = ticks.length > 1 && ticks.every((t) => t % day === 0);
   let lastDay = '';
   const parts = ticks.map((t) => {
     const iso = new Date(t).toISOString();
     const date = iso.slice(0, 10);
     const at = px(x(t));
     const lines: string[] = [];
-    if (step < day) lines.push(iso.slice(11, 16));
-    if (date !== lastDay || step >= day) lines.push(date);
+    if (!daily) lines.push(iso.slice(11, 16));
+    if (date !== lastDay || daily) lines.push(date);
     lastDay = date;
     const label = lines
       .map((line, i) => `<tspan x="${at}" dy="${i === 0 ? '1.1em' : '1.2em'}">${line}</tspan>`)
@@ -292,19 +229,17 @@ export function timeSeriesChart(options: TimeSeriesChartOptions): string {
     ...(options.reference ? [options.reference.value] : []),
   ];
   const times = [...shown.map((p) => p.time), ...drawnMarkers.map((m) => m.time)];
-  let vMin = Math.min(...values);
-  let vMax = Math.max(...values);
+  let [vMin = 0, vMax = 0] = extent(values);
   if (vMin === vMax) {
     // A flat series gets a band around it so the axis still has round labels to show.
     const pad = Math.abs(vMin) * 0.01 || 1;
     vMin -= pad;
     vMax += pad;
   }
-  const tMin = Math.min(...times);
-  const tMax = Math.max(...times);
+  const [tMin = 0, tMax = 0] = extent(times);
 
-  const { ticks, decimals } = linearTicks(vMin, vMax, Math.max(2, Math.floor(height / 50)));
-  const labelWidth = Math.max(...ticks.map((v) => textWidth(v.toFixed(decimals))), 24);
+  const axis = valueAxis(vMin, vMax, Math.max(2, Math.floor(height / 50)));
+  const labelWidth = Math.max(...axis.labels.map(textWidth), 24);
   const frame: Frame = {
     left: Math.max(
       options.minLeft ?? 0,
@@ -317,12 +252,13 @@ export function timeSeriesChart(options: TimeSeriesChartOptions): string {
   };
   // Inset the data so a marker at the extreme price stays inside the frame.
   const inset = markerSize + 2;
-  const x = (t: number) =>
-    tMax === tMin
-      ? (frame.left + frame.right) / 2
-      : frame.left + ((t - tMin) / (tMax - tMin)) * (frame.right - frame.left);
-  const y = (v: number) =>
-    frame.top + inset + ((vMax - v) / (vMax - vMin)) * (frame.bottom - frame.top - 2 * inset);
+  // d3 maps a one-instant domain to the middle of the range.
+  const xScale = scaleUtc().domain([tMin, tMax]).range([frame.left, frame.right]);
+  const yScale = scaleLinear()
+    .domain(axis.domain)
+    .range([frame.bottom - inset, frame.top + inset]);
+  const x = (t: number) => xScale(t);
+  const y = (v: number) => yScale(v);
 
   const line =
     shown.length === 0
@@ -347,7 +283,7 @@ export function timeSeriesChart(options: TimeSeriesChartOptions): string {
     : '';
   const timeLabel = `<text x="${px(frame.right)}" y="${height - 3}" text-anchor="end" class="axis-label">time (UTC)</text>`;
 
-  return `${svgOpen(options, width, height)}${valueAxis(frame, ticks, decimals, y)}${timeAxis(frame, tMin, tMax, x)}${valueLabel}${timeLabel}${reference}${line}${dot}<g data-markers="${drawnMarkers.length}">${markerParts.join('')}</g></svg>`;
+  return `${svgOpen(options, width, height)}${drawValueAxis(frame, axis.ticks, axis.labels, y)}${timeAxis(frame, tMin, tMax, x)}${valueLabel}${timeLabel}${reference}${line}${dot}<g data-markers="${drawnMarkers.length}">${markerParts.join('')}</g></svg>`;
 }
 
 /** One histogram bucket: values `v` with `lo <= v < hi`, or `lo <= v` for the open last one. */
@@ -369,18 +305,15 @@ export interface Histogram {
   readonly max: number;
 }
 
-/** Nearest-rank quantile `q` (0–1) of ascending `sorted`, which is not empty. */
-const quantile = (sorted: readonly number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
-
 /**
- * Buckets the finite `values` into equal-width buckets. The width follows Freedman–Diaconis,
- * 2 × IQR / ∛n, which fits the bulk of the values and is not stretched by a long tail (with no
- * spread between the quartiles it falls back to the range over ⌈√n⌉); it is then rounded up to
- * 1, 2 or 5 × 10ᵏ and to at least `minWidth`, and the first bucket starts at a multiple of it.
- * Bucket `i` holds `lo <= v < hi`. When more than `maxBuckets` would be needed, the last bucket
- * is open and holds every value from its `lo` up, so a few outliers cannot squeeze the rest into
- * one bar; the buckets' counts always add up to `n`.
+ * Buckets the finite `values` into equal-width buckets with d3-array's `bin()`. The width is the
+ * d3 tick step (1, 2 or 5 × 10ᵏ) for the bucket count Freedman–Diaconis asks for
+ * (`thresholdFreedmanDiaconis`: a width of 2 × IQR / ∛n, which fits the bulk of the values and is
+ * not stretched by a long tail; ⌈√n⌉ buckets when the quartiles are equal), at
+ * least `minWidth`, and the first bucket starts at a multiple of it. Bucket `i` holds
+ * `lo <= v < hi`. When more than `maxBuckets` would be needed, the last bucket is open and holds
+ * every value from its `lo` up, so a few outliers cannot squeeze the rest into one bar; the
+ * buckets' counts always add up to `n`.
  */
 export function histogramBuckets(
   values: readonly number[],
@@ -394,26 +327,33 @@ export function histogramBuckets(
   if (min === undefined || max === undefined) {
     return { width: minWidth, buckets: [], n: 0, min: 0, max: 0 };
   }
-  const iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
-  const rough = iqr > 0 ? (2 * iqr) / Math.cbrt(n) : (max - min) / Math.ceil(Math.sqrt(n));
-  const { step, decimals } = niceStep(Math.max(minWidth, rough));
+  const iqr = quantileOfSorted(sorted, 0.75) - quantileOfSorted(sorted, 0.25);
+  const count = iqr > 0 ? thresholdFreedmanDiaconis(sorted, min, max) : Math.ceil(Math.sqrt(n));
+  const step = max > min ? tickStep(min, max, count) : 0;
   const width = Math.max(step, minWidth);
+  const decimals = Math.max(0, Math.ceil(-Math.log10(width) - 1e-9));
   const start = Math.floor(min / width) * width;
-  const needed = Math.floor((max - start) / width) + 1;
-  const count = Math.min(needed, Math.max(1, maxBuckets));
-  const counts = new Array<number>(count).fill(0);
-  for (const v of sorted) {
-    const i = Math.min(count - 1, Math.max(0, Math.floor((v - start) / width)));
-    counts[i] = (counts[i] ?? 0) + 1;
-  }
   const edge = (i: number) => Number((start + i * width).toFixed(decimals));
-  const buckets = counts.map((c, i) => ({
-    lo: edge(i),
-    hi: edge(i + 1),
-    count: c,
-    ...(needed > count && i === count - 1 ? { open: true } : {}),
-  }));
-  return { width, buckets, n, min, max };
+  const needed = Math.floor((max - start) / width) + 1;
+  const buckets = Math.min(needed, Math.max(1, maxBuckets));
+  const open = needed > buckets;
+  // The last bin of d3's bin() holds its upper edge too: end the domain past the maximum (or at
+  // it, for an open last bucket, which holds every value from its lower edge up).
+  const bins = bin()
+    .domain([edge(0), open ? max : edge(buckets)])
+    .thresholds(Array.from({ length: buckets - 1 }, (_, i) => edge(i + 1)))(sorted);
+  return {
+    width,
+    buckets: bins.map((b, i) => ({
+      lo: edge(i),
+      hi: edge(i + 1),
+      count: b.length,
+      ...(open && i === buckets - 1 ? { open: true } : {}),
+    })),
+    n,
+    min,
+    max,
+  };
 }
 
 export interface HistogramChartOptions extends ChartHooks {
@@ -435,10 +375,10 @@ export function histogramChart(options: HistogramChartOptions): string {
   if (first === undefined || last === undefined) {
     return `${svgOpen(options, width, 48)}<text x="${width / 2}" y="28" text-anchor="middle" class="empty" data-empty="${escapeHtml(options.chart)}">no values</text></svg>`;
   }
-  const maxCount = Math.max(...buckets.map((b) => b.count));
-  const { ticks } = linearTicks(0, maxCount, Math.max(2, Math.floor(height / 50)));
+  const maxCount = Math.max(1, ...buckets.map((b) => b.count));
+  const axis = valueAxis(0, maxCount, Math.max(2, Math.floor(height / 50)));
   // Counts are whole numbers: a step below 1 would label fractions of a value.
-  const countTicks = [...new Set(ticks.map((t) => Math.round(t)))];
+  const countTicks = axis.ticks.filter((t) => Number.isInteger(t));
   const labelWidth = Math.max(...countTicks.map((t) => textWidth(String(t))), 18);
   const frame: Frame = {
     left: Math.ceil(labelWidth + 28),
@@ -446,10 +386,12 @@ export function histogramChart(options: HistogramChartOptions): string {
     right: width - 40,
     bottom: height - 38,
   };
-  const x = (v: number) =>
-    frame.left + ((v - first.lo) / (last.hi - first.lo)) * (frame.right - frame.left);
-  const y = (c: number) =>
-    frame.bottom - (c / Math.max(1, maxCount)) * (frame.bottom - frame.top - 6);
+  const xScale = scaleLinear().domain([first.lo, last.hi]).range([frame.left, frame.right]);
+  const yScale = scaleLinear()
+    .domain(axis.domain)
+    .range([frame.bottom, frame.top + 6]);
+  const x = (v: number) => xScale(v);
+  const y = (c: number) => yScale(c);
   const unit = escapeHtml(options.valueLabel);
 
   const bars = buckets.map((b) => {
@@ -470,6 +412,6 @@ export function histogramChart(options: HistogramChartOptions): string {
     ...edges.filter((e) => !(last.open && e === last.lo)).map((e) => label(px(x(e)), String(e))),
     ...(last.open ? [label(px((x(last.lo) + x(last.hi)) / 2), `≥ ${last.lo}`)] : []),
   ].join('');
-  const yAxis = valueAxis(frame, countTicks, 0, y);
+  const yAxis = drawValueAxis(frame, countTicks, countTicks.map(String), y);
   return `${svgOpen(options, width, height)}${yAxis}<g data-axis="x" class="axis">${xAxis}<line x1="${px(frame.left)}" x2="${px(frame.right)}" y1="${px(frame.bottom)}" y2="${px(frame.bottom)}" class="domain"/></g><text transform="translate(12 ${px((frame.top + frame.bottom) / 2)}) rotate(-90)" text-anchor="middle" class="axis-label">count</text><text x="${px(frame.right)}" y="${height - 2}" text-anchor="end" class="axis-label">${unit}</text><g data-bars="${buckets.length}">${bars.join('')}</g></svg>`;
 }

@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReportedSummary, runReportInput } from '../../lib/local/run-report.js';
+import { formatNumber } from '../../lib/report/format-number.js';
 import { renderReport } from '../../lib/report/render-report.js';
 import { realisticRun } from './fixtures.js';
 
@@ -38,6 +39,7 @@ let dir: string;
 let browser: Browser | undefined;
 let page: Page;
 let summary: ReportedSummary;
+let roundTripsClosed: number;
 const requests: string[] = [];
 const pageErrors: string[] = [];
 
@@ -49,6 +51,9 @@ beforeAll(async () => {
   }
   const run = await realisticRun();
   summary = run.summary;
+  roundTripsClosed = (runReportInput(run).trades ?? []).filter(
+    (t) => t.exitTime !== undefined,
+  ).length;
   dir = await mkdtemp(join(tmpdir(), 'tickfan-report-'));
   const file = join(dir, 'report.html');
   await writeFile(file, renderReport(runReportInput(run)));
@@ -166,8 +171,9 @@ describe('the run report in headless Chromium', () => {
     }
   });
 
-  it('shows the figures of the summary JSON', async () => {
+  it('shows the figures of the summary JSON, rounded by the one formatting helper', async () => {
     const json = JSON.parse(JSON.stringify(summary)) as ReportedSummary;
+    const shownAs = (n: number) => Number(formatNumber(n));
     const shown = Object.fromEntries(
       await page
         .locator('[data-section="figures"] tr')
@@ -180,6 +186,9 @@ describe('the run report in headless Chromium', () => {
     );
     expect(shown).toEqual({
       ticks: json.ticks,
+      'symbol ticks: ok': json.tickOutcomes.ok,
+      'symbol ticks: skipped': json.tickOutcomes.skipped,
+      'symbol ticks: failed': json.tickOutcomes.failed,
       invocations: json.invocations,
       succeeded: json.succeeded,
       failed: json.failed,
@@ -191,10 +200,13 @@ describe('the run report in headless Chromium', () => {
       'orders: intents': json.orders.intents,
       'orders: on the exchange': json.orders.exchange,
       'orders: duplicates': json.orders.duplicates,
-      trades: json.trades.length,
-      'latency p50 (ms)': json.latencyMs.p50,
-      'latency p99 (ms)': json.latencyMs.p99,
+      fills: json.trades.length,
+      'round trips': roundTripsClosed,
+      'latency p50 (ms)': shownAs(json.latencyMs.p50),
+      'latency p99 (ms)': shownAs(json.latencyMs.p99),
     });
+    expect(roundTripsClosed).toBeGreaterThan(0);
+    expect(roundTripsClosed).toBeLessThan(json.trades.length);
   });
 
   it('draws the latency histogram with a bar per bucket that add up to every symbol tick', async () => {

@@ -1,11 +1,11 @@
+import { scaleLinear, scaleUtc } from 'd3-scale';
 import { describe, expect, it } from 'vitest';
 import {
   downsampleMinMax,
   histogramBuckets,
-  linearTicks,
-  niceStep,
   timeSeriesChart,
   timeTicks,
+  valueAxis,
 } from '../../lib/report/svg-charts.js';
 import { seeded } from './fixtures.js';
 
@@ -110,44 +110,43 @@ describe('histogramBuckets', () => {
 });
 
 describe('axis ticks', () => {
-  it.each([
-    [0.00123, { step: 0.002, decimals: 3 }],
-    [0.0001, { step: 0.0001, decimals: 4 }],
-    [3, { step: 5, decimals: 0 }],
-    [1000, { step: 1000, decimals: 0 }],
-    [17, { step: 20, decimals: 0 }],
-  ])('rounds a rough step of %s up to a nice one', (rough, nice) => {
-    expect(niceStep(rough)).toEqual(nice);
-  });
+  it('extends a value axis to d3’s nice domain and puts its ticks 1, 2 or 5 × 10ᵏ apart', () => {
+    const axis = valueAxis(0.016907, 0.01923, 5);
 
-  it('puts value ticks on round values inside the range', () => {
-    const { ticks, decimals } = linearTicks(0.016907, 0.01923, 5);
-    expect(ticks.length).toBeGreaterThanOrEqual(3);
-    for (const t of ticks) {
-      expect(t).toBeGreaterThanOrEqual(0.016907);
-      expect(t).toBeLessThanOrEqual(0.01923);
-    }
-    expect(ticks.map((t) => t.toFixed(decimals))).toEqual([
+    const d3 = scaleLinear().domain([0.016907, 0.01923]).nice(5);
+    expect(axis.domain).toEqual(d3.domain());
+    expect(axis.ticks).toEqual(d3.ticks(5));
+    expect(axis.domain).toEqual([0.0165, 0.0195]);
+    expect(axis.labels).toEqual([
+      '0.0165',
       '0.0170',
       '0.0175',
       '0.0180',
       '0.0185',
       '0.0190',
+      '0.0195',
     ]);
   });
 
   it('labels at least three values when a coarse step would leave two', () => {
-    const { ticks, decimals } = linearTicks(-0.0069, 0, 3);
-    expect(ticks.map((t) => t.toFixed(decimals))).toEqual(['-0.006', '-0.004', '-0.002', '0.000']);
+    const axis = valueAxis(-0.0069, 0, 1);
+    expect(axis.ticks.length).toBeGreaterThanOrEqual(3);
+    expect(axis.ticks[0]).toBeLessThanOrEqual(-0.0069);
+    expect(axis.ticks.at(-1)).toBe(0);
   });
 
-  it('puts time ticks on round UTC times', () => {
+  it('puts time ticks where d3’s scaleUtc puts them: on round UTC times', () => {
     const start = Date.parse('2018-01-10T04:55:00Z');
-    const { ticks, step } = timeTicks(start, start + 20 * 86_400_000, 6);
-    expect(step).toBe(7 * 86_400_000);
-    expect(ticks.every((t) => t % step === 0)).toBe(true);
+    const daily = timeTicks(start, start + 20 * 86_400_000, 6);
+    expect(daily).toEqual(
+      scaleUtc()
+        .domain([start, start + 20 * 86_400_000])
+        .ticks(6)
+        .map((d) => d.getTime()),
+    );
+    expect(daily.every((t) => t % 86_400_000 === 0)).toBe(true);
     const hourly = timeTicks(start, start + 5 * 3_600_000, 6);
-    expect(hourly.ticks.map((t) => new Date(t).toISOString().slice(11, 16))).toEqual([
+    expect(hourly.map((t) => new Date(t).toISOString().slice(11, 16))).toEqual([
       '05:00',
       '06:00',
       '07:00',
@@ -172,6 +171,22 @@ describe('timeSeriesChart', () => {
     expect(Number(/data-points="(\d+)"/.exec(thinned)?.[1])).toBeLessThanOrEqual(1500);
     expect(Number(/data-points="(\d+)"/.exec(full)?.[1])).toBe(6000);
     expect(yRange(thinned)).toEqual(yRange(full));
+  });
+
+  it('draws the y axis at d3’s nice ticks for the data’s extent', () => {
+    const series = [0.016907, 0.018, 0.01923].map((value, i) => ({
+      time: 1_515_560_100_000 + i * 300_000,
+      value,
+    }));
+    const svg = timeSeriesChart({ chart: 'price', title: 't', series, seriesName: 'close' });
+    const yAxis = /<g data-axis="y"[\s\S]*?<\/g>/.exec(svg)?.[0] ?? '';
+    const ticks = [...yAxis.matchAll(/data-tick="([^"]+)">([^<]*)</g)].map((m) => [
+      Number(m[1]),
+      m[2],
+    ]);
+    // 260 px high: about five ticks
+    const d3 = scaleLinear().domain([0.016907, 0.01923]).nice(5);
+    expect(ticks).toEqual(d3.ticks(5).map((t) => [t, d3.tickFormat(5)(t)]));
   });
 
   it('labels the time axis with UTC hours and dates', () => {
