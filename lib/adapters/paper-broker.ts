@@ -6,6 +6,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { defaultFeeRate } from '../domain/fee-rate.js';
 import { paperFillCost, roundAmount } from '../domain/paper-fill.js';
 import { Side } from '../domain/signal.js';
 import {
@@ -69,7 +70,7 @@ export class PaperBroker implements Broker {
   constructor(options: PaperBrokerOptions) {
     this.tableName = options.tableName;
     this.client = options.client ?? DynamoDBDocumentClient.from(new DynamoDBClient({}));
-    this.feeRate = options.feeRate ?? 0.001;
+    this.feeRate = options.feeRate ?? defaultFeeRate;
     this.startingBalances = options.balances ?? {};
     this.markets = options.markets ?? currenciesOf;
     this.clock = options.clock ?? { now: () => Date.now() };

@@ -1,4 +1,5 @@
 import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
+import { defaultFeeRate } from '../domain/fee-rate.js';
 import { isMultipleOf, type MarketRules, roundToWire } from '../market-data/market-rules.js';
 import { firstIndexAtOrAfter, lastIndexAtOrBefore } from '../market-data/ohlcv-data.js';
 import type { Clock } from '../ports/clock.js';
@@ -155,7 +156,7 @@ export class MatchingEngine {
     this.bySymbol = new Map(markets.map((m) => [m.symbol, m]));
     this.symbols = markets.map((m) => m.symbol).sort();
     this.clock = options.clock;
-    this.feeRate = options.feeRate ?? 0.001;
+    this.feeRate = options.feeRate ?? defaultFeeRate;
     this.dice = new FaultDice(options.seed ?? 1);
     this.restrictions = { ...tradingOnlyKey, ...options.apiRestrictions };
     for (const [asset, amount] of Object.entries(options.balances ?? defaultBalances)) {
