@@ -52,8 +52,9 @@ export function formatSummary(
     'p99 ms',
   ];
   const { skipped, orders, tickOutcomes } = summary;
+  const align = head.map((h) => (h === 'symbol' || h === 'breaker' ? 'left' : 'right'));
   return [
-    table(head, rows),
+    textTable(head, rows, align),
     '',
     `symbol ticks: ok ${tickOutcomes.ok}  skipped ${tickOutcomes.skipped}  failed ${tickOutcomes.failed}`,
     `ticks ${summary.ticks}  invocations ${summary.invocations}  succeeded ${summary.succeeded}  failed ${summary.failed}  retried ${summary.retried}  dead-lettered ${summary.deadLettered}`,
