@@ -7,45 +7,58 @@
  *     [--json OUT.json] [--report OUT.html] [--config cdk.json]
  */
 import { rename, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { backtestJson, backtestReportInput, formatBacktest } from '../backtest/backtest-output.js';
 import { planBacktest } from '../backtest/backtest-plan.js';
-import { BacktestError, runBacktest } from '../backtest/run-backtest.js';
-import { loadConfigFile } from '../config/load.js';
-import { ConfigError } from '../config/schema.js';
-import { DataFileError } from '../market-data/ohlcv-file.js';
+import { runBacktest } from '../backtest/run-backtest.js';
 import { renderReport } from '../report/render-report.js';
-import { failWith, UsageError } from './args.js';
+import { configFile, inputFile, outputFile } from './paths.js';
+import { type CliArgs, runCli } from './run-cli.js';
 
-const usage =
-  'usage: npm run backtest -- --data FILE.json [--symbol BASE/QUOTE] [--timeframe TF] [--strategy NAME] [--param KEY=VALUE ...] [--from ISO] [--to ISO] [--json FILE] [--report FILE] [--config FILE]';
+const options = {
+  data: {
+    type: 'string',
+    value: 'FILE.json',
+    help: 'an array of [openTimeMs, open, high, low, close, volume] rows, oldest first',
+  },
+  symbol: {
+    type: 'string',
+    value: 'BASE/QUOTE',
+    help: 'the market (default: from the file name BASE_QUOTE-TF.json)',
+  },
+  timeframe: {
+    type: 'string',
+    value: 'TF',
+    help: "the candles' timeframe (default: from the file name, else their spacing)",
+  },
+  strategy: {
+    type: 'string',
+    value: 'NAME',
+    help: "a built-in strategy (default: the config's for the symbol, else sma-cross)",
+  },
+  param: {
+    type: 'string',
+    multiple: true,
+    value: 'KEY=VALUE',
+    help: "a strategy parameter, repeatable (default: the config's, else the strategy's)",
+  },
+  from: { type: 'string', value: 'ISO', help: 'open time of the first candle decided on' },
+  to: { type: 'string', value: 'ISO', help: 'open time of the last candle decided on' },
+  json: { type: 'string', value: 'FILE', help: 'also write the figures, orders and round trips' },
+  report: { type: 'string', value: 'FILE', help: 'also write an HTML report' },
+  config: {
+    type: 'string',
+    default: 'cdk.json',
+    value: 'FILE',
+    help: 'where risk, paper.feeRate and paper.balances come from',
+  },
+} as const;
 
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      data: { type: 'string' },
-      symbol: { type: 'string' },
-      timeframe: { type: 'string' },
-      strategy: { type: 'string' },
-      param: { type: 'string', multiple: true },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      json: { type: 'string' },
-      report: { type: 'string' },
-      config: { type: 'string', default: 'cdk.json' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(usage);
-    return;
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  }
-  const config = readConfig(values.config);
+async function main({ values }: CliArgs<typeof options>): Promise<void> {
+  if (values.data !== undefined && values.data !== '') inputFile('--data', values.data);
+  // The replay can take a while: a file it could not write must fail before it starts.
+  if (values.json !== undefined) outputFile('--json', values.json);
+  if (values.report !== undefined) outputFile('--report', values.report);
+  const config = configFile(values.config);
   const plan = await planBacktest(values, config);
   const result = runBacktest(plan.input);
   const run = {
@@ -70,15 +83,6 @@ async function main(): Promise<void> {
   }
 }
 
-function readConfig(path: string) {
-  try {
-    return loadConfigFile(path);
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new UsageError(`--config: ${(error as Error).message}`);
-  }
-}
-
 /** Writes through a temporary file, so an interrupted run leaves no half-written output. */
 async function writeOutput(path: string, text: string): Promise<void> {
   const temporary = `${path}.partial`;
@@ -92,11 +96,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-main().catch((error: unknown) => {
-  // A bad file, flag or span is the user's to fix: one line, no stack.
-  if (error instanceof DataFileError || error instanceof BacktestError) {
-    console.error(`tickfan: ${error.message}`);
-    process.exit(1);
-  }
-  failWith(usage)(error);
-});
+await runCli(
+  {
+    name: 'backtest',
+    usage: 'npm run backtest --',
+    summary:
+      "Replays a candle file through the trade function's own decision code and prints the figures and round trips.",
+    options,
+  },
+  main,
+);

@@ -6,12 +6,10 @@
  * Without flags it models the config in cdk.json: its enabled symbols at its tick period.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { loadConfigFile } from '../config/load.js';
 import { tickPeriodMs } from '../config/schedule.js';
 import { type CostInput, deployed, estimateMonthlyCost } from '../cost/cost-model.js';
 import { formatCostBreakdown } from '../cost/format.js';
-import { failWith, positiveInt, UsageError } from './args.js';
+import { positiveInt, UsageError } from './args.js';
 import {
   defaultFanOutDurationMs,
   defaultOrderRate,
@@ -19,29 +17,57 @@ import {
   parseEvery,
   readSummaryFacts,
 } from './cost-input.js';
+import { configFile, inputFile } from './paths.js';
+import { type CliArgs, runCli } from './run-cli.js';
 
-const usage =
-  'usage: npm run cost -- [--symbols N] [--every 1m|5m|1h|...] [--duration-ms D] [--memory-mb M] ' +
-  '[--from-summary FILE] [--order-rate R] [--live] [--json] [--config FILE]';
+const options = {
+  symbols: {
+    type: 'string',
+    value: 'N',
+    help: "symbols traded (default: the config's enabled symbols)",
+  },
+  every: {
+    type: 'string',
+    value: '1m|5m|1h|...',
+    help: "the tick period (default: the config's schedule)",
+  },
+  'duration-ms': {
+    type: 'string',
+    value: 'D',
+    help: `billed duration of a trade tick (default ${defaultTradeDurationMs}, or --from-summary's p50)`,
+  },
+  'memory-mb': {
+    type: 'string',
+    value: 'M',
+    help: `trade function memory (default ${deployed.tradeMemoryMb})`,
+  },
+  'from-summary': {
+    type: 'string',
+    value: 'FILE',
+    help: 'take durations and the order rate from an npm start --summary-json file',
+  },
+  'order-rate': {
+    type: 'string',
+    value: 'R',
+    help: `share of symbol ticks that place an order, 0 to 1 (default ${defaultOrderRate})`,
+  },
+  live: {
+    type: 'boolean',
+    help: "count the live-mode secret (default: the config's exchange.mode)",
+  },
+  json: { type: 'boolean', default: false, help: 'print the breakdown as JSON' },
+  config: {
+    type: 'string',
+    default: 'cdk.json',
+    value: 'FILE',
+    help: 'the file whose context.tickfan is the config',
+  },
+} as const;
 
-function main(): void {
-  const { values } = parseArgs({
-    options: {
-      symbols: { type: 'string' },
-      every: { type: 'string' },
-      'duration-ms': { type: 'string' },
-      'memory-mb': { type: 'string' },
-      'from-summary': { type: 'string' },
-      'order-rate': { type: 'string' },
-      live: { type: 'boolean' },
-      json: { type: 'boolean', default: false },
-      config: { type: 'string', default: 'cdk.json' },
-    },
-  });
+function main({ values }: CliArgs<typeof options>): void {
   const notes: string[] = [];
   const needConfig = values.symbols === undefined || values.every === undefined;
-  const config =
-    needConfig || values.live === undefined ? loadConfigFile(values.config) : undefined;
+  const config = needConfig || values.live === undefined ? configFile(values.config) : undefined;
   const enabled = config?.symbols.filter((s) => s.enabled) ?? [];
   const symbols =
     values.symbols === undefined ? enabled.length : positiveInt('--symbols', values.symbols);
@@ -57,7 +83,10 @@ function main(): void {
   const summary =
     values['from-summary'] === undefined
       ? undefined
-      : readSummaryFacts(readFileSync(values['from-summary'], 'utf8'), values['from-summary']);
+      : readSummaryFacts(
+          readFileSync(inputFile('--from-summary', values['from-summary']), 'utf8'),
+          values['from-summary'],
+        );
   let tradeDurationMs = defaultTradeDurationMs;
   if (values['duration-ms'] !== undefined) {
     tradeDurationMs = positiveInt('--duration-ms', values['duration-ms']);
@@ -99,8 +128,13 @@ function main(): void {
   );
 }
 
-try {
-  main();
-} catch (error) {
-  failWith(usage)(error);
-}
+await runCli(
+  {
+    name: 'cost',
+    usage: 'npm run cost --',
+    summary:
+      'Prints what a tickfan stage would cost a month, item by item, with the unit price assumed beside each line (us-east-1 list prices, no free tier).',
+    options,
+  },
+  main,
+);

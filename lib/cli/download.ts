@@ -8,22 +8,37 @@
  * Run it again after an interruption (Ctrl-C, a crash, a lost network) and it continues from the
  * last candle in the file.
  */
-import { parseArgs } from 'node:util';
-import {
-  CcxtExchange,
-  createBinanceClient,
-  UnknownMarketError,
-} from '../adapters/ccxt-exchange.js';
+import { CcxtExchange, createBinanceClient } from '../adapters/ccxt-exchange.js';
 import { SystemClock } from '../adapters/system-clock.js';
 import { type DownloadProgress, downloadCandles } from '../backtest/download.js';
 import { isoTimeFlag, isTimeframe, symbolPattern } from '../backtest/flags.js';
 import { Timeframes } from '../domain/candle.js';
-import { DataFileError } from '../market-data/ohlcv-file.js';
-import { ExchangeUnavailableError } from '../ports/market-data.js';
-import { failWith, UsageError } from './args.js';
+import { UsageError } from './args.js';
+import { outputFile } from './paths.js';
+import { type CliArgs, runCli } from './run-cli.js';
 
-const usage =
-  'usage: npm run download -- --exchange binance --symbol BASE/QUOTE --timeframe TF --since ISO [--until ISO] --out FILE.json [--url http://127.0.0.1:PORT]';
+const options = {
+  exchange: {
+    type: 'string',
+    default: 'binance',
+    value: 'ID',
+    help: 'the ccxt exchange (binance)',
+  },
+  symbol: { type: 'string', value: 'BASE/QUOTE', help: 'the market, e.g. BTC/USDT' },
+  timeframe: { type: 'string', value: 'TF', help: `one of ${Timeframes.join(', ')}` },
+  since: { type: 'string', value: 'ISO', help: 'open time of the first candle' },
+  until: { type: 'string', value: 'ISO', help: 'stop before this time (default: now)' },
+  out: {
+    type: 'string',
+    value: 'FILE.json',
+    help: 'the file to write; an existing one is continued',
+  },
+  url: {
+    type: 'string',
+    value: 'http://127.0.0.1:PORT',
+    help: 'a Binance-compatible endpoint instead of Binance, e.g. npm run simulator',
+  },
+} as const;
 
 /** The exchange did not answer a question the download must ask before it starts. */
 class ExchangeQueryError extends Error {
@@ -33,28 +48,7 @@ class ExchangeQueryError extends Error {
   }
 }
 
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      exchange: { type: 'string', default: 'binance' },
-      symbol: { type: 'string' },
-      timeframe: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      out: { type: 'string' },
-      url: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(usage);
-    return;
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-  }
+async function main({ values }: CliArgs<typeof options>): Promise<void> {
   if (values.exchange !== 'binance') {
     throw new UsageError(
       `--exchange: ${JSON.stringify(values.exchange)} is not supported (binance)`,
@@ -81,6 +75,7 @@ async function main(): Promise<void> {
   }
   const out = values.out;
   if (out === undefined || out === '') throw new UsageError('--out FILE.json is required');
+  outputFile('--out', out);
   if (values.url !== undefined && !/^https?:\/\/[^/]+/.test(values.url)) {
     throw new UsageError(`--url: ${JSON.stringify(values.url)} is not an http(s) URL`);
   }
@@ -144,16 +139,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  // Problems the user or the exchange has to fix: one line, no stack.
-  if (
-    error instanceof DataFileError ||
-    error instanceof UnknownMarketError ||
-    error instanceof ExchangeUnavailableError ||
-    error instanceof ExchangeQueryError
-  ) {
-    console.error(`tickfan: ${error.message}`);
-    process.exit(1);
-  }
-  failWith(usage)(error);
-});
+await runCli(
+  {
+    name: 'download',
+    usage: 'npm run download --',
+    summary:
+      "Fetches candle history through the trade function's ccxt client into a file npm run backtest reads; run it again to continue an interrupted download.",
+    options,
+  },
+  main,
+);

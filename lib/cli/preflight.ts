@@ -4,23 +4,38 @@
  * Without `--url` it checks the real exchange with the keys from the config's Secrets Manager
  * secret; with `--url` it checks that endpoint (the exchange simulator) instead.
  */
-import { parseArgs } from 'node:util';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CcxtExchange, createBinanceClient } from '../adapters/ccxt-exchange.js';
 import { readExchangeKeys } from '../adapters/secrets-manager-keys.js';
 import { SystemClock } from '../adapters/system-clock.js';
-import { loadConfigFile } from '../config/load.js';
 import { preflight } from '../use-cases/preflight.js';
-import { failWith, UsageError } from './args.js';
+import { UsageError } from './args.js';
+import { awsClientConfig, remoteOptions } from './aws-options.js';
 import { table } from './format.js';
+import { configFile } from './paths.js';
+import { type CliArgs, runCli } from './run-cli.js';
 
-const usage = 'usage: npm run preflight -- [--url http://127.0.0.1:PORT] [--config FILE]';
+const options = {
+  url: {
+    type: 'string',
+    value: 'http://127.0.0.1:PORT',
+    help: 'check this Binance-compatible endpoint (e.g. npm run simulator) instead of the real exchange',
+  },
+  region: {
+    ...remoteOptions.region,
+    help: "the AWS region of the config's Secrets Manager secret (default: AWS_REGION or the profile)",
+  },
+  config: {
+    type: 'string',
+    default: 'cdk.json',
+    value: 'FILE',
+    help: 'the file whose context.tickfan is the config',
+  },
+} as const;
 
-async function main(): Promise<void> {
+async function main({ values }: CliArgs<typeof options>): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { values } = parseArgs({
-    options: { url: { type: 'string' }, config: { type: 'string', default: 'cdk.json' } },
-  });
-  const config = loadConfigFile(values.config);
+  const config = configFile(values.config);
   let client: ReturnType<typeof createBinanceClient>;
   if (values.url !== undefined) {
     client = createBinanceClient({ url: values.url });
@@ -31,7 +46,8 @@ async function main(): Promise<void> {
         'exchange.secretName is not set: preflight checks live keys (or give --url)',
       );
     }
-    client = createBinanceClient(await readExchangeKeys(secretName));
+    const secrets = new SecretsManagerClient(awsClientConfig(values.region));
+    client = createBinanceClient(await readExchangeKeys(secretName, secrets));
   }
   const exchange = new CcxtExchange({ exchange: client, clock: new SystemClock() });
   const result = await preflight({
@@ -50,4 +66,13 @@ async function main(): Promise<void> {
   if (!result.ok) process.exitCode = 1;
 }
 
-main().catch(failWith(usage));
+await runCli(
+  {
+    name: 'preflight',
+    usage: 'npm run preflight --',
+    summary:
+      'Checks the config, that the exchange answers and lists every configured market, and that the API key can trade but not withdraw; exits 1 on any failure.',
+    options,
+  },
+  main,
+);

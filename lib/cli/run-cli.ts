@@ -99,9 +99,9 @@ export interface CliFailure {
 }
 
 const awsRegionHint =
-  'no AWS region for --remote: set AWS_REGION=... (e.g. AWS_REGION=eu-west-1) or give --region';
+  'no AWS region: set AWS_REGION=... (e.g. AWS_REGION=eu-west-1) or give --region';
 const awsCredentialsHint =
-  'no AWS credentials for --remote: set AWS_PROFILE=... (after aws configure or aws sso login) ' +
+  'no AWS credentials: set AWS_PROFILE=... (after aws configure or aws sso login) ' +
   'or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
 
 /** node:util parseArgs' errors, rewritten as one line that names the flag. */

@@ -99,8 +99,8 @@ describe('npm run backtest', () => {
   ])('fails on %j with one line naming it, no stack', async (args, message) => {
     const { code, stderr } = await failure(...args);
 
-    expect(code).toBe(1);
-    expect(stderr).toContain(`tickfan: ${message}`);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`tickfan backtest: ${message}`);
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
@@ -115,9 +115,9 @@ describe('npm run backtest', () => {
       failure('--data', badRow),
     ]);
 
-    expect(torn.stderr).toContain(`tickfan: ${notJson}: not valid JSON`);
+    expect(torn.stderr).toContain(`tickfan backtest: ${notJson}: not valid JSON`);
     expect(shape.stderr).toContain(
-      `tickfan: ${badRow}: row 1 is not [openTimeMs, open, high, low, close, volume]`,
+      `tickfan backtest: ${badRow}: row 1 is not [openTimeMs, open, high, low, close, volume]`,
     );
     expect([torn.code, shape.code]).toEqual([1, 1]);
   });

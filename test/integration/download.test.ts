@@ -160,7 +160,7 @@ describe('npm run download', () => {
 
     expect(error).toMatchObject({ code: 1 });
     expect((error as { stderr: string }).stderr.trim()).toBe(
-      'tickfan: the exchange has no market DOGE/BTC',
+      'tickfan download: the exchange has no market DOGE/BTC',
     );
   });
 });
