@@ -3,7 +3,12 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type BundlingOptions,
+  LogLevel,
+  NodejsFunction,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -43,6 +48,8 @@ export function cdkBundling(options: TickfanBundleOptions = bundleOptions()): Bu
     mainFields: options.mainFields,
     banner: options.banner.js,
     externalModules: options.external,
+    // esbuild's per-file size table on every synth is noise; warnings and errors still print.
+    logLevel: LogLevel.WARNING,
     // NodejsFunction has no alias prop; `--alias` is passed as `--alias:from=to`.
     esbuildArgs: {
       '--alias': Object.entries(options.alias).map(([from, to]) => `${from}=${to}`),

@@ -24,6 +24,27 @@ const localOnly = [
   blockFaultMarker,
 ];
 
+/**
+ * Runs `synth` with CDK's "Bundling asset ..." lines held back: they are shown only when it throws,
+ * so a passing run prints the test runner's output alone.
+ */
+function quietly<T>(synth: () => T): T {
+  const held: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    held.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return synth();
+  } catch (error) {
+    write.call(process.stderr, held.join(''));
+    throw error;
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
 describe('trade function bundle', () => {
   // Bundles for real: the default App, no `aws:cdk:bundling-stacks` context.
   const app = new App({ builtinCloudFormationValidation: false });
@@ -31,8 +52,10 @@ describe('trade function bundle', () => {
   let bundle: string;
 
   it(`is an ESM bundle of at most ${maxBundleBytes / 1024 / 1024} MB`, () => {
-    const { stack } = synthTestStack({ app });
-    const assembly = app.synth();
+    const { stack, assembly } = quietly(() => {
+      const { stack } = synthTestStack({ app });
+      return { stack, assembly: app.synth() };
+    });
 
     // The function's code points at `<asset hash>.zip`; the asset manifest maps the hash to the
     // staged directory inside the cloud assembly.
