@@ -6,8 +6,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { repoRoot } from '../infra/bundling.js';
+import { positiveInt, UsageError } from '../lib/cli/args.js';
+import { outputFile } from '../lib/cli/paths.js';
+import { readCli } from '../lib/cli/run-cli.js';
 import { loadConfigFile } from '../lib/config/load.js';
 import { buildFunctions, type LocalBuild } from '../lib/local/build.js';
 import { watchMachine } from './lib/machine.js';
@@ -25,42 +27,68 @@ import { runSharedLoop, sharedLoopTimeoutMs } from './sections/shared-loop.js';
 const sectionNames = ['coldInit', 'bundle', 'isolation', 'fanOut', 'overhead', 'backtest'] as const;
 type SectionName = (typeof sectionNames)[number];
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'string' },
-    markdown: { type: 'string' },
-    only: { type: 'string' },
-    runs: { type: 'string', default: '12' },
-    ticks: { type: 'string', default: '10' },
-    pairs: { type: 'string', default: '2' },
-    symbols: { type: 'string', default: '20' },
-    'isolation-concurrency': { type: 'string' },
+const options = {
+  json: { type: 'string', value: 'PATH', help: 'also write the results as JSON' },
+  markdown: { type: 'string', value: 'PATH', help: 'also write the results as a Markdown table' },
+  only: {
+    type: 'string',
+    value: 'a,b',
+    help: `run only these sections (${sectionNames.join(', ')})`,
   },
-});
+  runs: {
+    type: 'string',
+    default: '12',
+    value: 'N',
+    help: 'whole-process runs per cold-start probe',
+  },
+  ticks: { type: 'string', default: '10', value: 'N', help: 'ticks per isolation run' },
+  pairs: {
+    type: 'string',
+    default: '2',
+    value: 'N',
+    help: 'isolation runs with and without faults',
+  },
+  symbols: { type: 'string', default: '20', value: 'N', help: 'symbols in the isolation runs' },
+  'isolation-concurrency': {
+    type: 'string',
+    value: 'N',
+    help: 'trade concurrency of the isolation runs (default: one slot per symbol)',
+  },
+} as const;
 
-function positiveInt(name: string, value: string | undefined): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--${name} must be a whole number >= 1, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-const only = values.only?.split(',').filter(Boolean) ?? [...sectionNames];
-const unknown = only.filter((s) => !(sectionNames as readonly string[]).includes(s));
-if (unknown.length > 0) {
-  throw new Error(
-    `--only: unknown section ${unknown.join(', ')} (one of ${sectionNames.join(', ')})`,
-  );
-}
-const runs = positiveInt('runs', values.runs);
-const ticks = positiveInt('ticks', values.ticks);
-const symbolCount = positiveInt('symbols', values.symbols);
-const pairs = positiveInt('pairs', values.pairs);
-const isolationConcurrency =
-  values['isolation-concurrency'] === undefined
-    ? undefined
-    : positiveInt('isolation-concurrency', values['isolation-concurrency']);
+// Every flag is checked before the first section starts: a typo must not cost a bench run.
+const { values, only, runs, ticks, symbolCount, pairs, isolationConcurrency } = await readCli(
+  {
+    name: 'bench',
+    usage: 'npm run bench --',
+    summary:
+      'Measures cold start, bundle size, isolation, fan-out, overhead and backtest speed side by side and prints them against their targets (see bench/RESULTS.md).',
+    options,
+  },
+  ({ values }) => {
+    const only = values.only?.split(',').filter(Boolean) ?? [...sectionNames];
+    const unknown = only.filter((s) => !(sectionNames as readonly string[]).includes(s));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `--only: unknown section ${unknown.join(', ')} (one of ${sectionNames.join(', ')})`,
+      );
+    }
+    if (values.json !== undefined) outputFile('--json', values.json);
+    if (values.markdown !== undefined) outputFile('--markdown', values.markdown);
+    return {
+      values,
+      only,
+      runs: positiveInt('--runs', values.runs),
+      ticks: positiveInt('--ticks', values.ticks),
+      symbolCount: positiveInt('--symbols', values.symbols),
+      pairs: positiveInt('--pairs', values.pairs),
+      isolationConcurrency:
+        values['isolation-concurrency'] === undefined
+          ? undefined
+          : positiveInt('--isolation-concurrency', values['isolation-concurrency']),
+    };
+  },
+);
 
 // Lambda runs a newer Node.js than this machine's 20, so the SDK's support warning is noise here,
 // as the local runtime also says; child processes inherit the setting.

@@ -211,3 +211,44 @@ export async function runCli<O extends CliOptions>(
     io.exit(failure.code);
   }
 }
+
+/**
+ * For a script whose work runs at its top level (the bench): parses and checks its command line
+ * as {@link runCli} does and returns what `read` makes of it. `--help` and a bad command line end
+ * the process here, before any work starts.
+ */
+export async function readCli<O extends CliOptions, T>(
+  spec: CommandSpec<O>,
+  read: (args: CliArgs<O>) => T,
+  io: CliIo = processIo(),
+): Promise<T> {
+  let result: { value: T } | undefined;
+  let failed = false;
+  await runCli(
+    spec,
+    (args) => {
+      result = { value: read(args) };
+    },
+    {
+      ...io,
+      exit: (code) => {
+        failed = true;
+        io.exit(code);
+      },
+    },
+  );
+  if (result === undefined) {
+    // --help was answered (or, with an injected io, the failure was reported): nothing to run.
+    if (!failed) io.exit(0);
+    throw new CliStoppedError();
+  }
+  return result.value;
+}
+
+/** Thrown by {@link readCli} after `--help` or a bad command line when `exit` returned (tests). */
+export class CliStoppedError extends Error {
+  constructor() {
+    super('the command line asked for no work');
+    this.name = 'CliStoppedError';
+  }
+}
