@@ -15,7 +15,8 @@ const env = readFunctionEnv();
 if (env.queueUrl === undefined)
   throw new Error('environment variable TICKFAN_QUEUE_URL is not set');
 const logger = new Logger({ serviceName: serviceNames['fan-out'] });
-const metrics = new Metrics({ serviceName: serviceNames['fan-out'] });
+// Metrics' own warnings (e.g. an invocation that published none) go out as structured log lines.
+const metrics = new Metrics({ serviceName: serviceNames['fan-out'], logger });
 const deps: FanOutDeps = {
   queue: new SqsSymbolQueue({ queueUrl: env.queueUrl }),
   metrics: new PowertoolsMetrics(metrics),

@@ -55,7 +55,8 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
     throw new Error('environment variable TICKFAN_IDEMPOTENCY_TABLE_NAME is not set');
   }
   const logger = new Logger({ serviceName: serviceNames.trade });
-  const metrics = new Metrics({ serviceName: serviceNames.trade });
+  // Metrics' own warnings (e.g. an invocation that published none) go out as structured log lines.
+  const metrics = new Metrics({ serviceName: serviceNames.trade, logger });
   const metricsSink = new PowertoolsMetrics(metrics);
   // Markets load during init, not in the first tick's budget; at most 2 of the 10 s Lambda
   // allows for init. A failed load is made again by the first tick.
