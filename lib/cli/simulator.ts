@@ -1,0 +1,102 @@
+/**
+ * `npm run simulator [-- --port N] [--data DIR] [--at ISO]`: the exchange simulator on its own,
+ * serving candle files through the Binance REST API until Ctrl-C, so that `download --url`,
+ * `preflight --url` and a person's own ccxt scripts can reach it.
+ */
+import { statSync } from 'node:fs';
+import { timeframeMs } from '../domain/candle.js';
+import { SimClock } from '../local/sim-clock.js';
+import { defaultDataDir } from '../market-data/ohlcv-data.js';
+import { startSimulator } from '../simulator/exchange-simulator.js';
+import { UsageError } from './args.js';
+import { type CliArgs, runCli } from './run-cli.js';
+
+const options = {
+  port: {
+    type: 'string',
+    default: '0',
+    value: 'N',
+    help: 'port on 127.0.0.1 (0: a free one, printed)',
+  },
+  data: {
+    type: 'string',
+    value: 'DIR',
+    help: 'folder of BASE_QUOTE-TF.json candle files (default: the shipped candles)',
+  },
+  at: {
+    type: 'string',
+    value: 'ISO',
+    help: "the simulated clock's start; it then runs at wall speed (default: the end of the data, every candle closed)",
+  },
+} as const;
+
+function portOf(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`--port ${JSON.stringify(value)} must be a whole number from 0 to 65535`);
+  }
+  return port;
+}
+
+function dataDirOf(value: string | undefined): string {
+  if (value === undefined) return defaultDataDir;
+  if (statSync(value, { throwIfNoEntry: false })?.isDirectory() !== true) {
+    throw new UsageError(`--data ${JSON.stringify(value)}: no such folder`);
+  }
+  return value;
+}
+
+function startOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const at = Date.parse(value);
+  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(at)) {
+    throw new UsageError(
+      `--at ${JSON.stringify(value)} is not an ISO time, e.g. 2018-01-20T12:00:00Z`,
+    );
+  }
+  return at;
+}
+
+async function main({ values }: CliArgs<typeof options>): Promise<void> {
+  const port = portOf(values.port);
+  const dataDir = dataDirOf(values.data);
+  const start = startOf(values.at);
+  const clock = new SimClock(start);
+  const sim = await startSimulator({ clock, dataDir, port });
+  if (sim.symbols.length === 0) {
+    await sim.close();
+    throw new UsageError(
+      `--data ${JSON.stringify(dataDir)} holds no BASE_QUOTE-TF.json candle file`,
+    );
+  }
+  if (start === undefined) {
+    // Serve the whole history as closed candles: the newest one has just closed.
+    const ends = sim.symbols.map((symbol) => {
+      const candles = sim.candles(symbol);
+      return (candles.at(-1)?.time ?? 0) + timeframeMs(sim.timeframe(symbol));
+    });
+    clock.set(Math.max(...ends));
+  }
+  const stopped = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  console.log(
+    `exchange simulator at ${sim.url} serving ${sim.symbols.join(', ')}, clock at ${new Date(clock.now()).toISOString()}; ` +
+      `ccxt binance: set urls.api.public and urls.api.private to ${sim.url}/api/v3 (Ctrl-C stops it)`,
+  );
+  const signal = await stopped;
+  await sim.close();
+  console.error(`simulator stopped (${signal})`);
+}
+
+await runCli(
+  {
+    name: 'simulator',
+    usage: 'npm run simulator --',
+    summary:
+      "Starts the exchange simulator with the shipped candles (or --data) on 127.0.0.1 and serves Binance's REST API until Ctrl-C: for download --url, preflight --url and your own ccxt scripts.",
+    options,
+  },
+  main,
+);
