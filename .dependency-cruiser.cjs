@@ -96,6 +96,15 @@ module.exports = {
       },
     },
     {
+      name: 'simulator-engine-knows-no-wire',
+      comment:
+        "The simulator's matching engine serves every exchange's wire: it never imports a wire, " +
+        'the HTTP server or the facade built on them.',
+      severity: 'error',
+      from: { path: '^lib/simulator/(matching-engine|sim-markets|faults)\\.ts$' },
+      to: { path: '^lib/simulator/([a-z-]+-wire|wire|http-server|exchange-simulator)\\.ts$' },
+    },
+    {
       name: 'infra-deploys-no-local-parts',
       comment: 'The CDK app builds the stack from config; it never loads a local room.',
       severity: 'error',
