@@ -8,7 +8,7 @@ import {
 } from '../lib/config/deployment-names.js';
 import { tickPeriodMs } from '../lib/config/schedule.js';
 import type { BotConfig } from '../lib/config/schema.js';
-import { idempotencyTable, stateTable } from '../lib/tables.js';
+import { idempotencyTable, stateTable } from '../lib/config/tables.js';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { TickfanAlarms } from './constructs/alarms.js';
 import { TickfanDashboard } from './constructs/dashboard.js';

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import type { TableDefinition } from '../../lib/tables.js';
+import type { TableDefinition } from '../../lib/config/tables.js';
 
 export interface TickfanTableProps {
   /** Keys and TTL attribute; the same definition the local runtime creates its table from. */

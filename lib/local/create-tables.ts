@@ -6,7 +6,7 @@ import {
   type DynamoDBClient,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import { idempotencyTable, stateTable, type TableDefinition } from '../tables.js';
+import { idempotencyTable, stateTable, type TableDefinition } from '../config/tables.js';
 
 /** How long {@link createStateTable} waits for the table to become ACTIVE. */
 const ACTIVE_TIMEOUT_MS = 30_000;
