@@ -6,6 +6,10 @@
  * lib/adapters (AWS, ccxt), functions/ (Lambda wiring), infra/ (CDK), lib/local (the local
  * Lambda/SQS runtime), lib/simulator (the exchange simulator), lib/cli (npm-script entries).
  */
+/** AWS, Lambda tooling, CDK and exchange packages: what pure logic and use cases never load. */
+const platformPackages =
+  '^node_modules/(@aws-sdk|@aws-lambda-powertools|@middy|ccxt|aws-cdk-lib|constructs)/';
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -20,7 +24,7 @@ module.exports = {
           '^lib/(adapters|use-cases|local|cli|simulator|backtest|report|cost)/',
           '^functions/',
           '^infra/',
-          '^node_modules/(@aws-sdk|@aws-lambda-powertools|@middy|ccxt|aws-cdk-lib|constructs)/',
+          platformPackages,
         ],
       },
     },
@@ -48,7 +52,7 @@ module.exports = {
           '^lib/(adapters|local|cli|simulator|backtest|report)/',
           '^functions/',
           '^infra/',
-          '^node_modules/(@aws-sdk|@aws-lambda-powertools|@middy|ccxt|aws-cdk-lib)/',
+          platformPackages,
         ],
       },
     },
