@@ -49,6 +49,15 @@ describe('npm run invoke --remote', () => {
     });
   });
 
+  it('passes --rerun on to the deployed function as rerun: true', () => {
+    const input = remoteInvokeInput('tickfan-prod-Trade', { symbol: 'LTC/BTC', rerun: true });
+
+    expect(JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array))).toEqual({
+      symbol: 'LTC/BTC',
+      rerun: true,
+    });
+  });
+
   it('sends POST /functions/NAME/invocations and returns the tick result', async () => {
     const { client, requests } = recordingClient({
       status: 200,
