@@ -2,8 +2,14 @@ import type { Node } from 'constructs';
 import { defaultStage } from '../lib/config/deployment-names.js';
 import { type BotConfig, ConfigError, parseConfig } from '../lib/config/schema.js';
 
-/** Where the config comes from, as named in error messages. */
-export const configSource = 'cdk.json context.tickfan';
+/**
+ * Where an object-valued context entry came from, as error messages name it: `-c key=value` on
+ * the command line arrives as a string, cdk.json's context as the parsed object.
+ */
+export function contextSource(node: Node, key: string): string {
+  const value: unknown = node.tryGetContext(key);
+  return typeof value === 'string' ? `-c ${key}=...` : `cdk.json context.${key}`;
+}
 
 const stagePattern = /^[a-z][a-z0-9-]{0,31}$/;
 
@@ -20,7 +26,9 @@ function contextValue(node: Node, key: string): unknown {
     return JSON.parse(value);
   } catch (error) {
     const message = `is not valid JSON: ${(error as Error).message}`;
-    throw new ConfigError(`context.${key} ${message}`, [{ path: key, message, value }]);
+    throw new ConfigError(`${contextSource(node, key)} ${message}`, [
+      { path: key, message, value },
+    ]);
   }
 }
 
@@ -33,9 +41,10 @@ export function readDeploymentContext(node: Node): DeploymentContext {
   if (typeof stage !== 'string' || !stagePattern.test(stage)) {
     const message = 'must be lower-case letters, digits and hyphens, starting with a letter';
     throw new ConfigError(
-      `cdk.json context.stage is invalid:\n  stage: ${message} (got ${JSON.stringify(stage)})`,
+      `context.stage (cdk.json or -c stage=...) is invalid:\n  stage: ${message} (got ${JSON.stringify(stage)})`,
       [{ path: 'stage', message, value: stage }],
     );
   }
-  return { stage, config: parseConfig(contextValue(node, 'tickfan'), configSource) };
+  const config = parseConfig(contextValue(node, 'tickfan'), contextSource(node, 'tickfan'));
+  return { stage, config };
 }

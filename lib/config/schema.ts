@@ -1,8 +1,30 @@
 import * as z from 'zod';
 import { Timeframes, timeframeMs } from '../domain/candle.js';
+import { minCallMs } from '../domain/deadline.js';
 import { defaultFeeRate } from '../domain/fee-rate.js';
-import { strategies, strategyNames } from '../domain/strategies/registry.js';
-import { isScheduleExpression, ratePeriodMs } from './schedule.js';
+import { createStrategy, strategies, strategyNames } from '../domain/strategies/registry.js';
+import {
+  cronMissedClose,
+  ratePeriodMs,
+  scheduleExpressionProblem,
+  timezoneProblem,
+} from './schedule.js';
+
+/**
+ * What each exchange serves in one candle request. The ccxt adapter asks for one candle more
+ * than a tick's window (the newest may still be forming), so a window may hold one less.
+ */
+export const exchangeLimits = {
+  binance: { candlesPerRequest: 1000 },
+} as const satisfies Record<string, { readonly candlesPerRequest: number }>;
+
+/** A string check that reports `problem(value)` as the field's message, with the value. */
+function checked(problem: (value: string) => string | undefined) {
+  return (value: string, ctx: z.RefinementCtx<string>) => {
+    const message = problem(value);
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message, input: value });
+  };
+}
 
 /** A unified symbol as tickfan spells it: `BASE/QUOTE`, e.g. `LTC/BTC`. */
 export const symbolPattern = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
@@ -34,7 +56,7 @@ export const configSchema = z
   .strictObject({
     exchange: z
       .strictObject({
-        id: z.enum(['binance']).default('binance'),
+        id: z.enum(Object.keys(exchangeLimits) as [keyof typeof exchangeLimits]).default('binance'),
         mode: z.enum(['paper', 'live']).default('paper'),
         /** Secrets Manager secret holding `{ apiKey, secret }`; required in live mode. */
         secretName: z.string().min(1).optional(),
@@ -44,9 +66,10 @@ export const configSchema = z
       .strictObject({
         expression: z
           .string()
-          .refine(isScheduleExpression, 'must be rate(N minutes) or cron(m h dom mon dow y)')
+          .superRefine(checked(scheduleExpressionProblem))
           .default('rate(1 minute)'),
-        timezone: z.string().min(1).default('UTC'),
+        /** IANA time zone the cron expression is read in. */
+        timezone: z.string().superRefine(checked(timezoneProblem)).default('UTC'),
       })
       .prefault({}),
     symbols: z.array(symbolConfig).min(1, 'at least one symbol is needed'),
@@ -131,20 +154,110 @@ export const configSchema = z
         input: c.exchange.secretName,
       });
     }
-    const every = ratePeriodMs(c.schedule.expression);
-    if (every !== undefined) {
-      c.symbols.forEach((s, i) => {
-        if (timeframeMs(s.timeframe) % every !== 0) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['symbols', i, 'timeframe'],
-            message: `is not a multiple of the schedule ${c.schedule.expression}, so its candles would be missed`,
-            input: s.timeframe,
-          });
-        }
-      });
-    }
+    for (const issue of scheduleIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of windowIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of deadlineIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
   });
+
+interface ConfigIssue {
+  readonly path: PropertyKey[];
+  readonly message: string;
+  readonly input: unknown;
+}
+
+type SymbolTimeframes = Pick<SymbolConfig, 'symbol' | 'timeframe'>;
+
+/**
+ * Symbols whose candles the schedule would miss: a rate that is no divisor of the timeframe, or
+ * a cron that does not fire at each candle close. Left to the field checks while the expression
+ * or the time zone is itself invalid.
+ */
+function scheduleIssues(c: {
+  readonly schedule: { readonly expression: string; readonly timezone: string };
+  readonly symbols: readonly SymbolTimeframes[];
+}): ConfigIssue[] {
+  const { expression, timezone } = c.schedule;
+  if (scheduleExpressionProblem(expression) !== undefined) return [];
+  if (timezoneProblem(timezone) !== undefined) return [];
+  const every = ratePeriodMs(expression);
+  return c.symbols.flatMap((s, i) => {
+    const path = ['symbols', i, 'timeframe'];
+    if (every !== undefined) {
+      if (timeframeMs(s.timeframe) % every === 0) return [];
+      const message = `is not a multiple of the schedule ${expression}, so its candles would be missed`;
+      return [{ path, message, input: s.timeframe }];
+    }
+    const missed = cronMissedClose(expression, timezone, s.timeframe);
+    if (missed === undefined) return [];
+    const at = new Date(missed).toISOString().slice(0, 16).replace('T', ' ');
+    const message = `closes at ${at} UTC among others, when the schedule ${expression} (${timezone}) does not fire, so its candles would be missed`;
+    return [{ path, message, input: s.timeframe }];
+  });
+}
+
+/** Symbols whose strategy needs more candles than the exchange serves in one request. */
+function windowIssues(c: {
+  readonly exchange: { readonly id: keyof typeof exchangeLimits };
+  readonly symbols: readonly Pick<SymbolConfig, 'strategy' | 'params'>[];
+}): ConfigIssue[] {
+  const most = exchangeLimits[c.exchange.id].candlesPerRequest - 1;
+  return c.symbols.flatMap((s, i) => {
+    // Bad params are reported by the symbol's own check.
+    const params = strategies[s.strategy].params.safeParse(s.params);
+    if (!params.success) return [];
+    const window = createStrategy(s.strategy, params.data).warmup;
+    if (window <= most) return [];
+    const message = `need a window of ${window} candles, more than the ${most} closed candles ${c.exchange.id} serves in one request, so every tick would fail`;
+    return [{ path: ['symbols', i, 'params'], message, input: s.params }];
+  });
+}
+
+interface TimingConfig {
+  readonly timeouts: {
+    readonly tradeFunctionSeconds: number;
+    readonly exchangeCallMs: number;
+    readonly safetyMarginMs: number;
+  };
+  readonly guards: { readonly maxTickLagMs?: number | undefined; readonly refetchDelayMs: number };
+}
+
+/**
+ * Timings under which no tick could ever decide: every exchange call refused by the deadline
+ * rules (`skipped: deadline`), every tick stale, or a re-fetch that can never start.
+ */
+function deadlineIssues({ timeouts, guards }: TimingConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const timeoutMs = timeouts.tradeFunctionSeconds * 1000;
+  if (timeouts.exchangeCallMs < minCallMs) {
+    issues.push({
+      path: ['timeouts', 'exchangeCallMs'],
+      message: `is below the ${minCallMs} ms an exchange call needs to be started, so every tick would be skipped: deadline`,
+      input: timeouts.exchangeCallMs,
+    });
+  }
+  if (timeouts.safetyMarginMs + minCallMs >= timeoutMs) {
+    issues.push({
+      path: ['timeouts', 'safetyMarginMs'],
+      message: `plus the ${minCallMs} ms minimum exchange call does not fit in the ${timeoutMs} ms trade function timeout (timeouts.tradeFunctionSeconds ${timeouts.tradeFunctionSeconds}), so every tick would be skipped: deadline`,
+      input: timeouts.safetyMarginMs,
+    });
+  }
+  if (guards.maxTickLagMs !== undefined && guards.maxTickLagMs < minCallMs) {
+    issues.push({
+      path: ['guards', 'maxTickLagMs'],
+      message: `is below the ${minCallMs} ms minimum exchange call: every tick would start stale and be skipped`,
+      input: guards.maxTickLagMs,
+    });
+  }
+  if (guards.refetchDelayMs + minCallMs > timeouts.exchangeCallMs) {
+    issues.push({
+      path: ['guards', 'refetchDelayMs'],
+      message: `plus the ${minCallMs} ms minimum exchange call exceeds timeouts.exchangeCallMs ${timeouts.exchangeCallMs}, so the re-fetch of a late candle could never start`,
+      input: guards.refetchDelayMs,
+    });
+  }
+  return issues;
+}
 
 export type BotConfig = z.infer<typeof configSchema>;
 export type SymbolConfig = BotConfig['symbols'][number];

@@ -1,3 +1,9 @@
+/**
+ * A call given less than this cannot succeed, so it is not started. One definition: the trade
+ * function's deadline rules and the config's validation both use it.
+ */
+export const minCallMs = 250;
+
 /** How an invocation's remaining time is shared among its exchange calls. */
 export interface DeadlineRules {
   /** Upper bound of any single exchange call. */

@@ -41,5 +41,4 @@ export interface TickPorts extends TradeDeps {
   readonly timeout: () => number | undefined;
 }
 
-/** A call given less than this cannot succeed, so it is not started. */
-export const minCallMs = 250;
+export { minCallMs } from '../domain/deadline.js';

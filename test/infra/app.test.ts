@@ -91,4 +91,38 @@ describe('infra/app.ts', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(join(outdir, 'tickfan-dev.template.json'))).toBe(false);
   }, 60_000);
+
+  it('names -c tickfan=... as the source when the config came from the command line', async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
+    // `cdk synth -c tickfan='{...}'` hands the app the value as a string.
+    const tickfan = JSON.stringify(rawConfig({ schedule: { timezone: 'Mars/Olympus_Mons' } }));
+
+    const result = await runApp({ ...skipBundling, tickfan }, outdir);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('-c tickfan=... is invalid:');
+    expect(result.stderr).not.toContain('cdk.json');
+    expect(result.stderr).toContain('schedule.timezone: ');
+    expect(result.stderr).toContain('(got "Mars/Olympus_Mons")');
+    expect(existsSync(join(outdir, 'tickfan-dev.template.json'))).toBe(false);
+  }, 60_000);
+
+  it('refuses at synth a config under which every tick would be skipped: deadline', async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
+    const tickfan = {
+      ...rawConfig({ schedule: { expression: 'cron(*/7 * * * ? *)', timezone: 'UTC' } }),
+      timeouts: { tradeFunctionSeconds: 30, safetyMarginMs: 30_000 },
+    };
+
+    const result = await runApp({ ...skipBundling, tickfan }, outdir);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cdk.json context.tickfan is invalid:');
+    expect(result.stderr).toMatch(/timeouts\.safetyMarginMs: .*skipped: deadline \(got 30000\)/);
+    expect(result.stderr).toMatch(
+      /symbols\[0\]\.timeframe: .*cron\(\*\/7 \* \* \* \? \*\).* \(got "5m"\)/,
+    );
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(join(outdir, 'tickfan-dev.template.json'))).toBe(false);
+  }, 60_000);
 });

@@ -55,6 +55,240 @@ describe('parseConfig', () => {
   });
 });
 
+describe('parseConfig refuses a config under which no tick could trade', () => {
+  const fiveMinutes = (expression: string, timezone = 'UTC') => ({
+    ...base,
+    schedule: { expression, timezone },
+  });
+  const hourly = (expression: string, timezone: string) => ({
+    symbols: [{ symbol: 'LTC/BTC', timeframe: '1h' }],
+    schedule: { expression, timezone },
+  });
+
+  describe.each([
+    [
+      'a cron minute out of range',
+      fiveMinutes('cron(99 99 99 99 99 99)'),
+      'schedule.expression',
+      'minutes field "99"',
+    ],
+    [
+      'a cron hour out of range',
+      fiveMinutes('cron(0/5 24 * * ? *)'),
+      'schedule.expression',
+      'hours field "24"',
+    ],
+    [
+      'a cron day of month out of range',
+      fiveMinutes('cron(0/5 * 32 * ? *)'),
+      'schedule.expression',
+      'day-of-month field "32"',
+    ],
+    [
+      'an unknown month name',
+      fiveMinutes('cron(0/5 * ? FOO MON *)'),
+      'schedule.expression',
+      'month field "FOO"',
+    ],
+    [
+      'a day of week 0',
+      fiveMinutes('cron(0/5 * ? * 0 *)'),
+      'schedule.expression',
+      'day-of-week field "0"',
+    ],
+    [
+      'a year before 1970',
+      fiveMinutes('cron(0/5 * * * ? 1969)'),
+      'schedule.expression',
+      'year field "1969"',
+    ],
+    [
+      'five cron fields',
+      fiveMinutes('cron(*/5 * * * ?)'),
+      'schedule.expression',
+      'six cron fields',
+    ],
+    [
+      '* in both day fields',
+      fiveMinutes('cron(*/5 * * * * *)'),
+      'schedule.expression',
+      'exactly one of day-of-month and day-of-week',
+    ],
+    [
+      '? in both day fields',
+      fiveMinutes('cron(*/5 * ? * ? *)'),
+      'schedule.expression',
+      'exactly one of day-of-month and day-of-week',
+    ],
+    ['? in the minutes', fiveMinutes('cron(? * * * ? *)'), 'schedule.expression', 'cannot be ?'],
+    [
+      'an increment in the day of week',
+      fiveMinutes('cron(0/5 * ? * 1/2 *)'),
+      'schedule.expression',
+      'cannot use / increments',
+    ],
+    [
+      'an increment of 0',
+      fiveMinutes('cron(*/0 * * * ? *)'),
+      'schedule.expression',
+      'increment "0"',
+    ],
+    [
+      'a backwards range',
+      fiveMinutes('cron(0/5 9-5 * * ? *)'),
+      'schedule.expression',
+      'backwards range 9-5',
+    ],
+    ['# in a list', fiveMinutes('cron(0/5 * ? * 3#1,6#3 *)'), 'schedule.expression', 'one day#n'],
+    [
+      'a 6th weekday of the month',
+      fiveMinutes('cron(0/5 * ? * 3#6 *)'),
+      'schedule.expression',
+      '# 6',
+    ],
+    ['rate(0 minutes)', fiveMinutes('rate(0 minutes)'), 'schedule.expression', 'at least 1'],
+    ['rate(1 minutes)', fiveMinutes('rate(1 minutes)'), 'schedule.expression', 'rate(1 minute)'],
+    ['rate(5 minute)', fiveMinutes('rate(5 minute)'), 'schedule.expression', 'rate(5 minutes)'],
+    [
+      'rate in seconds',
+      fiveMinutes('rate(30 seconds)'),
+      'schedule.expression',
+      '"rate(30 seconds)"',
+    ],
+    [
+      'a cron that skips 5m closes',
+      fiveMinutes('cron(*/7 * * * ? *)'),
+      'symbols[0].timeframe',
+      'closes at 2026-01-14 00:05 UTC',
+    ],
+    [
+      'a cron on the hour in a half-hour zone',
+      hourly('cron(0 * * * ? *)', 'Asia/Kolkata'),
+      'symbols[0].timeframe',
+      '(Asia/Kolkata) does not fire',
+    ],
+    [
+      'a daily cron that summer time moves',
+      {
+        symbols: [{ symbol: 'LTC/BTC', timeframe: '1d' }],
+        schedule: { expression: 'cron(0 0 * * ? *)', timezone: 'Europe/London' },
+      },
+      'symbols[0].timeframe',
+      'closes at 2026-07-15 00:00 UTC',
+    ],
+    [
+      'a made-up time zone',
+      fiveMinutes('rate(5 minutes)', 'Mars/Olympus_Mons'),
+      'schedule.timezone',
+      '"Mars/Olympus_Mons"',
+    ],
+    [
+      'a misspelt time zone',
+      fiveMinutes('rate(5 minutes)', 'Europe/Londn'),
+      'schedule.timezone',
+      'not an IANA time zone name',
+    ],
+    [
+      'a time zone in the wrong case',
+      fiveMinutes('rate(5 minutes)', 'europe/london'),
+      'schedule.timezone',
+      'is spelt Europe/London',
+    ],
+    [
+      'an offset for a time zone',
+      fiveMinutes('rate(5 minutes)', '+05:00'),
+      'schedule.timezone',
+      '"+05:00"',
+    ],
+    [
+      'a safety margin as long as the timeout',
+      { ...base, timeouts: { safetyMarginMs: 30_000 } },
+      'timeouts.safetyMarginMs',
+      'skipped: deadline (got 30000)',
+    ],
+    [
+      'a safety margin leaving less than a call',
+      { ...base, timeouts: { tradeFunctionSeconds: 3, safetyMarginMs: 2_800 } },
+      'timeouts.safetyMarginMs',
+      '3000 ms trade function timeout',
+    ],
+    [
+      'an exchange call shorter than a call can be',
+      { ...base, timeouts: { exchangeCallMs: 200 }, guards: { refetchDelayMs: 0 } },
+      'timeouts.exchangeCallMs',
+      'skipped: deadline (got 200)',
+    ],
+    [
+      'a stale limit of 100 ms',
+      { ...base, guards: { maxTickLagMs: 100 } },
+      'guards.maxTickLagMs',
+      'every tick would start stale and be skipped (got 100)',
+    ],
+    [
+      'a stale limit of 0',
+      { ...base, guards: { maxTickLagMs: 0 } },
+      'guards.maxTickLagMs',
+      '(got 0)',
+    ],
+    [
+      'a re-fetch delay longer than a call',
+      { ...base, guards: { refetchDelayMs: 20_000 } },
+      'guards.refetchDelayMs',
+      'could never start (got 20000)',
+    ],
+    [
+      "an sma window past binance's 1000 klines",
+      { symbols: [{ symbol: 'LTC/BTC', timeframe: '5m', params: { slow: 999 } }] },
+      'symbols[0].params',
+      'window of 1000 candles',
+    ],
+    [
+      'an exchange without a limits row',
+      { ...base, exchange: { id: 'kraken' } },
+      'exchange.id',
+      '"kraken"',
+    ],
+  ])('%s', (_name, raw, field, text) => {
+    it(`is refused at ${field}, with the value`, () => {
+      let error: unknown;
+      try {
+        parseConfig(raw, 'cdk.json context.tickfan');
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const line = (error as Error).message.split('\n').find((l) => l.startsWith(`  ${field}:`));
+      expect(line).toContain(text);
+      expect(line).toMatch(/\(got .+\)$/);
+    });
+  });
+
+  it.each([
+    ['cron(0/5 * ? * MON-FRI *)', 'UTC'],
+    ['cron(*/5 * * * ? *)', 'UTC'],
+    ['cron(0,5,10,15,20,25,30,35,40,45,50,55 * L * ? 2026-2199)', 'UTC'],
+    ['cron(0/5 * ? * 2#1 *)', 'UTC'],
+    ['cron(0/5 * 15W JAN,JUL ? *)', 'UTC'],
+    ['cron(0/5 * ? * 6L *)', 'UTC'],
+    ['cron(0/5 * ? * FRI-MON *)', 'Asia/Kolkata'],
+    ['rate(1 minute)', 'US/Eastern'],
+    ['rate(5 minutes)', 'America/Argentina/Buenos_Aires'],
+  ])('accepts %s in %s', (expression, timezone) => {
+    const config = parseConfig(fiveMinutes(expression, timezone));
+    expect(config.schedule).toEqual({ expression, timezone });
+  });
+
+  it('accepts the window binance can serve: 999 closed candles', () => {
+    const raw = { symbols: [{ symbol: 'LTC/BTC', timeframe: '5m', params: { slow: 998 } }] };
+    expect(parseConfig(raw).symbols[0]?.params).toEqual({ slow: 998 });
+  });
+
+  it('names the config source it was given', () => {
+    const raw = { ...base, schedule: { timezone: 'Mars/Olympus_Mons' } };
+    expect(() => parseConfig(raw, '-c tickfan=...')).toThrow(/^-c tickfan=\.\.\. is invalid:/);
+  });
+});
+
 describe('concurrencyWarning', () => {
   const symbols = (n: number, disabled = 0) =>
     Array.from({ length: n }, (_, i) => ({
