@@ -1,5 +1,5 @@
 import type { RunSummary } from '../local/summary.js';
-import { defaultSignificant, formatNumber, type NumberPrecision } from '../report/format-number.js';
+import { formatNumber, type NumberPrecision } from '../report/format-number.js';
 import { textTable } from '../report/text-table.js';
 
 /** Renders rows as a text table with a header rule: the first column left, the rest right. */
@@ -13,7 +13,8 @@ export interface SummaryPrecision {
   readonly pnl?: NumberPrecision;
 }
 
-const ms = (value: number) => formatNumber(value, { significant: defaultSignificant });
+// Latencies read best as whole milliseconds; the JSON keeps the fractions.
+const ms = (value: number) => formatNumber(value, { step: 1 });
 
 /**
  * The per-symbol table and totals printed at the end of a run. `ok`, `failed` and `skipped` count

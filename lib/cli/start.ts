@@ -107,11 +107,8 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     stateDir,
     logs,
     onProgress: (p) => {
-      if (p.draining) {
-        const line = `waiting for retries and dead-lettering: ${p.draining.messages} messages left`;
-        if (tty) process.stderr.write(`\r${line}\x1b[K`);
-        return;
-      }
+      // While the queue drains, the run prints its own progress lines.
+      if (p.draining) return;
       const line = `tick ${p.tick}/${p.ticks}  ${p.scheduledAt}  invocations ${p.invocations}  failed ${p.failed}  orders ${p.orders}  ${((Date.now() - started) / 1000).toFixed(1)}s`;
       if (tty) process.stderr.write(`\r${line}\x1b[K`);
       else if (p.tick === p.ticks || p.tick % Math.max(1, Math.ceil(p.ticks / 10)) === 0)
@@ -120,7 +117,13 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
   });
   if (tty) process.stderr.write('\n');
   logs.end();
-  console.log(formatSummary(summary));
+  const precision = Object.fromEntries(
+    Object.entries(reportData?.markets ?? {}).map(([symbol, steps]) => [
+      symbol,
+      steps.amountStep === undefined ? {} : { amount: { step: steps.amountStep } },
+    ]),
+  );
+  console.log(formatSummary(summary, precision));
   console.log(`\nfunction logs: ${logFile}`);
   if (values['summary-json']) {
     await writeFile(values['summary-json'], `${JSON.stringify(summary, null, 2)}\n`);

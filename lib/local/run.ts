@@ -297,6 +297,13 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
         skips: tickResults
           .filter((t) => fanOutStartedAt.has(t.scheduledAt) && t.status === 'skipped')
           .map((t) => ({ symbol: t.symbol, reason: t.skipReason ?? 'skipped' })),
+        // Figures are shown to the market's own price tick and amount step.
+        markets: Object.fromEntries(
+          symbols.map((s) => {
+            const rules = env.simulator.rules(s);
+            return [s, { priceStep: rules.tickSize, amountStep: rules.stepSize }] as const;
+          }),
+        ),
       });
     }
     return summary;
