@@ -7,6 +7,7 @@ import { DynamoStateStore } from '../lib/adapters/dynamo-state-store.js';
 import { PowertoolsMetrics } from '../lib/adapters/powertools-metrics.js';
 import { SqsSymbolQueue } from '../lib/adapters/sqs-symbol-queue.js';
 import { readFunctionEnv } from '../lib/config/env.js';
+import { createRedactor } from '../lib/domain/redact.js';
 import { parseScheduleEvent, type ScheduleEvent } from '../lib/domain/schedule-event.js';
 import { serviceNames } from '../lib/metrics/catalogue.js';
 import { type FanOutDeps, type FanOutResult, fanOutTick } from '../lib/use-cases/fan-out-tick.js';
@@ -14,7 +15,11 @@ import { type FanOutDeps, type FanOutResult, fanOutTick } from '../lib/use-cases
 const env = readFunctionEnv();
 if (env.queueUrl === undefined)
   throw new Error('environment variable TICKFAN_QUEUE_URL is not set');
-const logger = new Logger({ serviceName: serviceNames['fan-out'] });
+// SQS errors of undispatched symbols are logged: redacted and cut like every string a line holds.
+const logger = new Logger({
+  serviceName: serviceNames['fan-out'],
+  jsonReplacerFn: createRedactor().jsonReplacer,
+});
 // Metrics' own warnings (e.g. an invocation that published none) go out as structured log lines.
 const metrics = new Metrics({ serviceName: serviceNames['fan-out'], logger });
 const deps: FanOutDeps = {

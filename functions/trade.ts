@@ -10,12 +10,10 @@ const clock = new SystemClock();
 const live = env.config.exchange.mode === 'live';
 const secretName = env.secretName ?? env.config.exchange.secretName;
 if (live && secretName === undefined) throw new Error('live mode needs exchange.secretName');
-const exchange = new CcxtExchange({
-  // Live keys come from Secrets Manager at cold start, straight into the client: never into
-  // the environment, a log line or an error message.
-  exchange: createBinanceClient(live && secretName ? await readExchangeKeys(secretName) : {}),
-  clock,
-});
+// Live keys come from Secrets Manager at cold start, straight into the client: never into
+// the environment, a log line or an error message.
+const keys = live && secretName ? await readExchangeKeys(secretName) : undefined;
+const exchange = new CcxtExchange({ exchange: createBinanceClient(keys ?? {}), clock });
 
 /**
  * The trade function: an SQS batch of symbol ticks, or a direct `{ symbol, at?, rerun? }`
@@ -25,6 +23,7 @@ export const handler = await createTradeHandler({
   env,
   clock,
   market: exchange,
+  secrets: keys ? [keys.apiKey, keys.secret] : [],
   broker: live
     ? exchange
     : new PaperBroker({

@@ -25,6 +25,7 @@ import type {
 import binance from '../../node_modules/ccxt/js/src/binance.js';
 import { type Candle, candleFromRow, type Timeframe, timeframeMs } from '../domain/candle.js';
 import type { Market } from '../domain/market.js';
+import { createRedactor } from '../domain/redact.js';
 import {
   type Broker,
   OrderRejectedError,
@@ -48,6 +49,10 @@ export type ExchangeClient = Pick<
   Exchange,
   'loadMarkets' | 'market' | 'fetchOHLCV' | 'createOrder' | 'fetchOrder'
 > & {
+  /** The credentials the client signs with; their values are redacted from every error. */
+  apiKey?: string | undefined;
+  secret?: string | undefined;
+  password?: string | undefined;
   /** ccxt's per-request timeout in ms; set before every call. */
   timeout: number;
   /** ccxt's precision mode; the adapter reads market precisions as step sizes (TICK_SIZE). */
@@ -136,6 +141,11 @@ const maxKlinesPerRequest = 1000;
  * exchange becomes {@link ExchangeUnavailableError}; an order the exchange refuses becomes
  * {@link OrderRejectedError}; a symbol it does not list, {@link UnknownMarketError}. Anything else
  * (bad credentials, say) is rethrown as ccxt threw it.
+ *
+ * No error leaves with a secret in it: ccxt puts the request URL into its messages, with the
+ * `signature` of a signed GET, and an exchange may echo a key back. Every error thrown here, and
+ * its `cause` chain, has its request signatures, credential parameters and headers, and the
+ * client's own key values replaced by `***`, and an exchange's response body cut to 2 KB.
  */
 export class CcxtExchange implements MarketData, Broker, KeyInspector {
   private readonly exchange: ExchangeClient;
@@ -393,10 +403,16 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     try {
       return await Promise.race([work, expired]);
     } catch (error) {
-      throw this.translate(error, operation, symbol, kind);
+      throw this.redact(this.translate(error, operation, symbol, kind));
     } finally {
       clearTimeout(guard);
     }
+  }
+
+  /** `error` and its causes without signatures, credentials or whole response bodies. */
+  private redact(error: unknown): unknown {
+    const { apiKey, secret, password } = this.exchange;
+    return createRedactor([apiKey, secret, password]).error(error);
   }
 
   private translate(

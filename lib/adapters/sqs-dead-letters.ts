@@ -1,4 +1,5 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createRedactor } from '../domain/redact.js';
 import type { DeadLetters, UndeliverableMessage } from '../ports/dead-letters.js';
 import { toFifoId } from './sqs-symbol-queue.js';
 
@@ -13,7 +14,9 @@ export const errorAttribute = 'tickfan-error';
 
 /**
  * Moves a poison message to the dead-letter queue with the validation error attached. The
- * message keeps its body and group; its id deduplicates a repeated move of the same message.
+ * message keeps its body and group, so a redrive sends it as it came; its id deduplicates a
+ * repeated move of the same message. The reason is read by people and alarms, so it is redacted
+ * like a log line and cut to 2 KB.
  */
 export class SqsDeadLetters implements DeadLetters {
   private readonly queueUrl: string;
@@ -32,8 +35,7 @@ export class SqsDeadLetters implements DeadLetters {
         MessageGroupId: toFifoId(message.groupId || 'poison'),
         MessageDeduplicationId: toFifoId(message.messageId),
         MessageAttributes: {
-          // SQS caps an attribute value at 256 KB; a reason is far shorter, but bound it anyway.
-          [errorAttribute]: { DataType: 'String', StringValue: reason.slice(0, 4_000) },
+          [errorAttribute]: { DataType: 'String', StringValue: createRedactor().text(reason) },
           'tickfan-source-message-id': { DataType: 'String', StringValue: message.messageId },
         },
       }),

@@ -13,6 +13,7 @@ import { PowertoolsMetrics } from '../adapters/powertools-metrics.js';
 import { SqsDeadLetters } from '../adapters/sqs-dead-letters.js';
 import type { FunctionEnv } from '../config/env.js';
 import type { DirectInvocation } from '../domain/direct-invocation.js';
+import { createRedactor } from '../domain/redact.js';
 import type { TickResult } from '../domain/tick.js';
 import { serviceNames } from '../metrics/catalogue.js';
 import type { Broker } from '../ports/broker.js';
@@ -37,7 +38,15 @@ export interface TradeHandlerParts {
   readonly market: PrimedMarket;
   /** Where orders go: the paper broker, or the exchange in live mode. */
   readonly broker: Broker;
+  /** Values no log line may show (the exchange keys): each is written as `***`. */
+  readonly secrets?: readonly string[];
 }
+
+/**
+ * The log keys one SQS record appends. The batch is one invocation, so middy's `resetKeys` would
+ * let a record's keys (its `clientOrderId`, say) stay on the next record's lines.
+ */
+const recordLogKeys = ['messageId', 'symbol', 'tickId', 'clientOrderId'];
 
 export type TradeEvent = SQSEvent | DirectInvocation;
 export type TradeResponse = SQSBatchResponse | RecordedTickResult;
@@ -54,7 +63,12 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
   if (env.idempotencyTableName === undefined) {
     throw new Error('environment variable TICKFAN_IDEMPOTENCY_TABLE_NAME is not set');
   }
-  const logger = new Logger({ serviceName: serviceNames.trade });
+  // Every string a line carries is redacted and cut to 2 KB as it is serialised: a ccxt message
+  // with a signed URL, a poison body, an error's stack and causes.
+  const logger = new Logger({
+    serviceName: serviceNames.trade,
+    jsonReplacerFn: createRedactor(parts.secrets).jsonReplacer,
+  });
   // Metrics' own warnings (e.g. an invocation that published none) go out as structured log lines.
   const metrics = new Metrics({ serviceName: serviceNames.trade, logger });
   const metricsSink = new PowertoolsMetrics(metrics);
@@ -108,6 +122,7 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
     record: SQSRecord,
     context: Context,
   ): Promise<RecordedTickResult | undefined> {
+    logger.removeKeys(recordLogKeys);
     logger.appendKeys({ messageId: record.messageId });
     try {
       const outcome = await handleTickMessage(
@@ -126,7 +141,8 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
         },
       );
       if (outcome.kind === 'dead-lettered') {
-        logger.error('poison message dead-lettered', { reason: outcome.reason });
+        // The body is cut to 2 KB by the logger's serialiser; the DLQ keeps it whole.
+        logger.error('poison message dead-lettered', { reason: outcome.reason, body: record.body });
         return undefined;
       }
       if (outcome.kind === 'replayed') {

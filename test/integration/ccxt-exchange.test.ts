@@ -527,3 +527,45 @@ describe('CcxtExchange', () => {
     });
   });
 });
+
+describe('CcxtExchange with live-style credentials', () => {
+  // Fake values in the shape of Binance's 64-character keys.
+  const apiKey = 'Fk3vT9qLw2ZxN8mRb7Yc4Hd6Jp1Gs5Ua0Ke2Wi9Oo3Tl8Vn4Qr7Xz6Cy1Bm5Ah2D';
+  const secret = 'Sx7Lq2Nw9Zr4Tb8Mk1Vc6Hy3Jd5Gp0Ue7Ko2Wi4Oa9Tl6Vn1Qs8Xf3Cz5Bm7Ah4E';
+  /** A signature parameter with its value: what ccxt's message of a signed GET carries. */
+  const signed = /signature=(?!\*\*\*)[^\s&]+/;
+
+  function liveLikeExchange(): CcxtExchange {
+    return new CcxtExchange({
+      exchange: createBinanceClient({ url: sim.url, apiKey, secret }),
+      clock,
+    });
+  }
+
+  it("keeps a signed request's signature and the keys out of a 503's error and its cause", async () => {
+    // Prepare
+    const live = liveLikeExchange();
+    await live.market('LTC/BTC', 2_000);
+    sim.setFault('LTC/BTC', { kind: 'http5xx', rate: 1 });
+
+    // Act: a lookup by client id is a signed GET; ccxt puts its whole URL into the message.
+    const error = await failure(live.findOrder('LTC/BTC', 'ccxt-test-signed', 2_000));
+
+    // Assess
+    expect(error).toBeInstanceOf(ExchangeUnavailableError);
+    const cause = (error as Error).cause as Error;
+    expect(cause).toBeInstanceOf(Error);
+    for (const text of [
+      (error as Error).message,
+      (error as Error).stack,
+      cause.message,
+      cause.stack,
+    ]) {
+      expect(text).toContain('/api/v3/order?');
+      expect(text).toContain('signature=***');
+      expect(text).not.toMatch(signed);
+      expect(text).not.toContain(apiKey);
+      expect(text).not.toContain(secret);
+    }
+  });
+});

@@ -5,6 +5,7 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
 import { TradingMode } from '../../lib/domain/control.js';
+import { maxLoggedBytes } from '../../lib/domain/redact.js';
 import { type TickResult, tickId } from '../../lib/domain/tick.js';
 import { encodeTickMessage } from '../../lib/domain/tick-message.js';
 import { createIdempotencyTable, createStateTable } from '../../lib/local/create-tables.js';
@@ -214,6 +215,51 @@ describe('trade handler', () => {
       expect(ticks.map((t) => t.scheduledAt)).toContain('2018-01-11T11:55:00.000Z');
     },
   );
+});
+
+describe('trade handler, a huge poison message', () => {
+  it('parks a 100 KB poison message whole, with its reason cut to 2 KB', async () => {
+    // Prepare: a symbol 100 KB long, which the reason would quote in full.
+    const body = JSON.stringify({
+      v: 1,
+      symbol: 'X'.repeat(100 * 1024),
+      scheduledAt: new Date(at).toISOString(),
+    });
+    const id = `huge-${Math.random().toString(36).slice(2)}`;
+    const huge = sqsRecord(body, {
+      messageId: id,
+      attributes: { ...sqsRecord('').attributes, MessageGroupId: 'LTC/BTC' },
+    });
+
+    // Act
+    const response = (await trade(
+      { Records: [huge] },
+      lambdaContext(),
+      signal,
+    )) as SQSBatchResponse;
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: dlqUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const parked = Messages.find(
+      (m) => m.MessageAttributes?.['tickfan-source-message-id']?.StringValue === id,
+    );
+    expect(parked?.Body).toBe(body);
+    const reason = parked?.MessageAttributes?.['tickfan-error']?.StringValue ?? '';
+    expect(reason).toMatch(/^symbol "XXX+…\(\+\d+ bytes\)$/);
+    expect(new TextEncoder().encode(reason).length).toBeLessThanOrEqual(maxLoggedBytes + 20);
+    for (const m of Messages) {
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }),
+      );
+    }
+  });
 });
 
 describe('trade handler idempotency', () => {
