@@ -21,6 +21,8 @@ export const SkipReason = {
   Halted: 'halted',
   Breaker: 'breaker',
   Deadline: 'deadline',
+  /** The symbol is `enabled: false` in the config: a queued or direct tick is never traded. */
+  Disabled: 'disabled',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 

@@ -1,18 +1,25 @@
-import { parseDirectInvocation } from '../domain/direct-invocation.js';
-import { tickId } from '../domain/tick.js';
+import { type InvocableSymbols, parseDirectInvocation } from '../domain/direct-invocation.js';
+import { SkipReason, tickId } from '../domain/tick.js';
 import type { Clock } from '../ports/clock.js';
 import { TickFailedError } from './process-symbol-tick.js';
 import type { RecordedTickResult, TickRunner } from './tick-runner.js';
 
 export interface InvokeSymbolDeps {
-  /** The configured symbols and their timeframes. */
-  readonly config: Parameters<typeof parseDirectInvocation>[1];
+  /** The configured symbols, their timeframes and whether they trade. */
+  readonly config: {
+    readonly symbols: readonly (InvocableSymbols['symbols'][number] & {
+      readonly enabled?: boolean;
+    })[];
+  };
   readonly clock: Clock;
   /** Runs the tick once per tick id; a tick that already ran answers its recorded result. */
   readonly runTickOnce: TickRunner;
   /** Runs the tick past its idempotency record: a fresh decision. */
   readonly runTickAfresh: TickRunner;
 }
+
+/** A direct invocation's answer: the tick result, with a note when the symbol is disabled. */
+export type InvokeAnswer = RecordedTickResult & { readonly note?: string };
 
 /**
  * A person's direct invocation of one symbol, `{ symbol, at?, rerun? }`:
@@ -24,22 +31,33 @@ export interface InvokeSymbolDeps {
  * 3. with `rerun: true`, run it afresh instead: a new decision on the current state. It still
  *    cannot send a second order for the same intent, since the order's client id comes from the
  *    intent and its record is looked up before anything is sent;
- * 4. a tick that fails answers its result: the person wants to see it, not a retry.
+ * 4. a tick that fails answers its result: the person wants to see it, not a retry;
+ * 5. a symbol that is `enabled: false` is never traded (the tick ends `skipped: disabled`), and
+ *    the answer says so in a `note`, also when it replays a result recorded while it was enabled.
  */
-export async function invokeSymbol(
-  deps: InvokeSymbolDeps,
-  event: unknown,
-): Promise<RecordedTickResult> {
+export async function invokeSymbol(deps: InvokeSymbolDeps, event: unknown): Promise<InvokeAnswer> {
   const { symbol, scheduledAt, rerun } = parseDirectInvocation(
     event,
     deps.config,
     deps.clock.now(),
   );
   const run = rerun ? deps.runTickAfresh : deps.runTickOnce;
+  let result: RecordedTickResult;
   try {
-    return await run({ tickId: tickId({ symbol, scheduledAt }), symbol, scheduledAt, attempt: 1 });
+    result = await run({
+      tickId: tickId({ symbol, scheduledAt }),
+      symbol,
+      scheduledAt,
+      attempt: 1,
+    });
   } catch (error) {
-    if (error instanceof TickFailedError) return error.result;
-    throw error;
+    if (!(error instanceof TickFailedError)) throw error;
+    result = error.result;
   }
+  if (deps.config.symbols.find((s) => s.symbol === symbol)?.enabled !== false) return result;
+  const note =
+    result.skipReason === SkipReason.Disabled
+      ? `${symbol} is disabled in the config (enabled: false): the tick was skipped and nothing was traded`
+      : `${symbol} is disabled in the config (enabled: false): this result was recorded while it was enabled, and no tick of it trades now`;
+  return { ...result, note };
 }

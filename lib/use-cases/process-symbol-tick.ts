@@ -38,8 +38,9 @@ export class TickFailedError extends Error {
 /**
  * Runs one symbol's share of one schedule tick.
  *
- * 1. Find the symbol's config; on a redelivery whose last attempt left no result, count it
- *    toward the breaker. Skip at once if the kill switch halts trading.
+ * 1. Find the symbol's config; skip at once if it is disabled (a message queued before it was,
+ *    or a direct invoke). On a redelivery whose last attempt left no result, count it toward the
+ *    breaker. Skip at once if the kill switch halts trading.
  * 2. Settle the order an earlier tick left pending (look it up, apply its fill or cancel it),
  *    even when this tick goes no further.
  * 3. Skip as stale when the tick starts later than `maxTickLag` after its scheduled time.
@@ -63,6 +64,7 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
   const tick = await TickSession.open(deps, input, symbol);
   const ports: TickPorts = { ...deps, call: tick.call, timeout: tick.timeout };
   try {
+    if (!symbol.enabled) return await tick.skip('disabled');
     await tick.countVanishedAttempt();
     if (tick.control.mode === TradingMode.Halted) return await tick.skip('halted');
     const maxLag = deps.config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;

@@ -4,9 +4,20 @@ import { type TickResult, TickStatus } from '../../../lib/domain/tick.js';
 import { encodeTickMessage } from '../../../lib/domain/tick-message.js';
 import type { DeadLetters, UndeliverableMessage } from '../../../lib/ports/dead-letters.js';
 import { handleTickMessage } from '../../../lib/use-cases/handle-tick-message.js';
-import { UnknownSymbolError } from '../../../lib/use-cases/process-symbol-tick.js';
+import {
+  processSymbolTick,
+  UnknownSymbolError,
+} from '../../../lib/use-cases/process-symbol-tick.js';
 import type { RecordedTickResult, TickRequest } from '../../../lib/use-cases/tick-runner.js';
-import { RecordingMetrics } from '../../helpers/fakes.js';
+import { testConfig } from '../../helpers/config.js';
+import {
+  candleSeries,
+  FakeBroker,
+  FakeClock,
+  FakeMarketData,
+  InMemoryStore,
+  RecordingMetrics,
+} from '../../helpers/fakes.js';
 
 const at = Date.UTC(2018, 0, 11, 12, 0);
 
@@ -116,6 +127,45 @@ describe('handleTickMessage', () => {
       reason: expect.stringContaining('DOGE/BTC'),
     });
     expect(deadLetters.parked).toHaveLength(1);
+  });
+
+  it('acknowledges a message already queued for a symbol since disabled, as skipped: disabled', async () => {
+    const tf = 300_000;
+    const clock = new FakeClock(at + 2_000);
+    const broker = new FakeBroker();
+    const trade = {
+      market: new FakeMarketData(candleSeries([5, 5, 5, 5, 5, 6], at - tf)),
+      broker,
+      store: new InMemoryStore(),
+      clock,
+      sleep: clock.sleep,
+      metrics: new RecordingMetrics(),
+      config: testConfig({
+        symbols: [
+          { symbol: 'LTC/BTC', timeframe: '5m', params: { fast: 2, slow: 4 }, enabled: false },
+        ],
+      }),
+    };
+    const { deps, deadLetters } = setUp((r) =>
+      processSymbolTick(trade, {
+        tick: { symbol: r.symbol, scheduledAt: r.scheduledAt },
+        remainingMs: () => 25_000,
+        attempt: r.attempt,
+      }),
+    );
+
+    const outcome = await handleTickMessage(
+      deps,
+      message(encodeTickMessage({ symbol: 'LTC/BTC', scheduledAt: at })),
+    );
+
+    // Resolved, not thrown: the queue deletes the message instead of retrying it.
+    expect(outcome).toMatchObject({
+      kind: 'ran',
+      result: { status: 'skipped', skipReason: 'disabled' },
+    });
+    expect(deadLetters.parked).toEqual([]);
+    expect(broker.placed).toEqual([]);
   });
 
   it('lets any other failure through, so the queue delivers the message again', async () => {

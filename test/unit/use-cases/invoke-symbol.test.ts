@@ -3,10 +3,17 @@ import { InvalidInvocationError } from '../../../lib/domain/direct-invocation.js
 import { Signal } from '../../../lib/domain/signal.js';
 import { type TickResult, TickStatus } from '../../../lib/domain/tick.js';
 import { invokeSymbol } from '../../../lib/use-cases/invoke-symbol.js';
-import { TickFailedError } from '../../../lib/use-cases/process-symbol-tick.js';
+import { processSymbolTick, TickFailedError } from '../../../lib/use-cases/process-symbol-tick.js';
 import type { RecordedTickResult, TickRequest } from '../../../lib/use-cases/tick-runner.js';
 import { testConfig } from '../../helpers/config.js';
-import { FakeClock } from '../../helpers/fakes.js';
+import {
+  candleSeries,
+  FakeBroker,
+  FakeClock,
+  FakeMarketData,
+  InMemoryStore,
+  RecordingMetrics,
+} from '../../helpers/fakes.js';
 
 const at = Date.UTC(2018, 0, 11, 12, 0);
 const config = testConfig();
@@ -90,6 +97,61 @@ describe('invokeSymbol', () => {
     const result = await invokeSymbol(deps, { symbol: 'LTC/BTC' });
 
     expect(result.status).toBe('failed');
+  });
+
+  describe('of a disabled symbol', () => {
+    const disabled = testConfig({
+      symbols: [
+        { symbol: 'LTC/BTC', timeframe: '5m', params: { fast: 2, slow: 4 }, enabled: false },
+      ],
+    });
+
+    it('answers skipped: disabled, trades nothing, and says that the symbol is disabled', async () => {
+      const clock = new FakeClock(at + 90_000);
+      const broker = new FakeBroker();
+      // The newest candles cross up: an enabled symbol would buy here.
+      const market = new FakeMarketData(candleSeries([5, 5, 5, 5, 5, 6], at - 300_000));
+      const trade = {
+        market,
+        broker,
+        store: new InMemoryStore(),
+        clock,
+        sleep: clock.sleep,
+        metrics: new RecordingMetrics(),
+        config: disabled,
+      };
+      const run = (r: TickRequest) =>
+        processSymbolTick(trade, {
+          tick: { symbol: r.symbol, scheduledAt: r.scheduledAt },
+          remainingMs: () => 25_000,
+          attempt: r.attempt,
+        });
+
+      const result = await invokeSymbol(
+        { config: disabled, clock, runTickOnce: run, runTickAfresh: run },
+        { symbol: 'LTC/BTC' },
+      );
+
+      expect(result).toMatchObject({ status: 'skipped', skipReason: 'disabled' });
+      expect(result.note).toMatch(/^LTC\/BTC is disabled in the config \(enabled: false\)/);
+      expect(broker.placed).toEqual([]);
+      expect(market.calls).toEqual([]);
+    });
+
+    it('says so too when it replays a result recorded while the symbol was enabled', async () => {
+      const { deps } = setUp();
+
+      const result = await invokeSymbol({ ...deps, config: disabled }, { symbol: 'LTC/BTC' });
+
+      expect(result).toMatchObject({ status: 'ok', replayed: true });
+      expect(result.note).toMatch(/recorded while it was enabled, and no tick of it trades now$/);
+    });
+
+    it('adds no note for an enabled symbol', async () => {
+      const { deps } = setUp();
+
+      expect((await invokeSymbol(deps, { symbol: 'LTC/BTC' })).note).toBeUndefined();
+    });
   });
 
   it.each([

@@ -409,6 +409,32 @@ describe('processSymbolTick', () => {
     expect(deps.store.control.mode).toBe('active');
   });
 
+  it('skips a tick of a disabled symbol as disabled, without calling the exchange or trading', async () => {
+    const { deps, input } = setup();
+    const config = testConfig({
+      symbols: [
+        { symbol: 'LTC/BTC', timeframe: '5m', params: { fast: 2, slow: 4 }, enabled: false },
+      ],
+    });
+    deps.store.positions.set('LTC/BTC', {
+      symbol: 'LTC/BTC',
+      amount: 0.5,
+      entryPrice: 9,
+      realisedPnl: 0,
+      version: 1,
+    });
+
+    // A message queued before the symbol was disabled, delivered again after a failure.
+    const result = await processSymbolTick({ ...deps, config }, { ...input, attempt: 2 });
+
+    expect(result).toMatchObject({ status: 'skipped', skipReason: 'disabled', signal: 'none' });
+    expect(deps.store.ticks.get(result.tickId)).toEqual(result);
+    expect(deps.market.calls).toHaveLength(0);
+    expect(deps.broker.placed).toHaveLength(0);
+    expect((await deps.store.getPosition('LTC/BTC')).amount).toBe(0.5);
+    expect(deps.metrics.sum('VanishedAttempts')).toBe(0);
+  });
+
   it('refuses a symbol that is not configured', async () => {
     const { deps, input } = setup();
     await expect(
