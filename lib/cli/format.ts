@@ -59,7 +59,9 @@ export function formatSummary(
     '',
     `symbol ticks: ok ${tickOutcomes.ok}  skipped ${tickOutcomes.skipped}  failed ${tickOutcomes.failed}`,
     `ticks ${summary.ticks}  invocations ${summary.invocations}  succeeded ${summary.succeeded}  failed ${summary.failed}  retried ${summary.retried}  dead-lettered ${summary.deadLettered}`,
-    `skipped: stale ${skipped.stale}  halted ${skipped.halted}  breaker ${skipped.breaker}  poison messages ${summary.poisoned}`,
+    `skipped: ${Object.entries(skipped)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join('  ')}  poison messages ${summary.poisoned}`,
     `silent symbols: ${summary.silent.length > 0 ? summary.silent.join(', ') : 'none'}`,
     `orders: intents ${orders.intents}  on the exchange ${orders.exchange}  duplicates ${orders.duplicates}  fills ${summary.trades.length}`,
     `latency (fan-out start to trade end): p50 ${ms(summary.latencyMs.p50)} ms  p99 ${ms(summary.latencyMs.p99)} ms`,

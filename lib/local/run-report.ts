@@ -162,9 +162,10 @@ export function runFigures(
     ['failed', summary.failed],
     ['retried', summary.retried],
     ['dead-lettered', summary.deadLettered],
-    ['skipped: stale', summary.skipped.stale],
-    ['skipped: halted', summary.skipped.halted],
-    ['skipped: breaker', summary.skipped.breaker],
+    ...Object.entries(summary.skipped).map(([reason, n]): [string, number] => [
+      `skipped: ${reason}`,
+      n,
+    ]),
     ['orders: intents', summary.orders.intents],
     ['orders: on the exchange', summary.orders.exchange],
     ['orders: duplicates', summary.orders.duplicates],

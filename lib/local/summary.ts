@@ -2,7 +2,7 @@ import { intentCandleTime } from '../domain/order-intent.js';
 import type { Position } from '../domain/position.js';
 import { totalPnl } from '../domain/position.js';
 import { BreakerState, type SymbolHealth } from '../domain/symbol-health.js';
-import { type TickResult, TickStatus, tickId } from '../domain/tick.js';
+import { SkipReason, type TickResult, TickStatus, tickId } from '../domain/tick.js';
 import type { OrderRecord } from '../ports/state-store.js';
 import type { SimOrder } from '../simulator/exchange-simulator.js';
 import { percentile as quantilePercentile } from '../stats/percentile.js';
@@ -17,10 +17,15 @@ export interface RunSummary {
   readonly failed: number;
   readonly retried: number;
   readonly deadLettered: number;
-  readonly skipped: { readonly stale: number; readonly halted: number; readonly breaker: number };
+  /**
+   * Symbol ticks that ended skipped, by reason: one key per {@link SkipReason} (stale, halted,
+   * breaker, deadline, disabled), 0 when none; `halted` also counts the due ticks the fan-out did
+   * not dispatch while halted.
+   */
+  readonly skipped: SkippedByReason;
   /**
    * How the symbol ticks that ran ended, each counted once however often it was retried: `ok`
-   * (decided, traded or not), `skipped` (stale, halted, breaker, deadline) and `failed` (its last
+   * (decided, traded or not), `skipped` (any skip reason) and `failed` (its last
    * attempt failed, or it never recorded a result). They add up to the ticks invoked.
    */
   readonly tickOutcomes: TickOutcomes;
@@ -48,6 +53,8 @@ export interface RunSummary {
   /** Factor the configured function timeouts were scaled by for this local run. */
   readonly timeScale: number;
 }
+
+export type SkippedByReason = Readonly<Record<SkipReason, number>>;
 
 export interface TickOutcomes {
   readonly ok: number;
@@ -175,6 +182,17 @@ function tickOutcomesOf(
   return { ok, skipped, failed: ticks.size - ok - skipped };
 }
 
+/** Every skip reason with its count, so a reason no tick ended with still shows as 0. */
+function skippedByReason(ticks: readonly TickResult[], haltedDispatches: number): SkippedByReason {
+  const counts = Object.fromEntries(Object.values(SkipReason).map((r) => [r, 0])) as Record<
+    SkipReason,
+    number
+  >;
+  for (const t of ticks) if (t.skipReason !== undefined) counts[t.skipReason]++;
+  counts.halted += haltedDispatches;
+  return counts;
+}
+
 /** Builds the run summary from what each part recorded on its own. */
 export function summarise(input: SummaryInput): RunSummary {
   const ok = (r: InvocationRecord) => r.outcome.ok && !r.itemFailed;
@@ -185,7 +203,6 @@ export function summarise(input: SummaryInput): RunSummary {
   }
 
   const finalTicks = input.tickResults;
-  const skipped = (reason: string) => finalTicks.filter((t) => t.skipReason === reason).length;
   const exchangeBySymbol = (symbol: string) =>
     input.exchangeOrders.filter((o) => o.symbol === symbol);
   // The tick an order belongs to is the one it was decided at (its id carries the decision
@@ -240,11 +257,7 @@ export function summarise(input: SummaryInput): RunSummary {
     failed: input.invocations.filter((r) => !ok(r)).length,
     retried: input.invocations.filter((r) => r.receiveCount > 1).length,
     deadLettered: input.deadLettered,
-    skipped: {
-      stale: skipped('stale'),
-      halted: skipped('halted') + input.haltedDispatches,
-      breaker: skipped('breaker'),
-    },
+    skipped: skippedByReason(finalTicks, input.haltedDispatches),
     tickOutcomes: Object.values(perSymbol).reduce(
       (sum, s) => ({
         ok: sum.ok + s.ok,

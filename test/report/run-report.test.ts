@@ -37,6 +37,8 @@ describe('runReportInput', () => {
       'skipped: stale': shown(json.skipped.stale),
       'skipped: halted': shown(json.skipped.halted),
       'skipped: breaker': shown(json.skipped.breaker),
+      'skipped: deadline': shown(json.skipped.deadline),
+      'skipped: disabled': shown(json.skipped.disabled),
       'orders: intents': shown(json.orders.intents),
       'orders: on the exchange': shown(json.orders.exchange),
       'orders: duplicates': shown(json.orders.duplicates),
@@ -46,6 +48,19 @@ describe('runReportInput', () => {
       'latency p99 (ms)': shown(json.latencyMs.p99),
     });
     expect(closed.length).toBeLessThan(json.trades.length);
+  });
+
+  it('shows deadline and disabled skips as figures of their own, like the other skip reasons', () => {
+    const skipped = { stale: 1, halted: 0, breaker: 2, deadline: 20, disabled: 3 };
+
+    const figures = Object.fromEntries(runFigures({ ...run.summary, skipped }));
+
+    expect(figures).toMatchObject({
+      'skipped: stale': '1',
+      'skipped: breaker': '2',
+      'skipped: deadline': '20',
+      'skipped: disabled': '3',
+    });
   });
 
   it('shows each symbol’s open position with its unrealised pnl at the last close', () => {

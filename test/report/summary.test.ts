@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatSummary } from '../../lib/cli/format.js';
 import { flatPosition, type Position } from '../../lib/domain/position.js';
-import type { TickResult } from '../../lib/domain/tick.js';
+import type { SkipReason, TickResult } from '../../lib/domain/tick.js';
 import { tickId } from '../../lib/domain/tick.js';
 import type { InvocationRecord } from '../../lib/local/sqs-event-source.js';
 import { type SummaryInput, summarise } from '../../lib/local/summary.js';
@@ -38,14 +38,18 @@ function invocation(
   };
 }
 
-function result(k: number, status: TickResult['status']): TickResult {
+function result(
+  k: number,
+  status: TickResult['status'],
+  skipReason: SkipReason = 'stale',
+): TickResult {
   const scheduledAt = iso(k);
   return {
     tickId: tickId({ symbol: 'LTC/BTC', scheduledAt: Date.parse(scheduledAt) }),
     symbol: 'LTC/BTC',
     scheduledAt,
     status,
-    ...(status === 'skipped' ? { skipReason: 'stale' as const } : {}),
+    ...(status === 'skipped' ? { skipReason } : {}),
     signal: 'none',
     position: { amount: 0, entryPrice: 0, realisedPnl: 0 },
     startedAt: scheduledAt,
@@ -128,6 +132,23 @@ describe('summarise', () => {
     expect(summarise(input({ invocations: [] })).latencyMs).toEqual({ p50: 0, p99: 0 });
   });
 
+  it('counts deadline and disabled skips by reason, like stale, halted and breaker', () => {
+    const summary = summarise(
+      input({
+        tickResults: [
+          result(0, 'skipped', 'deadline'),
+          result(1, 'skipped', 'deadline'),
+          result(2, 'skipped', 'disabled'),
+          result(3, 'skipped', 'stale'),
+        ],
+        haltedDispatches: 2,
+      }),
+    );
+
+    expect(summary.skipped).toEqual({ stale: 1, halted: 2, breaker: 0, deadline: 2, disabled: 1 });
+    expect(summary.tickOutcomes).toEqual({ ok: 0, skipped: 4, failed: 1 });
+  });
+
   it('counts a second order decided for the same tick as a duplicate', () => {
     const order = (clientOrderId: string, time: number) => ({
       symbol: 'LTC/BTC',
@@ -165,6 +186,16 @@ describe('formatSummary', () => {
       /^LTC\/BTC\s+5\s+3\s+1\s+1\s+closed\s+0\s+2\s+0\.008\s+0\.005\s+101\s+102$/,
     );
     expect(text).toContain('symbol ticks: ok 3  skipped 1  failed 1');
+  });
+
+  it('lists every skip reason on the skipped line, deadline and disabled included', () => {
+    const tickResults = [result(0, 'skipped', 'deadline'), result(2, 'skipped', 'disabled')];
+
+    const text = formatSummary(summarise(input({ tickResults })));
+
+    expect(text).toContain(
+      'skipped: stale 0  halted 0  breaker 0  deadline 1  disabled 1  poison messages 0',
+    );
   });
 
   it('rounds pnl to six significant digits and an amount to its market step', () => {
