@@ -1,8 +1,10 @@
 /**
  * The kill switch: `npm run halt` and `npm run resume` (`--help` lists the options).
  *
- * Locally it acts on the state `npm start` keeps under `.tickfan`; with `--remote` on the
- * deployed state table, found from the stack's outputs (or named with `--table`).
+ * Locally it acts on the state `npm start` keeps under `.tickfan`: while a run is going, on that
+ * run's DynamoDB, which it serves over loopback (its address is in the state directory), so the
+ * run's next tick obeys it. With `--remote` it acts on the deployed state table, found from the
+ * stack's outputs (or named with `--table`).
  */
 import { resolve } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -13,6 +15,7 @@ import { type TradingControl, TradingMode } from '../domain/control.js';
 import { createStateTable } from '../local/create-tables.js';
 import { localNames } from '../local/local-environment.js';
 import { localAwsClientConfig, startDynalite } from '../local/services.js';
+import { readStateEndpoint } from '../local/state-endpoint.js';
 import type { StateStore } from '../ports/state-store.js';
 import { UsageError } from './args.js';
 import { awsClientConfig, remoteOptions } from './aws-options.js';
@@ -99,20 +102,52 @@ function main(command: Command) {
       console.log(await apply(store, control, `table ${tableName}`));
       return;
     }
-    const dynalite = await startDynalite({ path: resolve(values['state-dir'], 'dynamodb') });
-    const client = new DynamoDBClient(localAwsClientConfig(dynalite.endpoint));
-    try {
-      await createStateTable(client, localNames.table);
-      const store = new DynamoStateStore({
-        tableName: localNames.table,
-        client: DynamoDBDocumentClient.from(client),
-      });
-      console.log(await apply(store, control, `the local state in ${values['state-dir']}`));
-    } finally {
-      client.destroy();
-      await dynalite.close();
-    }
+    console.log(await applyLocal(values['state-dir'], control));
   };
+}
+
+/**
+ * Writes `control` into the local state: through the running process that holds it, if one
+ * does, else by opening the state directory's dynalite here.
+ */
+async function applyLocal(stateDir: string, control: TradingControl): Promise<string> {
+  const running = await readStateEndpoint(resolve(stateDir));
+  if (running !== undefined) {
+    const where = `the running process ${running.pid} on ${stateDir} (from its next tick)`;
+    try {
+      return await applyAt(running.endpoint, control, where);
+    } catch (error) {
+      // The run ended between finding it and writing: its state is on disk again.
+      if (!isRefused(error) || (await readStateEndpoint(resolve(stateDir))) !== undefined) {
+        throw error;
+      }
+    }
+  }
+  const dynalite = await startDynalite({ path: resolve(stateDir, 'dynamodb') });
+  try {
+    return await applyAt(dynalite.endpoint, control, `the local state in ${stateDir}`);
+  } finally {
+    await dynalite.close();
+  }
+}
+
+async function applyAt(endpoint: string, control: TradingControl, where: string): Promise<string> {
+  const client = new DynamoDBClient(localAwsClientConfig(endpoint));
+  try {
+    await createStateTable(client, localNames.table);
+    const store = new DynamoStateStore({
+      tableName: localNames.table,
+      client: DynamoDBDocumentClient.from(client),
+    });
+    return await apply(store, control, where);
+  } finally {
+    client.destroy();
+  }
+}
+
+function isRefused(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET';
 }
 
 function describe(control: TradingControl, where: string): string {

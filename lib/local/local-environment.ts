@@ -31,6 +31,12 @@ import {
 } from './services.js';
 import { SimClock } from './sim-clock.js';
 import { type InvocationRecord, SqsEventSource } from './sqs-event-source.js';
+import {
+  readStateEndpoint,
+  removeStateEndpoint,
+  type StateEndpoint,
+  writeStateEndpoint,
+} from './state-endpoint.js';
 
 export interface LocalEnvironmentOptions {
   readonly config: BotConfig;
@@ -54,6 +60,24 @@ export interface LocalEnvironmentOptions {
    * default: the shared simulated clock's.
    */
   readonly clockOffsetFor?: (scheduledAt: string | undefined) => number;
+  /**
+   * Use the DynamoDB (and exchange, when it names one) of the process serving `stateDir` instead
+   * of opening the state directory: its dynalite holds the LevelDB lock while it runs.
+   */
+  readonly attach?: StateEndpoint;
+}
+
+/** Another process serves the state directory a command wanted to open itself. */
+export class StateInUseError extends Error {
+  constructor(
+    readonly stateDir: string,
+    readonly holder: StateEndpoint,
+  ) {
+    super(
+      `the state in ${stateDir} is in use by process ${holder.pid} (a run started ${holder.startedAt}); wait for it to end, or give another --state-dir`,
+    );
+    this.name = 'StateInUseError';
+  }
 }
 
 /** The kill switch stored under `dataDir`, if any state is there. */
@@ -109,14 +133,23 @@ export class LocalEnvironment {
     // Worker threads need an absolute bundle path.
     const stateDir = resolve(options.stateDir);
     const dataDir = join(stateDir, 'dynamodb');
+    const { attach } = options;
+    const persist = attach === undefined && options.persist !== false;
+    if (persist) {
+      // Checked before anything is deleted: a fresh start would wipe the running one's data.
+      const holder = await readStateEndpoint(stateDir);
+      if (holder !== undefined) throw new StateInUseError(stateDir, holder);
+    }
     // A fresh trading state keeps the kill switch: only `npm run resume` lifts a halt.
-    const carried =
-      options.fresh && options.persist !== false ? await readControl(dataDir) : undefined;
-    if (options.fresh) await rm(dataDir, { recursive: true, force: true });
+    const carried = options.fresh && persist ? await readControl(dataDir) : undefined;
+    if (options.fresh && attach === undefined) await rm(dataDir, { recursive: true, force: true });
     const build = options.build ?? (await buildFunctions(join(stateDir, 'build')));
     const services: LocalService[] = [];
     try {
-      const dynalite = await startDynalite(options.persist === false ? {} : { path: dataDir });
+      const dynalite: LocalService =
+        attach === undefined
+          ? await startDynalite(persist ? { path: dataDir } : {})
+          : { endpoint: attach.endpoint, close: async () => {} };
       services.push(dynalite);
       const sqsServer = await startSqs();
       services.push(sqsServer);
@@ -129,6 +162,8 @@ export class LocalEnvironment {
         ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       });
       services.push({ endpoint: simulator.url, close: () => simulator.close() });
+      // The attached process's exchange holds the orders its state refers to.
+      const exchangeUrl = attach?.exchangeUrl ?? simulator.url;
       const faults = options.faults ?? [];
       for (const f of faults) if (f.target === 'exchange') simulator.setFault(f.symbol, f.fault);
       const blocked = faults.flatMap((f) => (f.target === 'strategy' ? [f.symbol] : []));
@@ -155,7 +190,7 @@ export class LocalEnvironment {
         TICKFAN_QUEUE_URL: queueUrl,
         TICKFAN_DLQ_URL: dlqUrl,
         // Read by the local trade entry only (lib/local/entries/trade.ts), never by a deployed one.
-        [localEnvNames.exchangeUrl]: simulator.url,
+        [localEnvNames.exchangeUrl]: exchangeUrl,
         ...(blocked.length > 0 ? { [localEnvNames.blockSymbols]: blocked.join(',') } : {}),
         AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
         AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
@@ -205,6 +240,15 @@ export class LocalEnvironment {
       const store = new DynamoStateStore({ tableName: localNames.table, client: dynamo, clock });
       if (carried !== undefined && carried.mode !== TradingMode.Active) {
         await store.putControl(carried);
+      }
+      if (persist) {
+        // Last, so that a command finding the file finds the tables and the kill switch ready;
+        // removed first on close, before the database goes.
+        await writeStateEndpoint(stateDir, {
+          endpoint: dynalite.endpoint,
+          exchangeUrl: simulator.url,
+        });
+        services.push({ endpoint: dynalite.endpoint, close: () => removeStateEndpoint(stateDir) });
       }
       return new LocalEnvironment(
         config,

@@ -1,9 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stateEndpointFile } from '../../lib/local/state-endpoint.js';
 import type { RunSummary } from '../../lib/local/summary.js';
 
 const run = promisify(execFile);
@@ -23,6 +25,51 @@ async function start(ticks: number): Promise<RunSummary> {
 async function control(...args: string[]): Promise<string> {
   const { stdout } = await run(tsx, ['lib/cli/control.ts', ...args, '--state-dir', dir]);
   return stdout;
+}
+
+/** A progress line of npm start: `tick N/T  ISO  ...  orders K  ...`. */
+interface TickLine {
+  readonly tick: number;
+  readonly scheduledAt: number;
+  readonly orders: number;
+}
+
+function tickLine(line: string): TickLine | undefined {
+  const m = /^tick (\d+)\/\d+\s+(\S+)\s.*\borders (\d+)/.exec(line);
+  if (m === null) return undefined;
+  return { tick: Number(m[1]), scheduledAt: Date.parse(m[2] ?? ''), orders: Number(m[3]) };
+}
+
+/**
+ * Runs npm start on `stateDir`, and runs `during` once, when the run reports its first tick;
+ * `seen()` tells `during` how many ticks the run has reported so far.
+ */
+async function startWhile(
+  args: readonly string[],
+  during: (seen: () => number) => Promise<void>,
+): Promise<{ lines: TickLine[]; duringDone: Promise<void> }> {
+  const child = spawn(tsx, ['lib/cli/start.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: TickLine[] = [];
+  let stderr = '';
+  let duringDone: Promise<void> | undefined;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    const from = stderr.lastIndexOf('\n') + 1;
+    stderr += chunk;
+    for (const line of stderr.slice(from).split('\n').slice(0, -1)) {
+      const parsed = tickLine(line);
+      if (parsed === undefined) continue;
+      lines.push(parsed);
+      if (duringDone !== undefined) continue;
+      duringDone = during(() => Math.max(...lines.map((l) => l.tick)));
+      // Awaited by the caller once the run ends; until then a failure must not go unhandled.
+      duringDone.catch(() => undefined);
+    }
+  });
+  child.stdout.resume();
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  if (code !== 0) throw new Error(`npm start exited ${code}: ${stderr}`);
+  return { lines, duringDone: duringDone ?? Promise.reject(new Error('no tick line seen')) };
 }
 
 beforeAll(async () => {
@@ -55,6 +102,87 @@ describe('the kill switch', () => {
     expect(resumed.invocations).toBe(2 * resumed.symbols.length);
     expect(resumed.skipped.halted).toBe(0);
   }, 300_000);
+
+  it('halts a running npm start: every tick after the halt is skipped, no order placed after it', async () => {
+    const ticks = 32;
+    // Progress lines come every ceil(ticks / 10) ticks when stderr is not a terminal.
+    const step = Math.ceil(ticks / 10);
+    const period = 5 * 60_000;
+    const stateDir = join(dir, 'mid-run');
+    await mkdir(stateDir);
+    const configFile = join(dir, 'fast.json');
+    // Fast averages cross within a few ticks, so the run trades before the halt.
+    const sma = { strategy: 'sma-cross', timeframe: '5m', params: { fast: 2, slow: 4 } };
+    const tickfan = {
+      schedule: { expression: 'rate(5 minutes)' },
+      symbols: ['LTC/BTC', 'ETC/BTC'].map((symbol) => ({ symbol, ...sma })),
+    };
+    await writeFile(configFile, JSON.stringify({ context: { tickfan } }));
+    const out = join(dir, 'mid-run.json');
+    let halt:
+      | { stdout: string; seenBefore: number; seenAfter: number; served: boolean }
+      | undefined;
+
+    const { lines, duringDone } = await startWhile(
+      [
+        '--ticks',
+        String(ticks),
+        '--config',
+        configFile,
+        '--state-dir',
+        stateDir,
+        '--summary-json',
+        out,
+      ],
+      async (seen) => {
+        const served = existsSync(stateEndpointFile(stateDir));
+        const seenBefore = seen();
+        const { stdout } = await run(tsx, [
+          'lib/cli/control.ts',
+          'halt',
+          '--reason',
+          'mid-run',
+          '--state-dir',
+          stateDir,
+        ]);
+        halt = { stdout, seenBefore, seenAfter: seen(), served };
+      },
+    );
+    await duringDone;
+    const summary = JSON.parse(await readFile(out, 'utf8')) as RunSummary;
+
+    // The halt exited 0 (run() rejects otherwise) on the running process, which went on ticking.
+    expect(halt?.served).toBe(true);
+    expect(halt?.stdout).toContain('trading halted on the running process');
+    const seenAfter = halt?.seenAfter ?? ticks;
+    expect(seenAfter + step).toBeLessThan(ticks);
+    // The run traded before the halt.
+    expect(summary.orders.exchange).toBeGreaterThan(0);
+
+    // Every tick that started after the halt returned is halted: at most the ticks reported by
+    // then, and the one running, were dispatched. Once halted, every later fan-out is halted too.
+    const symbols = summary.symbols.length;
+    expect(symbols).toBe(2);
+    expect(summary.skipped.halted % symbols).toBe(0);
+    const halted = summary.skipped.halted / symbols;
+    const dispatched = ticks - halted;
+    expect(dispatched).toBeLessThanOrEqual(seenAfter + step);
+    expect(dispatched).toBeGreaterThanOrEqual(halt?.seenBefore ?? ticks);
+    for (const s of Object.values(summary.perSymbol)) expect(s.ticks).toBe(dispatched);
+    expect(summary.invocations).toBe(dispatched * symbols);
+
+    // No order after the halt: the exchange's count stands still from the first halted tick on,
+    // through the drain, and every order belongs to a tick before it.
+    const firstTickAt = (lines[0]?.scheduledAt ?? 0) - ((lines[0]?.tick ?? 1) - 1) * period;
+    const firstHaltedAt = firstTickAt + dispatched * period;
+    const afterHalt = lines.filter((l) => l.tick > dispatched);
+    expect(afterHalt.length).toBeGreaterThan(0);
+    for (const l of afterHalt) expect(l.orders).toBe(summary.orders.exchange);
+    expect(summary.orders.exchange).toBe(summary.orders.intents);
+    for (const t of summary.trades) expect(t.candleTime + period).toBeLessThan(firstHaltedAt);
+    // The run's address is gone with the run.
+    expect(existsSync(stateEndpointFile(stateDir))).toBe(false);
+  }, 240_000);
 
   it('refuses a halt option on resume with one clear line', async () => {
     const error = await control('resume', '--close-only').catch((e: { stderr: string }) => e);
