@@ -18,9 +18,9 @@ export interface RunSummary {
   readonly retried: number;
   readonly deadLettered: number;
   /**
-   * Symbol ticks that ended skipped, by reason: one key per {@link SkipReason} (stale, halted,
-   * breaker, deadline, disabled), 0 when none; `halted` also counts the due ticks the fan-out did
-   * not dispatch while halted.
+   * Symbol ticks that ended skipped, by {@link SkipReason}: `stale`, `halted` and `breaker`
+   * always (0 when none), every other reason (`deadline`, `disabled`, ...) as soon as one tick
+   * ended with it. `halted` also counts the due ticks the fan-out did not dispatch while halted.
    */
   readonly skipped: SkippedByReason;
   /**
@@ -54,7 +54,16 @@ export interface RunSummary {
   readonly timeScale: number;
 }
 
-export type SkippedByReason = Readonly<Record<SkipReason, number>>;
+export type SkippedByReason = Readonly<
+  Record<'stale' | 'halted' | 'breaker', number> & Partial<Record<SkipReason, number>>
+>;
+
+/** The reasons the summary has always listed, so its readers find them even at 0. */
+const alwaysListed: readonly SkipReason[] = [
+  SkipReason.Stale,
+  SkipReason.Halted,
+  SkipReason.Breaker,
+];
 
 export interface TickOutcomes {
   readonly ok: number;
@@ -182,15 +191,15 @@ function tickOutcomesOf(
   return { ok, skipped, failed: ticks.size - ok - skipped };
 }
 
-/** Every skip reason with its count, so a reason no tick ended with still shows as 0. */
+/** Skipped ticks counted by reason, in {@link SkipReason}'s order. */
 function skippedByReason(ticks: readonly TickResult[], haltedDispatches: number): SkippedByReason {
-  const counts = Object.fromEntries(Object.values(SkipReason).map((r) => [r, 0])) as Record<
-    SkipReason,
-    number
-  >;
-  for (const t of ticks) if (t.skipReason !== undefined) counts[t.skipReason]++;
-  counts.halted += haltedDispatches;
-  return counts;
+  const counts = new Map<SkipReason, number>(Object.values(SkipReason).map((r) => [r, 0]));
+  for (const t of ticks) {
+    if (t.skipReason !== undefined) counts.set(t.skipReason, (counts.get(t.skipReason) ?? 0) + 1);
+  }
+  counts.set(SkipReason.Halted, (counts.get(SkipReason.Halted) ?? 0) + haltedDispatches);
+  const listed = [...counts].filter(([r, n]) => n > 0 || alwaysListed.includes(r));
+  return Object.fromEntries(listed) as SkippedByReason;
 }
 
 /** Builds the run summary from what each part recorded on its own. */

@@ -149,7 +149,7 @@ export async function realisticRun(
     failed: invocations.filter((r) => !r.ok).length,
     retried,
     deadLettered: 1,
-    skipped: { stale: 2, halted: 0, breaker: 0, deadline: 0, disabled: 0 },
+    skipped: { stale: 2, halted: 0, breaker: 0 },
     tickOutcomes: {
       ok: Object.values(perSymbol).reduce((sum, s) => sum + s.ok, 0),
       skipped: 2,

@@ -197,8 +197,6 @@ describe('the run report in headless Chromium', () => {
       'skipped: stale': json.skipped.stale,
       'skipped: halted': json.skipped.halted,
       'skipped: breaker': json.skipped.breaker,
-      'skipped: deadline': json.skipped.deadline,
-      'skipped: disabled': json.skipped.disabled,
       'orders: intents': json.orders.intents,
       'orders: on the exchange': json.orders.exchange,
       'orders: duplicates': json.orders.duplicates,

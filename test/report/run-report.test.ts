@@ -37,8 +37,6 @@ describe('runReportInput', () => {
       'skipped: stale': shown(json.skipped.stale),
       'skipped: halted': shown(json.skipped.halted),
       'skipped: breaker': shown(json.skipped.breaker),
-      'skipped: deadline': shown(json.skipped.deadline),
-      'skipped: disabled': shown(json.skipped.disabled),
       'orders: intents': shown(json.orders.intents),
       'orders: on the exchange': shown(json.orders.exchange),
       'orders: duplicates': shown(json.orders.duplicates),
