@@ -156,6 +156,7 @@ export const configSchema = z
     }
     for (const issue of scheduleIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of windowIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of paperBalanceIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of deadlineIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
@@ -210,6 +211,29 @@ function windowIssues(c: {
     const message = `need a window of ${window} candles, more than the ${most} closed candles ${c.exchange.id} serves in one request, so every tick would fail`;
     return [{ path: ['symbols', i, 'params'], message, input: s.params }];
   });
+}
+
+/**
+ * In paper mode, enabled symbols whose quote currency the paper account holds none of: the paper
+ * broker would reject every entry for want of funds.
+ */
+function paperBalanceIssues(c: {
+  readonly exchange: { readonly mode: string };
+  readonly paper: { readonly balances: Readonly<Record<string, number>> };
+  readonly symbols: readonly Pick<SymbolConfig, 'symbol' | 'enabled'>[];
+}): ConfigIssue[] {
+  if (c.exchange.mode !== 'paper') return [];
+  const missing = new Map<string, string[]>();
+  for (const s of c.symbols) {
+    const quote = s.symbol.split('/')[1] ?? '';
+    if (!s.enabled || (c.paper.balances[quote] ?? 0) > 0) continue;
+    missing.set(quote, [...(missing.get(quote) ?? []), s.symbol]);
+  }
+  return [...missing].map(([quote, symbols]) => ({
+    path: ['paper', 'balances'],
+    message: `holds no ${quote} for ${symbols.join(', ')}, so every paper entry would be rejected`,
+    input: c.paper.balances,
+  }));
 }
 
 interface TimingConfig {

@@ -243,6 +243,18 @@ describe('parseConfig refuses a config under which no tick could trade', () => {
       'window of 1000 candles',
     ],
     [
+      'a quote currency the paper account lacks',
+      { symbols: [{ symbol: 'LTC/EUR', timeframe: '5m' }] },
+      'paper.balances',
+      'holds no EUR for LTC/EUR',
+    ],
+    [
+      'an empty quote balance',
+      { ...base, paper: { balances: { BTC: 0 } } },
+      'paper.balances',
+      'holds no BTC',
+    ],
+    [
       'an exchange without a limits row',
       { ...base, exchange: { id: 'kraken' } },
       'exchange.id',
@@ -276,6 +288,13 @@ describe('parseConfig refuses a config under which no tick could trade', () => {
   ])('accepts %s in %s', (expression, timezone) => {
     const config = parseConfig(fiveMinutes(expression, timezone));
     expect(config.schedule).toEqual({ expression, timezone });
+  });
+
+  it('accepts a quote currency without paper funds for a disabled symbol, or in live mode', () => {
+    const euro = { symbol: 'LTC/EUR', timeframe: '5m' };
+    expect(parseConfig({ symbols: [...base.symbols, { ...euro, enabled: false }] })).toBeDefined();
+    const live = { mode: 'live', secretName: 'tickfan/keys' };
+    expect(parseConfig({ symbols: [euro], exchange: live }).exchange.mode).toBe('live');
   });
 
   it('accepts the window binance can serve: 999 closed candles', () => {
