@@ -1,8 +1,10 @@
 /**
  * `npm run invoke -- SYMBOL [--at ISO]`: runs one trade tick for SYMBOL through the trade
  * function's bundle on the embedded parts, on the state the last `npm start` left, and prints the
- * tick result. With `--remote [--stage S | --function-name F]` it invokes the deployed function
- * instead, found from the stage's stack outputs or named.
+ * tick result. While an `npm start` runs on the state directory, the tick runs on that run's
+ * DynamoDB and exchange, at the run's current time unless `--at` says otherwise. With
+ * `--remote [--stage S | --function-name F]` it invokes the deployed function instead, found from
+ * the stage's stack outputs or named.
  */
 import { resolve } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -14,6 +16,7 @@ import {
 } from '../domain/direct-invocation.js';
 import { LocalEnvironment } from '../local/local-environment.js';
 import { readRunState } from '../local/run.js';
+import { readStateEndpoint, type StateEndpoint } from '../local/state-endpoint.js';
 import { UsageError } from './args.js';
 import { awsClientConfig, remoteOptions } from './aws-options.js';
 import { configFile } from './paths.js';
@@ -49,7 +52,7 @@ const options = {
     type: 'string',
     default: '.tickfan',
     value: 'DIR',
-    help: 'the state a local run left',
+    help: 'the state a local run left, or a running one holds',
   },
 } as const;
 
@@ -99,14 +102,24 @@ async function main({ values, positionals }: CliArgs<typeof options>): Promise<v
   }
 
   const stateDir = resolve(values['state-dir']);
-  const last = await readRunState(stateDir);
-  const at = values.at === undefined ? last?.nextTickAt : Date.parse(values.at);
+  const running = await readStateEndpoint(stateDir);
+  const at =
+    values.at !== undefined
+      ? Date.parse(values.at)
+      : ((running === undefined ? undefined : await runningClock(running)) ??
+        (await readRunState(stateDir))?.nextTickAt);
   if (at === undefined) {
     throw new UsageError(
       'no earlier run to continue from: run `npm start` first, or give --at ISO-TIME',
     );
   }
-  const env = await LocalEnvironment.start({ config, stateDir, persist: true, fresh: false });
+  const env = await LocalEnvironment.start({
+    config,
+    stateDir,
+    persist: true,
+    fresh: false,
+    ...(running === undefined ? {} : { attach: running }),
+  });
   try {
     env.clock.set(at + 250);
     const outcome = await env.trade.invoke(event, env.clock.offsetMs);
@@ -118,13 +131,24 @@ async function main({ values, positionals }: CliArgs<typeof options>): Promise<v
   }
 }
 
+/** The simulated time of a running process: its exchange's server time, when it has one. */
+async function runningClock(running: StateEndpoint): Promise<number | undefined> {
+  if (running.exchangeUrl === undefined) return undefined;
+  const response = await fetch(`${running.exchangeUrl}/api/v3/time`);
+  if (!response.ok)
+    throw new Error(`the running exchange answered ${response.status} for its time`);
+  const { serverTime } = (await response.json()) as { serverTime?: unknown };
+  if (typeof serverTime !== 'number') throw new Error('the running exchange sent no serverTime');
+  return serverTime;
+}
+
 await runCli(
   {
     name: 'invoke',
     usage: 'npm run invoke --',
     positionals: 'SYMBOL',
     summary:
-      'Runs one trade tick for SYMBOL through the trade function on the state the last npm start left (or, with --remote, on the deployed function) and prints the tick result as JSON.',
+      'Runs one trade tick for SYMBOL through the trade function on the state the last npm start left, or on the state and exchange of one running now (with --remote, on the deployed function), and prints the tick result as JSON.',
     options,
   },
   main,

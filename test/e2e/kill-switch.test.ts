@@ -5,12 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config/schema.js';
+import { LocalEnvironment } from '../../lib/local/local-environment.js';
 import { stateEndpointFile } from '../../lib/local/state-endpoint.js';
 import type { RunSummary } from '../../lib/local/summary.js';
 
 const run = promisify(execFile);
 const tsx = join('node_modules', '.bin', 'tsx');
 let dir: string;
+let configFile: string;
+// Fast averages cross within a few ticks, so a run trades early.
+const fastConfig = {
+  schedule: { expression: 'rate(5 minutes)' },
+  symbols: ['LTC/BTC', 'ETC/BTC'].map((symbol) => ({
+    symbol,
+    strategy: 'sma-cross',
+    timeframe: '5m',
+    params: { fast: 2, slow: 4 },
+  })),
+};
 
 async function start(ticks: number): Promise<RunSummary> {
   const out = join(dir, `s-${Math.random().toString(36).slice(2)}.json`);
@@ -74,6 +87,8 @@ async function startWhile(
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tickfan-halt-'));
+  configFile = join(dir, 'fast.json');
+  await writeFile(configFile, JSON.stringify({ context: { tickfan: fastConfig } }));
 });
 
 afterAll(async () => {
@@ -110,14 +125,6 @@ describe('the kill switch', () => {
     const period = 5 * 60_000;
     const stateDir = join(dir, 'mid-run');
     await mkdir(stateDir);
-    const configFile = join(dir, 'fast.json');
-    // Fast averages cross within a few ticks, so the run trades before the halt.
-    const sma = { strategy: 'sma-cross', timeframe: '5m', params: { fast: 2, slow: 4 } };
-    const tickfan = {
-      schedule: { expression: 'rate(5 minutes)' },
-      symbols: ['LTC/BTC', 'ETC/BTC'].map((symbol) => ({ symbol, ...sma })),
-    };
-    await writeFile(configFile, JSON.stringify({ context: { tickfan } }));
     const out = join(dir, 'mid-run.json');
     let halt:
       | { stdout: string; seenBefore: number; seenAfter: number; served: boolean }
@@ -183,6 +190,44 @@ describe('the kill switch', () => {
     // The run's address is gone with the run.
     expect(existsSync(stateEndpointFile(stateDir))).toBe(false);
   }, 240_000);
+
+  it('lets halt, invoke and resume act on the state and exchange of the process holding them', async () => {
+    const stateDir = join(dir, 'held');
+    const config = parseConfig(fastConfig);
+    const env = await LocalEnvironment.start({ config, stateDir, persist: true, fresh: true });
+    const cli = async (...args: string[]) =>
+      (await run(tsx, [...args, '--state-dir', stateDir])).stdout;
+    const invoke = async (...args: string[]) =>
+      JSON.parse(await cli('lib/cli/invoke.ts', 'LTC/BTC', '--config', configFile, ...args));
+    try {
+      // The holder's exchange clock says which tick an invoke without --at runs: one at which
+      // LTC/BTC's averages cross upwards, so a fresh decision buys.
+      const scheduledAt = '2018-01-10T05:45:00.000Z';
+      env.clock.set(Date.parse(scheduledAt) + 250);
+
+      expect(await cli('lib/cli/control.ts', 'halt', '--reason', 'mid-run')).toContain(
+        'on the running process',
+      );
+      expect(await env.store.getControl()).toMatchObject({ mode: 'halted', reason: 'mid-run' });
+
+      const halted = await invoke();
+      expect(halted).toMatchObject({ scheduledAt, status: 'skipped', skipReason: 'halted' });
+      expect(await env.store.listTickResults('LTC/BTC')).toEqual([
+        expect.objectContaining({ scheduledAt, status: 'skipped', skipReason: 'halted' }),
+      ]);
+
+      expect(await cli('lib/cli/control.ts', 'resume')).toContain('trading resumed');
+      expect(await env.store.getControl()).toMatchObject({ mode: 'active' });
+
+      const fresh = await invoke('--rerun');
+      expect(fresh).toMatchObject({ scheduledAt, status: 'ok', order: { side: 'buy' } });
+      // The order went to the holder's exchange, where the holder's state expects it.
+      expect(env.simulator.orders.map((o) => o.clientOrderId)).toEqual([fresh.order.clientOrderId]);
+    } finally {
+      await env.close();
+    }
+    expect(existsSync(stateEndpointFile(stateDir))).toBe(false);
+  }, 150_000);
 
   it('refuses a halt option on resume with one clear line', async () => {
     const error = await control('resume', '--close-only').catch((e: { stderr: string }) => e);
