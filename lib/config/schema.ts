@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Timeframes, timeframeMs } from '../domain/candle.js';
+import { type Timeframe, Timeframes, timeframeMs } from '../domain/candle.js';
 import { minCallMs } from '../domain/deadline.js';
 import { defaultFeeRate } from '../domain/fee-rate.js';
 import { createStrategy, strategies, strategyNames } from '../domain/strategies/registry.js';
@@ -181,6 +181,7 @@ function scheduleIssues(c: {
   if (scheduleExpressionProblem(expression) !== undefined) return [];
   if (timezoneProblem(timezone) !== undefined) return [];
   const every = ratePeriodMs(expression);
+  const missedByTimeframe = new Map<Timeframe, number | undefined>();
   return c.symbols.flatMap((s, i) => {
     const path = ['symbols', i, 'timeframe'];
     if (every !== undefined) {
@@ -188,7 +189,11 @@ function scheduleIssues(c: {
       const message = `is not a multiple of the schedule ${expression}, so its candles would be missed`;
       return [{ path, message, input: s.timeframe }];
     }
-    const missed = cronMissedClose(expression, timezone, s.timeframe);
+    // Once per timeframe: a thousand symbols share a handful, and each check samples two days.
+    if (!missedByTimeframe.has(s.timeframe)) {
+      missedByTimeframe.set(s.timeframe, cronMissedClose(expression, timezone, s.timeframe));
+    }
+    const missed = missedByTimeframe.get(s.timeframe);
     if (missed === undefined) return [];
     const at = new Date(missed).toISOString().slice(0, 16).replace('T', ' ');
     const message = `closes at ${at} UTC among others, when the schedule ${expression} (${timezone}) does not fire, so its candles would be missed`;
