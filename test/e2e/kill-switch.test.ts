@@ -216,6 +216,16 @@ describe('the kill switch', () => {
         expect.objectContaining({ scheduledAt, status: 'skipped', skipReason: 'halted' }),
       ]);
 
+      // A second npm start on the held state is refused before it could wipe it.
+      const second = await cli('lib/cli/start.ts', '--ticks', '1', '--config', configFile).catch(
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(second).toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/^tickfan start: the state in .* is in use by process \d+/m),
+      });
+      expect(await env.store.listTickResults('LTC/BTC')).toHaveLength(1);
+
       expect(await cli('lib/cli/control.ts', 'resume')).toContain('trading resumed');
       expect(await env.store.getControl()).toMatchObject({ mode: 'active' });
 
