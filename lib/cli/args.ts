@@ -13,3 +13,11 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** `--config FILE`, declared alike by every command that reads the bot config. */
+export const configOption = {
+  type: 'string',
+  default: 'cdk.json',
+  value: 'FILE',
+  help: 'the file whose context.tickfan is the config',
+} as const;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { tickPeriodMs } from '../config/schedule.js';
 import { type CostInput, deployed, estimateMonthlyCost } from '../cost/cost-model.js';
 import { formatCostBreakdown } from '../cost/format.js';
-import { positiveInt, UsageError } from './args.js';
+import { configOption, positiveInt, UsageError } from './args.js';
 import {
   defaultFanOutDurationMs,
   defaultOrderRate,
@@ -56,12 +56,7 @@ const options = {
     help: "count the live-mode secret (default: the config's exchange.mode)",
   },
   json: { type: 'boolean', default: false, help: 'print the breakdown as JSON' },
-  config: {
-    type: 'string',
-    default: 'cdk.json',
-    value: 'FILE',
-    help: 'the file whose context.tickfan is the config',
-  },
+  config: configOption,
 } as const;
 
 function main({ values }: CliArgs<typeof options>): void {

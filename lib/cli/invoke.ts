@@ -17,7 +17,7 @@ import {
 import { LocalEnvironment } from '../local/local-environment.js';
 import { readRunState } from '../local/run.js';
 import { readStateEndpoint, type StateEndpoint } from '../local/state-endpoint.js';
-import { UsageError } from './args.js';
+import { configOption, UsageError } from './args.js';
 import { awsClientConfig, remoteOptions } from './aws-options.js';
 import { configFile } from './paths.js';
 import { stackOutputs } from './remote/stack-outputs.js';
@@ -42,12 +42,7 @@ const options = {
     value: 'NAME',
     help: 'with --remote: the deployed trade function, instead of the stage stack output',
   },
-  config: {
-    type: 'string',
-    default: 'cdk.json',
-    value: 'FILE',
-    help: 'the file whose context.tickfan is the config',
-  },
+  config: configOption,
   'state-dir': {
     type: 'string',
     default: '.tickfan',

@@ -9,7 +9,7 @@ import { CcxtExchange, createBinanceClient } from '../adapters/ccxt-exchange.js'
 import { readExchangeKeys } from '../adapters/secrets-manager-keys.js';
 import { SystemClock } from '../adapters/system-clock.js';
 import { preflight } from '../use-cases/preflight.js';
-import { UsageError } from './args.js';
+import { configOption, UsageError } from './args.js';
 import { awsClientConfig, remoteOptions } from './aws-options.js';
 import { table } from './format.js';
 import { configFile } from './paths.js';
@@ -25,12 +25,7 @@ const options = {
     ...remoteOptions.region,
     help: "the AWS region of the config's Secrets Manager secret (default: AWS_REGION or the profile)",
   },
-  config: {
-    type: 'string',
-    default: 'cdk.json',
-    value: 'FILE',
-    help: 'the file whose context.tickfan is the config',
-  },
+  config: configOption,
 } as const;
 
 async function main({ values }: CliArgs<typeof options>): Promise<void> {

@@ -11,7 +11,7 @@ import { runLocal, selectSymbols } from '../local/run.js';
 import { type RunReportData, runReportInput } from '../local/run-report.js';
 import { defaultTimeScale } from '../local/time-scale.js';
 import { renderReport } from '../report/render-report.js';
-import { positiveInt, UsageError } from './args.js';
+import { configOption, positiveInt, UsageError } from './args.js';
 import { formatSummary } from './format.js';
 import { configFile, outputFile } from './paths.js';
 import { type CliArgs, runCli } from './run-cli.js';
@@ -47,12 +47,7 @@ const options = {
     value: 'F',
     help: 'factor in (0, 1] applied to the configured function timeouts',
   },
-  config: {
-    type: 'string',
-    default: 'cdk.json',
-    value: 'FILE',
-    help: 'the file whose context.tickfan is the config',
-  },
+  config: configOption,
   'state-dir': {
     type: 'string',
     default: '.tickfan',
