@@ -86,6 +86,11 @@ export const configSchema = z
          * Default: five stakes.
          */
         maxDailyLoss: z.number().positive().optional(),
+        /**
+         * What reaching `maxDailyLoss` does: `close-only` (default) refuses new entries and lets
+         * exits and stoplosses go on; `halt` stops all trading, open positions included.
+         */
+        dailyLossAction: z.enum(['close-only', 'halt']).default('close-only'),
         /** Exit a long position whose close has fallen this fraction below its entry price. */
         stoplossPct: z.number().gt(0).lt(1).optional().default(0.1),
       })

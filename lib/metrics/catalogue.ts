@@ -138,6 +138,12 @@ export const metricCatalogue = {
     statistic: 'Sum',
     meaning: 'Realised profit and loss of closed trades, in the quote currency',
   },
+  DailyLossLimitReached: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Times the daily loss limit moved trading to close-only (or halted it)',
+  },
   EventLoopDelayP99: {
     unit: 'Milliseconds',
     emittedBy: 'trade',

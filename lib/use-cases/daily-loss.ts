@@ -8,13 +8,15 @@ export type DailyLossPorts = Pick<TradeDeps, 'store' | 'clock' | 'metrics'> & {
 };
 
 /**
- * Books one order's realised PnL into its UTC day, and halts trading by itself once the day's
- * loss reaches the limit. The halt stays until an operator resumes.
+ * Books one order's realised PnL into its UTC day, and limits trading by itself once the day's
+ * loss reaches the limit. The limit stays until an operator resumes.
  *
  * 1. Count the realised PnL.
  * 2. Add it to the day's total, once per order id, so a retried settlement cannot double it.
  * 3. While the day's loss is below `risk.maxDailyLoss` (default five stakes), stop here.
- * 4. Unless trading is halted already, halt it, saying which loss on which day reached the limit.
+ * 4. Move trading to `risk.dailyLossAction`: close-only by default, so open positions can still
+ *    be exited and stopped out; a full halt only when the config asks for it. A mode at least as
+ *    strict (an operator's halt, say) is kept as it is. Count the event.
  */
 export async function bookRealisedPnl(
   ports: DailyLossPorts,
@@ -27,12 +29,21 @@ export async function bookRealisedPnl(
   const total = await store.addRealisedPnl(day, orderId, realised);
   const limit = config.risk.maxDailyLoss ?? 5 * config.risk.stakePerTrade;
   if (total > -limit) return;
+  const mode = config.risk.dailyLossAction === 'halt' ? TradingMode.Halted : TradingMode.CloseOnly;
   const control = await store.getControl();
-  if (control.mode === TradingMode.Halted) return;
+  if (strictness[control.mode] >= strictness[mode]) return;
   await store.putControl({
-    mode: TradingMode.Halted,
+    mode,
     reason: `realised loss ${(-total).toPrecision(6)} on ${day} reached the daily limit ${limit}`,
     by: 'daily-loss-limit',
     at: new Date(clock.now()).toISOString(),
   });
+  metrics.add('DailyLossLimitReached', 1);
 }
+
+/** How much each mode refuses: a limit never loosens a stricter mode already set. */
+const strictness: Readonly<Record<TradingMode, number>> = {
+  [TradingMode.Active]: 0,
+  [TradingMode.CloseOnly]: 1,
+  [TradingMode.Halted]: 2,
+};

@@ -26,14 +26,15 @@ describe('bookRealisedPnl', () => {
     expect(ports.store.control.mode).toBe('active');
   });
 
-  it("halts trading once the day's loss reaches maxDailyLoss, saying why and by whom", async () => {
+  it("moves trading to close-only once the day's loss reaches maxDailyLoss, saying why and by whom", async () => {
     const ports = setup({ maxDailyLoss: 0.003 });
 
     await bookRealisedPnl(ports, 'a', -0.002);
     await bookRealisedPnl(ports, 'b', -0.001);
 
+    expect(ports.metrics.sum('DailyLossLimitReached')).toBe(1);
     expect(ports.store.control).toEqual({
-      mode: 'halted',
+      mode: 'close-only',
       reason: 'realised loss 0.00300000 on 2018-01-20 reached the daily limit 0.003',
       by: 'daily-loss-limit',
       at: new Date(now).toISOString(),
@@ -46,7 +47,34 @@ describe('bookRealisedPnl', () => {
     await bookRealisedPnl(ports, 'a', -0.049);
     expect(ports.store.control.mode).toBe('active');
     await bookRealisedPnl(ports, 'b', -0.001);
-    expect(ports.store.control.mode).toBe('halted');
+    expect(ports.store.control.mode).toBe('close-only');
+  });
+
+  it('halts all trading instead when dailyLossAction is halt', async () => {
+    const ports = setup({ maxDailyLoss: 0.003, dailyLossAction: 'halt' });
+
+    await bookRealisedPnl(ports, 'a', -0.003);
+
+    expect(ports.store.control).toMatchObject({ mode: 'halted', by: 'daily-loss-limit' });
+  });
+
+  it('counts reaching the limit once, not again for each later loss of the day', async () => {
+    const ports = setup({ maxDailyLoss: 0.003 });
+
+    await bookRealisedPnl(ports, 'a', -0.003);
+    await bookRealisedPnl(ports, 'b', -0.001);
+
+    expect(ports.metrics.sum('DailyLossLimitReached')).toBe(1);
+    expect(ports.store.control.mode).toBe('close-only');
+  });
+
+  it("tightens an operator's close-only to a halt when dailyLossAction is halt", async () => {
+    const ports = setup({ maxDailyLoss: 0.001, dailyLossAction: 'halt' });
+    ports.store.control = { mode: 'close-only', reason: 'winding down', by: 'operator' };
+
+    await bookRealisedPnl(ports, 'a', -0.002);
+
+    expect(ports.store.control).toMatchObject({ mode: 'halted', by: 'daily-loss-limit' });
   });
 
   it('books each order once, so a retried settlement cannot reach the limit twice over', async () => {

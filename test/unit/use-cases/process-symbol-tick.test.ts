@@ -374,7 +374,7 @@ describe('processSymbolTick', () => {
     expect(result).toMatchObject({ signal: 'none', order: { side: 'sell', amount: 0.5 } });
   });
 
-  it("halts trading by itself once the day's realised loss reaches the limit", async () => {
+  it("moves trading to close-only by itself once the day's realised loss reaches the limit", async () => {
     const { deps, input } = setup(crossDown);
     const config = testConfig({ risk: { maxDailyLoss: 1 } });
     deps.store.positions.set('LTC/BTC', {
@@ -388,8 +388,9 @@ describe('processSymbolTick', () => {
     // sells 0.5 at 3 after buying at 6: a loss of 1.5 plus the fee
     await processSymbolTick({ ...deps, config }, input);
 
-    expect(deps.store.control).toMatchObject({ mode: 'halted', by: 'daily-loss-limit' });
+    expect(deps.store.control).toMatchObject({ mode: 'close-only', by: 'daily-loss-limit' });
     expect(deps.metrics.sum('RealisedPnl')).toBeLessThan(-1.5);
+    expect(deps.metrics.sum('DailyLossLimitReached')).toBe(1);
   });
 
   it('books each fill once into the day, so a retried settlement cannot double a loss', async () => {
