@@ -63,15 +63,29 @@ export class IllegalOrderTransitionError extends Error {
 const venueStates: readonly OrderState[] = Object.values(OrderStatus);
 
 /**
+ * An order the venue once reported open that a look-up no longer finds. It reached the venue, so
+ * sending it again could make a second order for one intent: the tick fails instead, and a later
+ * tick settles the order by its client id.
+ */
+export class OrderUnconfirmedError extends Error {
+  constructor(readonly clientOrderId: string) {
+    super(
+      `order ${clientOrderId} was reported open by the exchange and its look-up finds nothing now; it is not sent again`,
+    );
+    this.name = 'OrderUnconfirmedError';
+  }
+}
+
+/**
  * The legal moves. Whatever the venue reports about a client id is what happened, so a report
  * may move any record that is not final. `sent → sent` is the send of a prompt retry whose
- * earlier attempt never reached the venue (the look-up found nothing); `open → sent` is the same
- * retry for an order the venue once called open and no longer knows.
+ * earlier attempt never reached the venue (the look-up found nothing). An order the venue once
+ * called open reached it: it is never sent again, even when a later look-up cannot find it.
  */
 const transitions: Readonly<Record<OrderState, readonly OrderState[]>> = {
   intent: ['sent', ...venueStates],
   sent: ['sent', ...venueStates],
-  open: ['sent', ...venueStates],
+  open: venueStates,
   filled: [],
   'partially-filled': [],
   rejected: [],

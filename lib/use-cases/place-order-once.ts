@@ -5,6 +5,8 @@ import {
   markSent,
   nextOrderStep,
   type OrderRecord,
+  OrderState,
+  OrderUnconfirmedError,
   recordIntent,
   tickOrderOf,
 } from '../domain/order-lifecycle.js';
@@ -129,6 +131,7 @@ async function sendOnce(
   let record = before;
   let outcome: { report: OrderReport; reason?: string };
   if (found === undefined) {
+    if (before.status === OrderState.Open) throw new OrderUnconfirmedError(id);
     const sent = markSent(before);
     await ports.store.updateOrder(sent);
     record = sent;

@@ -34,7 +34,7 @@ const legal: [OrderState, OrderState][] = [
   ['sent', 'open'],
   ['sent', 'rejected'],
   ['sent', 'cancelled'],
-  ['open', 'sent'],
+  // an order the venue once called open reached it: never sent again
   ['open', 'filled'],
   ['open', 'partially-filled'],
   ['open', 'open'],

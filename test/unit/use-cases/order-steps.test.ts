@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { clientOrderId } from '../../../lib/domain/order-intent.js';
-import { type OrderRecord, recordIntent } from '../../../lib/domain/order-lifecycle.js';
+import {
+  type OrderRecord,
+  OrderUnconfirmedError,
+  recordIntent,
+} from '../../../lib/domain/order-lifecycle.js';
 import { flatPosition, type Position } from '../../../lib/domain/position.js';
 import { OrderRejectedError } from '../../../lib/ports/broker.js';
 import { type OrderPlan, placeOrderOnce } from '../../../lib/use-cases/place-order-once.js';
@@ -96,6 +100,18 @@ describe('placeOrderOnce', () => {
 
     expect(calls).toEqual(['lookup', 'order']);
     expect(ports.broker.placed).toHaveLength(1);
+  });
+
+  it('never sends again an order the venue once called open, even when its look-up finds nothing', async () => {
+    const { ports, calls } = setup();
+    ports.store.orders.set(id, stored('open', 3));
+
+    const error = await placeOrderOnce(ports, plan).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OrderUnconfirmedError);
+    expect(calls).toEqual(['lookup']);
+    expect(ports.broker.placed).toHaveLength(0);
+    expect(ports.store.orders.get(id)?.status).toBe('open');
   });
 
   it('never sends a final order again, and applies its fill only once', async () => {
