@@ -38,9 +38,10 @@ export class TickFailedError extends Error {
 /**
  * Runs one symbol's share of one schedule tick.
  *
- * 1. Find the symbol's config; skip at once if it is disabled (a message queued before it was,
- *    or a direct invoke). On a redelivery whose last attempt left no result, count it toward the
- *    breaker. Skip at once if the kill switch halts trading.
+ * 1. Find the symbol's config; skip if it is disabled (a message queued before it was, or a
+ *    direct invoke). On a redelivery whose last attempt left no result, count it toward the
+ *    breaker. Skip if the kill switch halts trading. Either skip first settles, by look-up
+ *    only, an order an earlier tick left pending.
  * 2. Settle the order an earlier tick left pending (look it up, apply its fill or cancel it),
  *    even when this tick goes no further.
  * 3. Skip as stale when the tick starts later than `maxTickLag` after its scheduled time.
@@ -64,9 +65,13 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
   const tick = await TickSession.open(deps, input, symbol);
   const ports: TickPorts = { ...deps, call: tick.call, timeout: tick.timeout };
   try {
-    if (!symbol.enabled) return await tick.skip('disabled');
+    // A disabled or halted symbol sends nothing, but the order an earlier tick left pending is
+    // still looked up and settled: the position must be what the exchange holds.
+    if (!symbol.enabled) return await settleThenSkip(ports, tick, 'disabled');
     await tick.countVanishedAttempt();
-    if (tick.control.mode === TradingMode.Halted) return await tick.skip('halted');
+    if (tick.control.mode === TradingMode.Halted) {
+      return await settleThenSkip(ports, tick, 'halted');
+    }
     const maxLag = deps.config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
     const stale = tick.lagMs > maxLag;
     // The candle this tick decides on: the newest one closed at its scheduled time.
@@ -109,6 +114,17 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
   } catch (error) {
     throw new TickFailedError(await tick.fail(error), { cause: error });
   }
+}
+
+/** Settles a pending order by look-up only (it never sends), then ends the tick skipped. */
+async function settleThenSkip(
+  ports: TickPorts,
+  tick: TickSession,
+  reason: 'disabled' | 'halted',
+): Promise<TickResult> {
+  const settled = await settlePendingOrder(ports, tick.position, Number.NaN);
+  if (settled !== 'deadline') tick.position = settled.position;
+  return tick.skip(reason);
 }
 
 function defaultStrategy(symbol: SymbolConfig): Strategy {

@@ -304,6 +304,48 @@ describe('processSymbolTick', () => {
     expect(deps.metrics.sum('HaltRefusals')).toBe(1);
   });
 
+  it.each([
+    ['halted', { control: { mode: 'halted', reason: 'test' } }],
+    ['disabled', { enabled: false }],
+  ] as const)(
+    'while %s, still settles the order an earlier tick left pending, and sends none',
+    async (reason, how) => {
+      const { deps, input } = setup();
+      deps.broker.loseNextResponse = true;
+      await expect(processSymbolTick(deps, input)).rejects.toBeInstanceOf(TickFailedError);
+      const pending = (await deps.store.getPosition('LTC/BTC')).pendingOrderId ?? '';
+      expect(pending).toMatch(/^tf-b-/);
+      if ('control' in how) deps.store.control = how.control;
+      const config =
+        'enabled' in how
+          ? testConfig({
+              symbols: [
+                {
+                  symbol: 'LTC/BTC',
+                  timeframe: '5m',
+                  params: { fast: 2, slow: 4 },
+                  enabled: false,
+                },
+              ],
+            })
+          : deps.config;
+
+      const next = { symbol: 'LTC/BTC', scheduledAt: scheduledAt + tf };
+      deps.clock.at = next.scheduledAt + 1_000;
+      const result = await processSymbolTick(
+        { ...deps, config },
+        { tick: next, remainingMs: () => 25_000 },
+      );
+
+      expect(result).toMatchObject({ status: 'skipped', skipReason: reason });
+      expect(deps.broker.placed).toHaveLength(1);
+      expect(deps.store.orders.get(pending)).toMatchObject({ status: 'filled' });
+      const position = await deps.store.getPosition('LTC/BTC');
+      expect(position.pendingOrderId).toBeUndefined();
+      expect(position.amount).toBe(0.001);
+    },
+  );
+
   it('under close-only, refuses an entry but sends an exit', async () => {
     const entry = setup(crossUp);
     entry.deps.store.control = { mode: 'close-only' };
