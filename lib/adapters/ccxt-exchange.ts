@@ -23,6 +23,7 @@ import type {
   Order,
 } from '../../node_modules/ccxt/js/src/base/types.js';
 import binance from '../../node_modules/ccxt/js/src/binance.js';
+import { exchangeLimits } from '../config/schema.js';
 import { type Candle, candleFromRow, type Timeframe, timeframeMs } from '../domain/candle.js';
 import type { Market } from '../domain/market.js';
 import { createRedactor } from '../domain/redact.js';
@@ -126,8 +127,8 @@ export function createBinanceClient(options: BinanceClientOptions = {}): binance
   return client;
 }
 
-/** Binance serves at most this many klines per request. */
-const maxKlinesPerRequest = 1000;
+/** Binance serves at most this many klines per request: the limit the config is checked against. */
+const maxKlinesPerRequest = exchangeLimits.binance.candlesPerRequest;
 
 /**
  * Market data and market orders through a ccxt exchange.
