@@ -102,8 +102,6 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     stateDir,
     logs,
     onProgress: (p) => {
-      // While the queue drains, the run prints its own progress lines.
-      if (p.draining) return;
       const line = `tick ${p.tick}/${p.ticks}  ${p.scheduledAt}  invocations ${p.invocations}  failed ${p.failed}  orders ${p.orders}  ${((Date.now() - started) / 1000).toFixed(1)}s`;
       if (tty) process.stderr.write(`\r${line}\x1b[K`);
       else if (p.tick === p.ticks || p.tick % Math.max(1, Math.ceil(p.ticks / 10)) === 0)

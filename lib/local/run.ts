@@ -51,17 +51,6 @@ export interface RunProgress {
   readonly invocations: number;
   readonly failed: number;
   readonly orders: number;
-  /** Set while the run waits for retries and dead-lettering after the last tick. */
-  readonly draining?: {
-    /** Messages left in the queue. */
-    readonly messages: number;
-    /** Symbol ticks not resolved yet that have not failed so far: queued or running. */
-    readonly inFlight: number;
-    /** Symbol ticks that failed and wait out a visibility timeout to be retried. */
-    readonly waitingForRetry: number;
-    /** Wall time since the last tick, ms. */
-    readonly elapsedMs: number;
-  };
 }
 
 /** What a run leaves for the next `--resume` and for `npm run invoke`. */
@@ -205,21 +194,10 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     const drainLimit = 10 * 60_000;
     const output = options.progressOutput ?? (options.onProgress ? process.stderr : undefined);
     const writeLine = output === undefined ? undefined : progressLines(output);
-    let depth = 0;
-    const drainProgress = new DrainProgress({
-      write: (line, state, elapsedMs) => {
-        if (depth > 0) {
-          options.onProgress?.({
-            ...progress(tick, ''),
-            draining: { messages: depth, ...state, elapsedMs },
-          });
-        }
-        writeLine?.(line);
-      },
-    });
+    const drainProgress = new DrainProgress({ write: (line) => writeLine?.(line) });
     const drained = await waitFor(
       async () => {
-        depth = await env.queueDepth();
+        const depth = await env.queueDepth();
         // Counted by symbol tick, as the run knows them; the queue's own count also holds
         // messages on their way to the dead-letter queue.
         const unresolved = [...messages.values()].filter((m) => !m.resolved);
