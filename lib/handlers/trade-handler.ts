@@ -137,7 +137,7 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
           ...(record.attributes.MessageGroupId
             ? { groupId: record.attributes.MessageGroupId }
             : {}),
-          receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+          receiveCount: Number(record.attributes.ApproximateReceiveCount),
         },
       );
       if (outcome.kind === 'dead-lettered') {

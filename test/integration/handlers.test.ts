@@ -89,6 +89,26 @@ afterAll(async () => {
   for (const s of services.reverse()) await s.close();
 });
 
+/**
+ * The message the trade function parked in the dead-letter queue for source message `id`; every
+ * message received is deleted, so the next test starts from an empty queue.
+ */
+async function takeParked(id: string) {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: dlqUrl,
+      MaxNumberOfMessages: 10,
+      MessageAttributeNames: ['All'],
+    }),
+  );
+  for (const m of Messages) {
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }));
+  }
+  return Messages.find(
+    (m) => m.MessageAttributes?.['tickfan-source-message-id']?.StringValue === id,
+  );
+}
+
 describe('fan-out handler', () => {
   it('turns a Scheduler event into one FIFO message per due symbol', async () => {
     const result = await fanOut(scheduleEvent(at), lambdaContext(), signal);
@@ -193,24 +213,9 @@ describe('trade handler', () => {
 
       // Assess
       expect(response.batchItemFailures).toEqual([]);
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: dlqUrl,
-          MaxNumberOfMessages: 10,
-          MessageAttributeNames: ['All'],
-          AttributeNames: ['All'],
-        }),
-      );
-      const parked = Messages.find(
-        (m) => m.MessageAttributes?.['tickfan-source-message-id']?.StringValue === id,
-      );
+      const parked = await takeParked(id);
       expect(parked?.Body).toBe(body);
       expect(parked?.MessageAttributes?.['tickfan-error']?.StringValue).toContain(reason);
-      for (const m of Messages) {
-        await sqs.send(
-          new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }),
-        );
-      }
       const ticks = await store.listTickResults('ETC/BTC');
       expect(ticks.map((t) => t.scheduledAt)).toContain('2018-01-11T11:55:00.000Z');
     },
@@ -240,25 +245,11 @@ describe('trade handler, a huge poison message', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: dlqUrl,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    const parked = Messages.find(
-      (m) => m.MessageAttributes?.['tickfan-source-message-id']?.StringValue === id,
-    );
+    const parked = await takeParked(id);
     expect(parked?.Body).toBe(body);
     const reason = parked?.MessageAttributes?.['tickfan-error']?.StringValue ?? '';
     expect(reason).toMatch(/^symbol "XXX+…\(\+\d+ bytes\)$/);
     expect(new TextEncoder().encode(reason).length).toBeLessThanOrEqual(maxLoggedBytes + 20);
-    for (const m of Messages) {
-      await sqs.send(
-        new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }),
-      );
-    }
   });
 });
 
