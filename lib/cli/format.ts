@@ -2,11 +2,6 @@ import type { RunSummary } from '../local/summary.js';
 import { formatNumber, type NumberPrecision } from '../report/format-number.js';
 import { textTable } from '../report/text-table.js';
 
-/** Renders rows as a text table with a header rule: the first column left, the rest right. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  return textTable(header, rows);
-}
-
 /** How finely to print a symbol's figures: its market's steps where the caller knows them. */
 export interface SummaryPrecision {
   readonly amount?: NumberPrecision;

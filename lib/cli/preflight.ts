@@ -8,10 +8,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CcxtExchange, createBinanceClient } from '../adapters/ccxt-exchange.js';
 import { readExchangeKeys } from '../adapters/secrets-manager-keys.js';
 import { SystemClock } from '../adapters/system-clock.js';
+import { textTable } from '../report/text-table.js';
 import { preflight } from '../use-cases/preflight.js';
 import { configOption, UsageError } from './args.js';
 import { awsClientConfig, remoteOptions } from './aws-options.js';
-import { table } from './format.js';
 import { configFile } from './paths.js';
 import { type CliArgs, runCli } from './run-cli.js';
 
@@ -52,7 +52,7 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     timeoutMs: config.timeouts.exchangeCallMs,
   });
   console.log(
-    table(
+    textTable(
       ['check', 'ok', 'detail'],
       result.checks.map((c) => [c.check, c.ok ? 'ok' : 'FAIL', c.detail]),
     ),
