@@ -5,6 +5,7 @@ import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import type { MarketData } from '../ports/market-data.js';
 import type { MetricsSink } from '../ports/metrics.js';
+import type { Notifier } from '../ports/notifier.js';
 import type { StateStore } from '../ports/state-store.js';
 
 /** The ports a symbol tick runs on, given as one object. */
@@ -19,6 +20,8 @@ export interface TradeDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Builds a symbol's strategy; default: the built-in named in its config. */
   readonly strategyFor?: (symbol: SymbolConfig) => Strategy;
+  /** Where trade events go; none when nobody is to be told. Never delays or fails a trade. */
+  readonly notifier?: Notifier;
 }
 
 export interface TickInput {
