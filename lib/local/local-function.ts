@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { type CpuShare, mbPerVcpu } from './cpu-share.js';
@@ -20,10 +21,39 @@ export interface LocalFunctionOptions {
   /** Where the function's stdout and stderr go (its log stream). */
   readonly logs?: Writable;
   /**
-   * Longest a cold start may take before the container is given up. Lambda allows 10 s; the
-   * local default is 30 s, because here every container shares two cores with the rest.
+   * Longest a cold start may take on an idle machine before the container is given up; the
+   * limit grows with the machine's load (see {@link coldStartLimitMs}). Lambda allows 10 s; the
+   * local default is {@link baseInitTimeoutMs}, because here every container shares two cores
+   * with the rest.
    */
   readonly initTimeoutMs?: number;
+  /** The machine's load, read when a cold start begins and again when its limit runs out. */
+  readonly machineLoad?: () => MachineLoad;
+}
+
+/** How busy the machine is: the 1-minute load average and the cores that share it. */
+export interface MachineLoad {
+  readonly load1: number;
+  readonly cores: number;
+}
+
+/** The cold-start limit on an idle machine, in ms. */
+export const baseInitTimeoutMs = 30_000;
+
+/** The machine's load as the kernel reports it. */
+export function currentMachineLoad(): MachineLoad {
+  return { load1: loadavg()[0] ?? 0, cores: availableParallelism() };
+}
+
+/**
+ * The cold-start limit on a machine with `load`: `baseMs × max(1, load1 / cores)`. A container
+ * here shares the cores with everything else that runs, so its init takes about that much longer
+ * when more is runnable than there are cores; a loaded machine then gives a slow cold start
+ * rather than a failed one, while an idle machine keeps the base limit.
+ */
+export function coldStartLimitMs(baseMs: number, load: MachineLoad): number {
+  const perCore = load.cores > 0 ? load.load1 / load.cores : load.load1;
+  return Math.round(baseMs * Math.max(1, Number.isFinite(perCore) ? perCore : 1));
 }
 
 export type InvocationOutcome =
@@ -183,13 +213,31 @@ export class LocalFunction {
     }
     let container: Container;
     const ready = new Promise<void>((resolve, reject) => {
-      const initTimer = setTimeout(() => {
-        reject(
-          new Error(
-            `${options.name} cold start took longer than ${options.initTimeoutMs ?? 30_000} ms`,
-          ),
+      const baseMs = options.initTimeoutMs ?? baseInitTimeoutMs;
+      const machineLoad = options.machineLoad ?? currentMachineLoad;
+      const began = Date.now();
+      let initTimer: NodeJS.Timeout;
+      // The 1-minute load lags a burst that begins during the init: when the limit runs out it is
+      // worked out again from the load then, and the container gets the rest of a raised limit.
+      const arm = (limitMs: number) => {
+        initTimer = setTimeout(
+          () => {
+            const load = machineLoad();
+            const raisedMs = coldStartLimitMs(baseMs, load);
+            if (Date.now() - began < raisedMs) {
+              arm(raisedMs);
+              return;
+            }
+            reject(
+              new Error(
+                `${options.name} cold start took longer than ${raisedMs} ms (${baseMs} ms on an idle machine, load ${load.load1.toFixed(2)} on ${load.cores} cores)`,
+              ),
+            );
+          },
+          Math.max(0, limitMs - (Date.now() - began)),
         );
-      }, options.initTimeoutMs ?? 30_000);
+      };
+      arm(coldStartLimitMs(baseMs, machineLoad()));
       worker.on('message', (message: WorkerMessage) => {
         if (message.type === 'thread') {
           container.unwatch = options.cpuShare?.watch(message.tid, memoryMb / mbPerVcpu);

@@ -1,15 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorkerShim } from '../../lib/local/build.js';
 import { CpuShare } from '../../lib/local/cpu-share.js';
-import { LocalFunction, type LocalFunctionOptions } from '../../lib/local/local-function.js';
+import {
+  baseInitTimeoutMs,
+  coldStartLimitMs,
+  LocalFunction,
+  type LocalFunctionOptions,
+  type MachineLoad,
+} from '../../lib/local/local-function.js';
 
 const bundleFile = fileURLToPath(new URL('../fixtures/behaviours-handler.mjs', import.meta.url));
 let dir: string;
 let workerFile: string;
+/** A bundle whose init takes at least {@link slowInitMs}, then exports a handler. */
+let slowInitBundle: string;
+const slowInitMs = 600;
 const functions: LocalFunction[] = [];
 
 function localFunction(options: Partial<LocalFunctionOptions> = {}): LocalFunction {
@@ -29,6 +38,11 @@ function localFunction(options: Partial<LocalFunctionOptions> = {}): LocalFuncti
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tickfan-worker-'));
   workerFile = await buildWorkerShim(dir);
+  slowInitBundle = join(dir, 'slow-init.mjs');
+  await writeFile(
+    slowInitBundle,
+    `await new Promise((resolve) => setTimeout(resolve, ${slowInitMs}));\nexport const handler = async () => 'initialised';\n`,
+  );
 });
 
 afterAll(async () => {
@@ -144,5 +158,72 @@ describe('LocalFunction', () => {
     const outcome = await fn.invoke({ kind: 'crash' });
     expect(outcome).toMatchObject({ ok: false, error: { message: 'uncaught in a timer' } });
     expect(await fn.invoke({ kind: 'echo' })).toMatchObject({ ok: true, coldStart: true });
+  });
+});
+
+describe('coldStartLimitMs', () => {
+  it.each([
+    [{ load1: 0, cores: 2 }, 30_000],
+    [{ load1: 2, cores: 2 }, 30_000],
+    [{ load1: 3, cores: 2 }, 45_000],
+    [{ load1: 8, cores: 2 }, 120_000],
+    [{ load1: 8, cores: 4 }, 60_000],
+  ])('gives a cold start at load %o a limit of %d ms', (load, expected) => {
+    expect(coldStartLimitMs(baseInitTimeoutMs, load)).toBe(expected);
+  });
+
+  it('never goes below the base limit, whatever the load reads', () => {
+    expect(coldStartLimitMs(1_000, { load1: Number.NaN, cores: 2 })).toBe(1_000);
+    expect(coldStartLimitMs(1_000, { load1: 5, cores: 0 })).toBe(5_000);
+  });
+});
+
+describe('LocalFunction cold start on a loaded machine', () => {
+  const baseMs = 200;
+
+  it('gives up a cold start that outlasts the limit of an idle machine', async () => {
+    const fn = localFunction({
+      bundleFile: slowInitBundle,
+      initTimeoutMs: baseMs,
+      machineLoad: () => ({ load1: 0, cores: 2 }),
+    });
+
+    const outcome = await fn.invoke({});
+
+    expect(outcome).toMatchObject({
+      ok: false,
+      coldStart: true,
+      error: { message: expect.stringContaining(`cold start took longer than ${baseMs} ms`) },
+    });
+  });
+
+  it('lets a cold start longer than the base limit finish under the limit its load raises', async () => {
+    // 50 runnable threads per core: the limit becomes 50 x 200 ms, far above the 600 ms init.
+    const fn = localFunction({
+      bundleFile: slowInitBundle,
+      initTimeoutMs: baseMs,
+      machineLoad: () => ({ load1: 100, cores: 2 }),
+    });
+    const started = Date.now();
+
+    const outcome = await fn.invoke({});
+
+    expect(outcome).toMatchObject({ ok: true, coldStart: true, value: 'initialised' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(slowInitMs);
+  });
+
+  it('raises the limit when the load climbs during the cold start', async () => {
+    // Idle when the container starts; loaded by the time the base limit runs out.
+    const readings: MachineLoad[] = [{ load1: 0, cores: 2 }];
+    const fn = localFunction({
+      bundleFile: slowInitBundle,
+      initTimeoutMs: baseMs,
+      machineLoad: () => readings.shift() ?? { load1: 100, cores: 2 },
+    });
+
+    const outcome = await fn.invoke({});
+
+    expect(readings).toEqual([]);
+    expect(outcome).toMatchObject({ ok: true, coldStart: true, value: 'initialised' });
   });
 });
