@@ -3,6 +3,7 @@ import { type Timeframe, Timeframes, timeframeMs } from '../domain/candle.js';
 import { minCallMs } from '../domain/deadline.js';
 import { defaultFeeRate } from '../domain/fee-rate.js';
 import { createStrategy, strategies, strategyNames } from '../domain/strategies/registry.js';
+import { notificationsConfig } from './notifications.js';
 import {
   cronMissedClose,
   ratePeriodMs,
@@ -122,6 +123,13 @@ export const configSchema = z
          * Default: half of the symbol's timeframe.
          */
         maxTickLagMs: z.number().int().positive().optional(),
+        /**
+         * How soon a tick whose attempt failed is delivered again (the trade function sets the
+         * message's visibility to it, rounded up to whole seconds). It must be shorter than the
+         * stale limit, or the retry could not decide: the queue's own visibility timeout (six
+         * function timeouts) is longer than a 5m symbol's stale limit.
+         */
+        retryDelayMs: z.number().int().min(0).max(900_000).default(5_000),
         /** Wait before the one re-fetch when the tick's candle has not closed on the exchange. */
         refetchDelayMs: z.number().int().min(0).max(60_000).default(2_000),
         /** Consecutive exchange failures that open a symbol's circuit breaker. */
@@ -139,6 +147,8 @@ export const configSchema = z
         maxConcurrency: z.number().int().min(2).max(1000).default(10),
       })
       .prefault({}),
+    /** Who is told about trade and health events: e-mail and Slack, Discord, Telegram webhooks. */
+    notifications: notificationsConfig,
   })
   .superRefine((c, ctx) => {
     c.symbols.forEach((s, i) => {
@@ -163,6 +173,7 @@ export const configSchema = z
     for (const issue of windowIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of paperBalanceIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of deadlineIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of retryIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 interface ConfigIssue {
@@ -291,6 +302,70 @@ function deadlineIssues({ timeouts, guards }: TimingConfig): ConfigIssue[] {
     });
   }
   return issues;
+}
+
+interface RetryTimingConfig {
+  readonly timeouts: { readonly tradeFunctionSeconds: number };
+  readonly guards: { readonly maxTickLagMs?: number | undefined; readonly retryDelayMs: number };
+  readonly symbols: readonly Pick<SymbolConfig, 'symbol' | 'timeframe' | 'enabled'>[];
+}
+
+/** A symbol's stale limit: `guards.maxTickLagMs`, or half its timeframe. */
+export function staleLimitMs(
+  guards: { readonly maxTickLagMs?: number | undefined },
+  timeframe: Timeframe,
+): number {
+  return guards.maxTickLagMs ?? timeframeMs(timeframe) / 2;
+}
+
+/** The shortest stale limit among the enabled symbols (all symbols when none is enabled). */
+function shortestStaleLimit(c: RetryTimingConfig): { limitMs: number; symbol: string } {
+  const enabled = c.symbols.filter((s) => s.enabled);
+  let shortest = { limitMs: Number.POSITIVE_INFINITY, symbol: '' };
+  for (const s of enabled.length > 0 ? enabled : c.symbols) {
+    const limitMs = staleLimitMs(c.guards, s.timeframe);
+    if (limitMs < shortest.limitMs) shortest = { limitMs, symbol: s.symbol };
+  }
+  return shortest;
+}
+
+/**
+ * A retry delay under which no redelivery could decide: even a retry of an attempt that failed
+ * at once arrives after the stale limit, leaving no room for one exchange call.
+ */
+function retryIssues(c: RetryTimingConfig): ConfigIssue[] {
+  const { limitMs, symbol } = shortestStaleLimit(c);
+  if (c.guards.retryDelayMs + minCallMs <= limitMs) return [];
+  const limit =
+    c.guards.maxTickLagMs === undefined
+      ? `half the timeframe of ${symbol}`
+      : 'guards.maxTickLagMs';
+  return [
+    {
+      path: ['guards', 'retryDelayMs'],
+      message: `plus the ${minCallMs} ms minimum exchange call exceeds the ${limitMs} ms stale limit (${limit}), so a failed tick's retry would always be skipped as stale`,
+      input: c.guards.retryDelayMs,
+    },
+  ];
+}
+
+/**
+ * Why a retry of an attempt that ran until its timeout would arrive too late to decide, or
+ * undefined when it would not: the redelivery comes the retry delay after the attempt ends, at
+ * the latest the trade function's timeout after it started. Such a config still trades (a fast
+ * failure's retry decides), so this is a warning at synth, not a refusal.
+ */
+export function retryTimingWarning(config: RetryTimingConfig): string | undefined {
+  const { limitMs, symbol } = shortestStaleLimit(config);
+  const timeoutMs = config.timeouts.tradeFunctionSeconds * 1000;
+  const latestMs = timeoutMs + config.guards.retryDelayMs;
+  if (latestMs <= limitMs) return undefined;
+  return (
+    `a retry of a ${symbol} tick whose attempt ran until the ${timeoutMs} ms trade function ` +
+    `timeout arrives ${latestMs} ms after it started, past its ${limitMs} ms stale limit, and is ` +
+    'skipped as stale. Shorten timeouts.tradeFunctionSeconds or guards.retryDelayMs, or raise ' +
+    'guards.maxTickLagMs.'
+  );
 }
 
 export type BotConfig = z.infer<typeof configSchema>;
