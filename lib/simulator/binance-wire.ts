@@ -62,6 +62,8 @@ export const binanceErrors = {
   insufficientBalance: () =>
     new BinanceApiError(400, -2010, 'Account has insufficient balance for requested action.'),
   orderNotFound: () => new BinanceApiError(400, -2013, 'Order does not exist.'),
+  wouldTriggerImmediately: () =>
+    new BinanceApiError(400, -2010, 'Stop price would trigger immediately.'),
   cancelRejected: () => new BinanceApiError(400, -2011, 'Unknown order sent.'),
   unauthorized: () =>
     new BinanceApiError(401, -2015, 'Invalid API-key, IP, or permissions for action.'),
@@ -126,8 +128,12 @@ export function klineRow(candle: Candle, timeframeMs: number): KlineRow {
   ];
 }
 
-/** The one order type the simulator fills; ccxt checks this list before sending an order. */
-export const supportedOrderTypes = ['MARKET'] as const;
+/**
+ * The order types the simulator takes: market orders, and `STOP_LOSS` (a stop that sells at
+ * market once triggered), which ccxt sends for a market order with `stopLossPrice` on spot.
+ * ccxt checks this list before sending an order.
+ */
+export const supportedOrderTypes = ['MARKET', 'STOP_LOSS'] as const;
 
 /** One `symbols[]` entry of `GET /api/v3/exchangeInfo`, shaped like Binance's spot reply. */
 export function exchangeInfoSymbol(id: string, base: string, quote: string, rules: MarketRules) {
@@ -209,6 +215,8 @@ const refusals: Readonly<Record<Refusal, () => BinanceApiError>> = {
   [Refusal.DuplicateClientOrderId]: binanceErrors.duplicateOrder,
   [Refusal.UnknownOrder]: binanceErrors.orderNotFound,
   [Refusal.OrderNotOpen]: binanceErrors.cancelRejected,
+  [Refusal.PriceFilter]: () => binanceErrors.filterFailure('PRICE_FILTER'),
+  [Refusal.WouldTriggerImmediately]: binanceErrors.wouldTriggerImmediately,
 };
 
 /** Binance's market id of a market, e.g. `LTCBTC`. */
@@ -281,20 +289,33 @@ function orderRef(params: Params): OrderRef {
   };
 }
 
-/** The fields a FULL/RESULT order reply and `GET /api/v3/order` share. */
+const statusNames = { filled: 'FILLED', open: 'NEW', cancelled: 'CANCELED' } as const;
+
+/** The fields every order reply (placement, `GET` and `DELETE /api/v3/order`) shares. */
 function orderState(order: SimOrder) {
+  const filled = order.status === 'filled';
   return {
     price: formatDecimal(0),
     origQty: formatDecimal(order.amount),
-    executedQty: formatDecimal(order.amount),
+    executedQty: formatDecimal(filled ? order.amount : 0),
     origQuoteOrderQty: formatDecimal(0),
-    cummulativeQuoteQty: formatDecimal(roundToWire(order.amount * order.price)),
-    status: 'FILLED',
+    cummulativeQuoteQty: formatDecimal(filled ? roundToWire(order.amount * order.price) : 0),
+    status: statusNames[order.status],
     timeInForce: 'GTC',
-    type: 'MARKET',
+    type: order.type === 'stop' ? 'STOP_LOSS' : 'MARKET',
     side: order.side === 'buy' ? 'BUY' : 'SELL',
+    ...(order.stopPrice === undefined ? {} : { stopPrice: formatDecimal(order.stopPrice) }),
     selfTradePreventionMode: 'EXPIRE_MAKER',
   };
+}
+
+/**
+ * When the order started working on the book: at once for a market order, once triggered for a
+ * stop (-1 before, as Binance reports an untriggered stop).
+ */
+function workingTime(order: SimOrder): number {
+  if (order.type === 'market') return order.placedAt;
+  return order.status === 'filled' ? order.time : -1;
 }
 
 /** `GET /api/v3/order`'s shape of an order. */
@@ -305,12 +326,12 @@ function orderReply(market: SimMarket, order: SimOrder) {
     orderListId: -1,
     clientOrderId: order.clientOrderId,
     ...orderState(order),
-    stopPrice: formatDecimal(0),
+    stopPrice: formatDecimal(order.stopPrice ?? 0),
     icebergQty: formatDecimal(0),
-    time: order.time,
-    updateTime: order.time,
-    isWorking: true,
-    workingTime: order.time,
+    time: order.placedAt,
+    updateTime: order.updatedAt,
+    isWorking: order.status === 'filled',
+    workingTime: workingTime(order),
   };
 }
 
@@ -376,41 +397,79 @@ function placeOrder(engine: MatchingEngine, request: WireRequest): WireReply {
   if (!['ACK', 'RESULT', 'FULL'].includes(respType)) {
     throw binanceErrors.illegalParam('newOrderRespType', 'ACK, RESULT, FULL');
   }
-  const quantity = params.get('quantity');
-  const quoteOrderQty = params.get('quoteOrderQty');
-  if (quantity && quoteOrderQty) throw binanceErrors.notRequired('quoteOrderQty');
-  if (!quantity && !quoteOrderQty) throw binanceErrors.eitherParam('quantity', 'quoteOrderQty');
-  const size = quantity
-    ? { amount: decimalParam(params, 'quantity') }
-    : { quoteAmount: decimalParam(params, 'quoteOrderQty') };
-
-  const order = engine.placeMarketOrder({
-    symbol: market.symbol,
-    side: sideParam === 'BUY' ? 'buy' : 'sell',
-    ...(clientOrderId === undefined ? {} : { clientOrderId }),
-    ...size,
-  });
+  const ids = clientOrderId === undefined ? {} : { clientOrderId };
+  const order =
+    type === 'STOP_LOSS'
+      ? placeStopLoss(engine, market, params, sideParam, ids)
+      : placeMarket(engine, market, params, sideParam, ids);
   const ack = {
     symbol: marketId(market),
     orderId: order.orderId,
     orderListId: -1,
     clientOrderId: order.clientOrderId,
-    transactTime: order.time,
+    transactTime: order.placedAt,
   };
   if (respType === 'ACK') return ok(ack);
-  const result = { ...ack, ...orderState(order), workingTime: order.time };
+  const result = { ...ack, ...orderState(order), workingTime: workingTime(order) };
   if (respType === 'RESULT') return ok(result);
-  return ok({
-    ...result,
-    fills: [
-      {
-        price: formatDecimal(order.price),
-        qty: formatDecimal(order.amount),
-        commission: formatDecimal(order.fee),
-        commissionAsset: market.quote,
-        tradeId: order.orderId,
-      },
-    ],
+  const fills =
+    order.status === 'filled'
+      ? [
+          {
+            price: formatDecimal(order.price),
+            qty: formatDecimal(order.amount),
+            commission: formatDecimal(order.fee),
+            commissionAsset: market.quote,
+            tradeId: order.orderId,
+          },
+        ]
+      : [];
+  return ok({ ...result, fills });
+}
+
+function placeMarket(
+  engine: MatchingEngine,
+  market: SimMarket,
+  params: Params,
+  side: 'BUY' | 'SELL',
+  ids: { clientOrderId?: string },
+): SimOrder {
+  const quantity = params.get('quantity');
+  const quoteOrderQty = params.get('quoteOrderQty');
+  if (quantity && quoteOrderQty) throw binanceErrors.notRequired('quoteOrderQty');
+  if (!quantity && !quoteOrderQty) throw binanceErrors.eitherParam('quantity', 'quoteOrderQty');
+  if (params.get('stopPrice')) throw binanceErrors.notRequired('stopPrice');
+  const size = quantity
+    ? { amount: decimalParam(params, 'quantity') }
+    : { quoteAmount: decimalParam(params, 'quoteOrderQty') };
+  return engine.placeMarketOrder({
+    symbol: market.symbol,
+    side: side === 'BUY' ? 'buy' : 'sell',
+    ...ids,
+    ...size,
+  });
+}
+
+/** `STOP_LOSS`: `quantity` and `stopPrice` are mandatory, a price is not taken. */
+function placeStopLoss(
+  engine: MatchingEngine,
+  market: SimMarket,
+  params: Params,
+  side: 'BUY' | 'SELL',
+  ids: { clientOrderId?: string },
+): SimOrder {
+  if (!params.get('quantity')) throw binanceErrors.mandatory('quantity');
+  if (!params.get('stopPrice')) throw binanceErrors.mandatory('stopPrice');
+  if (params.get('quoteOrderQty')) throw binanceErrors.notRequired('quoteOrderQty');
+  if (params.get('price')) throw binanceErrors.notRequired('price');
+  // Binance takes buy stops too; the simulator rests sell stops only, and says so.
+  if (side === 'BUY') throw binanceErrors.internal('the simulator rests sell stops only');
+  return engine.placeStopOrder({
+    symbol: market.symbol,
+    side: 'sell',
+    amount: decimalParam(params, 'quantity'),
+    stopPrice: decimalParam(params, 'stopPrice'),
+    ...ids,
   });
 }
 
@@ -423,17 +482,31 @@ function queryOrder(engine: MatchingEngine, request: WireRequest): WireReply {
   return ok(orderReply(market, order));
 }
 
+/**
+ * `DELETE /api/v3/order`: Binance's reply names the cancelled order by `origClientOrderId` and
+ * gives the cancel request its own `clientOrderId` (generated when none is sent).
+ */
 function cancelOrder(engine: MatchingEngine, request: WireRequest): WireReply {
   const params = paramsOf(request);
   requireAuth(request, params);
   const market = requiredMarket(engine, params);
+  let order: SimOrder;
   try {
-    return engine.cancelOrder(market.symbol, orderRef(params));
+    order = engine.cancelOrder(market.symbol, orderRef(params));
   } catch (error) {
     // Binance answers a cancel of an unknown or no longer open order alike.
     if (error instanceof EngineRefusalError) throw binanceErrors.cancelRejected();
     throw error;
   }
+  return ok({
+    symbol: marketId(market),
+    origClientOrderId: order.clientOrderId,
+    orderId: order.orderId,
+    orderListId: -1,
+    clientOrderId: params.get('newClientOrderId') || `cancel-${order.orderId}`,
+    transactTime: order.updatedAt,
+    ...orderState(order),
+  });
 }
 
 function account(engine: MatchingEngine, request: WireRequest): WireReply {
@@ -453,14 +526,21 @@ function account(engine: MatchingEngine, request: WireRequest): WireReply {
     preventSor: false,
     updateTime: engine.now(),
     accountType: 'SPOT',
-    balances: Object.entries(engine.balances()).map(([asset, free]) => ({
-      asset,
-      free: formatDecimal(free),
-      locked: formatDecimal(0),
-    })),
+    balances: balanceRows(engine),
     permissions: ['SPOT'],
     uid: 1,
   });
+}
+
+function balanceRows(engine: MatchingEngine) {
+  const free = engine.balances();
+  const locked = engine.lockedBalances();
+  const assets = [...new Set([...Object.keys(free), ...Object.keys(locked)])];
+  return assets.map((asset) => ({
+    asset,
+    free: formatDecimal(free[asset] ?? 0),
+    locked: formatDecimal(locked[asset] ?? 0),
+  }));
 }
 
 function apiRestrictions(engine: MatchingEngine, request: WireRequest): WireReply {

@@ -1,24 +1,50 @@
 import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
 import { defaultFeeRate } from '../domain/fee-rate.js';
+import { stopFillPrice } from '../domain/stop.js';
 import { isMultipleOf, type MarketRules, roundToWire } from '../market-data/market-rules.js';
 import { firstIndexAtOrAfter, lastIndexAtOrBefore } from '../market-data/ohlcv-data.js';
 import type { Clock } from '../ports/clock.js';
 import { checkFault, FaultDice, type SimFault } from './faults.js';
 import type { SimMarket } from './sim-markets.js';
 
-/** An order the simulator filled. */
+/** Where an order stands on the simulated exchange. */
+export type SimOrderStatus = 'filled' | 'open' | 'cancelled';
+
+/** An order the simulator holds: a market order (always filled) or a resting stop. */
 export interface SimOrder {
   /** Unified symbol, e.g. `LTC/BTC`. */
   readonly symbol: string;
   readonly side: 'buy' | 'sell';
+  /** `market` fills at once; `stop` rests until a candle reaches its `stopPrice`. */
+  readonly type: 'market' | 'stop';
+  readonly status: SimOrderStatus;
   readonly amount: number;
+  /** The fill's price; 0 while nothing is filled. */
   readonly price: number;
   /** Fee in the quote currency. */
   readonly fee: number;
   readonly clientOrderId: string;
   readonly orderId: number;
-  /** Simulated time of the fill, epoch ms. */
+  /** A stop's trigger price. */
+  readonly stopPrice?: number;
+  /** Simulated time the order was placed, epoch ms. */
+  readonly placedAt: number;
+  /** Simulated time of the fill, or of the placement while unfilled, epoch ms. */
   readonly time: number;
+  /** Simulated time of the last change (fill or cancel), epoch ms. */
+  readonly updatedAt: number;
+  /** Open time of the candle a stop filled in. */
+  readonly fillCandleTime?: number;
+}
+
+/** A sell stop as the engine takes it: `amount` of the base, sold at market once triggered. */
+export interface StopOrderRequest {
+  readonly symbol: string;
+  readonly side: 'sell';
+  readonly amount: number;
+  readonly stopPrice: number;
+  /** The client's id; default `sim-<orderId>`. Unique across the account. */
+  readonly clientOrderId?: string;
 }
 
 /** What an API key may do; each wire reports it in its exchange's shape. */
@@ -56,6 +82,8 @@ export const Refusal = {
   DuplicateClientOrderId: 'duplicate-client-order-id',
   UnknownOrder: 'unknown-order',
   OrderNotOpen: 'order-not-open',
+  PriceFilter: 'price-filter',
+  WouldTriggerImmediately: 'would-trigger-immediately',
 } as const;
 export type Refusal = (typeof Refusal)[keyof typeof Refusal];
 
@@ -131,6 +159,12 @@ const rateLimitRetryAfterSeconds = 1;
  * the symbol's shortest timeframe: the last price a bot deciding on closed candles has seen,
  * which makes every fill deterministic. The fee is charged in the quote currency.
  *
+ * Sell stops rest, their amount locked out of the free balance, until a candle of the symbol's
+ * shortest timeframe reaches them: from the candle open at their placement on, each candle is
+ * checked once it has closed, and the first whose low reaches the stop fills it by
+ * {@link stopFillPrice} (at the stop, or at the open after a gap), in full, before anything else
+ * the engine is asked. A resting stop can be cancelled; a filled or cancelled one cannot.
+ *
  * Faults set with {@link MatchingEngine.setFault} reach the requests naming their symbol; `'*'`
  * faults reach every request whose symbol has no fault of its own.
  */
@@ -143,10 +177,17 @@ export class MatchingEngine {
   readonly symbols: readonly string[];
 
   private readonly bySymbol: ReadonlyMap<string, SimMarket>;
+  /** Fills in the order they happened. */
   private readonly filled: SimOrder[] = [];
+  /** Every order ever placed, in placement order. */
+  private readonly placed: SimOrder[] = [];
   private readonly byOrderId = new Map<number, SimOrder>();
   private readonly byClientOrderId = new Map<string, SimOrder>();
+  /** Free balances; what resting stops hold is in `locked`. */
   private readonly account = new Map<string, number>();
+  private readonly locked = new Map<string, number>();
+  /** Resting stops, with the index of the next candle to check each against. */
+  private readonly resting = new Map<number, number>();
   private readonly faults = new Map<string, SimFault>();
   private readonly dice: FaultDice;
   private readonly clock: Clock;
@@ -241,36 +282,51 @@ export class MatchingEngine {
     return this.priceAt(this.market(symbol), this.now());
   }
 
-  /** A copy of the account's balances. */
+  /** A copy of the account's free balances (what resting orders lock is left out). */
   balances(): Record<string, number> {
+    this.triggerStops();
     return Object.fromEntries(this.account);
   }
 
-  /** Every order filled, oldest first. */
+  /** A copy of what resting orders lock, by currency. */
+  lockedBalances(): Record<string, number> {
+    this.triggerStops();
+    return Object.fromEntries(this.locked);
+  }
+
+  /** Every order filled (market orders and triggered stops), in the order they filled. */
   get orders(): readonly SimOrder[] {
+    this.triggerStops();
     return this.filled;
+  }
+
+  /** Every order placed, whatever became of it, in placement order. */
+  allOrders(): readonly SimOrder[] {
+    this.triggerStops();
+    return [...this.placed];
+  }
+
+  /** The orders resting now, of `symbol` or of every symbol. */
+  openOrders(symbol?: string): SimOrder[] {
+    this.triggerStops();
+    return this.placed.filter(
+      (o) => o.status === 'open' && (symbol === undefined || o.symbol === symbol),
+    );
   }
 
   /**
    * Fills a market order in full at {@link MatchingEngine.lastPrice}, charging the fee in the
    * quote currency. A cost (`quoteAmount`) buys or sells as much as it pays for, in whole lot
    * steps. Refuses, leaving the account as it was: a `reject` fault on the symbol, a client id
-   * already used (every known order is filled, so a reused id is always refused: real
-   * exchanges refuse only ids of open orders, but an intent must never be placed twice anyway),
+   * already used (by any order, whatever became of it: real exchanges refuse only ids of open
+   * orders, but an intent must never be placed twice anyway), a short free balance (a resting
+   * stop locks what it sells),
    * no price yet, an amount off the lot rules, a cost below the minimum, a short balance.
    */
   placeMarketOrder(request: MarketOrderRequest): SimOrder {
+    this.triggerStops();
     const market = this.knownMarket(request.symbol);
-    if (this.faultFor(market.symbol)?.kind === 'reject') {
-      throw new EngineRefusalError(Refusal.InsufficientBalance, 'rejected by an injected fault');
-    }
-    const clientOrderId = request.clientOrderId ?? `sim-${this.nextOrderId}`;
-    if (this.byClientOrderId.has(clientOrderId)) {
-      throw new EngineRefusalError(
-        Refusal.DuplicateClientOrderId,
-        `client order id ${clientOrderId} is taken`,
-      );
-    }
+    const clientOrderId = this.admitOrder(market, request.clientOrderId);
     const now = this.now();
     const price = this.priceAt(market, now);
     if (price === undefined) {
@@ -308,21 +364,85 @@ export class MatchingEngine {
     const order: SimOrder = {
       symbol: market.symbol,
       side: request.side,
+      type: 'market',
+      status: 'filled',
       amount,
       price,
       fee,
       clientOrderId,
       orderId: this.nextOrderId++,
+      placedAt: now,
       time: now,
+      updatedAt: now,
     };
+    this.record(order);
     this.filled.push(order);
-    this.byOrderId.set(order.orderId, order);
-    this.byClientOrderId.set(clientOrderId, order);
+    return order;
+  }
+
+  /**
+   * Rests a sell stop of `amount` triggered at `stopPrice`, locking the amount out of the free
+   * balance. Refuses, leaving the account as it was: what {@link placeMarketOrder} refuses for the
+   * id and the lot rules, a stop off the price tick, a stop at or above the last price (it would
+   * trigger at once), a value below the minimum, a short balance.
+   */
+  placeStopOrder(request: StopOrderRequest): SimOrder {
+    this.triggerStops();
+    const market = this.knownMarket(request.symbol);
+    const clientOrderId = this.admitOrder(market, request.clientOrderId);
+    const { rules } = market;
+    const { amount, stopPrice } = request;
+    if (amount < rules.minQty || !isMultipleOf(amount, rules.stepSize)) {
+      throw new EngineRefusalError(Refusal.LotSize, `amount ${amount} is off the lot rules`);
+    }
+    if (!(stopPrice > 0) || !isMultipleOf(stopPrice, rules.tickSize)) {
+      throw new EngineRefusalError(Refusal.PriceFilter, `stop price ${stopPrice} is off the tick`);
+    }
+    const now = this.now();
+    const last = this.priceAt(market, now);
+    if (last === undefined) {
+      throw new EngineRefusalError(Refusal.NoPrice, `${market.symbol} has no price yet`);
+    }
+    if (stopPrice >= last) {
+      throw new EngineRefusalError(
+        Refusal.WouldTriggerImmediately,
+        `a sell stop at ${stopPrice} would trigger at once; the last price is ${last}`,
+      );
+    }
+    if (roundToWire(amount * stopPrice) < rules.minNotional) {
+      throw new EngineRefusalError(Refusal.MinNotional, 'the stop is worth less than the minimum');
+    }
+    const free = this.account.get(market.base) ?? 0;
+    if (free < amount) {
+      throw new EngineRefusalError(Refusal.InsufficientBalance, 'insufficient balance');
+    }
+    this.account.set(market.base, roundToWire(free - amount));
+    this.locked.set(market.base, roundToWire((this.locked.get(market.base) ?? 0) + amount));
+    const order: SimOrder = {
+      symbol: market.symbol,
+      side: request.side,
+      type: 'stop',
+      status: 'open',
+      amount,
+      price: 0,
+      fee: 0,
+      clientOrderId,
+      orderId: this.nextOrderId++,
+      stopPrice,
+      placedAt: now,
+      time: now,
+      updatedAt: now,
+    };
+    this.record(order);
+    const candles = market.series.get(market.finest) ?? [];
+    const tf = timeframeMs(market.finest);
+    this.resting.set(order.orderId, firstIndexAtOrAfter(candles, Math.floor(now / tf) * tf));
     return order;
   }
 
   /** The order of `symbol` that `ref` names; undefined when there is none. */
   findOrder(symbol: string, ref: OrderRef): SimOrder | undefined {
+    this.triggerStops();
     const order =
       ref.orderId !== undefined
         ? this.byOrderId.get(ref.orderId)
@@ -337,15 +457,25 @@ export class MatchingEngine {
   }
 
   /**
-   * Cancels an open order. Every order the engine holds is a filled market order, so this
-   * refuses an order it knows as not open, and one it does not know as unknown.
+   * Cancels a resting order and gives back what it locked; returns it as cancelled. Refuses an
+   * order it knows that is no longer open (filled or cancelled), and one it does not know.
    */
-  cancelOrder(symbol: string, ref: OrderRef): never {
+  cancelOrder(symbol: string, ref: OrderRef): SimOrder {
     const order = this.findOrder(symbol, ref);
     if (order === undefined) {
       throw new EngineRefusalError(Refusal.UnknownOrder, `no such order of ${symbol}`);
     }
-    throw new EngineRefusalError(Refusal.OrderNotOpen, `order ${order.orderId} is filled`);
+    if (order.status !== 'open') {
+      throw new EngineRefusalError(
+        Refusal.OrderNotOpen,
+        `order ${order.orderId} is ${order.status}`,
+      );
+    }
+    const market = this.knownMarket(symbol);
+    this.unlock(market.base, order.amount);
+    this.account.set(market.base, roundToWire((this.account.get(market.base) ?? 0) + order.amount));
+    this.resting.delete(order.orderId);
+    return this.replace(order, { status: 'cancelled', updatedAt: this.now() });
   }
 
   /** Sets (or with `undefined` clears) the fault of one symbol, or of every request with `'*'`. */
@@ -378,6 +508,87 @@ export class MatchingEngine {
       loseResponse:
         request.placesOrder && fault?.kind === 'lose-response' && this.dice.hits(fault.rate),
     };
+  }
+
+  /**
+   * Fills every resting stop that a candle closed by now has reached, oldest stop first, each
+   * against its candles from the one open at its placement on.
+   */
+  private triggerStops(): void {
+    if (this.resting.size === 0) return;
+    const now = this.now();
+    for (const [orderId, from] of [...this.resting]) {
+      const order = this.byOrderId.get(orderId);
+      if (order === undefined || order.stopPrice === undefined) continue;
+      const market = this.knownMarket(order.symbol);
+      const candles = market.series.get(market.finest) ?? [];
+      const tf = timeframeMs(market.finest);
+      let i = from;
+      for (; i < candles.length; i++) {
+        const candle = candles[i] as Candle;
+        if (candle.time + tf > now) break;
+        const price = stopFillPrice(candle, order.stopPrice);
+        if (price !== undefined) {
+          this.fillStop(order, market, price, candle);
+          break;
+        }
+      }
+      if (this.resting.has(orderId)) this.resting.set(orderId, i);
+    }
+  }
+
+  private fillStop(order: SimOrder, market: SimMarket, price: number, candle: Candle): void {
+    const cost = roundToWire(order.amount * price);
+    const fee = roundToWire(cost * this.feeRate);
+    this.unlock(market.base, order.amount);
+    const quote = this.account.get(market.quote) ?? 0;
+    this.account.set(market.quote, roundToWire(quote + cost - fee));
+    this.resting.delete(order.orderId);
+    const time = Math.max(order.placedAt, candle.time);
+    const filled = this.replace(order, {
+      status: 'filled',
+      price,
+      fee,
+      time,
+      updatedAt: time,
+      fillCandleTime: candle.time,
+    });
+    this.filled.push(filled);
+  }
+
+  private unlock(asset: string, amount: number): void {
+    this.locked.set(asset, roundToWire((this.locked.get(asset) ?? 0) - amount));
+  }
+
+  /** Checks what every new order must pass: no injected refusal, a client id never used. */
+  private admitOrder(market: SimMarket, requested: string | undefined): string {
+    if (this.faultFor(market.symbol)?.kind === 'reject') {
+      throw new EngineRefusalError(Refusal.InsufficientBalance, 'rejected by an injected fault');
+    }
+    const clientOrderId = requested ?? `sim-${this.nextOrderId}`;
+    if (this.byClientOrderId.has(clientOrderId)) {
+      throw new EngineRefusalError(
+        Refusal.DuplicateClientOrderId,
+        `client order id ${clientOrderId} is taken`,
+      );
+    }
+    return clientOrderId;
+  }
+
+  private record(order: SimOrder): void {
+    this.placed.push(order);
+    this.byOrderId.set(order.orderId, order);
+    this.byClientOrderId.set(order.clientOrderId, order);
+  }
+
+  /** Swaps `order` for its changed copy everywhere it is indexed. */
+  private replace(order: SimOrder, changes: Partial<SimOrder>): SimOrder {
+    const next: SimOrder = { ...order, ...changes };
+    const at = this.placed.indexOf(order);
+    if (at >= 0) this.placed[at] = next;
+    this.byOrderId.set(next.orderId, next);
+    this.byClientOrderId.set(next.clientOrderId, next);
+    return next;
   }
 
   private faultFor(symbol: string | undefined): SimFault | undefined {

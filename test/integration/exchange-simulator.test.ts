@@ -114,7 +114,7 @@ describe('ExchangeSimulator', () => {
         baseAssetPrecision: 8,
         quotePrecision: 8,
         quoteAssetPrecision: 8,
-        orderTypes: ['MARKET'],
+        orderTypes: ['MARKET', 'STOP_LOSS'],
         isSpotTradingAllowed: true,
         permissions: ['SPOT'],
         permissionSets: [['SPOT']],
@@ -526,6 +526,79 @@ describe('ExchangeSimulator', () => {
       // Assess
       expect(filled).toEqual({ status: 400, body: { code: -2011, msg: 'Unknown order sent.' } });
       expect(unknown).toEqual(filled);
+    });
+  });
+
+  describe('STOP_LOSS orders', () => {
+    it('rests a sell stop as NEW, reports it by client id, and cancels it as CANCELED', async () => {
+      // Prepare
+      const bought = uniqueId('stop-entry');
+      await marketBuy({ newClientOrderId: bought, quantity: '0.5' });
+      const stopId = uniqueId('stop');
+      const stopPrice = (candleAt('LTC/BTC', newestClosed).close * 0.5).toFixed(6);
+
+      // Act
+      const placed = await postOrder({
+        symbol: 'LTCBTC',
+        side: 'SELL',
+        type: 'STOP_LOSS',
+        quantity: '0.5',
+        stopPrice,
+        newClientOrderId: stopId,
+        newOrderRespType: 'FULL',
+      });
+      const found = await privateGet('/api/v3/order', {
+        symbol: 'LTCBTC',
+        origClientOrderId: stopId,
+      });
+      const query = signed({ symbol: 'LTCBTC', origClientOrderId: stopId });
+      const response = await fetch(`${sim.url}/api/v3/order?${query}`, {
+        method: 'DELETE',
+        headers: { 'X-MBX-APIKEY': 'test-key' },
+      });
+      const cancelled = (await response.json()) as Json;
+
+      // Assess
+      expect(placed.status).toBe(200);
+      expect(placed.body).toMatchObject({
+        clientOrderId: stopId,
+        status: 'NEW',
+        type: 'STOP_LOSS',
+        executedQty: '0.00000000',
+        fills: [],
+      });
+      expect(found.body).toMatchObject({
+        clientOrderId: stopId,
+        status: 'NEW',
+        type: 'STOP_LOSS',
+        workingTime: -1,
+      });
+      expect(Number(found.body.stopPrice)).toBe(Number(stopPrice));
+      expect(response.status).toBe(200);
+      expect(cancelled).toMatchObject({
+        origClientOrderId: stopId,
+        status: 'CANCELED',
+        type: 'STOP_LOSS',
+      });
+      expect(cancelled.clientOrderId).not.toBe(stopId);
+    });
+
+    it('refuses a sell stop at or above the last price as Binance does (-2010)', async () => {
+      // Prepare
+      await marketBuy({ newClientOrderId: uniqueId('stop-entry'), quantity: '0.5' });
+
+      // Act
+      const { status, body } = await postOrder({
+        symbol: 'LTCBTC',
+        side: 'SELL',
+        type: 'STOP_LOSS',
+        quantity: '0.5',
+        stopPrice: (candleAt('LTC/BTC', newestClosed).close * 2).toFixed(6),
+      });
+
+      // Assess
+      expect(status).toBe(400);
+      expect(body).toEqual({ code: -2010, msg: 'Stop price would trigger immediately.' });
     });
   });
 

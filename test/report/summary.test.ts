@@ -160,7 +160,11 @@ describe('summarise', () => {
       fee: 0.00001,
       clientOrderId,
       orderId: time,
+      type: 'market' as const,
+      status: 'filled' as const,
+      placedAt: time,
       time,
+      updatedAt: time,
     });
     const summary = summarise(
       input({

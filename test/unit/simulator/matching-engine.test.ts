@@ -215,6 +215,145 @@ describe('MatchingEngine', () => {
     });
   });
 
+  describe('placeStopOrder', () => {
+    /** 1m candles from t0 with the given [open, low] pairs; high 0.02, close 0.012. */
+    function stopEngine(bars: readonly (readonly [number, number])[]) {
+      const series = bars.map(([open, low], i) => ({
+        time: t0 + i * minute,
+        open,
+        high: 0.02,
+        low,
+        close: 0.012,
+        volume: 100,
+      }));
+      let now = t0 + minute + 10_000;
+      const sim = new MatchingEngine(
+        [
+          {
+            symbol: 'LTC/BTC',
+            base: 'LTC',
+            quote: 'BTC',
+            series: new Map([['1m', series]]),
+            finest: '1m',
+            rules,
+          },
+        ],
+        { clock: { now: () => now }, balances: { BTC: 1, LTC: 2 }, feeRate: 0.001 },
+      );
+      return { sim, at: (time: number) => (now = time) };
+    }
+
+    it("rests, locking its amount, until a closed candle's low reaches the stop", () => {
+      // Prepare: the candle of t0+1m (open at placement) dips to 0.009, not to 0.008.
+      const { sim, at } = stopEngine([
+        [0.012, 0.011],
+        [0.012, 0.009],
+        [0.012, 0.007],
+      ]);
+
+      // Act
+      const stop = sim.placeStopOrder({
+        symbol: 'LTC/BTC',
+        side: 'sell',
+        amount: 1,
+        stopPrice: 0.008,
+        clientOrderId: 's1',
+      });
+      const resting = { free: sim.balances().LTC, locked: sim.lockedBalances().LTC };
+      at(t0 + 3 * minute);
+      const filled = sim.findOrder('LTC/BTC', { clientOrderId: 's1' });
+
+      // Assess
+      expect(stop.status).toBe('open');
+      expect(resting).toEqual({ free: 1, locked: 1 });
+      expect(filled).toMatchObject({
+        status: 'filled',
+        price: 0.008,
+        fee: 0.000008,
+        fillCandleTime: t0 + 2 * minute,
+      });
+      expect(sim.balances()).toEqual({ BTC: 1.007992, LTC: 1 });
+      expect(sim.lockedBalances().LTC).toBe(0);
+      expect(sim.orders.map((o) => o.clientOrderId)).toEqual(['s1']);
+    });
+
+    it('fills at the open of a candle that opened below the stop (a gap)', () => {
+      // Prepare
+      const { sim, at } = stopEngine([
+        [0.012, 0.011],
+        [0.0075, 0.007],
+      ]);
+      sim.placeStopOrder({ symbol: 'LTC/BTC', side: 'sell', amount: 1, stopPrice: 0.008 });
+
+      // Act
+      at(t0 + 2 * minute);
+
+      // Assess
+      expect(sim.openOrders()).toEqual([]);
+      expect(sim.orders[0]).toMatchObject({ type: 'stop', price: 0.0075 });
+    });
+
+    it('does not fill on the candle still forming, nor on one that closed before it was placed', () => {
+      // Prepare: t0 dipped below the stop before it was placed; t0+1m dips while forming.
+      const { sim } = stopEngine([
+        [0.012, 0.001],
+        [0.012, 0.001],
+      ]);
+
+      // Act
+      sim.placeStopOrder({ symbol: 'LTC/BTC', side: 'sell', amount: 1, stopPrice: 0.008 });
+
+      // Assess
+      expect(sim.openOrders().map((o) => o.status)).toEqual(['open']);
+    });
+
+    it('gives the amount back when cancelled, and refuses to cancel it twice', () => {
+      // Prepare
+      const { sim } = stopEngine([[0.012, 0.011]]);
+      sim.placeStopOrder({
+        symbol: 'LTC/BTC',
+        side: 'sell',
+        amount: 1,
+        stopPrice: 0.008,
+        clientOrderId: 's',
+      });
+
+      // Act
+      const cancelled = sim.cancelOrder('LTC/BTC', { clientOrderId: 's' });
+      const again = refusalOf(() => sim.cancelOrder('LTC/BTC', { clientOrderId: 's' }));
+
+      // Assess
+      expect(cancelled.status).toBe('cancelled');
+      expect(again).toBe(Refusal.OrderNotOpen);
+      expect(sim.balances().LTC).toBe(2);
+      expect(sim.lockedBalances().LTC).toBe(0);
+    });
+
+    it('refuses a stop at or above the last price, off the tick, or beyond the free balance', () => {
+      // Prepare
+      const { sim } = stopEngine([[0.012, 0.011]]);
+      const stop = (amount: number, stopPrice: number) => () =>
+        sim.placeStopOrder({ symbol: 'LTC/BTC', side: 'sell', amount, stopPrice });
+
+      // Act / Assess
+      expect(refusalOf(stop(1, 0.012))).toBe(Refusal.WouldTriggerImmediately);
+      expect(refusalOf(stop(1, 0.0080005))).toBe(Refusal.PriceFilter);
+      expect(refusalOf(stop(3, 0.008))).toBe(Refusal.InsufficientBalance);
+      expect(sim.allOrders()).toEqual([]);
+    });
+
+    it('leaves a sell of the locked amount short of balance', () => {
+      // Prepare
+      const { sim } = stopEngine([[0.012, 0.011]]);
+      sim.placeStopOrder({ symbol: 'LTC/BTC', side: 'sell', amount: 2, stopPrice: 0.008 });
+
+      // Act / Assess
+      expect(
+        refusalOf(() => sim.placeMarketOrder({ symbol: 'LTC/BTC', side: 'sell', amount: 1 })),
+      ).toBe(Refusal.InsufficientBalance);
+    });
+  });
+
   describe('servedCandles', () => {
     it('serves nothing opened after now, the forming candle included', () => {
       // Act

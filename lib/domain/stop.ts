@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import type { Candle } from './candle.js';
+
+/** Why a position was closed; the summary's and the report's `trades[].reason`. */
+export const ExitReason = {
+  /** The strategy's exit signal. */
+  Signal: 'signal',
+  /** The protective stop at `risk.stoplossPct` below the entry. */
+  Stoploss: 'stoploss',
+  /** The stop after `risk.trailingStopPct` raised it above the initial stoploss. */
+  Trailing: 'trailing',
+  /** The take-profit ratio `risk.roi` gives for the time held. */
+  Roi: 'roi',
+  /** A person closed it (a direct invocation). */
+  Manual: 'manual',
+} as const;
+export type ExitReason = (typeof ExitReason)[keyof typeof ExitReason];
+
+/** The protective stop a position holds on the exchange. */
+export interface PositionStop {
+  /** Client id of the stop order meant to rest now (see {@link stopClientOrderId}). */
+  readonly clientOrderId: string;
+  /** Its trigger price. */
+  readonly price: number;
+  /** 1 for the first stop of a position; each replacement (re-placed or trailed) adds one. */
+  readonly revision: number;
+}
+
+/** The initial stop price of a long entered at `entryPrice`. */
+export function initialStopPrice(entryPrice: number, stoplossPct: number): number {
+  return entryPrice * (1 - stoplossPct);
+}
+
+/**
+ * The stop a trailing stop moves to once the price has reached `highPrice`: `trailingPct` below
+ * it, never lower than where it is. Undefined when it would not move.
+ */
+export function trailedStopPrice(
+  current: number,
+  highPrice: number,
+  trailingPct: number,
+): number | undefined {
+  const raised = highPrice * (1 - trailingPct);
+  return raised > current ? raised : undefined;
+}
+
+/**
+ * Where a resting sell stop at `stopPrice` fills inside `candle`, or undefined when the candle
+ * never reached it: at the candle's open when it opened at or below the stop (a gap), else at
+ * the stop price once the low reaches it. The exchange simulator and the backtest both fill
+ * stops through this one rule.
+ */
+export function stopFillPrice(candle: Candle, stopPrice: number): number | undefined {
+  if (candle.open <= stopPrice) return candle.open;
+  if (candle.low <= stopPrice) return stopPrice;
+  return undefined;
+}
+
+/**
+ * The exit reason of a stop at `stopPrice` for an entry at `entryPrice`: `trailing` once a
+ * trailing stop has raised it above the initial stoploss, `stoploss` otherwise.
+ */
+export function stopExitReason(
+  stopPrice: number,
+  entryPrice: number,
+  stoplossPct: number,
+): ExitReason {
+  // A small tolerance: the initial price was rounded to the market's tick when placed.
+  return stopPrice > initialStopPrice(entryPrice, stoplossPct) * (1 + 1e-6)
+    ? ExitReason.Trailing
+    : ExitReason.Stoploss;
+}
+
+/**
+ * The client id of revision `revision` of the stop protecting the position entered by order
+ * `entryOrderId`: deterministic, so a retry finds the stop it may have placed, and new for every
+ * replacement, so a cancelled stop's id is never reused. At most 36 characters from
+ * `[.A-Z:/a-z0-9_-]`, as Binance requires.
+ */
+export function stopClientOrderId(entryOrderId: string, revision: number): string {
+  if (!Number.isInteger(revision) || revision < 1) {
+    throw new RangeError(`a stop revision is an integer from 1, got ${revision}`);
+  }
+  const hash = createHash('sha256').update(`${entryOrderId}|stop`).digest('base64url');
+  return `tf-p-${revision.toString(36)}-${hash.slice(0, 36 - 6 - revision.toString(36).length)}`;
+}
+
+/** Whether `id` is a stop's client id (see {@link stopClientOrderId}). */
+export function isStopClientOrderId(id: string): boolean {
+  return /^tf-p-[0-9a-z]+-[A-Za-z0-9_-]+$/.test(id);
+}
+
+/**
+ * The take-profit ratio `roi` asks for after `minutesHeld`: the entry with the largest minute key
+ * not above the time held, as Freqtrade's `minimal_roi` reads it. Undefined before the first key.
+ */
+export function roiTarget(
+  roi: Readonly<Record<string, number>>,
+  minutesHeld: number,
+): number | undefined {
+  let best: { minutes: number; ratio: number } | undefined;
+  for (const [key, ratio] of Object.entries(roi)) {
+    const minutes = Number(key);
+    if (minutes <= minutesHeld && (best === undefined || minutes > best.minutes)) {
+      best = { minutes, ratio };
+    }
+  }
+  return best?.ratio;
+}
