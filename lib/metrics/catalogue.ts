@@ -144,6 +144,13 @@ export const metricCatalogue = {
     statistic: 'Sum',
     meaning: 'Times the daily loss limit moved trading to close-only (or halted it)',
   },
+  NotificationFailures: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning:
+      'Trade events that could not be published to the notification topic (the trade went on)',
+  },
   EventLoopDelayP99: {
     unit: 'Milliseconds',
     emittedBy: 'trade',
