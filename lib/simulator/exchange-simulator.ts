@@ -2,10 +2,12 @@ import type { Candle, Timeframe } from '../domain/candle.js';
 import type { MarketRules } from '../market-data/market-rules.js';
 import type { Clock } from '../ports/clock.js';
 import { binanceWire } from './binance-wire.js';
+import { EngineSnapshotFile } from './engine-snapshot.js';
 import type { SimFault } from './faults.js';
 import { serveWire, type WireServer } from './http-server.js';
 import {
   type ApiRestrictions,
+  type EngineState,
   MatchingEngine,
   type SimOrder,
   tradingOnlyKey,
@@ -36,6 +38,12 @@ export interface SimulatorOptions {
   apiRestrictions?: Partial<ApiRestrictions>;
   /** The exchange API spoken; default {@link binanceWire}. */
   wire?: ExchangeWire;
+  /**
+   * Keep the account (orders, fills, resting orders, balances) in this file: restored from it at
+   * start when it exists, and replaced after every change before the answer leaves, so a process
+   * killed at any moment restarts on the exchange its client saw. Default: in memory only.
+   */
+  stateFile?: string;
 }
 
 /**
@@ -133,6 +141,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Exchang
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     apiRestrictions: { ...tradingOnlyKey, ...options.apiRestrictions },
   });
+  if (options.stateFile !== undefined) {
+    const file = new EngineSnapshotFile<EngineState>(options.stateFile);
+    const saved = file.load();
+    if (saved !== undefined) engine.importState(saved);
+    engine.onChange(() => file.save(engine.exportState()));
+    // The file holds every change from now on, even one that no request has made yet.
+    file.save(engine.exportState());
+  }
   const server = await serveWire(engine, options.wire ?? binanceWire, options.port);
   return new ExchangeSimulator(engine, server);
 }

@@ -47,6 +47,24 @@ export interface StopOrderRequest {
   readonly clientOrderId?: string;
 }
 
+/**
+ * Everything a {@link MatchingEngine} holds of its account, as plain data: what a local run keeps
+ * on disk so that a run killed at any moment resumes on the exchange its client saw.
+ */
+export interface EngineState {
+  /** Every order placed, whatever became of it, in placement order. */
+  readonly orders: readonly SimOrder[];
+  /** The ids of the filled orders, in the order they filled. */
+  readonly fills: readonly number[];
+  /** Free balances by currency. */
+  readonly balances: Readonly<Record<string, number>>;
+  /** What resting orders lock, by currency. */
+  readonly locked: Readonly<Record<string, number>>;
+  /** Each resting stop's id, with the index of the next candle to check it against. */
+  readonly resting: readonly (readonly [number, number])[];
+  readonly nextOrderId: number;
+}
+
 /** What an API key may do; each wire reports it in its exchange's shape. */
 export interface ApiRestrictions {
   readonly ipRestrict: boolean;
@@ -192,6 +210,7 @@ export class MatchingEngine {
   private readonly dice: FaultDice;
   private readonly clock: Clock;
   private nextOrderId = 1;
+  private readonly changeListeners: (() => void)[] = [];
 
   constructor(markets: readonly SimMarket[], options: MatchingEngineOptions) {
     this.bySymbol = new Map(markets.map((m) => [m.symbol, m]));
@@ -377,6 +396,7 @@ export class MatchingEngine {
     };
     this.record(order);
     this.filled.push(order);
+    this.changed();
     return order;
   }
 
@@ -437,6 +457,7 @@ export class MatchingEngine {
     const candles = market.series.get(market.finest) ?? [];
     const tf = timeframeMs(market.finest);
     this.resting.set(order.orderId, firstIndexAtOrAfter(candles, Math.floor(now / tf) * tf));
+    this.changed();
     return order;
   }
 
@@ -475,7 +496,9 @@ export class MatchingEngine {
     this.unlock(market.base, order.amount);
     this.account.set(market.base, roundToWire((this.account.get(market.base) ?? 0) + order.amount));
     this.resting.delete(order.orderId);
-    return this.replace(order, { status: 'cancelled', updatedAt: this.now() });
+    const cancelled = this.replace(order, { status: 'cancelled', updatedAt: this.now() });
+    this.changed();
+    return cancelled;
   }
 
   /** Sets (or with `undefined` clears) the fault of one symbol, or of every request with `'*'`. */
@@ -517,6 +540,7 @@ export class MatchingEngine {
   private triggerStops(): void {
     if (this.resting.size === 0) return;
     const now = this.now();
+    const fills = this.filled.length;
     for (const [orderId, from] of [...this.resting]) {
       const order = this.byOrderId.get(orderId);
       if (order === undefined || order.stopPrice === undefined) continue;
@@ -535,6 +559,52 @@ export class MatchingEngine {
       }
       if (this.resting.has(orderId)) this.resting.set(orderId, i);
     }
+    if (this.filled.length > fills) this.changed();
+  }
+
+  /**
+   * Calls `listener` after every change of the account (an order placed, cancelled or filled),
+   * before the answer that carries it leaves: a listener that saves {@link exportState}
+   * synchronously loses nothing a client saw.
+   */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** The account as plain data; reading it changes nothing (no stop is triggered). */
+  exportState(): EngineState {
+    return {
+      orders: [...this.placed],
+      fills: this.filled.map((o) => o.orderId),
+      balances: Object.fromEntries(this.account),
+      locked: Object.fromEntries(this.locked),
+      resting: [...this.resting],
+      nextOrderId: this.nextOrderId,
+    };
+  }
+
+  /** Replaces the account with `state`, as {@link exportState} gave it. */
+  importState(state: EngineState): void {
+    this.placed.splice(0, this.placed.length, ...state.orders);
+    this.byOrderId.clear();
+    this.byClientOrderId.clear();
+    for (const o of state.orders) {
+      this.byOrderId.set(o.orderId, o);
+      this.byClientOrderId.set(o.clientOrderId, o);
+    }
+    const fills = state.fills.map((id) => this.byOrderId.get(id));
+    this.filled.splice(0, this.filled.length, ...fills.filter((o) => o !== undefined));
+    this.account.clear();
+    for (const [asset, amount] of Object.entries(state.balances)) this.account.set(asset, amount);
+    this.locked.clear();
+    for (const [asset, amount] of Object.entries(state.locked)) this.locked.set(asset, amount);
+    this.resting.clear();
+    for (const [orderId, next] of state.resting) this.resting.set(orderId, next);
+    this.nextOrderId = state.nextOrderId;
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   private fillStop(order: SimOrder, market: SimMarket, price: number, candle: Candle): void {
