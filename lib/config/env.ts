@@ -17,6 +17,8 @@ export interface FunctionEnv {
   readonly secretName?: string;
   /** Dead-letter queue for poison messages (trade only). */
   readonly deadLetterQueueUrl?: string;
+  /** SNS topic trade events are published to (trade only); none when nobody is told. */
+  readonly notificationTopicArn?: string;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -41,5 +43,6 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     deadLetterQueueUrl: env.TICKFAN_DLQ_URL || undefined,
     idempotencyTableName: env.TICKFAN_IDEMPOTENCY_TABLE_NAME || undefined,
     secretName: env.TICKFAN_SECRET_NAME || undefined,
+    notificationTopicArn: env.TICKFAN_NOTIFICATION_TOPIC_ARN || undefined,
   };
 }

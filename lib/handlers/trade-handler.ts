@@ -10,6 +10,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import { eventLoopDelay } from '../adapters/event-loop-delay.js';
 import { PowertoolsMetrics } from '../adapters/powertools-metrics.js';
+import { describeEvent, SnsNotifier } from '../adapters/sns-notifier.js';
 import { SqsDeadLetters } from '../adapters/sqs-dead-letters.js';
 import type { FunctionEnv } from '../config/env.js';
 import type { DirectInvocation } from '../domain/direct-invocation.js';
@@ -19,6 +20,7 @@ import { serviceNames } from '../metrics/catalogue.js';
 import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import type { MarketData } from '../ports/market-data.js';
+import type { FlushableNotifier } from '../ports/notifier.js';
 import { handleTickMessage } from '../use-cases/handle-tick-message.js';
 import { invokeSymbol } from '../use-cases/invoke-symbol.js';
 import { processSymbolTick, type TradeDeps } from '../use-cases/process-symbol-tick.js';
@@ -40,6 +42,8 @@ export interface TradeHandlerParts {
   readonly broker: Broker;
   /** Values no log line may show (the exchange keys): each is written as `***`. */
   readonly secrets?: readonly string[];
+  /** Where trade events go; default: the notification topic, when the stack set one. */
+  readonly notifier?: FlushableNotifier;
 }
 
 /**
@@ -77,7 +81,22 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
   if (!(await parts.market.prime(Math.min(env.config.timeouts.exchangeCallMs, 2_000)))) {
     logger.warn('markets not loaded at cold start; the first tick loads them');
   }
+  // The invocation's time left, for a publish that starts while its tick runs.
+  let remainingMs = () => 0;
+  const publishBudget = () => Math.min(2_000, remainingMs() - env.config.timeouts.safetyMarginMs);
+  const notifier =
+    parts.notifier ??
+    (env.notificationTopicArn === undefined
+      ? undefined
+      : new SnsNotifier({
+          topicArn: env.notificationTopicArn,
+          metrics: metricsSink,
+          timeoutMs: publishBudget,
+          onFailure: (event, error) =>
+            logger.warn('notification not published', { event: describeEvent(event), error }),
+        }));
   const deps: TradeDeps = {
+    ...(notifier === undefined ? {} : { notifier }),
     market: parts.market,
     broker: parts.broker,
     store: new DynamoStateStore({ tableName: env.tableName, clock }),
@@ -98,11 +117,14 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
   });
   async function runTick(request: TickRequest, context: Context): Promise<TickResult> {
     logger.appendKeys({ symbol: request.symbol, tickId: request.tickId });
+    remainingMs = () => context.getRemainingTimeInMillis();
     const result = await processSymbolTick(deps, {
       tick: { symbol: request.symbol, scheduledAt: request.scheduledAt },
       attempt: request.attempt,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
+    // The tick has decided and traded; its notifications may finish within what is left.
+    await notifier?.flush(Math.max(0, publishBudget()));
     if (result.order) logger.appendKeys({ clientOrderId: result.order.clientOrderId });
     logger.info('tick done', { tickResult: result });
     return result;
