@@ -4,7 +4,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { concurrencyWarning } from '../../lib/config/schema.js';
+import { concurrencyWarning, retryTimingWarning } from '../../lib/config/schema.js';
 import { HandlerNames } from '../bundling.js';
 import { functionMemoryMb } from '../stack-facts.js';
 import {
@@ -44,6 +44,10 @@ export class TradeFunction extends TickfanFunction {
     // A message that can never be processed goes straight here, with the reason attached.
     this.bindQueue(props.deadLetterQueue, FunctionEnvNames.DeadLetterQueueUrl);
     if (props.exchangeSecret !== undefined) this.bindSecret(props.exchangeSecret);
+    // A failed tick's message is made visible again after guards.retryDelayMs, inside the stale
+    // limit; the queue's visibility timeout (six function timeouts) would come after it. The
+    // event source below grants sqs:ChangeMessageVisibility on this queue with consuming.
+    this.function.addEnvironment(FunctionEnvNames.QueueUrl, props.queue.queueUrl);
     this.function.addEventSource(
       new SqsEventSource(props.queue, {
         batchSize: 1,
@@ -54,6 +58,10 @@ export class TradeFunction extends TickfanFunction {
     const warning = concurrencyWarning(props.config);
     if (warning !== undefined) {
       Annotations.of(this).addWarningV2('tickfan:concurrency-below-symbols', warning);
+    }
+    const retryWarning = retryTimingWarning(props.config);
+    if (retryWarning !== undefined) {
+      Annotations.of(this).addWarningV2('tickfan:retry-after-stale-limit', retryWarning);
     }
   }
 }

@@ -9,7 +9,7 @@ import { type BotConfig, parseConfig } from './schema.js';
 export interface FunctionEnv {
   readonly config: BotConfig;
   readonly tableName: string;
-  /** SQS queue of symbol ticks (fan-out only). */
+  /** SQS queue of symbol ticks: the fan-out sends to it, the trade function retries on it. */
   readonly queueUrl?: string;
   /** Powertools idempotency records of symbol ticks (trade only). */
   readonly idempotencyTableName?: string;

@@ -337,9 +337,7 @@ function retryIssues(c: RetryTimingConfig): ConfigIssue[] {
   const { limitMs, symbol } = shortestStaleLimit(c);
   if (c.guards.retryDelayMs + minCallMs <= limitMs) return [];
   const limit =
-    c.guards.maxTickLagMs === undefined
-      ? `half the timeframe of ${symbol}`
-      : 'guards.maxTickLagMs';
+    c.guards.maxTickLagMs === undefined ? `half the timeframe of ${symbol}` : 'guards.maxTickLagMs';
   return [
     {
       path: ['guards', 'retryDelayMs'],

@@ -12,6 +12,7 @@ import { eventLoopDelay } from '../adapters/event-loop-delay.js';
 import { PowertoolsMetrics } from '../adapters/powertools-metrics.js';
 import { describeEvent, SnsNotifier } from '../adapters/sns-notifier.js';
 import { SqsDeadLetters } from '../adapters/sqs-dead-letters.js';
+import { SqsMessageRetry } from '../adapters/sqs-message-retry.js';
 import type { FunctionEnv } from '../config/env.js';
 import type { DirectInvocation } from '../domain/direct-invocation.js';
 import { createRedactor } from '../domain/redact.js';
@@ -108,6 +109,9 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
     env.deadLetterQueueUrl === undefined
       ? undefined
       : new SqsDeadLetters({ queueUrl: env.deadLetterQueueUrl });
+  // The queue the ticks come from: a failed tick's message is brought back from it early.
+  const messageRetry =
+    env.queueUrl === undefined ? undefined : new SqsMessageRetry({ queueUrl: env.queueUrl });
   const idempotencyConfig = new IdempotencyConfig({
     eventKeyJmesPath: 'tickId',
     // Long enough to cover every redelivery SQS can make of one tick message.
@@ -152,6 +156,18 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
           runTickOnce: (request) => runTickOnce(request, context),
           metrics: metricsSink,
           ...(deadLetters ? { deadLetters } : {}),
+          ...(messageRetry
+            ? {
+                retry: {
+                  queue: messageRetry,
+                  delayMs: env.config.guards.retryDelayMs,
+                  onUnscheduled: (error: unknown) =>
+                    logger.warn('retry delay not set; the queue visibility timeout applies', {
+                      error,
+                    }),
+                },
+              }
+            : {}),
         },
         {
           messageId: record.messageId,
@@ -160,6 +176,7 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
             ? { groupId: record.attributes.MessageGroupId }
             : {}),
           receiveCount: Number(record.attributes.ApproximateReceiveCount),
+          receiptHandle: record.receiptHandle,
         },
       );
       if (outcome.kind === 'dead-lettered') {
@@ -172,7 +189,8 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
       }
       return outcome.result;
     } catch (error) {
-      // The message stays in the queue and is retried after its visibility timeout.
+      // The message stays in the queue; handleTickMessage made it visible again after
+      // guards.retryDelayMs, inside the stale limit, so the retry can still trade.
       logger.error('tick failed', error as Error);
       throw error;
     }

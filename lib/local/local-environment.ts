@@ -31,6 +31,7 @@ import {
 } from './services.js';
 import { SimClock } from './sim-clock.js';
 import { type InvocationRecord, SqsEventSource } from './sqs-event-source.js';
+import { SqsVisibilityRelay } from './sqs-visibility-relay.js';
 import {
   readStateEndpoint,
   removeStateEndpoint,
@@ -153,6 +154,9 @@ export class LocalEnvironment {
       services.push(dynalite);
       const sqsServer = await startSqs();
       services.push(sqsServer);
+      // The trade function's retry delay (ChangeMessageVisibility) goes to the event source.
+      const sqsRelay = await SqsVisibilityRelay.start(sqsServer.endpoint);
+      services.push({ endpoint: sqsRelay.endpoint, close: () => sqsRelay.close() });
       const clock = new SimClock();
       const simulator = await startSimulator({
         clock,
@@ -211,6 +215,12 @@ export class LocalEnvironment {
       const trade = new LocalFunction({
         ...common,
         name: 'tickfan-local-trade',
+        env: {
+          ...env,
+          AWS_ENDPOINT_URL_SQS: sqsRelay.endpoint,
+          TICKFAN_QUEUE_URL: sqsRelay.urlOf(queueUrl),
+          TICKFAN_DLQ_URL: sqsRelay.urlOf(dlqUrl),
+        },
         bundleFile: build.bundles.trade,
         timeoutMs: tradeTimeoutMs,
         memoryMb: functionMemoryMb.trade,
@@ -237,6 +247,9 @@ export class LocalEnvironment {
         ...(options.onInvocation ? { onInvocation: options.onInvocation } : {}),
         duplicateRate: faults.reduce((r, f) => (f.target === 'queue' ? f.rate : r), 0),
       });
+      sqsRelay.onChangeVisibility((handle, seconds) =>
+        eventSource.changeVisibility(handle, seconds),
+      );
       const store = new DynamoStateStore({ tableName: localNames.table, client: dynamo, clock });
       if (carried !== undefined && carried.mode !== TradingMode.Active) {
         await store.putControl(carried);

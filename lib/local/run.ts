@@ -96,10 +96,12 @@ interface MessageState {
  * (scheduled time plus the wall time since its fan-out), so a retry is exactly as late as it
  * would be in AWS.
  *
- * The next tick starts once every message of this one has had its first invocation, or waits
- * in its FIFO group behind an older message that is not resolved yet; a failed message is then
- * retried by SQS after its visibility timeout, concurrently with later ticks. After the last
- * tick the run waits until the queue is empty: everything delivered, skipped or dead-lettered.
+ * The next tick starts once every message of this one is resolved (delivered, skipped or
+ * dead-lettered), or once the tick period times the time scale has passed and every message
+ * has had its first invocation or waits in its FIFO group behind an older one. A failed message
+ * comes back after the retry delay its handler set (or the visibility timeout), concurrently
+ * with later ticks when it outlasts the period, as in AWS. After the last tick the run waits
+ * until the queue is empty: everything delivered, skipped or dead-lettered.
  */
 export async function runLocal(options: RunOptions): Promise<RunSummary> {
   const timeScale = options.timeScale ?? defaultTimeScale;
@@ -178,7 +180,17 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
             ([k, m]) => k.startsWith(`${s.symbol}#`) && k < key(s.symbol, iso) && !m.resolved,
           );
         });
-      await waitFor(settled, 2 * tradeTimeoutMs + 5_000);
+      // Deployed, the next tick fires one period later whatever this one's messages do. Here it
+      // starts as soon as they are all resolved (nothing of this tick is left to overlap it),
+      // else once the period x time scale has passed: a retry waiting in a symbol's group then
+      // holds back that symbol's later ticks no longer than it would in AWS.
+      const resolved = () => due.every((s) => messages.get(key(s.symbol, iso))?.resolved ?? true);
+      const spacingMs = period * timeScale;
+      const fannedOutAt = fanOutStartedAt.get(iso) ?? Date.now();
+      await waitFor(
+        () => resolved() || (Date.now() - fannedOutAt >= spacingMs && settled()),
+        Math.max(spacingMs, 2 * tradeTimeoutMs + 5_000),
+      );
       options.onProgress?.(progress(tick + 1, iso));
     }
     await writeFile(

@@ -35,7 +35,10 @@ export interface SqsEventSourceOptions {
   readonly fn: LocalFunction;
   /** Invocations in flight at most, as the event source's MaximumConcurrency. */
   readonly maxConcurrency: number;
-  /** How long a failed message stays hidden before it is delivered again. */
+  /**
+   * How long a failed message stays hidden before it is delivered again, unless the function
+   * changed its visibility during the attempt ({@link SqsEventSource.changeVisibility}).
+   */
   readonly visibilityTimeoutMs: number;
   /** Deliveries after which a failing message moves to the dead-letter queue. */
   readonly maxReceiveCount: number;
@@ -56,6 +59,8 @@ export interface SqsEventSourceOptions {
 interface Held {
   readonly message: Message;
   deliveries: number;
+  /** When the function's ChangeMessageVisibility of this delivery makes it visible again. */
+  visibleAt?: number;
 }
 
 /** Longest visibility SQS allows: a held message is never handed out twice behind our back. */
@@ -68,7 +73,9 @@ const holdSeconds = 43_200;
  *
  * FIFO semantics are kept here, message by message: a group never has two messages in flight,
  * and a failed message holds its group back for the visibility timeout, is delivered again, and
- * after `maxReceiveCount` deliveries moves to the dead-letter queue. (local-aws-sqs delivers the
+ * after `maxReceiveCount` deliveries moves to the dead-letter queue. A ChangeMessageVisibility
+ * the function makes during its attempt (through {@link SqsEventSource.changeVisibility}) sets
+ * when the retry comes, as it does in SQS. (local-aws-sqs delivers the
  * next message of a group while an earlier one is in flight, and does not keep receive counts
  * as SQS does, so its own visibility and redrive are not relied on: messages are received with
  * the longest visibility and the mapping's rules are applied here.)
@@ -98,6 +105,21 @@ export class SqsEventSource {
     for (const timer of this.retries) clearTimeout(timer);
     this.retries.clear();
     await Promise.all(this.inFlight);
+  }
+
+  /**
+   * Takes the function's ChangeMessageVisibility of a message this source holds: the message is
+   * delivered again `visibilitySeconds` from now instead of after the visibility timeout. As in
+   * SQS, the change leaves the receive count alone. False for a message it does not hold.
+   */
+  changeVisibility(receiptHandle: string, visibilitySeconds: number): boolean {
+    for (const queue of this.groups.values()) {
+      const held = queue.find((h) => h.message.ReceiptHandle === receiptHandle);
+      if (held === undefined) continue;
+      held.visibleAt = Date.now() + visibilitySeconds * 1000;
+      return true;
+    }
+    return false;
   }
 
   /** Messages received and not yet resolved: running, waiting in their group, or for a retry. */
@@ -161,6 +183,7 @@ export class SqsEventSource {
 
   private async attempt(group: string, held: Held): Promise<void> {
     held.deliveries++;
+    held.visibleAt = undefined;
     const ok = await this.handle(held);
     if (ok) {
       await this.resolve(group, held, 'delete');
@@ -168,11 +191,15 @@ export class SqsEventSource {
       await this.resolve(group, held, 'dead-letter');
     } else if (this.running) {
       // The group stays held back until the message is visible again.
+      const hiddenMs =
+        held.visibleAt === undefined
+          ? this.options.visibilityTimeoutMs
+          : Math.max(0, held.visibleAt - Date.now());
       const timer = setTimeout(() => {
         this.retries.delete(timer);
         this.active.delete(group);
         this.pump(group);
-      }, this.options.visibilityTimeoutMs);
+      }, hiddenMs);
       this.retries.add(timer);
     }
   }

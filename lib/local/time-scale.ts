@@ -1,20 +1,24 @@
-import type { BotConfig } from '../config/schema.js';
+import { type BotConfig, staleLimitMs } from '../config/schema.js';
 
 /** Local runs compress the configured function timeouts tenfold unless told otherwise. */
 export const defaultTimeScale = 0.1;
 
 /**
- * The config with its function timeouts and safety margin multiplied by `scale`, so that a
- * local run sees timeouts, retries (the visibility timeout is six function timeouts) and
- * dead-lettering within a minute instead of a quarter of an hour. Exchange calls stay bounded
- * by the (scaled) invocation budget. Lambda's minimum useful timeout, 3 s, is the floor.
+ * The config with every duration of a tick's life multiplied by `scale`: the function timeouts
+ * and safety margin, and with them the visibility timeout (six function timeouts), the retry
+ * delay and the stale limit. A local run then sees timeouts, retries and dead-lettering within a
+ * minute instead of a quarter of an hour, in the same ratio as deployed: a retry that would be
+ * stale in AWS is stale locally too. The stale limit's default (half the timeframe) is fixed
+ * from the shortest timeframe among the symbols. Exchange calls stay bounded by the (scaled)
+ * invocation budget. Lambda's minimum useful timeout, 3 s, is the floor of a function timeout.
  */
 export function scaleTimeouts(config: BotConfig, scale: number): BotConfig {
   if (!(scale > 0 && scale <= 1)) {
     throw new RangeError(`time scale must be within (0, 1], got ${scale}`);
   }
   const seconds = (s: number) => Math.max(3, Math.round(s * scale));
-  const { timeouts } = config;
+  const { timeouts, guards } = config;
+  const staleMs = Math.min(...config.symbols.map((s) => staleLimitMs(guards, s.timeframe)));
   return {
     ...config,
     timeouts: {
@@ -22,6 +26,11 @@ export function scaleTimeouts(config: BotConfig, scale: number): BotConfig {
       tradeFunctionSeconds: seconds(timeouts.tradeFunctionSeconds),
       fanOutFunctionSeconds: seconds(timeouts.fanOutFunctionSeconds),
       safetyMarginMs: Math.round(timeouts.safetyMarginMs * scale),
+    },
+    guards: {
+      ...guards,
+      retryDelayMs: Math.round(guards.retryDelayMs * scale),
+      maxTickLagMs: Math.round(staleMs * scale),
     },
   };
 }

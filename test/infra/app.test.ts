@@ -107,6 +107,21 @@ describe('infra/app.ts', () => {
     expect(existsSync(join(outdir, 'tickfan-dev.template.json'))).toBe(false);
   }, 60_000);
 
+  it("refuses at synth a retry delay under which a failed tick's redelivery could never trade", async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
+    const tickfan = { ...rawConfig(), guards: { retryDelayMs: 200_000 } };
+
+    const result = await runApp({ ...skipBundling, tickfan }, outdir);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cdk.json context.tickfan is invalid:');
+    expect(result.stderr).toMatch(
+      /guards\.retryDelayMs: .*150000 ms stale limit \(half the timeframe of LTC\/BTC\).*skipped as stale \(got 200000\)/,
+    );
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(join(outdir, 'tickfan-dev.template.json'))).toBe(false);
+  }, 60_000);
+
   it('refuses at synth a config under which every tick would be skipped: deadline', async () => {
     outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
     const tickfan = {

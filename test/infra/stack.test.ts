@@ -258,7 +258,7 @@ describe('TickfanStack', () => {
       });
     });
 
-    it('tells the fan-out function the state table and the queue, and the trade function both tables', () => {
+    it('tells the fan-out function the state table and the queue, and the trade function both tables and the queue', () => {
       const { stack, template } = sharedTestStack();
       const table = { Ref: logicalId(stack, stack.stateTable.table) };
       const idempotency = { Ref: logicalId(stack, stack.idempotencyTable.table) };
@@ -281,7 +281,8 @@ describe('TickfanStack', () => {
             TICKFAN_TABLE_NAME: table,
             TICKFAN_IDEMPOTENCY_TABLE_NAME: idempotency,
             TICKFAN_DLQ_URL: { Ref: logicalId(stack, stack.symbolQueue.deadLetterQueue) },
-            TICKFAN_QUEUE_URL: Match.absent(),
+            // The queue it consumes: a failed tick's message is brought back early on it.
+            TICKFAN_QUEUE_URL: queue,
           }),
         },
       });
@@ -385,6 +386,38 @@ describe('TickfanStack', () => {
           'Fn::GetAtt': [logicalId(stack, stack.symbolQueue.deadLetterQueue), 'Arn'],
         }),
       ]);
+    });
+
+    it('lets the trade function change the visibility of the messages it receives, on its own queue only', () => {
+      const { stack, template } = sharedTestStack();
+      const statements = statementsOf(template, stack, stack.tradeFunction.role);
+
+      const changes = statements.filter((s) =>
+        actionsOf([s]).includes('sqs:ChangeMessageVisibility'),
+      );
+      expect(changes.map((s) => JSON.stringify(s.Resource))).toEqual([
+        JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.symbolQueue.queue), 'Arn'] }),
+      ]);
+    });
+
+    it('warns at synth when a retry after an attempt that ran to its timeout would be stale', () => {
+      const oneMinute = synthTestStack({
+        config: testConfig({
+          schedule: { expression: 'rate(1 minute)' },
+          symbols: [{ symbol: 'ETH/BTC', timeframe: '1m' }],
+        }),
+      });
+
+      Annotations.fromStack(oneMinute.stack).hasWarning(
+        '/tickfan-dev/TradeFunction',
+        Match.stringLikeRegexp(
+          '40000 ms trade function timeout arrives 45000 ms .* 30000 ms stale',
+        ),
+      );
+      Annotations.fromStack(sharedTestStack().stack).hasNoWarning(
+        '*',
+        Match.stringLikeRegexp('stale limit'),
+      );
     });
 
     it('gives each function its own log group with a retention', () => {

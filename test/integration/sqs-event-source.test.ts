@@ -18,6 +18,7 @@ import {
   startSqs,
 } from '../../lib/local/services.js';
 import { type InvocationRecord, SqsEventSource } from '../../lib/local/sqs-event-source.js';
+import { SqsVisibilityRelay } from '../../lib/local/sqs-visibility-relay.js';
 
 const bundleFile = fileURLToPath(new URL('../fixtures/behaviours-handler.mjs', import.meta.url));
 let dir: string;
@@ -51,10 +52,20 @@ interface Sent {
   readonly symbol: string;
   readonly ms?: number;
   readonly fail?: 'once' | 'always';
+  /** On failure, the function sets the message's visibility to this (ChangeMessageVisibility). */
+  readonly retryAfterSeconds?: number;
+}
+
+interface RunOptions {
+  /** The function to run; default the shared one, which cannot reach SQS. */
+  readonly fn?: LocalFunction;
+  readonly visibilityTimeoutMs?: number;
+  /** Called with the event source before it starts. */
+  readonly wire?: (source: SqsEventSource) => void;
 }
 
 /** Sends `messages` (group = symbol, in order) and runs the event source until all resolve. */
-async function run(name: string, messages: readonly Sent[]) {
+async function run(name: string, messages: readonly Sent[], options: RunOptions = {}) {
   const { queueUrl, dlqUrl } = await createSymbolQueues(sqs, {
     name,
     maxReceiveCount: 2,
@@ -77,13 +88,14 @@ async function run(name: string, messages: readonly Sent[]) {
     queueUrl,
     queueArn: 'arn:aws:sqs:us-east-1:000000000000:test.fifo',
     deadLetterQueueUrl: dlqUrl,
-    fn,
+    fn: options.fn ?? fn,
     maxConcurrency: 4,
-    visibilityTimeoutMs: 300,
+    visibilityTimeoutMs: options.visibilityTimeoutMs ?? 300,
     maxReceiveCount: 2,
     clockOffsetMs: () => 0,
     onInvocation: (r) => records.push(r),
   });
+  options.wire?.(source);
   const started = Date.now();
   source.start();
   for (;;) {
@@ -96,7 +108,8 @@ async function run(name: string, messages: readonly Sent[]) {
     const depth =
       Number(Attributes?.ApproximateNumberOfMessages) +
       Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
-    if ((depth === 0 && source.busy === 0) || Date.now() - started > 15_000) break;
+    const limitMs = Math.max(15_000, 2 * (options.visibilityTimeoutMs ?? 0));
+    if ((depth === 0 && source.busy === 0) || Date.now() - started > limitMs) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   await source.stop();
@@ -155,4 +168,49 @@ describe('SqsEventSource', () => {
     expect(records.map((r) => r.receiveCount)).toEqual([1, 2, 1]);
     expect(dead.map((m) => JSON.parse(m.Body ?? '{}').fail)).toEqual(['always']);
   });
+
+  it('delivers a failed message again when its function asked (ChangeMessageVisibility), not after the visibility timeout', async () => {
+    const relay = await SqsVisibilityRelay.start(server.endpoint);
+    // The same queue run() makes (creating it is idempotent), for the function to name.
+    const { queueUrl } = await createSymbolQueues(sqs, {
+      name: 'asked',
+      maxReceiveCount: 2,
+      visibilityTimeoutSeconds: 30,
+    });
+    const retrying = new LocalFunction({
+      name: 'behaviours-retrying',
+      bundleFile,
+      workerFile: await buildWorkerShim(dir),
+      env: { AWS_ENDPOINT_URL_SQS: relay.endpoint, TICKFAN_QUEUE_URL: relay.urlOf(queueUrl) },
+      timeoutMs: 5_000,
+      maxConcurrency: 2,
+    });
+    try {
+      // The visibility timeout would outlast the run's wait: only the function's call brings
+      // the message back.
+      const { records, dead } = await run(
+        'asked',
+        [{ symbol: 'A/BTC', fail: 'once', retryAfterSeconds: 1 }, { symbol: 'A/BTC' }],
+        {
+          fn: retrying,
+          visibilityTimeoutMs: 600_000,
+          wire: (source) =>
+            relay.onChangeVisibility((handle, seconds) => source.changeVisibility(handle, seconds)),
+        },
+      );
+
+      expect(records.map((r) => [r.scheduledAt?.slice(11, 16), r.receiveCount])).toEqual([
+        ['00:00', 1],
+        ['00:00', 2],
+        ['00:01', 1],
+      ]);
+      const [first, retry] = records;
+      expect((retry?.startedAt ?? 0) - (first?.endedAt ?? 0)).toBeGreaterThanOrEqual(900);
+      // local-aws-sqs never saw the change, so it neither counted it as a receive nor redrove
+      expect(dead).toHaveLength(0);
+    } finally {
+      await retrying.close();
+      await relay.close();
+    }
+  }, 60_000);
 });

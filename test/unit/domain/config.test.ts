@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../lib/config/load.js';
-import { ConfigError, concurrencyWarning, parseConfig } from '../../../lib/config/schema.js';
+import {
+  ConfigError,
+  concurrencyWarning,
+  parseConfig,
+  retryTimingWarning,
+} from '../../../lib/config/schema.js';
 
 const base = { symbols: [{ symbol: 'LTC/BTC', timeframe: '5m' }] };
 
@@ -231,6 +236,18 @@ describe('parseConfig refuses a config under which no tick could trade', () => {
       '(got 0)',
     ],
     [
+      "a retry delay past a 5m symbol's stale limit",
+      { ...base, guards: { retryDelayMs: 150_000 } },
+      'guards.retryDelayMs',
+      "150000 ms stale limit (half the timeframe of LTC/BTC), so a failed tick's retry would always be skipped as stale (got 150000)",
+    ],
+    [
+      'a retry delay that leaves a retry no time for a call inside the stale limit',
+      { ...base, guards: { maxTickLagMs: 20_000, retryDelayMs: 19_900 } },
+      'guards.retryDelayMs',
+      '20000 ms stale limit (guards.maxTickLagMs)',
+    ],
+    [
       'a re-fetch delay longer than a call',
       { ...base, guards: { refetchDelayMs: 20_000 } },
       'guards.refetchDelayMs',
@@ -328,5 +345,41 @@ describe('concurrencyWarning', () => {
     expect(concurrencyWarning(parseConfig({ symbols: symbols(10) }))).toBeUndefined();
     const someOff = parseConfig({ symbols: symbols(12, 2), queue: { maxConcurrency: 10 } });
     expect(concurrencyWarning(someOff)).toBeUndefined();
+  });
+});
+
+describe('retryTimingWarning', () => {
+  it("warns when a retry after an attempt that ran to its timeout would arrive past a symbol's stale limit", () => {
+    const config = parseConfig({
+      schedule: { expression: 'rate(1 minute)' },
+      symbols: [
+        { symbol: 'LTC/BTC', timeframe: '5m' },
+        { symbol: 'ETH/BTC', timeframe: '1m' },
+      ],
+    });
+
+    expect(retryTimingWarning(config)).toMatch(
+      /^a retry of a ETH\/BTC tick whose attempt ran until the 30000 ms trade function timeout arrives 35000 ms after it started, past its 30000 ms stale limit/,
+    );
+  });
+
+  it('is quiet when the function timeout plus the retry delay fits in every stale limit', () => {
+    expect(retryTimingWarning(parseConfig(base))).toBeUndefined();
+    const short = parseConfig({
+      schedule: { expression: 'rate(1 minute)' },
+      symbols: [{ symbol: 'ETH/BTC', timeframe: '1m' }],
+      timeouts: { tradeFunctionSeconds: 20 },
+      guards: { retryDelayMs: 5_000 },
+    });
+    expect(retryTimingWarning(short)).toBeUndefined();
+  });
+
+  it('accepts, with the warning, a config whose fast failures can still be retried in time', () => {
+    const config = parseConfig({
+      schedule: { expression: 'rate(1 minute)' },
+      symbols: [{ symbol: 'ETH/BTC', timeframe: '1m' }],
+    });
+    expect(config.guards.retryDelayMs).toBe(5_000);
+    expect(retryTimingWarning(config)).toBeDefined();
   });
 });

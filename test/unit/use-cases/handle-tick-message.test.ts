@@ -3,6 +3,7 @@ import { Signal } from '../../../lib/domain/signal.js';
 import { type TickResult, TickStatus } from '../../../lib/domain/tick.js';
 import { encodeTickMessage } from '../../../lib/domain/tick-message.js';
 import type { DeadLetters, UndeliverableMessage } from '../../../lib/ports/dead-letters.js';
+import type { MessageRetry } from '../../../lib/ports/message-retry.js';
 import { handleTickMessage } from '../../../lib/use-cases/handle-tick-message.js';
 import {
   processSymbolTick,
@@ -25,6 +26,15 @@ class RecordingDeadLetters implements DeadLetters {
   readonly parked: { message: UndeliverableMessage; reason: string }[] = [];
   async deadLetter(message: UndeliverableMessage, reason: string): Promise<void> {
     this.parked.push({ message, reason });
+  }
+}
+
+class RecordingRetry implements MessageRetry {
+  readonly asked: { receiptHandle: string; delayMs: number }[] = [];
+  constructor(private readonly refuse = false) {}
+  async retryAfter(receiptHandle: string, delayMs: number): Promise<void> {
+    if (this.refuse) throw new Error('AccessDenied');
+    this.asked.push({ receiptHandle, delayMs });
   }
 }
 
@@ -178,6 +188,60 @@ describe('handleTickMessage', () => {
     ).rejects.toThrow('exchange down');
     expect(deadLetters.parked).toEqual([]);
     expect(metrics.sum('PoisonMessages')).toBe(0);
+  });
+
+  it('brings a failed tick back after the retry delay, not the visibility timeout, and still reports it failed', async () => {
+    const { deps } = setUp(async () => {
+      throw new Error('exchange down');
+    });
+    const queue = new RecordingRetry();
+
+    await expect(
+      handleTickMessage(
+        { ...deps, retry: { queue, delayMs: 5_000 } },
+        {
+          ...message(encodeTickMessage({ symbol: 'LTC/BTC', scheduledAt: at })),
+          receiptHandle: 'rh-1',
+        },
+      ),
+    ).rejects.toThrow('exchange down');
+    expect(queue.asked).toEqual([{ receiptHandle: 'rh-1', delayMs: 5_000 }]);
+  });
+
+  it('reports a retry delay it could not set and rethrows the tick failure, not that one', async () => {
+    const { deps } = setUp(async () => {
+      throw new Error('exchange down');
+    });
+    const unscheduled: unknown[] = [];
+    const queue = new RecordingRetry(true);
+
+    await expect(
+      handleTickMessage(
+        {
+          ...deps,
+          retry: { queue, delayMs: 5_000, onUnscheduled: (e) => unscheduled.push(e) },
+        },
+        {
+          ...message(encodeTickMessage({ symbol: 'LTC/BTC', scheduledAt: at })),
+          receiptHandle: 'rh-1',
+        },
+      ),
+    ).rejects.toThrow('exchange down');
+    expect(unscheduled).toEqual([expect.objectContaining({ message: 'AccessDenied' })]);
+  });
+
+  it('neither delays a tick that succeeded nor a poison message it dead-lettered', async () => {
+    const { deps } = setUp();
+    const queue = new RecordingRetry();
+    const withRetry = { ...deps, retry: { queue, delayMs: 5_000 } };
+
+    await handleTickMessage(withRetry, {
+      ...message(encodeTickMessage({ symbol: 'LTC/BTC', scheduledAt: at })),
+      receiptHandle: 'rh-1',
+    });
+    await handleTickMessage(withRetry, { ...message('{not json'), receiptHandle: 'rh-2' });
+
+    expect(queue.asked).toEqual([]);
   });
 
   it('throws a poison message when there is no dead-letter queue to park it in', async () => {
