@@ -1,6 +1,7 @@
 import { fillOf, type OrderRecord } from '../domain/order-lifecycle.js';
 import { applyFill, type Position, withPendingOrder } from '../domain/position.js';
 import { bookRealisedPnl, type DailyLossPorts } from './daily-loss.js';
+import { notifyFill } from './notify.js';
 
 /** What moving a position needs: the store, and what booking its realised PnL needs. */
 export type PositionPorts = DailyLossPorts;
@@ -25,7 +26,12 @@ export async function applySettledOrder(
   } else if (position.pendingOrderId === id) {
     next = withPendingOrder(position, undefined);
   }
-  return next === undefined ? position : savePosition(ports, position, next, id);
+  if (next === undefined) return position;
+  const saved = await savePosition(ports, position, next, id);
+  if (saved.lastOrderId === id && position.lastOrderId !== id) {
+    notifyFill(ports, record, position, saved);
+  }
+  return saved;
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { BotConfig } from '../config/schema.js';
 import { TradingMode } from '../domain/control.js';
+import { notify } from './notify.js';
 import type { TradeDeps } from './trade-deps.js';
 
 /** What booking realised PnL needs: the store, the clock, the metrics and the risk limits. */
-export type DailyLossPorts = Pick<TradeDeps, 'store' | 'clock' | 'metrics'> & {
+export type DailyLossPorts = Pick<TradeDeps, 'store' | 'clock' | 'metrics' | 'notifier'> & {
   readonly config: Pick<BotConfig, 'risk'>;
 };
 
@@ -16,7 +17,7 @@ export type DailyLossPorts = Pick<TradeDeps, 'store' | 'clock' | 'metrics'> & {
  * 3. While the day's loss is below `risk.maxDailyLoss` (default five stakes), stop here.
  * 4. Move trading to `risk.dailyLossAction`: close-only by default, so open positions can still
  *    be exited and stopped out; a full halt only when the config asks for it. A mode at least as
- *    strict (an operator's halt, say) is kept as it is. Count the event.
+ *    strict (an operator's halt, say) is kept as it is. Count and notify the event.
  */
 export async function bookRealisedPnl(
   ports: DailyLossPorts,
@@ -39,6 +40,14 @@ export async function bookRealisedPnl(
     at: new Date(clock.now()).toISOString(),
   });
   metrics.add('DailyLossLimitReached', 1);
+  notify(ports, {
+    kind: 'daily-loss-limit',
+    time: clock.now(),
+    day,
+    realisedPnl: total,
+    limit,
+    action: config.risk.dailyLossAction,
+  });
 }
 
 /** How much each mode refuses: a limit never loosens a stricter mode already set. */

@@ -16,6 +16,7 @@ import { type Sizing, sizeOrder } from '../domain/sizing.js';
 import type { TickOrder } from '../domain/tick.js';
 import { OrderRejectedError, type OrderReport, OrderStatus } from '../ports/broker.js';
 import { applySettledOrder, type PositionPorts } from './apply-settled-order.js';
+import { notifyRejection } from './notify.js';
 import type { TickPorts } from './trade-deps.js';
 
 /** What placing an order needs. */
@@ -51,18 +52,22 @@ export async function placeOrderOnce(ports: PlacePorts, plan: OrderPlan): Promis
   const { symbol, side, candle } = plan;
   const id = clientOrderId({ strategy: plan.strategy, symbol, candleTime: candle.time, side });
   let record = await ports.store.getOrder(symbol, id);
+  // A rejection is told once: by the call that recorded it or heard it from the venue.
+  const fresh = record === undefined;
   if (record === undefined) {
     const created = await recordNewIntent(ports, plan, id);
     if (created === 'deadline') return { order: 'deadline', position: plan.position };
     record = created;
   }
   let position = plan.position;
-  if (nextOrderStep(record) !== 'apply') {
+  const settled = nextOrderStep(record) === 'apply';
+  if (!settled) {
     const sent = await sendOnce(ports, record, position);
     if (sent === 'deadline') return { order: 'deadline', position };
     ({ record, position } = sent);
   }
   position = await applySettledOrder(ports, record, position);
+  if (fresh || !settled) notifyRejection(ports, record);
   return { order: tickOrderOf(record), position };
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../domain/symbol-health.js';
 import { type SkipReason, type TickResult, TickStatus, tickId } from '../domain/tick.js';
 import { ExchangeUnavailableError } from '../ports/market-data.js';
+import { notifyBreaker } from './notify.js';
 import { type ExchangeCall, minCallMs, type TickInput, type TradeDeps } from './trade-deps.js';
 
 type TickEnd = Partial<TickResult> & Pick<TickResult, 'status' | 'signal'>;
@@ -109,6 +110,7 @@ export class TickSession {
   async saveHealth(next: SymbolHealth): Promise<void> {
     if (next === this.health) return;
     await this.deps.store.putHealth(next);
+    notifyBreaker(this.deps, this.health, next, this.breakerRules);
     this.health = next;
   }
 
@@ -124,6 +126,7 @@ export class TickSession {
   /** Records the success and the tick result together: two independent single-item writes. */
   async succeed(fields: Partial<TickResult> & Pick<TickResult, 'signal'>): Promise<TickResult> {
     const next = recordSuccess(this.health, this.input.tick.scheduledAt);
+    notifyBreaker(this.deps, this.health, next, this.breakerRules);
     this.health = next;
     const [, result] = await Promise.all([
       this.deps.store.putHealth(next),
