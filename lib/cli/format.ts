@@ -62,5 +62,17 @@ export function formatSummary(
     `latency (fan-out start to trade end): p50 ${ms(summary.latencyMs.p50)} ms  p99 ${ms(summary.latencyMs.p99)} ms`,
     `pnl is realised plus unrealised; unrealised marks the position held at the last close`,
     `function timeouts scaled by ${summary.timeScale} for this local run`,
+    ...resumeLines(summary),
   ].join('\n');
+}
+
+/** What a resume took over, and each symbol it refused to trade, one line each. */
+function resumeLines({ resume }: RunSummary): string[] {
+  if (resume === undefined) return [];
+  return [
+    `resumed from the tick at ${resume.fromTickAt}; symbol ticks left in flight and sent again ${resume.redelivered}`,
+    ...resume.unreconciled.map(
+      (u) => `NOT RECONCILED ${u.symbol}: ${u.reason}; ${u.ticksRefused} due tick(s) not traded`,
+    ),
+  ];
 }

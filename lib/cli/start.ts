@@ -39,7 +39,7 @@ const options = {
   resume: {
     type: 'boolean',
     default: false,
-    help: "continue the last run's trading state and clock instead of starting afresh",
+    help: "continue the last run's trading state, exchange and clock (after a kill too) instead of starting afresh",
   },
   'time-scale': {
     type: 'string',

@@ -66,6 +66,15 @@ export interface LocalEnvironmentOptions {
    * of opening the state directory: its dynalite holds the LevelDB lock while it runs.
    */
   readonly attach?: StateEndpoint;
+  /**
+   * The config the functions run with, decided once the state and the exchange are up (a resume
+   * disables the symbols it cannot reconcile); default `config`.
+   */
+  readonly configFor?: (parts: {
+    readonly store: DynamoStateStore;
+    readonly simulator: ExchangeSimulator;
+    readonly clock: SimClock;
+  }) => Promise<BotConfig>;
 }
 
 /** Another process serves the state directory a command wanted to open itself. */
@@ -101,6 +110,9 @@ async function readControl(dataDir: string): Promise<TradingControl | undefined>
   }
 }
 
+/** Where a state directory keeps its exchange simulator's orders, fills and balances. */
+export const exchangeStateFile = (stateDir: string): string => join(stateDir, 'exchange.json');
+
 /** Names of the local resources, fixed so later commands find what a run left behind. */
 export const localNames = {
   table: 'tickfan-local-state',
@@ -130,7 +142,7 @@ export class LocalEnvironment {
   ) {}
 
   static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
-    const { config } = options;
+    let { config } = options;
     // Worker threads need an absolute bundle path.
     const stateDir = resolve(options.stateDir);
     const dataDir = join(stateDir, 'dynamodb');
@@ -144,6 +156,9 @@ export class LocalEnvironment {
     // A fresh trading state keeps the kill switch: only `npm run resume` lifts a halt.
     const carried = options.fresh && persist ? await readControl(dataDir) : undefined;
     if (options.fresh && attach === undefined) await rm(dataDir, { recursive: true, force: true });
+    // The exchange's side of the trading state: kept with it, and wiped with it.
+    const exchangeState = persist ? exchangeStateFile(stateDir) : undefined;
+    if (options.fresh && exchangeState !== undefined) await rm(exchangeState, { force: true });
     const build = options.build ?? (await buildFunctions(join(stateDir, 'build')));
     const services: LocalService[] = [];
     try {
@@ -164,6 +179,7 @@ export class LocalEnvironment {
         feeRate: config.paper.feeRate,
         balances: config.paper.balances,
         ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+        ...(exchangeState === undefined ? {} : { stateFile: exchangeState }),
       });
       services.push({ endpoint: simulator.url, close: () => simulator.close() });
       // The attached process's exchange holds the orders its state refers to.
@@ -176,6 +192,8 @@ export class LocalEnvironment {
       await createStateTable(dynamoClient, localNames.table);
       await createIdempotencyTable(dynamoClient, localNames.idempotencyTable);
       const dynamo = DynamoDBDocumentClient.from(dynamoClient);
+      const store = new DynamoStateStore({ tableName: localNames.table, client: dynamo, clock });
+      if (options.configFor) config = await options.configFor({ store, simulator, clock });
       const sqs = new SQSClient(localAwsClientConfig(sqsServer.endpoint));
       const tradeTimeoutMs = config.timeouts.tradeFunctionSeconds * 1000;
       const { queueUrl, dlqUrl } = await createSymbolQueues(sqs, {
@@ -250,7 +268,6 @@ export class LocalEnvironment {
       sqsRelay.onChangeVisibility((handle, seconds) =>
         eventSource.changeVisibility(handle, seconds),
       );
-      const store = new DynamoStateStore({ tableName: localNames.table, client: dynamo, clock });
       if (carried !== undefined && carried.mode !== TradingMode.Active) {
         await store.putControl(carried);
       }

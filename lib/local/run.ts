@@ -1,20 +1,23 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { errorAttribute } from '../adapters/sqs-dead-letters.js';
+import { SqsSymbolQueue } from '../adapters/sqs-symbol-queue.js';
 import { tickPeriodMs } from '../config/schedule.js';
 import { type BotConfig, ConfigError } from '../config/schema.js';
 import { isDue, timeframeMs } from '../domain/candle.js';
 import { createStrategy } from '../domain/strategies/registry.js';
 import type { SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
+import type { ExchangeSimulator } from '../simulator/exchange-simulator.js';
 import type { FanOutResult } from '../use-cases/fan-out-tick.js';
 import { DrainProgress, progressLines } from './drain-progress.js';
 import type { FaultSpec } from './faults/fault-spec.js';
 import { LocalEnvironment } from './local-environment.js';
+import { type UnreconciledSymbol, unreconciledSymbols } from './resume-reconciliation.js';
 import { type RunReportData, runInvocations } from './run-report.js';
+import { type InFlightTick, readRunState, runStateFile, writeRunState } from './run-state.js';
 import type { InvocationRecord } from './sqs-event-source.js';
-import { type RunSummary, summarise } from './summary.js';
+import { type ResumeSummary, type RunSummary, summarise } from './summary.js';
 import { defaultTimeScale, scaleTimeouts } from './time-scale.js';
 
 export interface RunOptions {
@@ -22,8 +25,16 @@ export interface RunOptions {
   readonly ticks: number;
   /** Trade only these symbols of the config; default all. */
   readonly symbols?: readonly string[];
-  /** Continue the last run's trading state and clock instead of starting afresh. */
+  /**
+   * Continue the last run's trading state, exchange and clock instead of starting afresh: from
+   * the tick it started last, with the symbol ticks it left in flight sent again.
+   */
   readonly resume?: boolean;
+  /**
+   * Receives each line a resume has to say (a symbol it cannot reconcile, ticks sent again);
+   * default `process.stderr`.
+   */
+  readonly onResumeNotice?: (line: string) => void;
   readonly stateDir: string;
   /** Keep DynamoDB data on disk (default), so later commands see it. */
   readonly persist?: boolean;
@@ -53,13 +64,7 @@ export interface RunProgress {
   readonly orders: number;
 }
 
-/** What a run leaves for the next `--resume` and for `npm run invoke`. */
-export interface RunState {
-  readonly nextTickAt: number;
-  readonly symbols: readonly string[];
-}
-
-export const runStateFile = (stateDir: string) => join(stateDir, 'run.json');
+export { type RunState, readRunState, runStateFile } from './run-state.js';
 
 /** Narrows the config to `symbols`, refusing any the config does not trade. */
 export function selectSymbols(config: BotConfig, symbols?: readonly string[]): BotConfig {
@@ -73,14 +78,6 @@ export function selectSymbols(config: BotConfig, symbols?: readonly string[]): B
     );
   }
   return { ...config, symbols: config.symbols.filter((s) => symbols.includes(s.symbol)) };
-}
-
-export async function readRunState(stateDir: string): Promise<RunState | undefined> {
-  try {
-    return JSON.parse(await readFile(runStateFile(stateDir), 'utf8')) as RunState;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Delivery state of one symbol tick's message, as the event source reported it. */
@@ -118,6 +115,13 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
   const key = (symbol: string, scheduledAt: string) => `${symbol}#${scheduledAt}`;
   let lastFanOut: FanOutResult | undefined;
   let haltedDispatches = 0;
+  // Symbols a resume could not reconcile: not dispatched, and counted, until one can.
+  let unreconciled: readonly UnreconciledSymbol[] = [];
+  const refused = new Map<string, number>();
+  const redelivered = new Set<string>();
+  const notice =
+    options.onResumeNotice ??
+    ((line: string) => process.stderr.write(`tickfan: resume: ${line}\n`));
   await mkdir(options.stateDir, { recursive: true });
 
   const env = await LocalEnvironment.start({
@@ -128,6 +132,38 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     ...(options.logs ? { logs: options.logs } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.resume
+      ? {
+          configFor: async ({ store, simulator, clock }) => {
+            // The exchange's resting stops trigger on the candles closed by its now: read it at
+            // the tick the resume starts with, never ahead of it.
+            clock.set(
+              (previous?.nextTickAt ?? firstTickAt(simulator, config, period)) + fireDelayMs,
+            );
+            unreconciled = unreconciledSymbols(
+              await Promise.all(
+                symbols.map(async (symbol) => ({
+                  symbol,
+                  position: await store.getPosition(symbol),
+                  orders: await store.listOrders(symbol),
+                  fills: simulator.orders.filter((o) => o.symbol === symbol),
+                })),
+              ),
+            );
+            for (const u of unreconciled) {
+              notice(`${u.symbol} is not traded until it is reconciled: ${u.reason}`);
+              refused.set(u.symbol, 0);
+            }
+            // The functions see it disabled: a message for it only settles what is pending.
+            return {
+              ...config,
+              symbols: config.symbols.map((s) =>
+                refused.has(s.symbol) ? { ...s, enabled: false } : s,
+              ),
+            };
+          },
+        }
+      : {}),
     clockOffsetFor: (scheduledAt) => {
       const fannedOut = scheduledAt === undefined ? undefined : fanOutStartedAt.get(scheduledAt);
       if (scheduledAt === undefined || fannedOut === undefined) return env.clock.offsetMs;
@@ -146,14 +182,56 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
   });
   const tradeTimeoutMs = config.timeouts.tradeFunctionSeconds * 1000;
   try {
-    const firstTick = previous?.nextTickAt ?? firstTickAt(env, config, period);
+    const firstTick = previous?.nextTickAt ?? firstTickAt(env.simulator, config, period);
+    // A fresh run's trading state is gone: so is the clock a resume would continue from.
+    if (!options.resume) await rm(runStateFile(options.stateDir), { force: true });
     await Promise.all([env.trade.warm(symbols.length), env.fanOut.warm(1)]);
     env.eventSource.start();
+    const inFlight = (previous?.inFlight ?? []).filter(
+      (t) => symbols.includes(t.symbol) && Date.parse(t.scheduledAt) < firstTick,
+    );
+    if (inFlight.length > 0) {
+      // The queue that held them died with the killed run. The FIFO dedup id is the tick id and
+      // the trade function runs a tick once, so sending one that did finish again is harmless.
+      for (const t of inFlight) {
+        messages.set(key(t.symbol, t.scheduledAt), { attempts: 0, resolved: false });
+        redelivered.add(key(t.symbol, t.scheduledAt));
+      }
+      const queue = new SqsSymbolQueue({ queueUrl: env.queueUrl, client: env.sqs });
+      const sent = await queue.send(
+        inFlight.map((t) => ({ symbol: t.symbol, scheduledAt: Date.parse(t.scheduledAt) })),
+      );
+      for (const f of sent.failed)
+        messages.delete(key(f.tick.symbol, new Date(f.tick.scheduledAt).toISOString()));
+      notice(
+        `${inFlight.length - sent.failed.length} symbol tick(s) the last run left in flight sent again` +
+          (sent.failed.length > 0 ? `, ${sent.failed.length} could not be sent` : ''),
+      );
+    }
+    /** Records, before a tick starts, where a resume continues from and what it must resend. */
+    const saveRunState = (nextTickAt: number, state: { tick?: number; finished: boolean }) =>
+      writeRunState(options.stateDir, {
+        nextTickAt,
+        symbols,
+        ...state,
+        inFlight: [...messages.entries()]
+          .filter(([, m]) => !m.resolved)
+          .map(([k]) => inFlightOf(k))
+          .filter((t) => Date.parse(t.scheduledAt) < nextTickAt),
+      });
     let tick = 0;
     for (; tick < options.ticks; tick++) {
       const scheduledAt = firstTick + tick * period;
       const iso = new Date(scheduledAt).toISOString();
-      const due = config.symbols.filter((s) => s.enabled && isDue(scheduledAt, s.timeframe));
+      saveRunState(scheduledAt, { tick: tick + 1, finished: false });
+      for (const s of config.symbols) {
+        const n = refused.get(s.symbol);
+        if (n !== undefined && s.enabled && isDue(scheduledAt, s.timeframe))
+          refused.set(s.symbol, n + 1);
+      }
+      const due = config.symbols.filter(
+        (s) => s.enabled && !refused.has(s.symbol) && isDue(scheduledAt, s.timeframe),
+      );
       // Registered before the fan-out: a trade invocation can finish before the fan-out returns.
       for (const s of due) messages.set(key(s.symbol, iso), { attempts: 0, resolved: false });
       env.clock.set(scheduledAt + fireDelayMs);
@@ -193,14 +271,8 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       );
       options.onProgress?.(progress(tick + 1, iso));
     }
-    await writeFile(
-      runStateFile(options.stateDir),
-      JSON.stringify(
-        { nextTickAt: firstTick + tick * period, symbols } satisfies RunState,
-        null,
-        2,
-      ),
-    );
+    // Not finished until the queue drained: a kill during the drain loses what is still in it.
+    saveRunState(firstTick + tick * period, { finished: false });
     // Retries and dead-lettering take up to maxReceiveCount visibility timeouts per message,
     // minutes in which a person would otherwise see nothing happen.
     const drainLimit = 10 * 60_000;
@@ -225,6 +297,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       250,
     );
     drainProgress.finish(drained);
+    saveRunState(firstTick + tick * period, { finished: true });
     if (!drained) process.emitWarning(`the queue did not drain within ${drainLimit / 1000} s`);
     await env.eventSource.stop();
 
@@ -251,7 +324,9 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       symbols,
       invocations,
       fanOutStartedAt,
-      tickResults: tickResults.filter((t) => fanOutStartedAt.has(t.scheduledAt)),
+      tickResults: tickResults.filter(
+        (t) => fanOutStartedAt.has(t.scheduledAt) || redelivered.has(key(t.symbol, t.scheduledAt)),
+      ),
       orders,
       positions,
       health,
@@ -264,6 +339,18 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       tickPeriodMs: period,
       lastPrices,
       timeScale,
+      ...(options.resume
+        ? {
+            resume: {
+              fromTickAt: new Date(firstTick).toISOString(),
+              redelivered: inFlight.length,
+              unreconciled: unreconciled.map((u) => ({
+                ...u,
+                ticksRefused: refused.get(u.symbol) ?? 0,
+              })),
+            } satisfies ResumeSummary,
+          }
+        : {}),
     });
     if (options.onReportData) {
       // The candles from the one the first tick decided on to the newest closed now, so the
@@ -313,6 +400,12 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
   }
 }
 
+/** The symbol tick a message key (`symbol#ISO`) names. */
+function inFlightOf(messageKey: string): InFlightTick {
+  const at = messageKey.lastIndexOf('#');
+  return { symbol: messageKey.slice(0, at), scheduledAt: messageKey.slice(at + 1) };
+}
+
 function symbolOf(body: string | undefined): string | undefined {
   try {
     const symbol = (JSON.parse(body ?? '') as { symbol?: unknown }).symbol;
@@ -346,9 +439,9 @@ async function waitFor(
  * The first tick of a fresh run: the earliest time at which every symbol's history covers its
  * strategy's warm-up, aligned to the schedule.
  */
-function firstTickAt(env: LocalEnvironment, config: BotConfig, period: number): number {
+function firstTickAt(simulator: ExchangeSimulator, config: BotConfig, period: number): number {
   const ready = config.symbols.map((s) => {
-    const first = env.simulator.candles(s.symbol)[0];
+    const first = simulator.candles(s.symbol)[0];
     if (first === undefined) throw new Error(`the simulator has no candles for ${s.symbol}`);
     const warmup = createStrategy(s.strategy, s.params).warmup;
     return first.time + (warmup + 1) * timeframeMs(s.timeframe);

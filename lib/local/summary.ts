@@ -52,6 +52,23 @@ export interface RunSummary {
   readonly poisoned: number;
   /** Factor the configured function timeouts were scaled by for this local run. */
   readonly timeScale: number;
+  /** How a `--resume` run took over from the last one; absent on a fresh run. */
+  readonly resume?: ResumeSummary;
+}
+
+/** What a resume found and did before its first tick. */
+export interface ResumeSummary {
+  /** The tick it continued from: the one the last run started last (ISO). */
+  readonly fromTickAt: string;
+  /** Symbol ticks the last run left in flight, sent to the queue again. */
+  readonly redelivered: number;
+  /** Symbols whose state and the exchange's fills disagreed: not traded by this run. */
+  readonly unreconciled: readonly {
+    readonly symbol: string;
+    readonly reason: string;
+    /** The symbol's due ticks this run did not dispatch because of it. */
+    readonly ticksRefused: number;
+  }[];
 }
 
 export type SkippedByReason = Readonly<
@@ -126,6 +143,7 @@ export interface SummaryInput {
   readonly tickPeriodMs: number;
   /** Last traded price of each symbol, to mark open positions. */
   readonly lastPrices: Readonly<Record<string, number>>;
+  readonly resume?: ResumeSummary;
 }
 
 /** Net amount bought across `orders`, rounded off binary floating-point residue. */
@@ -299,5 +317,6 @@ export function summarise(input: SummaryInput): RunSummary {
     ),
     poisoned: input.poisoned,
     timeScale: input.timeScale,
+    ...(input.resume === undefined ? {} : { resume: input.resume }),
   };
 }
