@@ -22,6 +22,12 @@ export interface DeliveryReport extends PostOutcome {
 /** Reads a Secrets Manager secret's string; the notifier function's Secrets Manager adapter. */
 export type ReadSecret = (secretName: string) => Promise<string>;
 
+/** The webhooks ready to post to, and those whose secret could not be read (with why). */
+export interface ResolvedTargets {
+  readonly targets: readonly WebhookTarget[];
+  readonly unresolved: readonly { readonly name: string; readonly reason: string }[];
+}
+
 /**
  * The webhooks of the config, ready to post to.
  *
@@ -30,26 +36,45 @@ export type ReadSecret = (secretName: string) => Promise<string>;
  *    read from its secret.
  * 3. With `overrideUrl` (`npm start -- --notify-url`), every webhook posts to that one URL
  *    instead, each in its own format, and no secret is read.
+ * 4. A webhook whose secret cannot be read is left out and named, so the others still work.
  */
 export async function resolveWebhookTargets(
   webhooks: readonly WebhookConfig[],
   readSecret: ReadSecret,
   overrideUrl?: string,
-): Promise<WebhookTarget[]> {
-  return Promise.all(
-    webhooks.map(async (w, i): Promise<WebhookTarget> => {
+): Promise<ResolvedTargets> {
+  const targets: WebhookTarget[] = [];
+  const unresolved: { name: string; reason: string }[] = [];
+  await Promise.all(
+    webhooks.map(async (w, i) => {
       const name = `${w.kind}#${i + 1}`;
-      const chat = w.kind === 'telegram' ? { chatId: w.chatId } : {};
-      if (overrideUrl !== undefined) return { kind: w.kind, url: overrideUrl, name, ...chat };
-      if (w.kind === 'telegram') {
-        const token = (await readSecret(w.secretName)).trim();
-        const base = (w.url ?? telegramApiUrl).replace(/\/+$/, '');
-        return { kind: w.kind, url: `${base}/bot${token}/sendMessage`, name, ...chat };
+      try {
+        targets[i] = await resolveOne(w, name, readSecret, overrideUrl);
+      } catch (error) {
+        // The secret's value never reaches the reason: only the error's own words do.
+        const reason = error instanceof Error ? error.message : String(error);
+        unresolved.push({ name, reason });
       }
-      const url = w.url ?? (await readSecret(w.secretName ?? '')).trim();
-      return { kind: w.kind, url, name };
     }),
   );
+  return { targets: targets.filter((t) => t !== undefined), unresolved };
+}
+
+async function resolveOne(
+  w: WebhookConfig,
+  name: string,
+  readSecret: ReadSecret,
+  overrideUrl: string | undefined,
+): Promise<WebhookTarget> {
+  const chat = w.kind === 'telegram' ? { chatId: w.chatId } : {};
+  if (overrideUrl !== undefined) return { kind: w.kind, url: overrideUrl, name, ...chat };
+  if (w.kind === 'telegram') {
+    const token = (await readSecret(w.secretName)).trim();
+    const base = (w.url ?? telegramApiUrl).replace(/\/+$/, '');
+    return { kind: w.kind, url: `${base}/bot${token}/sendMessage`, name, ...chat };
+  }
+  const url = w.url ?? (await readSecret(w.secretName ?? '')).trim();
+  return { kind: w.kind, url, name };
 }
 
 /**

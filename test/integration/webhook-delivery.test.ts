@@ -39,7 +39,7 @@ describe('webhook delivery to a real HTTP receiver', () => {
         'tickfan/discord': `${rx.url}/discord`,
         'tickfan/telegram': '123:TOKEN',
       };
-      const targets = await resolveWebhookTargets(webhooksAt(rx.url), async (name) => {
+      const { targets } = await resolveWebhookTargets(webhooksAt(rx.url), async (name) => {
         const value = secrets[name];
         if (value === undefined) throw new Error(`no secret ${name}`);
         return value;
@@ -73,7 +73,7 @@ describe('webhook delivery to a real HTTP receiver', () => {
 
   it('points every webhook at one URL with an override, each still in its own format', async () => {
     const rx = await receiverAnswering();
-    const targets = await resolveWebhookTargets(
+    const { targets } = await resolveWebhookTargets(
       webhooksAt('https://unused.example'),
       async () => {
         throw new Error('no secret is read with an override');
@@ -89,6 +89,17 @@ describe('webhook delivery to a real HTTP receiver', () => {
           .join(','),
       ),
     ).toEqual(expect.arrayContaining(['blocks,text', 'content,embeds', 'chat_id,parse_mode,text']));
+  });
+
+  it('leaves out a webhook whose secret cannot be read, naming it, and keeps the others', async () => {
+    const resolved = await resolveWebhookTargets(webhooksAt('https://hooks.example'), async () => {
+      throw new Error('ResourceNotFoundException: secret not found');
+    });
+    expect(resolved.targets.map((t) => t.name)).toEqual(['slack#1']);
+    expect(resolved.unresolved).toEqual([
+      { name: 'discord#2', reason: 'ResourceNotFoundException: secret not found' },
+      { name: 'telegram#3', reason: 'ResourceNotFoundException: secret not found' },
+    ]);
   });
 
   it('retries a 5xx answer and delivers on a later attempt', async () => {
