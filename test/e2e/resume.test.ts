@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
 import type { OrderRecord } from '../../lib/domain/order-lifecycle.js';
 import { exchangeStateFile, localNames } from '../../lib/local/local-environment.js';
-import { type RunState, readRunState } from '../../lib/local/run-state.js';
+import { type RunState, readRunState, writeRunState } from '../../lib/local/run-state.js';
 import { localAwsClientConfig, startDynalite } from '../../lib/local/services.js';
 import type { RunSummary } from '../../lib/local/summary.js';
 import { EngineSnapshotFile } from '../../lib/simulator/engine-snapshot.js';
@@ -171,6 +171,41 @@ describe('npm start -- --resume after a kill -9', () => {
       expect(record?.filledAmount, o.clientOrderId).toBe(o.amount);
     }
   });
+
+  it('sends again the symbol ticks a killed run left in flight, and trades nothing twice for them', async () => {
+    // What a kill leaves when it strikes while a tick runs and an older message of LTC/BTC waits
+    // for its retry: the run state of the tick started, naming the message in flight.
+    const finished = await readRunState(stateDir);
+    const startedAt = finished?.nextTickAt ?? 0;
+    const waiting = { symbol: 'LTC/BTC', scheduledAt: new Date(startedAt - period).toISOString() };
+    writeRunState(stateDir, {
+      nextTickAt: startedAt,
+      symbols,
+      finished: false,
+      tick: 7,
+      inFlight: [waiting],
+    });
+    const exchangeBefore = exchangeFills().length;
+
+    const { summary, stderr } = await start('--resume', '--ticks', '1');
+
+    expect(stderr).toMatch(
+      /^tickfan: resume: 1 symbol tick\(s\) the last run left in flight sent again$/m,
+    );
+    expect(summary.resume).toMatchObject({
+      fromTickAt: new Date(startedAt).toISOString(),
+      redelivered: 1,
+    });
+    // The waiting tick ran again, beside the tick the resume started with.
+    expect(summary.perSymbol['LTC/BTC']?.ticks).toBe(2);
+    expect(summary.perSymbol['ETC/BTC']?.ticks).toBe(1);
+    // It had run once already: its recorded result stands, and no order was added for it.
+    const placedForIt = exchangeFills()
+      .slice(exchangeBefore)
+      .filter((o) => o.symbol === waiting.symbol && o.time < startedAt);
+    expect(placedForIt).toEqual([]);
+    expect(summary.orders.intents).toBe(summary.orders.exchange);
+  }, 300_000);
 
   it('refuses, one line per symbol, to trade what it cannot square with a lost exchange', async () => {
     // An exchange that lost its side: what the state booked filled has no fill there.
