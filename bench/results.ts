@@ -1,4 +1,10 @@
 import type { MachineInfo } from './lib/machine.js';
+import {
+  type Guarded,
+  isFailure,
+  type SectionFailure,
+  type SectionRun,
+} from './lib/section-guard.js';
 import { type Row, type Target, verdict } from './lib/table.js';
 import type { BacktestFigures } from './sections/backtest.js';
 import type { BundleFigures } from './sections/bundle.js';
@@ -17,17 +23,23 @@ export interface SharedLoopFigures {
   readonly sharedLoopTimedOut: number;
 }
 
-/** What `npm run bench -- --json PATH` writes: one key per section, as in issue 7. */
+/**
+ * What `npm run bench -- --json PATH` writes: one key per section, as in issue 7. Each holds the
+ * section's figures, or `{ failed: true, reason, timedOut }` when it threw or ran out of time,
+ * and its `sectionRun`: the 1-minute load before and after, and any attempt repeated.
+ */
 export interface BenchResults {
   readonly date: string;
   machine?: MachineInfo;
   wallTimeMs?: number;
-  coldInit?: ColdInitFigures;
-  bundle?: BundleFigures;
-  isolation?: IsolationFigures & Partial<SharedLoopFigures>;
-  fanOut?: FanOutFigures;
-  overhead?: OverheadRun & { readonly withRateLimiter?: OverheadRun };
-  backtest?: BacktestFigures;
+  /** The sections that failed, in the order they ran; absent when none did. */
+  failedSections?: string[];
+  coldInit?: Guarded<ColdInitFigures>;
+  bundle?: Guarded<BundleFigures>;
+  isolation?: Guarded<IsolationFigures & Partial<SharedLoopFigures>>;
+  fanOut?: Guarded<FanOutFigures>;
+  overhead?: Guarded<OverheadRun & { readonly withRateLimiter?: OverheadRun }>;
+  backtest?: Guarded<BacktestFigures>;
 }
 
 /** The targets of issue 7. `MB` is 10^6 bytes, the stricter reading. */
@@ -65,10 +77,16 @@ function row(
 /** The table rows of whatever sections `results` holds, in the issue's order. */
 export function rowsOf(results: BenchResults): Row[] {
   const rows: Row[] = [];
-  const c = results.coldInit;
+  const c = figuresOf(rows, 'coldInit', results.coldInit);
   if (c) {
     rows.push(
-      row('coldInit', 'tradeMs', c.tradeMs, ms(c.tradeMs), 'import trade bundle + build handler'),
+      row(
+        'coldInit',
+        'tradeMs',
+        c.tradeMs,
+        ms(c.tradeMs),
+        "import the bench's trade bundle (lib/local/entries/trade.ts) + build handler",
+      ),
       row('coldInit', 'fullCcxtMs', c.fullCcxtMs, ms(c.fullCcxtMs), "import('ccxt'), the barrel"),
       row('coldInit', 'emptyNodeMs', c.emptyNodeMs, ms(c.emptyNodeMs), "node -e ''"),
       row(
@@ -101,8 +119,39 @@ export function rowsOf(results: BenchResults): Row[] {
         'binanceOnlyMs / fullCcxtMs: the least reachable',
       ),
     );
+    const d = c.deployed;
+    if (d !== undefined && 'failed' in d) {
+      rows.push({ ...failedRow('coldInit', d), figure: 'deployed' });
+    } else if (d !== undefined) {
+      const from = d.source === 'synthesized' ? 'synthesized by this run' : `from ${d.source}`;
+      rows.push(
+        row(
+          'coldInit',
+          'deployed.tradeMs',
+          d.tradeMs,
+          ms(d.tradeMs),
+          `the deployed trade asset (${from}, ${bytes(d.tradeBytes)}) with its template's environment`,
+        ),
+        row(
+          'coldInit',
+          'deployed.ratio',
+          d.ratio,
+          d.ratio.toFixed(3),
+          'deployed.tradeMs / fullCcxtMs',
+          targets.coldInitRatio,
+        ),
+        row(
+          'coldInit',
+          'deployed.toBenchBuild',
+          d.toBenchBuild,
+          d.toBenchBuild.toFixed(3),
+          `deployed.tradeMs / tradeMs (the bench's build, ${bytes(c.tradeBytes)})`,
+        ),
+      );
+    }
   }
-  const b = results.bundle;
+  runRow(rows, 'coldInit', results.coldInit);
+  const b = figuresOf(rows, 'bundle', results.bundle);
   if (b) {
     rows.push(
       row(
@@ -129,8 +178,31 @@ export function rowsOf(results: BenchResults): Row[] {
         'node:zlib gzip of fanOutBytes',
       ),
     );
+    const d = b.deployed;
+    if (d !== undefined && 'failed' in d) {
+      rows.push({ ...failedRow('bundle', d), figure: 'deployed' });
+    } else if (d !== undefined) {
+      rows.push(
+        row(
+          'bundle',
+          'deployed.tradeBytes',
+          d.tradeBytes,
+          bytes(d.tradeBytes),
+          'the synthesized trade asset (functions/trade.ts) as deployed',
+          targets.tradeBytes,
+        ),
+        row(
+          'bundle',
+          'deployed.tradeGzipBytes',
+          d.tradeGzipBytes,
+          bytes(d.tradeGzipBytes),
+          'node:zlib gzip of deployed.tradeBytes',
+        ),
+      );
+    }
   }
-  const i = results.isolation;
+  runRow(rows, 'bundle', results.bundle);
+  const i = figuresOf(rows, 'isolation', results.isolation);
   if (i) {
     const healthy = `${i.symbols - i.faults.length} healthy symbols x ticks 2-${i.ticks} x ${i.pairs} runs`;
     rows.push(
@@ -171,7 +243,8 @@ export function rowsOf(results: BenchResults): Row[] {
       );
     }
   }
-  const f = results.fanOut;
+  runRow(rows, 'isolation', results.isolation);
+  const f = figuresOf(rows, 'fanOut', results.fanOut);
   if (f) {
     rows.push(
       row('fanOut', 'ms', f.ms, ms(f.ms), `${int(f.symbols)} symbols, +${f.rttMs} ms per request`),
@@ -185,7 +258,8 @@ export function rowsOf(results: BenchResults): Row[] {
       row('fanOut', 'ratio', f.ratio, f.ratio.toFixed(3), 'ms / limitMs', targets.fanOutRatio),
     );
   }
-  const o = results.overhead;
+  runRow(rows, 'fanOut', results.fanOut);
+  const o = figuresOf(rows, 'overhead', results.overhead);
   if (o) {
     const parts = `exchange ${o.exchangeP50Ms} (ccxt rate limiter ${o.rateLimiterP50Ms}), store ${o.storeP50Ms}, rest ${o.restP50Ms}`;
     rows.push(
@@ -218,7 +292,8 @@ export function rowsOf(results: BenchResults): Row[] {
       );
     }
   }
-  const t = results.backtest;
+  runRow(rows, 'overhead', results.overhead);
+  const t = figuresOf(rows, 'backtest', results.backtest);
   if (t) {
     rows.push(
       row(
@@ -231,5 +306,52 @@ export function rowsOf(results: BenchResults): Row[] {
       ),
     );
   }
+  runRow(rows, 'backtest', results.backtest);
   return rows;
+}
+
+/**
+ * A section's figures, or `undefined` when it has none: absent, or failed, in which case one
+ * `failed` row with its reason goes into `rows` in place of its figures.
+ */
+function figuresOf<T extends object>(
+  rows: Row[],
+  section: string,
+  entry: Guarded<T> | undefined,
+): T | undefined {
+  if (entry === undefined) return undefined;
+  if (!isFailure(entry)) return entry;
+  rows.push(failedRow(section, entry));
+  return undefined;
+}
+
+function failedRow(section: string, failure: SectionFailure): Row {
+  return {
+    section,
+    figure: 'failed',
+    value: failure.timedOut ? 'timed out' : 'threw',
+    target: '',
+    anchor: failure.reason,
+    verdict: 'failed',
+  };
+}
+
+/** How a section ran, as one row: the 1-minute load around it, its wall time, its repeats. */
+function runRow(rows: Row[], section: string, entry: { sectionRun?: SectionRun } | undefined) {
+  const run = entry?.sectionRun;
+  if (run === undefined) return;
+  const notKept = (run.discarded ?? []).map((d) => d.reason);
+  rows.push({
+    section,
+    figure: 'load1',
+    value: `${run.load1Before.toFixed(2)} -> ${run.load1After.toFixed(2)}`,
+    target: '',
+    anchor: [
+      `1-minute load before -> after (max ${run.load1Max.toFixed(2)}), ${(run.wallMs / 1000).toFixed(1)} s`,
+      ...(notKept.length > 0
+        ? [`${run.attempts} attempts, the calmest kept; not kept: ${notKept.join('; ')}`]
+        : []),
+    ].join('; '),
+    verdict: '',
+  });
 }

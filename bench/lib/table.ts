@@ -8,7 +8,8 @@ export interface Target {
   readonly label: string;
 }
 
-export type Verdict = 'pass' | 'miss' | '';
+/** `failed`: the section threw or timed out and has no figures. */
+export type Verdict = 'pass' | 'miss' | 'failed' | '';
 
 /** One line of the bench table. */
 export interface Row {

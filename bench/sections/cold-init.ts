@@ -1,12 +1,35 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { bundleFileName, bundleOptions, repoRoot } from '../../infra/bundling.js';
 import type { BotConfig } from '../../lib/config/schema.js';
 import { localNames } from '../../lib/local/local-environment.js';
+import type { DeployedTradeAsset } from '../lib/deployed-asset.js';
 import { type ProcessSpec, timeInterleaved } from '../lib/process-timer.js';
+import type { SectionFailure } from '../lib/section-guard.js';
 import { median, round } from '../lib/stats.js';
+
+/** The trade function's asset as the stack deploys it, timed beside the bench's own build. */
+export interface DeployedColdInitFigures {
+  /** Median whole-process time to import the synthesized trade asset with its template's environment. */
+  readonly tradeMs: number;
+  /** Bytes of the asset's `index.mjs`. */
+  readonly tradeBytes: number;
+  /** `tradeMs / fullCcxtMs`, as {@link ColdInitFigures.ratio} for the bench's build. */
+  readonly ratio: number;
+  /** `tradeMs` over the bench build's: how far the figure users see is from the one the bench tunes. */
+  readonly toBenchBuild: number;
+  /** The AWS SDK packages the asset leaves to the Lambda runtime. */
+  readonly awsSdkPackages: readonly string[];
+  /** Where the asset came from: `synthesized` by this run, or the cloud assembly directory given. */
+  readonly source: string;
+  /**
+   * The template's environment variables the probe ran with; one the template takes from another
+   * resource is here only when the bench has a local value for it (the table names).
+   */
+  readonly environment: readonly string[];
+}
 
 export interface ColdInitFigures {
   /** Median whole-process time to import the trade bundle and construct its handler. */
@@ -30,7 +53,39 @@ export interface ColdInitFigures {
   readonly binanceOnlyMs: number;
   /** `binanceOnlyMs / fullCcxtMs`: the lowest `ratio` a bundle with ccxt's binance can reach. */
   readonly floorRatio: number;
+  /** Bytes of the bench's trade bundle (the local entry, lib/local/entries/trade.ts). */
+  readonly tradeBytes: number;
+  /**
+   * The synthesized asset, timed in the same interleaved run; a failure to synthesize or locate
+   * it is recorded here and leaves the other figures standing.
+   */
+  readonly deployed?: DeployedColdInitFigures | SectionFailure;
   readonly runs: number;
+}
+
+/**
+ * A preload that turns the network off for a trade probe: both trade entries load the
+ * exchange's markets at init, and every request now fails at once, as on a machine without a
+ * route, so the figure is the cost of loading the code (in Lambda, init adds that request).
+ */
+export const networkOffPreload = `data:text/javascript,${encodeURIComponent(
+  "globalThis.fetch = async () => { throw new TypeError('fetch failed: the bench runs with the network off'); };",
+)}`;
+
+/**
+ * The environment the deployed probe runs with: the template's own values, and for each one the
+ * template takes from another resource (a table name, a queue URL) the local value when `local`
+ * has one; the rest are left out.
+ */
+export function deployedProbeEnv(
+  template: Readonly<Record<string, string | undefined>>,
+  local: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...local };
+  for (const [name, value] of Object.entries(template)) {
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 /**
@@ -63,12 +118,15 @@ export function externalImportsOf(bundleText: string): string[] {
  * Times whole processes, interleaved: (a) importing the built trade bundle, which constructs its
  * adapters and handler at module scope, (b) importing the full ccxt package, (c) an empty node,
  * and, to explain the figure, (d) the AWS SDK packages alone and (e) a bundle of ccxt's binance
- * class alone. Nothing is invoked, so no server is needed.
+ * class alone; with `deployed`, also (f) the trade asset the stack deploys, with the environment
+ * its template sets. Nothing is invoked, so no server is needed.
  */
 export async function measureColdInit(options: {
   tradeBundle: string;
   /** From {@link buildBinanceOnlyBundle}. */
   binanceOnlyBundle: string;
+  /** The synthesized trade asset, or why there is none. */
+  deployed?: DeployedTradeAsset | SectionFailure;
   config: BotConfig;
   runs: number;
 }): Promise<ColdInitFigures> {
@@ -95,14 +153,18 @@ export async function measureColdInit(options: {
     script,
     ...args,
   ];
+  const importHandler = (bundle: string): string[] => [
+    `--import=${networkOffPreload}`,
+    ...esm(
+      `const mod = await import(process.argv[1]);
+       if (typeof mod.handler !== 'function') throw new Error(process.argv[1] + ' built no handler');`,
+      pathToFileURL(bundle).href,
+    ),
+  ];
   const specs: ProcessSpec[] = [
     {
       name: 'trade',
-      args: esm(
-        `const mod = await import(process.argv[1]);
-         if (typeof mod.handler !== 'function') throw new Error('the trade bundle built no handler');`,
-        pathToFileURL(options.tradeBundle).href,
-      ),
+      args: importHandler(options.tradeBundle),
       env,
       cwd: repoRoot,
     },
@@ -133,10 +195,40 @@ export async function measureColdInit(options: {
       cwd: repoRoot,
     },
   ];
+  const asset =
+    options.deployed !== undefined && !('failed' in options.deployed)
+      ? options.deployed
+      : undefined;
+  if (asset) {
+    specs.push({
+      name: 'deployed',
+      args: importHandler(asset.bundleFile),
+      env: deployedProbeEnv(asset.environment, env),
+      cwd: repoRoot,
+    });
+  }
   const times = await timeInterleaved(specs, { runs: options.runs, warmups: 1 });
   const med = (name: string) => round(median(times.get(name) ?? []));
   const tradeMs = med('trade');
   const fullCcxtMs = med('ccxt');
+  const bytesOf = async (path: string) => (await stat(path)).size;
+  let deployed: ColdInitFigures['deployed'];
+  if (asset) {
+    const deployedMs = med('deployed');
+    deployed = {
+      tradeMs: deployedMs,
+      tradeBytes: await bytesOf(asset.bundleFile),
+      ratio: round(deployedMs / fullCcxtMs, 3),
+      toBenchBuild: round(deployedMs / tradeMs, 3),
+      awsSdkPackages: externalImportsOf(await readFile(asset.bundleFile, 'utf8')),
+      source: asset.synthesized ? 'synthesized' : asset.assemblyDir,
+      environment: Object.keys(asset.environment)
+        .filter((name) => asset.environment[name] !== undefined || env[name] !== undefined)
+        .sort(),
+    };
+  } else if (options.deployed !== undefined) {
+    deployed = options.deployed as SectionFailure;
+  }
   return {
     tradeMs,
     fullCcxtMs,
@@ -146,6 +238,8 @@ export async function measureColdInit(options: {
     awsSdkPackages: sdkPackages,
     binanceOnlyMs: med('binance'),
     floorRatio: round(med('binance') / fullCcxtMs, 3),
+    tradeBytes: await bytesOf(options.tradeBundle),
+    ...(deployed === undefined ? {} : { deployed }),
     runs: options.runs,
   };
 }
