@@ -1,3 +1,4 @@
+import { notificationLines } from '../local/notifier.js';
 import type { RunSummary } from '../local/summary.js';
 import { formatNumber, type NumberPrecision } from '../report/format-number.js';
 import { textTable } from '../report/text-table.js';
@@ -62,6 +63,7 @@ export function formatSummary(
     `latency (fan-out start to trade end): p50 ${ms(summary.latencyMs.p50)} ms  p99 ${ms(summary.latencyMs.p99)} ms`,
     `pnl is realised plus unrealised; unrealised marks the position held at the last close`,
     `function timeouts scaled by ${summary.timeScale} for this local run`,
+    ...notificationLines(summary.notifications),
     ...resumeLines(summary),
   ].join('\n');
 }

@@ -47,6 +47,11 @@ const options = {
     value: 'F',
     help: 'factor in (0, 1] applied to the configured function timeouts',
   },
+  'notify-url': {
+    type: 'string',
+    value: 'URL',
+    help: 'post every notification here (each webhook in its own format), e.g. a local receiver',
+  },
   config: configOption,
   'state-dir': {
     type: 'string',
@@ -76,6 +81,10 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
   // A run takes minutes: a file it could not write must fail now, not at its end.
   if (values['summary-json'] !== undefined) outputFile('--summary-json', values['summary-json']);
   if (values.report !== undefined) outputFile('--report', values.report);
+  const notifyUrl = values['notify-url'];
+  if (notifyUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(notifyUrl)) {
+    throw new UsageError(`--notify-url ${JSON.stringify(notifyUrl)}: expected an http(s) URL`);
+  }
   const stateDir = values['state-dir'];
   await mkdir(join(stateDir, 'logs'), { recursive: true });
   const logFile = join(stateDir, 'logs', 'functions.log');
@@ -97,6 +106,7 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     ticks,
     ...(symbols ? { symbols } : {}),
     resume: values.resume,
+    ...(notifyUrl === undefined ? {} : { notifyUrl }),
     faults,
     timeScale,
     stateDir,

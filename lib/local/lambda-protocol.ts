@@ -31,4 +31,6 @@ export const localEnvNames = {
   exchangeUrl: 'TICKFAN_EXCHANGE_URL',
   /** Comma-separated symbols (or `*`) whose invocations block their thread: `--fault block`. */
   blockSymbols: 'TICKFAN_FAULT_BLOCK',
+  /** The run's loopback notification endpoint, the local stand-in for the SNS topic. */
+  notifyUrl: 'TICKFAN_NOTIFY_URL',
 } as const;

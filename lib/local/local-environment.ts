@@ -56,6 +56,8 @@ export interface LocalEnvironmentOptions {
   readonly dataDir?: string;
   /** Faults to inject: into the simulator, or as a blocked candle fetch in the trade function. */
   readonly faults?: readonly FaultSpec[];
+  /** Where the trade function POSTs its trade events (see `startLocalNotifications`). */
+  readonly notifyUrl?: string;
   /**
    * The simulated clock's offset for an invocation of the tick scheduled at `scheduledAt`;
    * default: the shared simulated clock's.
@@ -214,6 +216,7 @@ export class LocalEnvironment {
         // Read by the local trade entry only (lib/local/entries/trade.ts), never by a deployed one.
         [localEnvNames.exchangeUrl]: exchangeUrl,
         ...(blocked.length > 0 ? { [localEnvNames.blockSymbols]: blocked.join(',') } : {}),
+        ...(options.notifyUrl ? { [localEnvNames.notifyUrl]: options.notifyUrl } : {}),
         AWS_ENDPOINT_URL_DYNAMODB: dynalite.endpoint,
         AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
         AWS_REGION: 'us-east-1',

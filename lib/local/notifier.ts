@@ -136,7 +136,10 @@ export async function startLocalNotifications(
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
+  // A run that fails before it closes this must still be able to exit.
+  server.unref();
   const { port } = server.address() as AddressInfo;
+  let closed = false;
 
   return {
     endpoint: `http://127.0.0.1:${port}/events`,
@@ -160,6 +163,8 @@ export async function startLocalNotifications(
         }),
       ]);
       clearTimeout(timer);
+      if (closed) return;
+      closed = true;
       server.closeAllConnections();
       server.close();
     },
@@ -199,4 +204,28 @@ export function parseEvent(text: string): TradeEvent | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The run report's notification figures: events per kind that happened, then deliveries. */
+export function notificationFigures(summary: NotificationSummary | undefined): [string, number][] {
+  if (summary === undefined) return [];
+  return [
+    ...Object.entries(summary.events)
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]): [string, number] => [`notifications: ${kind}`, n]),
+    ['notifications: delivered', summary.delivered],
+    ['notifications: failed', summary.failed],
+  ];
+}
+
+/** The terminal summary's notification lines: events per kind, deliveries, webhooks left out. */
+export function notificationLines(summary: NotificationSummary | undefined): string[] {
+  if (summary === undefined) return [];
+  const kinds = Object.entries(summary.events)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind} ${n}`);
+  return [
+    `notifications: ${kinds.length === 0 ? 'none' : kinds.join('  ')}  delivered ${summary.delivered}  failed ${summary.failed}`,
+    ...summary.skipped.map((s) => `  ${s.name} left out: ${s.reason}`),
+  ];
 }

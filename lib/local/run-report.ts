@@ -16,6 +16,7 @@ import type {
   TradeRow,
 } from '../report/report-input.js';
 import { isoMinute } from '../report/svg-charts.js';
+import { notificationFigures } from './notifier.js';
 import type { InvocationRecord } from './sqs-event-source.js';
 import { type RunSummary, type SymbolSummary, tickLatencies } from './summary.js';
 
@@ -54,6 +55,7 @@ export type ReportedSummary = Pick<
   | 'orders'
   | 'trades'
   | 'latencyMs'
+  | 'notifications'
 > & {
   readonly perSymbol: Readonly<
     Record<
@@ -173,6 +175,7 @@ export function runFigures(
     ['round trips', closed],
     ['latency p50 (ms)', summary.latencyMs.p50],
     ['latency p99 (ms)', summary.latencyMs.p99],
+    ...notificationFigures(summary.notifications),
   ];
   return figures.map(([label, value]) => [label, formatNumber(value)]);
 }

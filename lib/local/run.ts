@@ -13,6 +13,7 @@ import type { FanOutResult } from '../use-cases/fan-out-tick.js';
 import { DrainProgress, progressLines } from './drain-progress.js';
 import type { FaultSpec } from './faults/fault-spec.js';
 import { LocalEnvironment } from './local-environment.js';
+import { startLocalNotifications } from './notifier.js';
 import { type UnreconciledSymbol, unreconciledSymbols } from './resume-reconciliation.js';
 import { type RunReportData, runInvocations } from './run-report.js';
 import { type InFlightTick, readRunState, runStateFile, writeRunState } from './run-state.js';
@@ -53,6 +54,8 @@ export interface RunOptions {
   readonly progressOutput?: Writable & { readonly isTTY?: boolean };
   /** Receives what the HTML run report is drawn from, once the run has finished. */
   readonly onReportData?: (data: RunReportData) => void;
+  /** `--notify-url`: every configured webhook (one of each kind if none) posts here instead. */
+  readonly notifyUrl?: string;
 }
 
 export interface RunProgress {
@@ -124,8 +127,15 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     ((line: string) => process.stderr.write(`tickfan: resume: ${line}\n`));
   await mkdir(options.stateDir, { recursive: true });
 
+  // The local stand-ins for the SNS topic and the notifier function: an event is accepted at
+  // once and delivered in the background, so no webhook holds up a tick.
+  const notifications = await startLocalNotifications({
+    webhooks: config.notifications.webhooks,
+    ...(options.notifyUrl === undefined ? {} : { overrideUrl: options.notifyUrl }),
+  });
   const env = await LocalEnvironment.start({
     config,
+    notifyUrl: notifications.endpoint,
     stateDir: options.stateDir,
     persist: options.persist ?? true,
     fresh: !options.resume,
@@ -319,7 +329,23 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       const symbol = symbolOf(m.Body);
       if (symbol) deadLetteredBySymbol.set(symbol, (deadLetteredBySymbol.get(symbol) ?? 0) + 1);
     }
+    // What the CloudWatch alarms tell in AWS, told once at the end of a local run.
+    for (const symbol of lastFanOut?.silent ?? []) {
+      void notifications.notify({ kind: 'symbol-silent', symbol, time: env.clock.now() });
+    }
+    if (deadLettered > 0) {
+      const queue = env.dlqUrl.split('/').pop() ?? 'dead-letter queue';
+      void notifications.notify({
+        kind: 'dlq-not-empty',
+        time: env.clock.now(),
+        queue,
+        messages: deadLettered,
+      });
+    }
+    // Deliveries still under way get the time the notifier function's retries would take.
+    await notifications.close(15_000);
     const summary = summarise({
+      notifications: notifications.summary(),
       ticks: tick,
       symbols,
       invocations,
@@ -385,6 +411,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     }
     return summary;
   } finally {
+    await notifications.close(0);
     await env.close();
   }
 

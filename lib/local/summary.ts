@@ -6,6 +6,7 @@ import { SkipReason, type TickResult, TickStatus, tickId } from '../domain/tick.
 import type { OrderRecord } from '../ports/state-store.js';
 import type { SimOrder } from '../simulator/exchange-simulator.js';
 import { percentile as quantilePercentile } from '../stats/percentile.js';
+import type { NotificationSummary } from './notifier.js';
 import type { InvocationRecord } from './sqs-event-source.js';
 
 /** The summary of a local run: the contract `--summary-json` writes. Extend it; never break it. */
@@ -54,6 +55,8 @@ export interface RunSummary {
   readonly timeScale: number;
   /** How a `--resume` run took over from the last one; absent on a fresh run. */
   readonly resume?: ResumeSummary;
+  /** The trade events told during the run, by kind, and how the webhooks took them. */
+  readonly notifications?: NotificationSummary;
 }
 
 /** What a resume found and did before its first tick. */
@@ -144,6 +147,7 @@ export interface SummaryInput {
   /** Last traded price of each symbol, to mark open positions. */
   readonly lastPrices: Readonly<Record<string, number>>;
   readonly resume?: ResumeSummary;
+  readonly notifications?: NotificationSummary;
 }
 
 /** Net amount bought across `orders`, rounded off binary floating-point residue. */
@@ -318,5 +322,6 @@ export function summarise(input: SummaryInput): RunSummary {
     poisoned: input.poisoned,
     timeScale: input.timeScale,
     ...(input.resume === undefined ? {} : { resume: input.resume }),
+    ...(input.notifications === undefined ? {} : { notifications: input.notifications }),
   };
 }

@@ -146,6 +146,13 @@ describe('the front door of every command', () => {
       /--summary-json "\/no\/such\/dir\/s.json": folder \/no\/such\/dir does not exist/,
     ],
     [
+      'npm start -- --notify-url hooks.example',
+      'lib/cli/start.ts',
+      () => ['--notify-url', 'hooks.example', ...state()],
+      2,
+      /^tickfan start: --notify-url "hooks.example": expected an http\(s\) URL$/,
+    ],
+    [
       'npm start -- --bogus',
       'lib/cli/start.ts',
       () => ['--bogus', ...state()],

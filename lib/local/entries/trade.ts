@@ -10,6 +10,7 @@ import { readFunctionEnv } from '../../config/env.js';
 import { createTradeHandler } from '../../handlers/trade-handler.js';
 import { blockingMarket } from '../faults/blocking-market.js';
 import { localEnvNames } from '../lambda-protocol.js';
+import { LoopbackNotifier } from '../notifier-client.js';
 
 const env = readFunctionEnv();
 const exchangeUrl = process.env[localEnvNames.exchangeUrl];
@@ -25,10 +26,13 @@ const clock = new SystemClock(() => {
   return Number.isFinite(offset) ? offset : 0;
 });
 const exchange = new CcxtExchange({ exchange: createBinanceClient({ url: exchangeUrl }), clock });
+// Trade events go to the run's loopback stand-in for the SNS topic, when it has one.
+const notifyUrl = process.env[localEnvNames.notifyUrl];
 
 export const handler = await createTradeHandler({
   env,
   clock,
   market: blocked.length > 0 ? blockingMarket(exchange, blocked) : exchange,
   broker: exchange,
+  ...(notifyUrl ? { notifier: new LoopbackNotifier(notifyUrl) } : {}),
 });
