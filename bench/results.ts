@@ -348,6 +348,9 @@ function runRow(rows: Row[], section: string, entry: { sectionRun?: SectionRun }
     target: '',
     anchor: [
       `1-minute load before -> after (max ${run.load1Max.toFixed(2)}), ${(run.wallMs / 1000).toFixed(1)} s`,
+      ...(run.prepareMs === undefined
+        ? []
+        : [`${(run.prepareMs / 1000).toFixed(1)} s of builds before, untimed`]),
       ...(notKept.length > 0
         ? [`${run.attempts} attempts, the calmest kept; not kept: ${notKept.join('; ')}`]
         : []),

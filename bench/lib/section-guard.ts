@@ -26,8 +26,10 @@ export interface DiscardedAttempt extends SectionAttempt {
 
 /** How a section ran: the attempt its figures (or failure) come from, and any it threw away. */
 export interface SectionRun extends SectionAttempt {
-  /** Attempts run, the kept one included. */
+  /** Attempts run, the kept one included; 0 when its preparation failed. */
   readonly attempts: number;
+  /** Wall time of its preparation (builds, a synthesis), done once before the timed attempts. */
+  readonly prepareMs?: number;
   /** The attempts whose figures were not kept: repeated because the load rose, or failed. */
   readonly discarded?: readonly DiscardedAttempt[];
 }
@@ -62,6 +64,12 @@ export interface GuardOptions {
    * `loadRise` while it ran; without it, the section runs once.
    */
   readonly repeat?: { readonly loadRise: number; readonly maxRepeats: number };
+  /**
+   * Work the section needs done before it is timed (building bundles, synthesizing the stack):
+   * run once, under the same timeout, and left out of the attempts' load readings, so that its
+   * own burst of CPU cannot make a section look disturbed. Its failure is the section's.
+   */
+  readonly prepare?: () => Promise<unknown>;
   /** Aborting it ends the running attempt as failed, with the signal's reason. */
   readonly signal?: AbortSignal;
   /** The 1-minute load average; default `os.loadavg()[0]`. */
@@ -167,6 +175,18 @@ export async function runGuarded<T extends object>(
   const load1 = options.load1 ?? (() => loadavg()[0] ?? 0);
   const maxRepeats = options.repeat?.maxRepeats ?? 0;
   const limit = options.repeat?.loadRise ?? Number.POSITIVE_INFINITY;
+  let prepared: { prepareMs: number } | undefined;
+  if (options.prepare) {
+    const done = await attemptOnce(options.prepare, options, load1);
+    prepared = { prepareMs: done.attempt.wallMs };
+    if (!done.ok) {
+      return {
+        ...done.failure,
+        reason: `preparing it: ${done.failure.reason}`,
+        sectionRun: { ...runOf(done.attempt, 0, []), ...prepared },
+      };
+    }
+  }
   const tries: AttemptResult<T>[] = [];
   for (;;) {
     const result = await attemptOnce(work, options, load1);
@@ -190,9 +210,15 @@ export async function runGuarded<T extends object>(
     }));
   if (best === undefined) {
     const failed = tries.at(-1) as AttemptResult<T> & { ok: false };
-    return { ...failed.failure, sectionRun: runOf(failed.attempt, tries.length, []) };
+    return {
+      ...failed.failure,
+      sectionRun: { ...runOf(failed.attempt, tries.length, []), ...prepared },
+    };
   }
-  return { ...best.value, sectionRun: runOf(best.attempt, tries.length, discarded) };
+  return {
+    ...best.value,
+    sectionRun: { ...runOf(best.attempt, tries.length, discarded), ...prepared },
+  };
 }
 
 function riseReason(attempt: SectionAttempt, limit: number): string {

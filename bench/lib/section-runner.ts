@@ -10,6 +10,8 @@ export interface BenchSection<T extends object> {
    * when the load rose while it ran. A section that loads the machine itself gains nothing by it.
    */
   readonly repeatOnLoad: boolean;
+  /** Untimed work before it (see {@link GuardOptions.prepare}). */
+  readonly prepare?: () => Promise<unknown>;
   readonly work: () => Promise<T>;
   /** Printed after it, from its figures. */
   readonly done: (value: T) => string;
@@ -53,6 +55,7 @@ export class SectionRunner {
       entry = await runGuarded(section.work, {
         timeoutMs: this.options.timeoutMs,
         signal: controller.signal,
+        ...(section.prepare ? { prepare: section.prepare } : {}),
         ...(section.repeatOnLoad && this.options.repeat ? { repeat: this.options.repeat } : {}),
         ...(this.options.load1 ? { load1: this.options.load1 } : {}),
         ...(this.options.sampleEveryMs === undefined

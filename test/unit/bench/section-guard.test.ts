@@ -212,6 +212,50 @@ describe('runGuarded', () => {
     expect(entry.sectionRun).toMatchObject({ attempts: 1, load1Before: 7, load1After: 2 });
   });
 
+  it("leaves its preparation's burst of load out of the timed attempt", async () => {
+    let attempts = 0;
+    let prepared = 0;
+
+    const entry = await runGuarded(async () => ({ attempt: ++attempts }), {
+      timeoutMs: 60_000,
+      repeat: { loadRise: 1, maxRepeats: 2 },
+      prepare: async () => {
+        prepared += 1;
+      },
+      // the preparation: 0 -> 5 (a synthesis); the attempt: 5 -> 5.2
+      load1: loadReadings(0, 5, 5, 5.2),
+      ...noSampling,
+    });
+
+    expect(prepared).toBe(1);
+    expect(attempts).toBe(1);
+    expect(entry.sectionRun).toMatchObject({
+      attempts: 1,
+      load1Before: 5,
+      load1After: 5.2,
+      prepareMs: expect.any(Number),
+    });
+  });
+
+  it('records a failed preparation as the failure of its section, which then never runs', async () => {
+    let attempts = 0;
+
+    const entry = await runGuarded(async () => ({ attempt: ++attempts }), {
+      timeoutMs: 60_000,
+      prepare: async () => {
+        throw new Error('Failed to bundle asset tickfan-dev/TradeFunction');
+      },
+      ...noSampling,
+    });
+
+    expect(attempts).toBe(0);
+    expect(entry).toMatchObject({
+      failed: true,
+      reason: 'preparing it: Error: Failed to bundle asset tickfan-dev/TradeFunction',
+      sectionRun: { attempts: 0 },
+    });
+  });
+
   it('keeps the figures of an earlier attempt when its repeat fails, and records the failure', async () => {
     let attempt = 0;
 
