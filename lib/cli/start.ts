@@ -45,7 +45,7 @@ const options = {
     type: 'string',
     default: String(defaultTimeScale),
     value: 'F',
-    help: 'factor in (0, 1] applied to the configured function timeouts',
+    help: 'factor in (0, 1] applied to the function timeouts, retry delay, stale limit and tick spacing',
   },
   'notify-url': {
     type: 'string',

@@ -48,8 +48,10 @@ async function start(...args: string[]): Promise<{ summary: RunSummary; stderr: 
 }
 
 /**
- * Runs npm start for `ticks` and kills it with SIGKILL as soon as its run state says it started
- * tick `killAt`, watching the state directory for the rename that writes it.
+ * Runs npm start for `ticks` and kills it with SIGKILL in the middle of tick `killAt` or a later
+ * one: as soon as the exchange has filled an order in it, before the trade function that placed
+ * it can have booked the fill. It watches the state directory for the renames that write the run
+ * state and the exchange's account.
  */
 async function startAndKill(ticks: number, killAt: number): Promise<RunState> {
   const child = spawn(
@@ -67,10 +69,14 @@ async function startAndKill(ticks: number, killAt: number): Promise<RunState> {
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
     child.once('close', (_code, signal) => resolve(signal)),
   );
+  let fillsBefore: number | undefined;
   watcher = watch(stateDir, () => {
     if (killedAt !== undefined) return;
     void readRunState(stateDir).then((state) => {
       if (killedAt !== undefined || state?.tick === undefined || state.tick < killAt) return;
+      const fills = exchangeFills().length;
+      fillsBefore ??= fills;
+      if (fills === fillsBefore) return;
       killedAt = state;
       child.kill('SIGKILL');
       watcher?.close();
@@ -79,9 +85,14 @@ async function startAndKill(ticks: number, killAt: number): Promise<RunState> {
   const signal = await exited;
   watcher.close();
   if (signal !== 'SIGKILL' || killedAt === undefined) {
-    throw new Error(`npm start was not killed at tick ${killAt} (${signal}): ${stderr}`);
+    throw new Error(
+      `npm start was not killed after a fill from tick ${killAt} on (${signal}): ${stderr}`,
+    );
   }
-  return killedAt;
+  // What the killed process left, which a tick started after the read above would have changed.
+  const left = await readRunState(stateDir);
+  if (left === undefined) throw new Error('the killed run left no run state');
+  return left;
 }
 
 /** Every order record of `symbols` in the state directory's DynamoDB (no process holds it). */
@@ -159,7 +170,10 @@ describe('npm start -- --resume after a kill -9', () => {
 
   it('books no order the exchange filled as cancelled, and every fill as filled', async () => {
     const orders = await storedOrders();
-    const filled = new Map(exchangeFills().map((o) => [o.clientOrderId, o] as const));
+    // Every fill either run's exchange made: the killed run's among them, whatever became of them.
+    const filled = new Map(
+      [...filledAtKill, ...exchangeFills()].map((o) => [o.clientOrderId, o] as const),
+    );
 
     const cancelledButFilled = orders.filter(
       (o) => o.status === 'cancelled' && filled.has(o.clientOrderId),
