@@ -43,7 +43,10 @@ export interface RunOptions {
   readonly faults?: readonly FaultSpec[];
   /** Folder of candle files the simulator serves; default the shipped ones. */
   readonly dataDir?: string;
-  /** Factor applied to the configured function timeouts; default {@link defaultTimeScale}. */
+  /**
+   * Factor applied to the function timeouts, retry delay, stale limit and tick spacing (see
+   * `scaleTimeouts`); default {@link defaultTimeScale}.
+   */
   readonly timeScale?: number;
   readonly onProgress?: (progress: RunProgress) => void;
   /**
