@@ -1,5 +1,5 @@
 import { CcxtExchange, createBinanceClient } from '../lib/adapters/ccxt-exchange.js';
-import { PaperBroker } from '../lib/adapters/paper-broker.js';
+import { PaperBroker, stopCandlesFrom } from '../lib/adapters/paper-broker.js';
 import { readExchangeKeys } from '../lib/adapters/secrets-manager-keys.js';
 import { SystemClock } from '../lib/adapters/system-clock.js';
 import { readFunctionEnv } from '../lib/config/env.js';
@@ -30,5 +30,10 @@ export const handler = await createTradeHandler({
         tableName: env.tableName,
         feeRate: env.config.paper.feeRate,
         balances: env.config.paper.balances,
+        // Paper stops trigger on the exchange's own candles of each symbol's timeframe.
+        stopCandles: stopCandlesFrom(exchange, (symbol) => {
+          const found = env.config.symbols.find((s) => s.symbol === symbol);
+          return found?.timeframe ?? '1m';
+        }),
       }),
 });

@@ -21,6 +21,7 @@ import type {
   MarketInterface,
   OHLCV,
   Order,
+  Trade,
 } from '../../node_modules/ccxt/js/src/base/types.js';
 import binance from '../../node_modules/ccxt/js/src/binance.js';
 import { exchangeLimits } from '../config/schema.js';
@@ -33,6 +34,7 @@ import {
   type OrderReport,
   type OrderRequest,
   OrderStatus,
+  type StopOrderRequest,
 } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import type { KeyInspector, KeyPermissions } from '../ports/key-permissions.js';
@@ -48,8 +50,10 @@ import {
  */
 export type ExchangeClient = Pick<
   Exchange,
-  'loadMarkets' | 'market' | 'fetchOHLCV' | 'createOrder' | 'fetchOrder'
+  'loadMarkets' | 'market' | 'fetchOHLCV' | 'createOrder' | 'fetchOrder' | 'cancelOrder'
 > & {
+  /** The fills of one order, for the fees a look-up does not carry. */
+  fetchMyTrades?: Exchange['fetchMyTrades'];
   /** The credentials the client signs with; their values are redacted from every error. */
   apiKey?: string | undefined;
   secret?: string | undefined;
@@ -259,9 +263,83 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
         } catch (error) {
           if (!isDuplicateOrder(error)) throw error;
           arm();
-          const existing = await this.fetchByClientId(symbol, market, clientOrderId);
+          const existing = await this.fetchByClientId(symbol, market, clientOrderId, arm);
           if (existing === undefined) throw error;
           return existing;
+        }
+      },
+    );
+  }
+
+  /**
+   * Rests a sell stop carrying `clientOrderId`, through ccxt's unified `stopLossPrice` (on
+   * Binance spot a `STOP_LOSS` order: sold at market once the price trades at the stop). A
+   * duplicate id reports the order the exchange already holds under it, as for market orders.
+   */
+  placeStopOrder(request: StopOrderRequest): Promise<OrderReport> {
+    const { symbol, amount, stopPrice, clientOrderId, timeoutMs } = request;
+    return this.call(
+      `placeStopOrder(${symbol} ${clientOrderId})`,
+      symbol,
+      timeoutMs,
+      'order',
+      async (arm) => {
+        await this.loadMarkets(arm);
+        const market = this.ccxtMarket(symbol);
+        arm();
+        try {
+          const order = await this.exchange.createOrder(
+            symbol,
+            'market',
+            'sell',
+            amount,
+            undefined,
+            {
+              clientOrderId,
+              stopLossPrice: stopPrice,
+            },
+          );
+          return toReport(order, market, clientOrderId);
+        } catch (error) {
+          if (!isDuplicateOrder(error)) throw error;
+          arm();
+          const existing = await this.fetchByClientId(symbol, market, clientOrderId, arm);
+          if (existing === undefined) throw error;
+          return existing;
+        }
+      },
+    );
+  }
+
+  /**
+   * Cancels a resting order by client id. When the exchange refuses the cancel (it knows no
+   * open order by that id), the order is looked up, so that a stop that filled first is
+   * reported filled rather than cancelled.
+   */
+  cancelOrder(
+    symbol: string,
+    clientOrderId: string,
+    timeoutMs: number,
+  ): Promise<OrderReport | undefined> {
+    return this.call(
+      `cancelOrder(${symbol} ${clientOrderId})`,
+      symbol,
+      timeoutMs,
+      'read',
+      async (arm) => {
+        await this.loadMarkets(arm);
+        const market = this.ccxtMarket(symbol);
+        arm();
+        try {
+          const order = await this.exchange.cancelOrder(undefined as unknown as string, symbol, {
+            origClientOrderId: clientOrderId,
+          });
+          // The reply's clientOrderId is the cancel request's own; the order is ours.
+          return { ...toReport(order, market, clientOrderId), clientOrderId };
+        } catch (error) {
+          if (!(error instanceof OrderNotFound || error instanceof OperationRejected)) throw error;
+          arm();
+          return this.fetchByClientId(symbol, market, clientOrderId, arm);
         }
       },
     );
@@ -282,7 +360,7 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
         await this.loadMarkets(arm);
         const market = this.ccxtMarket(symbol);
         arm();
-        return this.fetchByClientId(symbol, market, clientOrderId);
+        return this.fetchByClientId(symbol, market, clientOrderId, arm);
       },
     );
   }
@@ -307,21 +385,42 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     });
   }
 
+  /**
+   * The order under `clientOrderId`, or undefined. Binance's order look-up carries no fees, so
+   * for an order that filled, its fills are fetched too (`GET /api/v3/myTrades` by order id)
+   * and its fee and price are taken from them.
+   */
   private async fetchByClientId(
     symbol: string,
     market: MarketInterface,
     clientOrderId: string,
+    arm: () => void,
   ): Promise<OrderReport | undefined> {
+    let order: Order;
     try {
       // With `origClientOrderId` in params, ccxt's binance sends it in place of the order id.
-      const order = await this.exchange.fetchOrder(undefined as unknown as string, symbol, {
+      order = await this.exchange.fetchOrder(undefined as unknown as string, symbol, {
         origClientOrderId: clientOrderId,
       });
-      return toReport(order, market, clientOrderId);
     } catch (error) {
       if (error instanceof OrderNotFound) return undefined;
       throw error;
     }
+    return toReport(await this.withFills(order, symbol, arm), market, clientOrderId);
+  }
+
+  /** `order` with its trades, fetched when it filled and neither fees nor trades came with it. */
+  private async withFills(order: Order, symbol: string, arm: () => void): Promise<Order> {
+    const fetchTrades = this.exchange.fetchMyTrades;
+    const carriesFees = order.fee !== undefined || (order.trades ?? []).length > 0;
+    if (carriesFees || !((order.filled ?? 0) > 0) || fetchTrades === undefined) return order;
+    if (order.id === undefined) return order;
+    arm();
+    const trades: Trade[] = await fetchTrades.call(this.exchange, symbol, undefined, undefined, {
+      orderId: order.id,
+    });
+    const own = trades.filter((t) => t.order === undefined || t.order === order.id);
+    return own.length === 0 ? order : { ...order, trades: own };
   }
 
   private async loadMarkets(arm: () => void): Promise<void> {
@@ -514,6 +613,9 @@ function toReport(order: Order, market: MarketInterface, clientOrderId: string):
     filledAmount: filled,
     averagePrice,
     fee: feeInQuote(order, market, averagePrice),
+    ...(filled > 0 && order.lastTradeTimestamp !== undefined
+      ? { fillTime: order.lastTradeTimestamp }
+      : {}),
   };
 }
 
@@ -550,14 +652,16 @@ function toStatus(order: Order, filled: number): OrderReport['status'] {
 }
 
 /**
- * The order's fees in the quote currency. A fee in the base currency (Binance charges buys in
- * the base unless BNB pays) is valued at the fill price; a fee in a third currency has no price
- * here and is left out. Binance's `GET /api/v3/order` carries no fees at all, so an order found
- * by {@link CcxtExchange.findOrder} reports 0.
+ * The order's fees in the quote currency: the order's own, else those of its fills. A fee in the
+ * base currency (Binance charges buys in the base unless BNB pays) is valued at the fill price;
+ * a fee in a third currency has no price here and is left out. Binance's `GET /api/v3/order`
+ * carries no fees at all: {@link CcxtExchange.findOrder} fetches the order's fills for them.
  */
 function feeInQuote(order: Order, market: MarketInterface, price: number): number {
   const { fees } = order as Order & { fees?: FeeInterface[] };
-  const all = fees !== undefined && fees.length > 0 ? fees : order.fee ? [order.fee] : [];
+  const own = fees !== undefined && fees.length > 0 ? fees : order.fee ? [order.fee] : [];
+  const fromFills = (order.trades ?? []).flatMap((t) => (t.fee === undefined ? [] : [t.fee]));
+  const all = own.length > 0 ? own : fromFills;
   let total = 0;
   for (const fee of all) {
     if (fee.cost === undefined) continue;

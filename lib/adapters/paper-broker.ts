@@ -6,17 +6,21 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
 import { defaultFeeRate } from '../domain/fee-rate.js';
 import { paperFillCost, roundAmount } from '../domain/paper-fill.js';
 import { Side } from '../domain/signal.js';
+import { stopFillPrice } from '../domain/stop.js';
 import {
   type Broker,
   OrderRejectedError,
   type OrderReport,
   type OrderRequest,
   OrderStatus,
+  type StopOrderRequest,
 } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
+import type { MarketData } from '../ports/market-data.js';
 import { isConditionFailed, orderKey, queryPrefix } from './dynamo-helpers.js';
 
 /** The two currencies of a market. */
@@ -38,6 +42,16 @@ export interface PaperBrokerOptions {
   readonly markets?: (symbol: string) => MarketCurrencies;
   /** Dates the fills; defaults to the system clock. */
   readonly clock?: Clock;
+  /**
+   * The closed candles of `symbol` opened at `since` or later, which a paper stop is checked
+   * against (the exchange's own candles of the symbol's timeframe). Without it paper stops rest
+   * and never trigger.
+   */
+  readonly stopCandles?: (
+    symbol: string,
+    since: number,
+    timeoutMs: number,
+  ) => Promise<readonly Candle[]>;
 }
 
 /** A paper order as stored: the report plus what it traded. */
@@ -45,6 +59,10 @@ interface PaperOrderItem extends OrderReport {
   readonly symbol: string;
   readonly side: Side;
   readonly filledAt: string;
+  /** Set on a stop: its trigger, when it was placed (epoch ms) and how much it sells. */
+  readonly stopPrice?: number;
+  readonly placedAt?: number;
+  readonly amount?: number;
 }
 
 const ACCOUNT_PK = 'PAPER';
@@ -64,6 +82,7 @@ export class PaperBroker implements Broker {
   private readonly startingBalances: Readonly<Record<string, number>>;
   private readonly markets: (symbol: string) => MarketCurrencies;
   private readonly clock: Clock;
+  private readonly stopCandles: PaperBrokerOptions['stopCandles'];
   /** Currencies whose balance item is known to exist, to skip the initialising write. */
   private readonly initialised = new Set<string>();
 
@@ -74,6 +93,7 @@ export class PaperBroker implements Broker {
     this.startingBalances = options.balances ?? {};
     this.markets = options.markets ?? currenciesOf;
     this.clock = options.clock ?? { now: () => Date.now() };
+    this.stopCandles = options.stopCandles;
   }
 
   /**
@@ -164,16 +184,154 @@ export class PaperBroker implements Broker {
     return toReport(item);
   }
 
+  /**
+   * Rests a paper sell stop: recorded `open`, once per client id, checked against the candles
+   * that close after it by the simulator's and the backtest's rule ({@link stopFillPrice})
+   * whenever it is looked up or cancelled. Nothing is locked; the sell is booked when it fills.
+   */
+  async placeStopOrder(request: StopOrderRequest): Promise<OrderReport> {
+    if (!(request.amount > 0) || !(request.stopPrice > 0)) {
+      throw new OrderRejectedError(
+        `a stop needs a positive amount and stop price, got ${request.amount} at ${request.stopPrice}`,
+      );
+    }
+    const earlier = await this.getOrderItem(request.clientOrderId);
+    if (earlier !== undefined) return toReport(earlier);
+    const now = this.clock.now();
+    const item: PaperOrderItem = {
+      clientOrderId: request.clientOrderId,
+      exchangeOrderId: `paper-${request.clientOrderId}`,
+      status: OrderStatus.Open,
+      filledAmount: 0,
+      averagePrice: 0,
+      fee: 0,
+      symbol: request.symbol,
+      side: Side.Sell,
+      filledAt: '',
+      stopPrice: request.stopPrice,
+      placedAt: now,
+      amount: request.amount,
+    };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...item, pk: ACCOUNT_PK, sk: orderKey(request.clientOrderId) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      const winner = await this.getOrderItem(request.clientOrderId);
+      if (winner === undefined) throw error;
+      return toReport(winner);
+    }
+    return toReport(item);
+  }
+
+  /** Cancels a resting paper stop; one that has filled by now is reported filled. */
+  async cancelOrder(
+    symbol: string,
+    clientOrderId: string,
+    timeoutMs: number,
+  ): Promise<OrderReport | undefined> {
+    const item = await this.findItem(symbol, clientOrderId, timeoutMs);
+    if (item === undefined || item.status !== OrderStatus.Open) {
+      return item === undefined ? undefined : toReport(item);
+    }
+    const cancelled = await this.moveStop(item, { status: OrderStatus.Cancelled });
+    return toReport(cancelled ?? (await this.getOrderItem(clientOrderId)) ?? item);
+  }
+
   async findOrder(
     symbol: string,
     clientOrderId: string,
     timeoutMs: number,
   ): Promise<OrderReport | undefined> {
+    const item = await this.findItem(symbol, clientOrderId, timeoutMs);
+    return item === undefined ? undefined : toReport(item);
+  }
+
+  /** The order item of `symbol`, a resting stop first filled if a candle has reached it. */
+  private async findItem(
+    symbol: string,
+    clientOrderId: string,
+    timeoutMs: number,
+  ): Promise<PaperOrderItem | undefined> {
+    const started = performance.now();
     const item = await this.getOrderItem(
       clientOrderId,
       AbortSignal.timeout(Math.max(0, timeoutMs)),
     );
-    return item === undefined || item.symbol !== symbol ? undefined : toReport(item);
+    if (item === undefined || item.symbol !== symbol) return undefined;
+    if (item.status !== OrderStatus.Open || item.stopPrice === undefined) return item;
+    const left = Math.floor(timeoutMs - (performance.now() - started));
+    return (await this.triggerStop(item, left)) ?? item;
+  }
+
+  /**
+   * Fills a resting stop at the first candle since its placement that reached it: the stop item
+   * moves from `open` to `filled` conditionally (so a stop fills once), then the base is debited
+   * and the quote credited, as a market sell is booked. Undefined when nothing reached it.
+   */
+  private async triggerStop(
+    item: PaperOrderItem,
+    timeoutMs: number,
+  ): Promise<PaperOrderItem | undefined> {
+    const { stopPrice, placedAt, amount } = item;
+    if (this.stopCandles === undefined || stopPrice === undefined || placedAt === undefined) {
+      return undefined;
+    }
+    if (amount === undefined || timeoutMs <= 0) return undefined;
+    const candles = await this.stopCandles(item.symbol, placedAt, timeoutMs);
+    const now = this.clock.now();
+    for (const candle of candles) {
+      const price = stopFillPrice(candle, stopPrice);
+      if (price === undefined) continue;
+      const { notional, fee } = paperFillCost(amount, price, this.feeRate);
+      const filled = await this.moveStop(item, {
+        status: OrderStatus.Filled,
+        filledAmount: amount,
+        averagePrice: price,
+        fee,
+        filledAt: new Date(Math.max(placedAt, Math.min(candle.time, now))).toISOString(),
+      });
+      if (filled === undefined) return this.getOrderItem(item.clientOrderId);
+      const { base, quote } = this.markets(item.symbol);
+      await this.initialiseBalance(base);
+      await this.initialiseBalance(quote);
+      // A paper account may be short of what the stop sells (balances drift, see
+      // placeMarketOrder); the fill stands, as the position it protects is the caller's record.
+      await this.move(base, -amount).catch((error: unknown) => {
+        if (!isConditionFailed(error)) throw error;
+      });
+      await this.move(quote, roundAmount(notional - fee));
+      return filled;
+    }
+    return undefined;
+  }
+
+  /** Moves a resting stop on, only if it is still open; undefined when it no longer was. */
+  private async moveStop(
+    item: PaperOrderItem,
+    changes: Partial<PaperOrderItem>,
+  ): Promise<PaperOrderItem | undefined> {
+    const next: PaperOrderItem = { ...item, ...changes };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...next, pk: ACCOUNT_PK, sk: orderKey(item.clientOrderId) },
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':open': OrderStatus.Open },
+        }),
+      );
+      return next;
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      return undefined;
+    }
   }
 
   /**
@@ -261,6 +419,22 @@ export class PaperBroker implements Broker {
   }
 }
 
+/**
+ * The `stopCandles` of a paper broker trading on `market`: the closed candles of the symbol's
+ * own timeframe from the one open when the stop was placed, as many as one request serves.
+ */
+export function stopCandlesFrom(
+  market: MarketData,
+  timeframeOf: (symbol: string) => Timeframe,
+): NonNullable<PaperBrokerOptions['stopCandles']> {
+  return (symbol, placedAt, timeoutMs) => {
+    const timeframe = timeframeOf(symbol);
+    const length = timeframeMs(timeframe);
+    const since = Math.floor(placedAt / length) * length;
+    return market.fetchCandles({ symbol, timeframe, since, limit: 500, timeoutMs });
+  };
+}
+
 /** Splits `BASE/QUOTE` (ccxt's unified spot symbol). */
 function currenciesOf(symbol: string): MarketCurrencies {
   const [base, quote, ...rest] = symbol.split('/');
@@ -271,6 +445,7 @@ function currenciesOf(symbol: string): MarketCurrencies {
 }
 
 function toReport(item: PaperOrderItem): OrderReport {
+  const fillTime = item.filledAt === '' ? Number.NaN : Date.parse(item.filledAt);
   return {
     clientOrderId: item.clientOrderId,
     exchangeOrderId: item.exchangeOrderId,
@@ -278,6 +453,7 @@ function toReport(item: PaperOrderItem): OrderReport {
     filledAmount: item.filledAmount,
     averagePrice: item.averagePrice,
     fee: item.fee,
+    ...(item.filledAmount > 0 && Number.isFinite(fillTime) ? { fillTime } : {}),
   };
 }
 

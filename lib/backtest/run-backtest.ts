@@ -1,6 +1,7 @@
 import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
-import { sideFor } from '../domain/decision.js';
-import type { Market } from '../domain/market.js';
+import { decide } from '../domain/decision.js';
+import { floorToStep, type Market } from '../domain/market.js';
+import { clientOrderId } from '../domain/order-intent.js';
 import { paperFillCost } from '../domain/paper-fill.js';
 import { applyFill, flatPosition, type Position, totalPnl } from '../domain/position.js';
 import {
@@ -10,6 +11,14 @@ import {
 } from '../domain/round-trips.js';
 import { Side, Signal } from '../domain/signal.js';
 import { type RiskLimits, sizeOrder } from '../domain/sizing.js';
+import {
+  type ExitReason,
+  initialStopPrice,
+  stopClientOrderId,
+  stopExitReason,
+  stopFillPrice,
+  trailedStopPrice,
+} from '../domain/stop.js';
 import { type StrategyName, windowLocal } from '../domain/strategies/registry.js';
 import type { Strategy } from '../domain/strategies/strategy.js';
 import { firstIndexAtOrAfter, lastIndexAtOrBefore } from '../market-data/ohlcv-data.js';
@@ -57,6 +66,17 @@ export interface BacktestTrade {
   readonly amount: number;
   /** In the quote currency. */
   readonly fee: number;
+  /** The order's client id, as the trade function derives it. */
+  readonly clientOrderId: string;
+  /** Why a sell closed the position. */
+  readonly reason?: ExitReason;
+}
+
+/** The stop a backtest position rests, as the trade function would have placed it. */
+interface RestingStop {
+  readonly price: number;
+  readonly revision: number;
+  readonly entryOrderId: string;
 }
 
 export type { RoundTrip } from '../domain/round-trips.js';
@@ -144,10 +164,14 @@ const yearMs = 365 * 24 * 60 * 60 * 1000;
  * 2. Take the signal of a fresh strategy run over that window, as the trade function does. For a
  *    window-local strategy one continuous run gives the same signal on a full window, and `none`
  *    is what any run gives on a shorter one; it is used instead, about `warmup` times faster.
- * 3. `sideFor(signal, position)`, `sizeOrder` within the risk limits and the market's rules, a
- *    paper fill at the candle's close with the paper broker's fee (`paperFillCost`), and
- *    `applyFill`: the trade function's own domain functions.
- * 4. Pair the fills into round trips and mark the position at each close for the equity curve
+ * 3. First the stop resting since the previous close: if this candle reaches it, it fills inside
+ *    the candle by `stopFillPrice` (at the stop, or at the open after a gap), as the exchange
+ *    simulator fills it; a trailing stop then follows a new highest close.
+ * 4. `decide(signal, position, exit rules)`, `sizeOrder` within the risk limits and the market's
+ *    rules, a paper fill at the candle's close with the paper broker's fee (`paperFillCost`),
+ *    and `applyFill`: the trade function's own domain functions. An entry rests its stop at
+ *    `stoplossPct` below the fill, floored to the price step, as the trade function places it.
+ * 5. Pair the fills into round trips and mark the position at each close for the equity curve
  *    (lib/domain/round-trips.ts, as the run report does), and take the figures from those.
  */
 export function runBacktest(input: BacktestInput): BacktestResult {
@@ -176,6 +200,7 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   let missing = 0;
   let heldMs = 0;
   let previousTime = 0;
+  let stop: RestingStop | undefined;
 
   const start = Math.max(0, first - (warmup - 1));
   const run = local ? strategy.start() : undefined;
@@ -191,11 +216,53 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     // A window-local strategy, as `warmup` promises, says nothing on a shorter window.
     else signal = full ? continuous : Signal.None;
 
-    const side = sideFor(signal, position, {
+    // The stop resting since the previous close fills inside this candle, before its decision.
+    if (stop !== undefined && position.amount > 0) {
+      const price = stopFillPrice(candle, stop.price);
+      if (price !== undefined) {
+        const amount = position.amount;
+        const cost = paperFillCost(amount, price, feeRate);
+        const reason = stopExitReason(stop.price, position.entryPrice, risk.stoplossPct ?? 0);
+        const id = stopClientOrderId(stop.entryOrderId, stop.revision);
+        quote += cost.notional - cost.fee;
+        fees += cost.fee;
+        position = applyFill(position, { side: Side.Sell, amount, price, fee: cost.fee }, id);
+        trades.push({
+          symbol,
+          side: Side.Sell,
+          candleTime: candle.time,
+          price,
+          amount,
+          fee: cost.fee,
+          clientOrderId: id,
+          reason,
+        });
+        stop = undefined;
+      }
+    }
+    // A trailing stop follows a new highest close, from the next candle on.
+    if (stop !== undefined && position.amount > 0 && risk.trailingStopPct !== undefined) {
+      const previousHigh = position.highPrice ?? position.entryPrice;
+      if (candle.close > previousHigh) {
+        position = { ...position, highPrice: candle.close };
+        const raised = trailedStopPrice(stop.price, candle.close, risk.trailingStopPct);
+        const to = raised === undefined ? undefined : floorToStep(raised, market.priceStep);
+        if (to !== undefined && to > stop.price) {
+          stop = { ...stop, price: to, revision: stop.revision + 1 };
+        }
+      }
+    }
+
+    const decision = decide(signal, position, {
       close: candle.close,
       ...(risk.stoplossPct === undefined ? {} : { stoplossPct: risk.stoplossPct }),
+      ...(stop === undefined ? {} : { stopPrice: stop.price }),
+      ...(risk.roi === undefined || position.openedAt === undefined
+        ? {}
+        : { roi: risk.roi, minutesHeld: (candle.time - position.openedAt) / 60_000 }),
     });
-    if (side !== undefined) {
+    if (decision !== undefined) {
+      const { side } = decision;
       const sizing = sizeOrder(side, candle.close, position, market, risk);
       const cost = sizing.ok ? paperFillCost(sizing.amount, candle.close, feeRate) : undefined;
       if (
@@ -206,9 +273,19 @@ export function runBacktest(input: BacktestInput): BacktestResult {
         rejected += 1;
       } else {
         const { amount } = sizing;
+        const id = clientOrderId({
+          strategy: strategy.name,
+          symbol,
+          candleTime: candle.time,
+          side,
+        });
         quote += side === Side.Buy ? -(cost.notional + cost.fee) : cost.notional - cost.fee;
         fees += cost.fee;
-        position = applyFill(position, { side, amount, price: candle.close, fee: cost.fee });
+        position = applyFill(
+          position,
+          { side, amount, price: candle.close, fee: cost.fee, candleTime: candle.time },
+          id,
+        );
         trades.push({
           symbol,
           side,
@@ -216,7 +293,24 @@ export function runBacktest(input: BacktestInput): BacktestResult {
           price: candle.close,
           amount,
           fee: cost.fee,
+          clientOrderId: id,
+          ...(decision.reason === undefined ? {} : { reason: decision.reason }),
         });
+        if (side === Side.Buy) {
+          stop =
+            risk.stoplossPct === undefined
+              ? undefined
+              : {
+                  price: floorToStep(
+                    initialStopPrice(position.entryPrice, risk.stoplossPct),
+                    market.priceStep,
+                  ),
+                  revision: 1,
+                  entryOrderId: id,
+                };
+        } else {
+          stop = undefined;
+        }
       }
     }
 

@@ -92,8 +92,27 @@ export const configSchema = z
          * exits and stoplosses go on; `halt` stops all trading, open positions included.
          */
         dailyLossAction: z.enum(['close-only', 'halt']).default('close-only'),
-        /** Exit a long position whose close has fallen this fraction below its entry price. */
+        /**
+         * The protective stop: a sell stop resting on the exchange this fraction below the entry
+         * price, placed as soon as the entry fills.
+         */
         stoplossPct: z.number().gt(0).lt(1).optional().default(0.1),
+        /**
+         * Raise the stop as the price makes new highs, to this fraction below the highest close
+         * since the entry (never lower than the stoploss). Off when not set.
+         */
+        trailingStopPct: z.number().gt(0).lt(1).optional(),
+        /**
+         * Take profit by time held, as Freqtrade's `minimal_roi`: minutes held → the profit ratio
+         * that exits, e.g. `{ "0": 0.05, "60": 0.02, "240": 0 }`. Off when not set.
+         */
+        roi: z
+          .record(
+            z.string().regex(/^(0|[1-9][0-9]*)$/, 'must be whole minutes held, e.g. "60"'),
+            z.number().min(-1).max(100),
+          )
+          .refine((r) => Object.keys(r).length > 0, 'needs at least one "minutes": ratio entry')
+          .optional(),
       })
       .prefault({}),
     paper: z

@@ -2,6 +2,7 @@ import type { OrderIntent } from './order-intent.js';
 import type { Fill } from './position.js';
 import type { Side } from './signal.js';
 import type { Sizing } from './sizing.js';
+import type { ExitReason } from './stop.js';
 import type { TickOrder } from './tick.js';
 
 /** An order's status as the venue reports it. */
@@ -35,6 +36,14 @@ export interface OrderRecord {
   readonly averagePrice?: number;
   readonly fee?: number;
   readonly reason?: string;
+  /** `stop` for a protective stop resting on the exchange; a market order otherwise. */
+  readonly kind?: 'stop';
+  /** A stop's trigger price. */
+  readonly stopPrice?: number;
+  /** Why a sell closes the position (see {@link ExitReason}). */
+  readonly exitReason?: ExitReason;
+  /** Open time of the candle a stop filled in, as the venue reported the fill's time. */
+  readonly fillCandleTime?: number;
   readonly createdAt: string;
   readonly version: number;
 }
@@ -46,6 +55,8 @@ export interface VenueReport {
   readonly averagePrice: number;
   /** Fee in the quote currency. */
   readonly fee: number;
+  /** When the venue filled it, epoch ms, where it says. */
+  readonly fillTime?: number;
 }
 
 /** Thrown when a step would move an order record where its lifecycle does not go. */
@@ -156,6 +167,39 @@ export function recordIntent(
   };
 }
 
+/**
+ * The first record of the protective stop `clientOrderId` for the position held, written before
+ * it is sent: a sell of `amount` triggered at `stopPrice`, decided at `candleTime`.
+ */
+export function recordStopIntent(
+  stop: {
+    readonly clientOrderId: string;
+    readonly symbol: string;
+    readonly strategy: string;
+    readonly candleTime: number;
+    readonly amount: number;
+    readonly stopPrice: number;
+    readonly exitReason: ExitReason;
+  },
+  createdAt: string,
+): OrderRecord {
+  return {
+    clientOrderId: stop.clientOrderId,
+    symbol: stop.symbol,
+    strategy: stop.strategy,
+    side: 'sell',
+    candleTime: stop.candleTime,
+    amount: stop.amount,
+    referencePrice: stop.stopPrice,
+    status: OrderState.Intent,
+    kind: 'stop',
+    stopPrice: stop.stopPrice,
+    exitReason: stop.exitReason,
+    createdAt,
+    version: 1,
+  };
+}
+
 /** The record as it must be stored before it is sent: from here it may reach the venue. */
 export function markSent(record: OrderRecord): OrderRecord {
   return move(record, OrderState.Sent, {});
@@ -186,7 +230,13 @@ export function cancelUnreceived(record: OrderRecord): OrderRecord {
 export function fillOf(record: OrderRecord): Fill | undefined {
   const amount = record.filledAmount ?? 0;
   if (!(amount > 0)) return undefined;
-  return { side: record.side, amount, price: record.averagePrice ?? 0, fee: record.fee ?? 0 };
+  return {
+    side: record.side,
+    amount,
+    price: record.averagePrice ?? 0,
+    fee: record.fee ?? 0,
+    candleTime: record.candleTime,
+  };
 }
 
 /** The order as a tick result reports it. */

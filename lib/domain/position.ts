@@ -1,4 +1,5 @@
 import { Side } from './signal.js';
+import type { PositionStop } from './stop.js';
 
 /** A symbol's long position and what it has realised so far. */
 export interface Position {
@@ -22,6 +23,12 @@ export interface Position {
    * unresolved.
    */
   readonly pendingOrderId?: string;
+  /** The stop protecting the amount held, once one has been decided on; see {@link PositionStop}. */
+  readonly stop?: PositionStop;
+  /** Open time of the candle the entry was decided on; the clock `risk.roi` reads. */
+  readonly openedAt?: number;
+  /** Highest close seen since the entry (the entry price at first); what a trailing stop follows. */
+  readonly highPrice?: number;
 }
 
 /** One fill as the exchange or paper broker reports it. */
@@ -31,6 +38,8 @@ export interface Fill {
   readonly price: number;
   /** Fee in the quote currency. */
   readonly fee: number;
+  /** Open time of the candle the order was decided on. */
+  readonly candleTime?: number;
 }
 
 export function flatPosition(symbol: string): Position {
@@ -39,7 +48,8 @@ export function flatPosition(symbol: string): Position {
 
 /**
  * The position after `fill` of order `orderId`: the order is no longer pending, and the version
- * is bumped by one.
+ * is bumped by one. An entry from flat starts the clock of `risk.roi` and the high a trailing
+ * stop follows; a sell that leaves nothing held drops them and the stop with them.
  */
 export function applyFill(position: Position, fill: Fill, orderId?: string): Position {
   const { pendingOrderId: _settled, ...held } = position;
@@ -49,8 +59,16 @@ export function applyFill(position: Position, fill: Fill, orderId?: string): Pos
     const amount = held.amount + fill.amount;
     const entryPrice =
       amount === 0 ? 0 : (held.amount * held.entryPrice + fill.amount * fill.price) / amount;
+    const opened =
+      held.amount > 0
+        ? {}
+        : {
+            ...(fill.candleTime === undefined ? {} : { openedAt: fill.candleTime }),
+            highPrice: fill.price,
+          };
     return {
       ...held,
+      ...opened,
       amount,
       entryPrice,
       realisedPnl: held.realisedPnl - fill.fee,
@@ -61,14 +79,18 @@ export function applyFill(position: Position, fill: Fill, orderId?: string): Pos
   const sold = Math.min(fill.amount, held.amount);
   const pnl = sold * (fill.price - held.entryPrice) - fill.fee;
   const amount = held.amount - sold;
-  return {
-    ...held,
-    amount: amount <= 1e-12 ? 0 : amount,
-    entryPrice: amount <= 1e-12 ? 0 : held.entryPrice,
-    realisedPnl: held.realisedPnl + pnl,
-    version,
-    lastOrderId,
-  };
+  const realisedPnl = held.realisedPnl + pnl;
+  if (amount <= 1e-12) {
+    const { stop: _stop, openedAt: _openedAt, highPrice: _highPrice, ...flat } = held;
+    return { ...flat, amount: 0, entryPrice: 0, realisedPnl, version, lastOrderId };
+  }
+  return { ...held, amount, realisedPnl, version, lastOrderId };
+}
+
+/** The position with `stop` as its protection (or none), the version bumped by one. */
+export function withStop(position: Position, stop: PositionStop | undefined): Position {
+  const { stop: _previous, ...rest } = position;
+  return { ...rest, ...(stop === undefined ? {} : { stop }), version: position.version + 1 };
 }
 
 /** The position with `orderId` pending (or none), the version bumped by one. */

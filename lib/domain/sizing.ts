@@ -6,8 +6,12 @@ import { Side } from './signal.js';
 export interface RiskLimits {
   readonly stakePerTrade: number;
   readonly maxPosition: number;
-  /** Exit a long position whose close has fallen this fraction below its entry. */
+  /** The protective stop, this fraction below the entry. */
   readonly stoplossPct?: number;
+  /** A trailing stop this fraction below the highest close since the entry. */
+  readonly trailingStopPct?: number;
+  /** Minutes held → take-profit ratio (Freqtrade's `minimal_roi`). */
+  readonly roi?: Readonly<Record<string, number>>;
 }
 
 export type Sizing =

@@ -24,6 +24,13 @@ export interface PositionStop {
   readonly price: number;
   /** 1 for the first stop of a position; each replacement (re-placed or trailed) adds one. */
   readonly revision: number;
+  /** Client id of the entry order whose position this protects; every revision's id derives from it. */
+  readonly entryOrderId: string;
+  /**
+   * The stop this one replaces, while it may still rest: it is cancelled before this one is
+   * sent (a spot account cannot lock the amount twice), and a fill of it closes the position.
+   */
+  readonly replaces?: string;
 }
 
 /** The initial stop price of a long entered at `entryPrice`. */

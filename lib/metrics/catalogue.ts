@@ -47,6 +47,24 @@ export const metricCatalogue = {
     statistic: 'Sum',
     meaning: 'Symbol ticks or entries refused by the kill switch',
   },
+  StopsPlaced: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Protective stops placed on the exchange (first and replacements)',
+  },
+  StopsFilled: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Positions closed by their stop resting on the exchange',
+  },
+  StopsMissing: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Open positions found without their stop on the exchange (placed again)',
+  },
   TickSucceeded: {
     unit: 'Count',
     emittedBy: 'trade',

@@ -14,6 +14,15 @@ export interface OrderRequest {
   readonly timeoutMs: number;
 }
 
+/** A protective sell stop: `amount` sold at market once the price trades at `stopPrice`. */
+export interface StopOrderRequest {
+  readonly symbol: string;
+  readonly amount: number;
+  readonly stopPrice: number;
+  readonly clientOrderId: string;
+  readonly timeoutMs: number;
+}
+
 /** An order as the venue reports it. */
 export interface OrderReport extends VenueReport {
   readonly clientOrderId: string;
@@ -28,9 +37,21 @@ export class OrderRejectedError extends Error {
   }
 }
 
-/** Places market orders: the exchange in live runs, the paper broker otherwise. */
+/** Places market orders and stops: the exchange in live runs, the paper broker otherwise. */
 export interface Broker {
   placeMarketOrder(request: OrderRequest): Promise<OrderReport>;
+  /** Rests a sell stop on the venue; reported `open` until it triggers. */
+  placeStopOrder(request: StopOrderRequest): Promise<OrderReport>;
+  /**
+   * Cancels a resting order by client id and reports what became of it: `cancelled`, or
+   * `filled` when it filled before the cancel reached it (then it must be booked, not sold
+   * again); undefined when the venue has no such order.
+   */
+  cancelOrder(
+    symbol: string,
+    clientOrderId: string,
+    timeoutMs: number,
+  ): Promise<OrderReport | undefined>;
   /** Looks an order up by client id; undefined when the venue has no such order. */
   findOrder(
     symbol: string,

@@ -509,6 +509,39 @@ function cancelOrder(engine: MatchingEngine, request: WireRequest): WireReply {
   });
 }
 
+/**
+ * `GET /api/v3/myTrades`: the account's fills of one symbol (each simulated order fills in one
+ * trade, whose id is the order's), optionally of one `orderId`, oldest first, at most `limit`.
+ */
+function myTrades(engine: MatchingEngine, request: WireRequest): WireReply {
+  const params = paramsOf(request);
+  requireAuth(request, params);
+  const market = requiredMarket(engine, params);
+  const orderId = optionalInteger(params, 'orderId');
+  const limit = Math.min(1000, optionalInteger(params, 'limit') ?? 500);
+  const fills = engine.orders
+    .filter((o) => o.symbol === market.symbol)
+    .filter((o) => orderId === undefined || o.orderId === orderId)
+    .slice(0, limit);
+  return ok(
+    fills.map((o) => ({
+      symbol: marketId(market),
+      id: o.orderId,
+      orderId: o.orderId,
+      orderListId: -1,
+      price: formatDecimal(o.price),
+      qty: formatDecimal(o.amount),
+      quoteQty: formatDecimal(roundToWire(o.amount * o.price)),
+      commission: formatDecimal(o.fee),
+      commissionAsset: market.quote,
+      time: o.time,
+      isBuyer: o.side === 'buy',
+      isMaker: false,
+      isBestMatch: true,
+    })),
+  );
+}
+
 function account(engine: MatchingEngine, request: WireRequest): WireReply {
   requireAuth(request, paramsOf(request));
   const fee = formatDecimal(engine.feeRate);
@@ -557,12 +590,14 @@ const routes: readonly WireRoute[] = [
   { method: 'GET', path: '/api/v3/order', handle: queryOrder },
   { method: 'DELETE', path: '/api/v3/order', handle: cancelOrder },
   { method: 'GET', path: '/api/v3/account', handle: account },
+  { method: 'GET', path: '/api/v3/myTrades', handle: myTrades },
   { method: 'GET', path: '/sapi/v1/account/apiRestrictions', handle: apiRestrictions },
 ];
 
 /**
  * The subset of Binance's spot REST API that ccxt's `binance` class uses: `exchangeInfo`,
- * `klines`, `order` (POST, GET, DELETE), `account`, `time`, `ping`, and the key's
+ * `klines`, `order` (POST, GET, DELETE; market and `STOP_LOSS`), `myTrades`, `account`, `time`,
+ * `ping`, and the key's
  * `apiRestrictions`. Private endpoints want an `X-MBX-APIKEY` header and a `signature`
  * parameter, neither verified. Point ccxt's binance at it with `urls.api.public` and
  * `urls.api.private` set to `${url}/api/v3`.

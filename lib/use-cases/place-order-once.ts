@@ -13,6 +13,7 @@ import {
 import { type Position, withPendingOrder } from '../domain/position.js';
 import { Side } from '../domain/signal.js';
 import { type Sizing, sizeOrder } from '../domain/sizing.js';
+import type { ExitReason } from '../domain/stop.js';
 import type { TickOrder } from '../domain/tick.js';
 import { OrderRejectedError, type OrderReport, OrderStatus } from '../ports/broker.js';
 import { applySettledOrder, type PositionPorts } from './apply-settled-order.js';
@@ -29,6 +30,8 @@ export interface OrderPlan {
   readonly side: Side;
   readonly candle: Candle;
   readonly position: Position;
+  /** Why a sell closes the position; recorded on its order. */
+  readonly exitReason?: ExitReason;
 }
 
 /** The order as the tick reports it (`deadline` when it could not go on), and the position. */
@@ -85,7 +88,7 @@ async function recordNewIntent(
     plan,
     sizeOrder(plan.side, plan.candle.close, plan.position, market, ports.config.risk),
   );
-  const intent = recordIntent(
+  const recorded = recordIntent(
     {
       clientOrderId: id,
       strategy: plan.strategy,
@@ -97,6 +100,8 @@ async function recordNewIntent(
     sizing,
     new Date(ports.clock.now()).toISOString(),
   );
+  const intent =
+    plan.exitReason === undefined ? recorded : { ...recorded, exitReason: plan.exitReason };
   if (!sizing.ok) ports.metrics.add('OrdersRejected', 1);
   if (await ports.store.createOrder(intent)) return intent;
   const stored = await ports.store.getOrder(plan.symbol, id);

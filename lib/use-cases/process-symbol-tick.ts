@@ -1,15 +1,20 @@
 import type { BotConfig, SymbolConfig } from '../config/schema.js';
 import { type Candle, lastClosedCandleTime, timeframeMs } from '../domain/candle.js';
 import { mayTrade, TradingMode } from '../domain/control.js';
-import { sideFor } from '../domain/decision.js';
+import { decide, type ExitRules } from '../domain/decision.js';
+import { floorToStep } from '../domain/market.js';
 import { tickOrderOf } from '../domain/order-lifecycle.js';
-import { Signal } from '../domain/signal.js';
+import type { Position } from '../domain/position.js';
+import { Side, Signal } from '../domain/signal.js';
+import { trailedStopPrice } from '../domain/stop.js';
 import { createStrategy } from '../domain/strategies/registry.js';
 import type { Strategy } from '../domain/strategies/strategy.js';
 import { recordAnswer } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
+import { ExchangeUnavailableError } from '../ports/market-data.js';
 import { fetchTickCandles } from './fetch-tick-candles.js';
 import { placeOrderOnce } from './place-order-once.js';
+import { cancelStop, type ProtectRequest, protectPosition } from './protect-position.js';
 import { settlePendingOrder } from './settle-pending-order.js';
 import { TickSession } from './tick-session.js';
 import type { TickInput, TickPorts, TradeDeps } from './trade-deps.js';
@@ -36,26 +41,32 @@ export class TickFailedError extends Error {
 }
 
 /**
- * Runs one symbol's share of one schedule tick.
+ * Runs one symbol's share of one schedule tick. Protection comes first: whatever the tick then
+ * skips, the position it holds keeps its stop on the exchange.
  *
- * 1. Find the symbol's config; skip if it is disabled (a message queued before it was, or a
- *    direct invoke). On a redelivery whose last attempt left no result, count it toward the
- *    breaker. Skip if the kill switch halts trading. Either skip first settles, by look-up
- *    only, an order an earlier tick left pending.
- * 2. Settle the order an earlier tick left pending (look it up, apply its fill or cancel it),
- *    even when this tick goes no further.
- * 3. Skip as stale when the tick starts later than `maxTickLag` after its scheduled time.
- * 4. Skip fast while the symbol's circuit breaker is open; after the cooldown, let this tick
- *    through as the one probe (half-open).
- * 5. Fetch the candle window ending at the tick's candle within the deadline (`skipped:
+ * 1. Find the symbol's config. On a redelivery whose last attempt left no result, count it
+ *    toward the breaker.
+ * 2. A disabled symbol (a message queued before it was, or a direct invoke) or a halted bot:
+ *    settle, by look-up only, an order an earlier tick left pending, reconcile the stop, and skip.
+ * 3. Settle the order an earlier tick left pending (look it up, apply its fill or cancel it).
+ * 4. A tick later than `maxTickLag` after its scheduled time is stale: flat, it skips; holding a
+ *    position, it goes on for exits only (an exit is never refused for staleness).
+ * 5. While the symbol's circuit breaker is open the tick skips, but first places the stop if the
+ *    position has none resting (a stop the exchange reported resting is trusted without a call);
+ *    after the cooldown, the tick goes through as the one probe (half-open).
+ * 6. Reconcile the stop: a stop that filled closes the position, a missing one is placed again.
+ * 7. Fetch the candle window ending at the tick's candle within the deadline (`skipped:
  *    deadline` when the call cannot fit), re-fetching once if that candle has not closed on the
  *    exchange yet; without it, skip as stale. A stale tick never trades.
- * 6. Run the strategy over the candles and map its signal and the held position to an order
- *    side (enter when flat, exit when long or at the stoploss); under close-only, refuse an
- *    entry (`skipped: halted`).
- * 7. Place the order at most once: size it within the risk limits, record the intent under its
- *    deterministic client id before it is sent, and on a retry look it up by that id first.
- * 8. Apply the fill to the position exactly once, record the breaker's success and the tick.
+ * 8. With `risk.trailingStopPct`, raise the stop below a new highest close (cancel, replace).
+ * 9. Decide: the strategy's signal and the held position give an entry, an exit (`signal`, the
+ *    `roi` ratio for the time held, or `stoploss`/`trailing` when the close is through the stop)
+ *    or nothing. Close-only and stale ticks refuse entries (`skipped: halted` / `stale`).
+ * 10. An exit cancels the resting stop first; if the stop filled meanwhile, that fill is the
+ *    exit and nothing more is sold. Then place the order at most once (sized within the risk
+ *    limits, recorded as an intent under its deterministic client id before it is sent, looked
+ *    up by that id on a retry), and apply its fill once. An entry that filled gets its stop at
+ *    once, in the same tick.
  *
  * Exchange failures count toward the breaker. A failed tick is stored and rethrown as
  * {@link TickFailedError}, so the queue retries the message.
@@ -64,26 +75,39 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
   const symbol = findSymbol(deps.config, input.tick.symbol);
   const tick = await TickSession.open(deps, input, symbol);
   const ports: TickPorts = { ...deps, call: tick.call, timeout: tick.timeout };
+  const strategy = (deps.strategyFor ?? defaultStrategy)(symbol);
+  // The candle this tick decides on: the newest one closed at its scheduled time.
+  const expected = lastClosedCandleTime(input.tick.scheduledAt, symbol.timeframe);
+  const guard: ProtectRequest = {
+    strategy: strategy.name,
+    timeframe: symbol.timeframe,
+    candleTime: expected,
+  };
   try {
-    // A disabled or halted symbol sends nothing, but the order an earlier tick left pending is
-    // still looked up and settled: the position must be what the exchange holds.
-    if (!symbol.enabled) return await settleThenSkip(ports, tick, 'disabled');
+    if (!symbol.enabled) return await protectThenSkip(ports, tick, guard, 'disabled');
     await tick.countVanishedAttempt();
     if (tick.control.mode === TradingMode.Halted) {
-      return await settleThenSkip(ports, tick, 'halted');
+      return await protectThenSkip(ports, tick, guard, 'halted');
     }
     const maxLag = deps.config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
     const stale = tick.lagMs > maxLag;
-    // The candle this tick decides on: the newest one closed at its scheduled time.
-    const expected = lastClosedCandleTime(input.tick.scheduledAt, symbol.timeframe);
-    // A stale tick will not decide, so it settles its own pending order too.
-    const settled = await settlePendingOrder(ports, tick.position, stale ? Number.NaN : expected);
+    // A stale tick decides exits only: flat, it will not decide, so it settles its own order too.
+    const decides = !stale || tick.position.amount > 0;
+    const settled = await settlePendingOrder(ports, tick.position, decides ? expected : Number.NaN);
     if (settled === 'deadline') return await tick.skip('deadline');
     tick.position = settled.position;
-    if (stale) return await tick.skip('stale');
-    if (!(await tick.passBreaker())) return await tick.skip('breaker');
+    if (stale && tick.position.amount <= 0)
+      return await protectThenSkip(ports, tick, guard, 'stale');
 
-    const strategy = (deps.strategyFor ?? defaultStrategy)(symbol);
+    if (!(await tick.passBreaker())) {
+      // The exchange keeps failing: a resting stop is the protection, a missing one is placed.
+      await protectQuietly(ports, tick, { ...guard, trustResting: true });
+      return await tick.skip('breaker');
+    }
+    const guarded = await protectPosition(ports, tick.position, guard);
+    if (guarded === 'deadline') return await tick.skip('deadline');
+    tick.position = guarded;
+
     const candles = await fetchTickCandles(ports, { symbol, warmup: strategy.warmup, expected });
     if (candles === 'deadline') return await tick.skip('deadline');
     const newest = candles.at(-1);
@@ -91,40 +115,125 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       await tick.saveHealth(recordAnswer(tick.health));
       return await tick.skip('stale', newest ? { candleTime: newest.time } : {});
     }
+    const trailed = await trailStop(ports, tick.position, newest, guard);
+    if (trailed === 'deadline') return await tick.skip('deadline');
+    tick.position = trailed;
+
     const signal = latestSignal(strategy.start(), candles);
-    const { stoplossPct } = deps.config.risk;
-    const exit = { close: newest.close, ...(stoplossPct === undefined ? {} : { stoplossPct }) };
-    const side = sideFor(signal, tick.position, exit);
+    const decision = decide(signal, tick.position, exitRules(deps.config, tick.position, newest));
     const decided = { signal, candleTime: newest.time, price: newest.close };
-    if (side === undefined) {
+    // Late, a tick only exits: anything else it would have done is skipped as stale.
+    if (stale && decision?.side !== Side.Sell) return await tick.skip('stale', decided);
+    if (decision === undefined) {
       // A retry whose order was settled above reports that order: it was this tick's decision.
       const own = settled.record?.candleTime === newest.time ? settled.record : undefined;
       return await tick.succeed({ ...decided, ...(own ? { order: tickOrderOf(own) } : {}) });
     }
-    if (!mayTrade(tick.control, side)) {
+    if (!mayTrade(tick.control, decision.side)) {
       // Close-only: the strategy wants in, the kill switch says no.
       await tick.markHealthy();
       return await tick.skip('halted', decided);
     }
-    const plan = { symbol: symbol.symbol, strategy: strategy.name, side, candle: newest };
+    if (decision.side === Side.Sell) {
+      const unguarded = await cancelStop(ports, tick.position, symbol.timeframe);
+      if (unguarded === 'deadline') return await tick.skip('deadline', decided);
+      tick.position = unguarded;
+      // The stop filled before it could be cancelled: that fill was the exit.
+      if (tick.position.amount <= 0) return await tick.succeed(decided);
+    }
+    const plan = {
+      symbol: symbol.symbol,
+      strategy: strategy.name,
+      side: decision.side,
+      candle: newest,
+      ...(decision.reason === undefined ? {} : { exitReason: decision.reason }),
+    };
     const placed = await placeOrderOnce(ports, { ...plan, position: tick.position });
     tick.position = placed.position;
     if (placed.order === 'deadline') return await tick.skip('deadline', decided);
+    if (decision.side === Side.Buy) {
+      const entered = await protectPosition(ports, tick.position, guard);
+      if (entered !== 'deadline') tick.position = entered;
+    }
     return await tick.succeed({ ...decided, order: placed.order });
   } catch (error) {
     throw new TickFailedError(await tick.fail(error), { cause: error });
   }
 }
 
-/** Settles a pending order by look-up only (it never sends), then ends the tick skipped. */
-async function settleThenSkip(
+/**
+ * Settles a pending order by look-up only (it never sends), reconciles the stop of what is held,
+ * then ends the tick skipped.
+ */
+async function protectThenSkip(
   ports: TickPorts,
   tick: TickSession,
-  reason: 'disabled' | 'halted',
+  guard: ProtectRequest,
+  reason: 'disabled' | 'halted' | 'stale',
 ): Promise<TickResult> {
   const settled = await settlePendingOrder(ports, tick.position, Number.NaN);
-  if (settled !== 'deadline') tick.position = settled.position;
+  if (settled !== 'deadline') {
+    tick.position = settled.position;
+    const guarded = await protectPosition(ports, tick.position, guard);
+    if (guarded !== 'deadline') tick.position = guarded;
+  }
   return tick.skip(reason);
+}
+
+/**
+ * Protection while the breaker is open: the exchange keeps failing, so a failure here is no news
+ * and ends nothing; the breaker's probe and later ticks try again.
+ */
+async function protectQuietly(
+  ports: TickPorts,
+  tick: TickSession,
+  guard: ProtectRequest,
+): Promise<void> {
+  try {
+    const guarded = await protectPosition(ports, tick.position, guard);
+    if (guarded !== 'deadline') tick.position = guarded;
+  } catch (error) {
+    if (!(error instanceof ExchangeUnavailableError)) throw error;
+  }
+}
+
+/**
+ * Follows a new highest close with the stop, `risk.trailingStopPct` below it (floored to the
+ * price step), remembering the high on the position.
+ */
+async function trailStop(
+  ports: TickPorts,
+  position: Position,
+  newest: Candle,
+  guard: ProtectRequest,
+): Promise<Position | 'deadline'> {
+  const { trailingStopPct } = ports.config.risk;
+  const stop = position.stop;
+  if (trailingStopPct === undefined || position.amount <= 0 || stop === undefined) return position;
+  const high = Math.max(position.highPrice ?? position.entryPrice, newest.close);
+  if (high <= (position.highPrice ?? position.entryPrice)) return position;
+  const timeout = ports.timeout();
+  if (timeout === undefined) return 'deadline';
+  const market = await ports.call('market', () => ports.market.market(position.symbol, timeout));
+  const raised = trailedStopPrice(stop.price, high, trailingStopPct);
+  const raiseTo = raised === undefined ? undefined : floorToStep(raised, market.priceStep);
+  const withHigh = { ...position, highPrice: high, version: position.version + 1 };
+  await ports.store.putPosition(withHigh);
+  if (raiseTo === undefined || raiseTo <= stop.price) return withHigh;
+  return protectPosition(ports, withHigh, { ...guard, raiseTo });
+}
+
+/** The exit rules of `config` for the position held, at the decision candle. */
+function exitRules(config: BotConfig, position: Position, newest: Candle): ExitRules {
+  const { stoplossPct, roi } = config.risk;
+  return {
+    close: newest.close,
+    ...(stoplossPct === undefined ? {} : { stoplossPct }),
+    ...(position.stop === undefined ? {} : { stopPrice: position.stop.price }),
+    ...(roi === undefined || position.openedAt === undefined
+      ? {}
+      : { roi, minutesHeld: (newest.time - position.openedAt) / 60_000 }),
+  };
 }
 
 function defaultStrategy(symbol: SymbolConfig): Strategy {

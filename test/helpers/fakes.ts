@@ -5,7 +5,12 @@ import { flatPosition, type Position } from '../../lib/domain/position.js';
 import { healthyState, type SymbolHealth } from '../../lib/domain/symbol-health.js';
 import type { SymbolTick, TickResult } from '../../lib/domain/tick.js';
 import type { MetricName } from '../../lib/metrics/catalogue.js';
-import type { Broker, OrderReport, OrderRequest } from '../../lib/ports/broker.js';
+import type {
+  Broker,
+  OrderReport,
+  OrderRequest,
+  StopOrderRequest,
+} from '../../lib/ports/broker.js';
 import { OrderStatus } from '../../lib/ports/broker.js';
 import type { Clock } from '../../lib/ports/clock.js';
 import type { MarketData } from '../../lib/ports/market-data.js';
@@ -169,6 +174,56 @@ export class FakeBroker implements Broker {
   }
   async findOrder(_symbol: string, id: string): Promise<OrderReport | undefined> {
     return this.venue.get(id);
+  }
+
+  /** Stops placed, in order; each rests (`open`) in `venue` until {@link fillStop}. */
+  readonly stops: StopOrderRequest[] = [];
+  /** When set, every stop placement fails with it. */
+  stopFailure?: Error;
+
+  async placeStopOrder(request: StopOrderRequest): Promise<OrderReport> {
+    if (this.stopFailure) throw this.stopFailure;
+    const earlier = this.venue.get(request.clientOrderId);
+    if (earlier !== undefined) return earlier;
+    this.stops.push(request);
+    const report: OrderReport = {
+      clientOrderId: request.clientOrderId,
+      status: OrderStatus.Open,
+      filledAmount: 0,
+      averagePrice: 0,
+      fee: 0,
+    };
+    this.venue.set(request.clientOrderId, report);
+    return report;
+  }
+
+  async cancelOrder(_symbol: string, id: string): Promise<OrderReport | undefined> {
+    const order = this.venue.get(id);
+    if (order === undefined || order.status !== OrderStatus.Open) return order;
+    const cancelled = { ...order, status: OrderStatus.Cancelled };
+    this.venue.set(id, cancelled);
+    return cancelled;
+  }
+
+  /** The venue fills resting stop `id` at `price`, as a candle reaching it would. */
+  fillStop(id: string, price: number, fillTime?: number): void {
+    const stop = this.stops.find((s) => s.clientOrderId === id);
+    if (stop === undefined) throw new Error(`no stop ${id} was placed`);
+    this.venue.set(id, {
+      clientOrderId: id,
+      status: OrderStatus.Filled,
+      filledAmount: stop.amount,
+      averagePrice: price,
+      fee: stop.amount * price * 0.001,
+      ...(fillTime === undefined ? {} : { fillTime }),
+    });
+  }
+
+  /** The stops resting on the venue now. */
+  restingStops(): string[] {
+    return this.stops
+      .map((s) => s.clientOrderId)
+      .filter((id) => this.venue.get(id)?.status === OrderStatus.Open);
   }
 }
 

@@ -284,6 +284,7 @@ describe('CcxtExchange', () => {
         filledAmount: 0.5,
         averagePrice: price,
         fee: expect.closeTo(0.5 * price * 0.001, 12),
+        fillTime: sim.orders.at(-1)?.time,
       });
       expect(sim.orders).toHaveLength(count + 1);
       expect(sim.orders.at(-1)).toMatchObject({
@@ -390,9 +391,11 @@ describe('CcxtExchange', () => {
         status: 'filled',
         filledAmount: 0.3,
         averagePrice: placed.averagePrice,
-        // Binance's order query carries no fees
-        fee: 0,
+        // Binance's order query carries no fees: they come from the order's fills (myTrades)
+        fee: placed.fee,
+        fillTime: expect.any(Number),
       });
+      expect(placed.fee).toBeGreaterThan(0);
     });
 
     it('returns undefined for a client id the exchange does not know', async () => {
@@ -401,6 +404,104 @@ describe('CcxtExchange', () => {
 
       // Assess
       expect(found).toBeUndefined();
+    });
+  });
+
+  describe('stops', () => {
+    const tick = 0.000001;
+    const floorToTick = (price: number) => Number((Math.floor(price / tick) * tick).toFixed(6));
+
+    /** A sell stop below the last price that the first later candle dipping under it reaches. */
+    function reachableStop(): { stopPrice: number; candle: Candle } {
+      const last = candleAt('LTC/BTC', newestClosed).close;
+      const candle = sim.candles('LTC/BTC').find((c) => c.time >= forming && c.low < last);
+      if (candle === undefined) throw new Error('test data never dips below the last close');
+      const stopPrice = floorToTick((candle.low + Math.min(candle.open, last)) / 2);
+      return { stopPrice, candle };
+    }
+
+    afterEach(() => clock.set(now));
+
+    it('rests a stop as open, and reports it filled at the stop once a closed candle reaches it', async () => {
+      // Prepare
+      await exchange.placeMarketOrder(order({ amount: 0.5 }));
+      const { stopPrice, candle } = reachableStop();
+      const clientOrderId = `ccxt-stop-${++orderSeq}`;
+
+      // Act
+      const placed = await exchange.placeStopOrder({
+        symbol: 'LTC/BTC',
+        amount: 0.5,
+        stopPrice,
+        clientOrderId,
+        timeoutMs: 2_000,
+      });
+      const resting = await exchange.findOrder('LTC/BTC', clientOrderId, 2_000);
+      clock.set(candle.time + 300_000 + 1_000);
+      const filled = await exchange.findOrder('LTC/BTC', clientOrderId, 2_000);
+
+      // Assess
+      expect(placed).toMatchObject({ clientOrderId, status: 'open', filledAmount: 0 });
+      expect(resting).toMatchObject({ status: 'open', filledAmount: 0 });
+      expect(filled).toMatchObject({
+        status: 'filled',
+        filledAmount: 0.5,
+        averagePrice: stopPrice,
+      });
+      // The simulator's default taker fee, 0.1 %, as Binance states it: to 8 decimals.
+      expect(filled?.fee).toBeCloseTo(0.5 * stopPrice * 0.001, 8);
+      expect(Math.floor((filled?.fillTime ?? 0) / 300_000) * 300_000).toBe(candle.time);
+    });
+
+    it('cancels a resting stop, and reports a stop that filled before the cancel as filled', async () => {
+      // Prepare
+      await exchange.placeMarketOrder(order({ amount: 1 }));
+      const far = `ccxt-stop-${++orderSeq}`;
+      const near = `ccxt-stop-${++orderSeq}`;
+      const last = candleAt('LTC/BTC', newestClosed).close;
+      const stop = (clientOrderId: string, stopPrice: number) =>
+        exchange.placeStopOrder({
+          symbol: 'LTC/BTC',
+          amount: 0.5,
+          stopPrice,
+          clientOrderId,
+          timeoutMs: 2_000,
+        });
+      await stop(far, floorToTick(last * 0.5));
+      const { stopPrice, candle } = reachableStop();
+      await stop(near, stopPrice);
+
+      // Act
+      const cancelled = await exchange.cancelOrder('LTC/BTC', far, 2_000);
+      clock.set(candle.time + 300_000 + 1_000);
+      const raced = await exchange.cancelOrder('LTC/BTC', near, 2_000);
+      const unknown = await exchange.cancelOrder('LTC/BTC', 'never-placed', 2_000);
+
+      // Assess
+      expect(cancelled).toMatchObject({ clientOrderId: far, status: 'cancelled', filledAmount: 0 });
+      expect(raced).toMatchObject({ clientOrderId: near, status: 'filled', filledAmount: 0.5 });
+      expect(unknown).toBeUndefined();
+    });
+
+    it('turns a stop at or above the last price into OrderRejectedError', async () => {
+      // Prepare
+      await exchange.placeMarketOrder(order({ amount: 0.5 }));
+      const last = candleAt('LTC/BTC', newestClosed).close;
+
+      // Act
+      const error = await failure(
+        exchange.placeStopOrder({
+          symbol: 'LTC/BTC',
+          amount: 0.5,
+          stopPrice: floorToTick(last * 1.1),
+          clientOrderId: `ccxt-stop-${++orderSeq}`,
+          timeoutMs: 2_000,
+        }),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(OrderRejectedError);
+      expect((error as Error).message).toContain('would trigger immediately');
     });
   });
 

@@ -60,6 +60,91 @@ afterAll(async () => {
   await dynamo?.close();
 });
 
+describe('PaperBroker stops', () => {
+  const placedAt = Date.UTC(2018, 0, 20, 12, 1);
+  const candle = (time: number, open: number, low: number) => ({
+    time,
+    open,
+    high: open,
+    low,
+    close: open,
+    volume: 1,
+  });
+
+  /** A paper broker on a table of its own whose stops are checked against `candles`. */
+  async function stopBroker(candles: () => readonly ReturnType<typeof candle>[]) {
+    tableCount += 1;
+    const tableName = `paper-${tableCount}`;
+    await createStateTable(client, tableName);
+    let now = placedAt;
+    const asked: number[] = [];
+    const broker = new PaperBroker({
+      tableName,
+      client: documentClient,
+      feeRate: 0.001,
+      balances: { BTC: 0, LTC: 5 },
+      clock: { now: () => now },
+      stopCandles: async (_symbol, since) => {
+        asked.push(since);
+        return candles().filter((c) => c.time + 300_000 <= now);
+      },
+    });
+    return { broker, asked, at: (time: number) => (now = time) };
+  }
+
+  const stop = (clientOrderId = 'tf-p-1-x') => ({
+    symbol: 'LTC/BTC',
+    amount: 3,
+    stopPrice: 0.0018,
+    clientOrderId,
+    timeoutMs: 1_000,
+  });
+
+  it('rests a stop, and fills it once at the stop when a closed candle reaches it', async () => {
+    // Prepare
+    const t = Date.UTC(2018, 0, 20, 12, 5);
+    const { broker, asked, at } = await stopBroker(() => [
+      candle(t, 0.002, 0.0019),
+      candle(t + 300_000, 0.002, 0.0017),
+    ]);
+
+    // Act
+    const placed = await broker.placeStopOrder(stop());
+    const resting = await broker.findOrder('LTC/BTC', 'tf-p-1-x', 1_000);
+    at(t + 600_000);
+    const filled = await broker.findOrder('LTC/BTC', 'tf-p-1-x', 1_000);
+    const again = await broker.findOrder('LTC/BTC', 'tf-p-1-x', 1_000);
+
+    // Assess: 3 × 0.0018 = 0.0054 BTC, less the 0.1 % fee
+    expect(placed).toMatchObject({ status: 'open', filledAmount: 0 });
+    expect(resting).toMatchObject({ status: 'open' });
+    expect(filled).toMatchObject({ status: 'filled', filledAmount: 3, averagePrice: 0.0018 });
+    expect(filled?.fee).toBeCloseTo(0.0000054, 12);
+    expect(filled?.fillTime).toBe(t + 300_000);
+    expect(again).toEqual(filled);
+    expect(asked.every((since) => since === placedAt)).toBe(true);
+    expect(await broker.paperBalances()).toEqual({ BTC: 0.0053946, LTC: 2 });
+  });
+
+  it('cancels a resting stop, and reports one that filled first as filled', async () => {
+    // Prepare
+    const t = Date.UTC(2018, 0, 20, 12, 5);
+    const { broker, at } = await stopBroker(() => [candle(t, 0.0017, 0.0016)]);
+    await broker.placeStopOrder(stop('tf-p-1-a'));
+    const cancelled = await broker.cancelOrder('LTC/BTC', 'tf-p-1-a', 1_000);
+    await broker.placeStopOrder(stop('tf-p-1-b'));
+
+    // Act
+    at(t + 300_000);
+    const raced = await broker.cancelOrder('LTC/BTC', 'tf-p-1-b', 1_000);
+
+    // Assess: the gap fills at the candle's open
+    expect(cancelled).toMatchObject({ status: 'cancelled', filledAmount: 0 });
+    expect(raced).toMatchObject({ status: 'filled', averagePrice: 0.0017 });
+    expect(await broker.cancelOrder('LTC/BTC', 'never', 1_000)).toBeUndefined();
+  });
+});
+
 describe('PaperBroker', () => {
   it('fills a buy at the reference price, charging the fee in the quote currency', async () => {
     // Prepare
@@ -76,6 +161,7 @@ describe('PaperBroker', () => {
       filledAmount: 2,
       averagePrice: 0.002,
       fee: 0.000004,
+      fillTime: expect.any(Number),
     });
     expect(await broker.paperBalances()).toEqual({ BTC: 0.995996, LTC: 2 });
   });

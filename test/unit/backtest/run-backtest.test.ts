@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type BacktestInput, runBacktest } from '../../../lib/backtest/run-backtest.js';
 import type { Candle } from '../../../lib/domain/candle.js';
+import { clientOrderId } from '../../../lib/domain/order-intent.js';
+import { stopClientOrderId } from '../../../lib/domain/stop.js';
 import { smaCross } from '../../../lib/domain/strategies/sma-cross.js';
 import { candleSeries, testMarket } from '../../helpers/fakes.js';
 
@@ -31,20 +33,83 @@ describe('runBacktest', () => {
   it('buys and sells at the close of each crossing candle, sized and charged as the paper broker does', () => {
     const { trades } = backtest();
 
-    expect(trades).toEqual([
-      // 1 / 6 floored to the 0.001 step; fee 0.1 % of 0.996
-      { symbol: 'LTC/BTC', side: 'buy', candleTime: at(5), price: 6, amount: 0.166, fee: 0.000996 },
-      {
-        symbol: 'LTC/BTC',
-        side: 'sell',
-        candleTime: at(12),
-        price: 9,
-        amount: 0.166,
-        fee: 0.001494,
-      },
-      { symbol: 'LTC/BTC', side: 'buy', candleTime: at(16), price: 10, amount: 0.1, fee: 0.001 },
-      { symbol: 'LTC/BTC', side: 'sell', candleTime: at(18), price: 6, amount: 0.1, fee: 0.0006 },
-    ]);
+    expect(trades).toEqual(
+      [
+        // 1 / 6 floored to the 0.001 step; fee 0.1 % of 0.996
+        {
+          symbol: 'LTC/BTC',
+          side: 'buy',
+          candleTime: at(5),
+          price: 6,
+          amount: 0.166,
+          fee: 0.000996,
+        },
+        {
+          symbol: 'LTC/BTC',
+          side: 'sell',
+          candleTime: at(12),
+          price: 9,
+          amount: 0.166,
+          fee: 0.001494,
+          reason: 'signal',
+        },
+        { symbol: 'LTC/BTC', side: 'buy', candleTime: at(16), price: 10, amount: 0.1, fee: 0.001 },
+        {
+          symbol: 'LTC/BTC',
+          side: 'sell',
+          candleTime: at(18),
+          price: 6,
+          amount: 0.1,
+          fee: 0.0006,
+          reason: 'signal',
+        },
+      ].map((t) => ({
+        ...t,
+        clientOrderId: clientOrderId({
+          strategy: 'sma-cross',
+          symbol: 'LTC/BTC',
+          candleTime: t.candleTime,
+          side: t.side as 'buy' | 'sell',
+        }),
+      })),
+    );
+  });
+
+  it('fills the resting stop inside the candle that reaches it, before that candle decides', () => {
+    // Prepare: the second entry at 10 rests its stop at 9; the next candle opens at 8 (a gap).
+    const { trades } = backtest({
+      risk: { stakePerTrade: 1, maxPosition: 5, stoplossPct: 0.1 },
+    });
+
+    // Assess
+    const entry = trades[2];
+    expect(trades[3]).toEqual({
+      symbol: 'LTC/BTC',
+      side: 'sell',
+      candleTime: at(17),
+      price: 8,
+      amount: 0.1,
+      fee: 0.0008,
+      reason: 'stoploss',
+      clientOrderId: stopClientOrderId(entry?.clientOrderId ?? '', 1),
+    });
+    expect(trades).toHaveLength(4);
+  });
+
+  it('trails the stop below the highest close and fills it as trailing', () => {
+    // Prepare: entered at 6, the close climbs to 16, a 20 % trail rests the stop at 12.8
+    const { trades } = backtest({
+      risk: { stakePerTrade: 1, maxPosition: 5, stoplossPct: 0.1, trailingStopPct: 0.2 },
+    });
+
+    // Assess: the candle at 11 opens at 10, under the trailed stop
+    expect(trades[1]).toMatchObject({
+      side: 'sell',
+      candleTime: at(11),
+      price: 10,
+      reason: 'trailing',
+      clientOrderId: stopClientOrderId(trades[0]?.clientOrderId ?? '', 6),
+    });
   });
 
   it('books each round trip with both fees in its pnl', () => {

@@ -175,6 +175,7 @@ describe('fillOf and tickOrderOf', () => {
       amount: 0.5,
       price: 0.0171,
       fee: 0.00001,
+      candleTime: intent.candleTime,
     });
     expect(fillOf(cancelUnreceived(record('sent')))).toBeUndefined();
     expect(fillOf(record('sent'))).toBeUndefined();

@@ -104,7 +104,9 @@ describe('processSymbolTick', () => {
     await processSymbolTick(deps, input);
     await processSymbolTick(deps, input);
     expect(deps.broker.placed).toHaveLength(1);
-    expect(deps.store.orders.size).toBe(1);
+    expect(deps.broker.stops).toHaveLength(1);
+    // The entry's order and its stop's.
+    expect(deps.store.orders.size).toBe(2);
     expect((await deps.store.getPosition('LTC/BTC')).amount).toBe(0.001);
   });
 

@@ -1,0 +1,379 @@
+import { type Timeframe, timeframeMs } from '../domain/candle.js';
+import { floorToStep } from '../domain/market.js';
+import {
+  applyReport,
+  isFinalOrder,
+  markSent,
+  nextOrderStep,
+  type OrderRecord,
+  OrderState,
+  recordStopIntent,
+} from '../domain/order-lifecycle.js';
+import { type Position, withStop } from '../domain/position.js';
+import {
+  initialStopPrice,
+  type PositionStop,
+  stopClientOrderId,
+  stopExitReason,
+} from '../domain/stop.js';
+import { OrderRejectedError, type OrderReport, OrderStatus } from '../ports/broker.js';
+import { applySettledOrder, type PositionPorts, savePosition } from './apply-settled-order.js';
+import type { TickPorts } from './trade-deps.js';
+
+/** What keeping a position's stop on the exchange needs. */
+export type ProtectPorts = PositionPorts &
+  Pick<TickPorts, 'market' | 'broker' | 'call' | 'timeout' | 'notifier'>;
+
+/** How far a tick's protection goes. */
+export interface ProtectRequest {
+  readonly strategy: string;
+  readonly timeframe: Timeframe;
+  /** The candle the tick decides on (or would): the candle time new stop records carry. */
+  readonly candleTime: number;
+  /**
+   * Trust a stop the exchange last reported resting without looking it up again: while the
+   * symbol's breaker is open, the resting stop is the protection, and only a missing one is
+   * worth a call.
+   */
+  readonly trustResting?: boolean;
+  /** Move the stop up to this price (a trailing stop): cancel the resting one, then replace it. */
+  readonly raiseTo?: number;
+}
+
+/** The position after its stop was reconciled; `deadline` when a call could not fit. */
+export type Protected = Position | 'deadline';
+
+/**
+ * Keeps the stop of the position held resting on the exchange. Every tick runs it before
+ * anything else it does with the position, whatever it then skips.
+ *
+ * 1. Flat, or no `risk.stoplossPct`: nothing to protect (a stop left on a flat position is
+ *    dropped from it).
+ * 2. No stop decided yet: decide revision 1 at `stoplossPct` below the entry, floored to the
+ *    market's price step, and write it onto the position before anything is sent.
+ * 3. A replacement (trailing, or a re-placement) first cancels the stop it replaces; if that one
+ *    filled first, its fill closes the position instead.
+ * 4. The stop's order record is written as an intent, sent once, and on a retry looked up by its
+ *    client id before it is sent again (as a market order is).
+ * 5. A stop the exchange last reported resting is looked up (unless trusted): filled, it closes
+ *    the position once, with the fill's own price and fee; gone (cancelled, rejected, unknown),
+ *    the next revision replaces it at the same price.
+ * 6. With `raiseTo` above a resting stop, the next revision replaces it there.
+ */
+export async function protectPosition(
+  ports: ProtectPorts,
+  held: Position,
+  request: ProtectRequest,
+): Promise<Protected> {
+  const { stoplossPct } = ports.config.risk;
+  if (held.amount <= 0 || stoplossPct === undefined) {
+    if (held.stop === undefined) return held;
+    return savePosition(ports, held, withStop(held, undefined), held.stop.clientOrderId);
+  }
+  let position = held;
+  let stop = position.stop;
+  if (stop === undefined) {
+    const timeout = ports.timeout();
+    if (timeout === undefined) return 'deadline';
+    const market = await ports.call('market', () => ports.market.market(held.symbol, timeout));
+    const price = floorToStep(initialStopPrice(held.entryPrice, stoplossPct), market.priceStep);
+    const entryOrderId = held.lastOrderId ?? `${held.symbol}|${held.openedAt ?? 0}`;
+    stop = { clientOrderId: stopClientOrderId(entryOrderId, 1), price, revision: 1, entryOrderId };
+    position = await putStop(ports, position, stop);
+  }
+
+  for (let attempts = 0; attempts < 3; attempts++) {
+    if (stop.replaces !== undefined) {
+      const old = await cancelReplaced(ports, position, stop, request);
+      if (old === 'deadline') return 'deadline';
+      position = old;
+      if (position.amount <= 0 || position.stop === undefined) return position;
+      stop = position.stop;
+    }
+    const state = await reconcile(ports, position, stop, request);
+    if (state === 'deadline') return 'deadline';
+    if (state.kind === 'filled') return state.position;
+    position = state.position;
+    if (state.kind === 'gone') {
+      stop = next(stop, stop.price);
+      position = await putStop(ports, position, stop);
+      notifyMissing(ports, position, stop);
+      continue;
+    }
+    if (state.kind === 'rejected') return position;
+    if (request.raiseTo !== undefined && request.raiseTo > stop.price) {
+      stop = { ...next(stop, request.raiseTo), replaces: stop.clientOrderId };
+      position = await putStop(ports, position, stop);
+      continue;
+    }
+    return position;
+  }
+  return position;
+}
+
+type Reconciled =
+  | { readonly kind: 'resting' | 'gone' | 'rejected'; readonly position: Position }
+  | { readonly kind: 'filled'; readonly position: Position };
+
+/** Brings the stop's record and the exchange in line, sending it if it was never sent. */
+async function reconcile(
+  ports: ProtectPorts,
+  position: Position,
+  stop: PositionStop,
+  request: ProtectRequest,
+): Promise<Reconciled | 'deadline'> {
+  let record = await ports.store.getOrder(position.symbol, stop.clientOrderId);
+  if (record === undefined) {
+    record = await createStopRecord(ports, position, stop, request);
+  }
+  if (record.status === OrderState.Open && request.trustResting) {
+    return { kind: 'resting', position };
+  }
+  let sentNow = false;
+  if (!isFinalOrder(record.status)) {
+    const timeout = ports.timeout();
+    if (timeout === undefined) return 'deadline';
+    const callMs = Math.floor(timeout / 2);
+    const found =
+      nextOrderStep(record) === 'send'
+        ? undefined
+        : await ports.call('lookup', () =>
+            ports.broker.findOrder(position.symbol, stop.clientOrderId, callMs),
+          );
+    if (found !== undefined) {
+      record = await recordReport(ports, record, found, request.timeframe);
+    } else if (record.status === OrderState.Open) {
+      // Reported resting once, unknown now: the exchange no longer holds it.
+      record = await recordReport(ports, record, cancelledReport(record), request.timeframe);
+    } else {
+      record = await sendStop(ports, record, callMs, request.timeframe);
+      sentNow = true;
+    }
+  }
+  switch (record.status) {
+    case OrderState.Open:
+      return { kind: 'resting', position };
+    case OrderState.Filled:
+    case OrderState.PartiallyFilled:
+      return { kind: 'filled', position: await bookStopFill(ports, record, position) };
+    case OrderState.Rejected:
+      // Refused as sent (say the price has already fallen through it): the decision's own
+      // stoploss check sells at market, and a later tick tries the next revision.
+      return { kind: sentNow ? 'rejected' : 'gone', position };
+    default:
+      return { kind: 'gone', position };
+  }
+}
+
+/** Writes the stop's intent record before it is sent; a concurrent writer's record wins. */
+async function createStopRecord(
+  ports: ProtectPorts,
+  position: Position,
+  stop: PositionStop,
+  request: ProtectRequest,
+): Promise<OrderRecord> {
+  const { stoplossPct = 0 } = ports.config.risk;
+  const intent = recordStopIntent(
+    {
+      clientOrderId: stop.clientOrderId,
+      symbol: position.symbol,
+      strategy: request.strategy,
+      candleTime: request.candleTime,
+      amount: position.amount,
+      stopPrice: stop.price,
+      exitReason: stopExitReason(stop.price, position.entryPrice, stoplossPct),
+    },
+    new Date(ports.clock.now()).toISOString(),
+  );
+  if (await ports.store.createOrder(intent)) return intent;
+  const stored = await ports.store.getOrder(position.symbol, stop.clientOrderId);
+  if (stored === undefined) throw new Error(`stop ${stop.clientOrderId} vanished after its intent`);
+  return stored;
+}
+
+/** Sends the stop; a refusal the exchange states is recorded as a rejection, not retried. */
+async function sendStop(
+  ports: ProtectPorts,
+  before: OrderRecord,
+  timeoutMs: number,
+  timeframe: Timeframe,
+): Promise<OrderRecord> {
+  const sent = markSent(before);
+  await ports.store.updateOrder(sent);
+  let report: OrderReport;
+  let reason: string | undefined;
+  try {
+    report = await ports.call('order', () =>
+      ports.broker.placeStopOrder({
+        symbol: sent.symbol,
+        amount: sent.amount,
+        stopPrice: sent.stopPrice ?? sent.referencePrice,
+        clientOrderId: sent.clientOrderId,
+        timeoutMs,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof OrderRejectedError)) throw error;
+    report = { ...cancelledReport(sent), status: OrderStatus.Rejected };
+    reason = error.message;
+  }
+  const record = await recordReport(ports, sent, report, timeframe, reason);
+  if (record.status === OrderState.Rejected) {
+    ports.metrics.add('OrdersRejected', 1);
+  } else {
+    ports.metrics.add('StopsPlaced', 1);
+    void ports.notifier?.notify({
+      kind: 'stop-placed',
+      time: ports.clock.now(),
+      symbol: record.symbol,
+      clientOrderId: record.clientOrderId,
+      amount: record.amount,
+      stopPrice: record.stopPrice ?? record.referencePrice,
+    });
+  }
+  return record;
+}
+
+/** Records what the exchange reports for a stop, with the candle a fill happened in. */
+async function recordReport(
+  ports: ProtectPorts,
+  record: OrderRecord,
+  report: OrderReport,
+  timeframe: Timeframe,
+  reason?: string,
+): Promise<OrderRecord> {
+  const tf = timeframeMs(timeframe);
+  const next = applyReport(record, report, reason);
+  const filled = (report.filledAmount ?? 0) > 0 && report.fillTime !== undefined;
+  const withCandle = filled
+    ? { ...next, fillCandleTime: Math.floor((report.fillTime ?? 0) / tf) * tf }
+    : next;
+  await ports.store.updateOrder(withCandle);
+  return withCandle;
+}
+
+/** Closes the position by the stop's fill, exactly once, and drops the stop from it. */
+async function bookStopFill(
+  ports: ProtectPorts,
+  record: OrderRecord,
+  position: Position,
+): Promise<Position> {
+  if (position.lastOrderId !== record.clientOrderId) ports.metrics.add('StopsFilled', 1);
+  const after = await applySettledOrder(ports, record, position);
+  if (after.amount > 0 || after.stop === undefined) return after;
+  return savePosition(ports, after, withStop(after, undefined), record.clientOrderId);
+}
+
+/**
+ * Cancels the stop `stop` replaces. If that one filled before the cancel reached it, its fill
+ * closes the position; a stop the exchange does not know is gone already.
+ */
+async function cancelReplaced(
+  ports: ProtectPorts,
+  position: Position,
+  stop: PositionStop,
+  request: ProtectRequest,
+): Promise<Position | 'deadline'> {
+  const oldId = stop.replaces as string;
+  const record = await ports.store.getOrder(position.symbol, oldId);
+  let outcome = record;
+  if (record !== undefined && !isFinalOrder(record.status)) {
+    const timeout = ports.timeout();
+    if (timeout === undefined) return 'deadline';
+    const report = await ports.call('order', () =>
+      ports.broker.cancelOrder(position.symbol, oldId, timeout),
+    );
+    outcome = await recordReport(
+      ports,
+      record,
+      report ?? cancelledReport(record),
+      request.timeframe,
+    );
+  }
+  if (outcome !== undefined && (outcome.filledAmount ?? 0) > 0) {
+    return bookStopFill(ports, outcome, position);
+  }
+  const { replaces: _done, ...replacing } = stop;
+  return putStop(ports, position, replacing);
+}
+
+/**
+ * Cancels the position's resting stop before an exit sells at market, so that the stop and the
+ * sell can never both fill. Returns the position: flat when the stop filled first (then there is
+ * nothing left to sell), else without its stop.
+ */
+export async function cancelStop(
+  ports: ProtectPorts,
+  position: Position,
+  timeframe: Timeframe,
+): Promise<Protected> {
+  const stop = position.stop;
+  if (stop === undefined) return position;
+  for (const id of [stop.replaces, stop.clientOrderId]) {
+    if (id === undefined) continue;
+    const record = await ports.store.getOrder(position.symbol, id);
+    if (record === undefined) continue;
+    let outcome = record;
+    if (!isFinalOrder(record.status)) {
+      const timeout = ports.timeout();
+      if (timeout === undefined) return 'deadline';
+      const report =
+        record.status === OrderState.Intent && record.version === 1
+          ? undefined
+          : await ports.call('order', () => ports.broker.cancelOrder(position.symbol, id, timeout));
+      outcome = await recordReport(ports, record, report ?? cancelledReport(record), timeframe);
+    }
+    if ((outcome.filledAmount ?? 0) > 0) {
+      const after = await bookStopFill(ports, outcome, position);
+      if (after.amount <= 0) return after;
+      position = after;
+    }
+  }
+  if (position.stop === undefined) return position;
+  return savePosition(ports, position, withStop(position, undefined), stop.clientOrderId);
+}
+
+/** The revision after `stop`, at `price`. */
+function next(stop: PositionStop, price: number): PositionStop {
+  const revision = stop.revision + 1;
+  return {
+    clientOrderId: stopClientOrderId(stop.entryOrderId, revision),
+    price,
+    revision,
+    entryOrderId: stop.entryOrderId,
+  };
+}
+
+/** Writes `stop` onto the position before it is sent: from here every tick reconciles it. */
+async function putStop(
+  ports: ProtectPorts,
+  position: Position,
+  stop: PositionStop,
+): Promise<Position> {
+  const next = withStop(position, stop);
+  await ports.store.putPosition(next);
+  return next;
+}
+
+function cancelledReport(record: OrderRecord): OrderReport {
+  return {
+    clientOrderId: record.clientOrderId,
+    status: OrderStatus.Cancelled,
+    filledAmount: 0,
+    averagePrice: 0,
+    fee: 0,
+  };
+}
+
+function notifyMissing(ports: ProtectPorts, position: Position, stop: PositionStop): void {
+  ports.metrics.add('StopsMissing', 1);
+  void ports.notifier?.notify({
+    kind: 'stop-missing',
+    time: ports.clock.now(),
+    symbol: position.symbol,
+    amount: position.amount,
+    clientOrderId: stop.clientOrderId,
+    stopPrice: stop.price,
+    detail: `placing revision ${stop.revision}`,
+  });
+}
