@@ -81,7 +81,9 @@ export function snsMessageOf(topicArn: string, event: TradeEvent): SnsPublishInp
     Subject: subjectOf(`tickfan: ${summary.title}`),
     MessageAttributes: {
       kind: { DataType: 'String', StringValue: event.kind },
-      ...('symbol' in event ? { symbol: { DataType: 'String', StringValue: event.symbol } } : {}),
+      ...('symbol' in event && event.symbol !== undefined
+        ? { symbol: { DataType: 'String', StringValue: event.symbol } }
+        : {}),
     },
   };
 }

@@ -46,3 +46,14 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     notificationTopicArn: env.TICKFAN_NOTIFICATION_TOPIC_ARN || undefined,
   };
 }
+
+/** The notifier function's environment: only the bot config, for its webhooks. */
+export function readNotifierEnv(env: NodeJS.ProcessEnv = process.env): Pick<FunctionEnv, 'config'> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(required(env, 'TICKFAN_CONFIG'));
+  } catch (error) {
+    throw new Error(`TICKFAN_CONFIG is not valid JSON: ${(error as Error).message}`);
+  }
+  return { config: parseConfig(raw, 'TICKFAN_CONFIG') };
+}

@@ -173,7 +173,9 @@ export function summarizeEvent(event: TradeEvent): EventSummary {
         ...field('Trading is now', event.action),
       ]);
     case 'symbol-silent':
-      return done(`Symbol silent: ${event.symbol}`, 'critical', [...field('Alarm', event.detail)]);
+      return done(`Symbol silent: ${event.symbol ?? 'see the dashboard'}`, 'critical', [
+        ...field('Alarm', event.detail),
+      ]);
     case 'dlq-not-empty':
       return done('Dead-letter queue not empty', 'critical', [
         ...field('Queue', event.queue),

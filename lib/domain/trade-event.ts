@@ -125,8 +125,10 @@ export interface DailyLossLimitEvent extends EventBase {
 }
 
 /** A symbol had no successful tick for too long (a CloudWatch alarm). */
-export interface SymbolSilentEvent extends SymbolEventBase {
+export interface SymbolSilentEvent extends EventBase {
   readonly kind: 'symbol-silent';
+  /** The silent symbol; the deployed alarm counts silent symbols without naming them. */
+  readonly symbol?: string;
   /** The alarm's own explanation, as CloudWatch gave it. */
   readonly detail?: string;
 }
