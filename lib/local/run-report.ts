@@ -53,6 +53,7 @@ export type ReportedSummary = Pick<
   | 'skipped'
   | 'tickOutcomes'
   | 'orders'
+  | 'positions'
   | 'trades'
   | 'latencyMs'
   | 'notifications'
@@ -172,6 +173,8 @@ export function runFigures(
     ['orders: on the exchange', summary.orders.exchange],
     ['orders: duplicates', summary.orders.duplicates],
     ['fills', summary.trades.length],
+    ['positions: open', summary.positions.open],
+    ['positions: with their stop on the exchange', summary.positions.withStopOnExchange],
     ['round trips', closed],
     ['latency p50 (ms)', summary.latencyMs.p50],
     ['latency p99 (ms)', summary.latencyMs.p99],

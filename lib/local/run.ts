@@ -359,6 +359,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       orders,
       positions,
       health,
+      exchangeOpenOrders: env.simulator.openOrders(),
       silent: lastFanOut?.silent ?? [],
       exchangeOrders: env.simulator.orders,
       haltedDispatches,

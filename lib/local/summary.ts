@@ -31,18 +31,28 @@ export interface RunSummary {
    */
   readonly tickOutcomes: TickOutcomes;
   readonly orders: {
+    /** Market orders the bot sized and recorded, and stops that filled. */
     readonly intents: number;
+    /** Fills the exchange made: market orders and triggered stops. */
     readonly exchange: number;
     readonly duplicates: number;
   };
   readonly trades: readonly {
     readonly symbol: string;
     readonly side: string;
+    /** The decision candle; for a stop's fill, the candle it filled in. */
     readonly candleTime: number;
     readonly price: number;
     readonly amount: number;
     readonly clientOrderId: string;
+    /** Why a sell closed the position: `signal`, `stoploss`, `trailing`, `roi` or `manual`. */
+    readonly reason?: string;
   }[];
+  /**
+   * Positions held at the end, and how many of them hold exactly one stop resting on the
+   * exchange for what they hold: equal when every open position is protected.
+   */
+  readonly positions: { readonly open: number; readonly withStopOnExchange: number };
   readonly latencyMs: Latency;
   readonly perSymbol: Readonly<Record<string, SymbolSummary>>;
   /** Symbols the last fan-out counted as silent (no successful tick for the silence window). */
@@ -137,6 +147,8 @@ export interface SummaryInput {
   readonly timeScale: number;
   /** Orders the exchange itself counted. */
   readonly exchangeOrders: readonly SimOrder[];
+  /** Orders resting on the exchange at the end (stops). */
+  readonly exchangeOpenOrders?: readonly SimOrder[];
   /** Due symbol ticks the fan-out did not dispatch because trading was halted. */
   readonly haltedDispatches: number;
   readonly deadLettered: number;
@@ -224,6 +236,22 @@ function skippedByReason(ticks: readonly TickResult[], haltedDispatches: number)
   return Object.fromEntries(listed) as SkippedByReason;
 }
 
+/**
+ * Open positions, and those protected by exactly one stop resting on the exchange that sells
+ * what the position holds (no second stop that could sell it twice).
+ */
+function protectedPositions(
+  positions: readonly Position[],
+  resting: readonly SimOrder[],
+): RunSummary['positions'] {
+  const open = positions.filter((p) => p.amount > 0);
+  const withStop = open.filter((p) => {
+    const stops = resting.filter((o) => o.symbol === p.symbol && o.type === 'stop');
+    return stops.length === 1 && Math.abs((stops[0]?.amount ?? 0) - p.amount) < 1e-9;
+  });
+  return { open: open.length, withStopOnExchange: withStop.length };
+}
+
 /** Builds the run summary from what each part recorded on its own. */
 export function summarise(input: SummaryInput): RunSummary {
   const ok = (r: InvocationRecord) => r.outcome.ok && !r.itemFailed;
@@ -298,7 +326,10 @@ export function summarise(input: SummaryInput): RunSummary {
       { ok: 0, skipped: 0, failed: 0 },
     ),
     orders: {
-      intents: input.orders.filter((o) => o.amount > 0).length,
+      // A stop is an intent to trade only once it fills; until then it is protection.
+      intents: input.orders.filter((o) =>
+        o.kind === 'stop' ? (o.filledAmount ?? 0) > 0 : o.amount > 0,
+      ).length,
       exchange: input.exchangeOrders.length,
       duplicates,
     },
@@ -308,11 +339,13 @@ export function summarise(input: SummaryInput): RunSummary {
       .map((o) => ({
         symbol: o.symbol,
         side: o.side,
-        candleTime: o.candleTime,
+        candleTime: o.fillCandleTime ?? o.candleTime,
         price: o.averagePrice ?? o.referencePrice,
         amount: o.filledAmount ?? 0,
         clientOrderId: o.clientOrderId,
+        ...(o.exitReason === undefined ? {} : { reason: o.exitReason }),
       })),
+    positions: protectedPositions(input.positions, input.exchangeOpenOrders ?? []),
     latencyMs: latencyOf([...latencies.values()].flat()),
     perSymbol,
     silent: input.silent,

@@ -117,6 +117,11 @@ export class ExchangeSimulator {
     this.engine.setFault(symbol, fault);
   }
 
+  /** The orders resting on the exchange now (stops waiting for their trigger). */
+  openOrders(symbol?: string): SimOrder[] {
+    return this.engine.openOrders(symbol);
+  }
+
   /** A copy of the simulated account's balances. */
   balances(): Record<string, number> {
     return this.engine.balances();

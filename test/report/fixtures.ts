@@ -156,6 +156,7 @@ export async function realisticRun(
       failed: 1,
     },
     orders: { intents: trades.length, exchange: trades.length, duplicates: 0 },
+    positions: { open: 1, withStopOnExchange: 1 },
     trades,
     latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
     perSymbol,

@@ -201,6 +201,8 @@ describe('the run report in headless Chromium', () => {
       'orders: on the exchange': json.orders.exchange,
       'orders: duplicates': json.orders.duplicates,
       fills: json.trades.length,
+      'positions: open': json.positions.open,
+      'positions: with their stop on the exchange': json.positions.withStopOnExchange,
       'round trips': roundTripsClosed,
       'latency p50 (ms)': shownAs(json.latencyMs.p50),
       'latency p99 (ms)': shownAs(json.latencyMs.p99),

@@ -41,6 +41,8 @@ describe('runReportInput', () => {
       'orders: on the exchange': shown(json.orders.exchange),
       'orders: duplicates': shown(json.orders.duplicates),
       fills: shown(json.trades.length),
+      'positions: open': shown(json.positions.open),
+      'positions: with their stop on the exchange': shown(json.positions.withStopOnExchange),
       'round trips': shown(closed.length),
       'latency p50 (ms)': shown(json.latencyMs.p50),
       'latency p99 (ms)': shown(json.latencyMs.p99),

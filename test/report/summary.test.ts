@@ -5,6 +5,7 @@ import type { SkipReason, TickResult } from '../../lib/domain/tick.js';
 import { tickId } from '../../lib/domain/tick.js';
 import type { InvocationRecord } from '../../lib/local/sqs-event-source.js';
 import { type SummaryInput, summarise } from '../../lib/local/summary.js';
+import type { OrderRecord } from '../../lib/ports/state-store.js';
 
 const period = 300_000;
 const t0 = Date.parse('2018-01-10T12:00:00.000Z');
@@ -177,6 +178,102 @@ describe('summarise', () => {
     );
 
     expect(summary.orders.duplicates).toBe(1);
+  });
+});
+
+describe('summarise: stops', () => {
+  const simStop = (symbol: string, amount: number, orderId: number) => ({
+    symbol,
+    side: 'sell' as const,
+    type: 'stop' as const,
+    status: 'open' as const,
+    amount,
+    price: 0,
+    fee: 0,
+    clientOrderId: `tf-p-1-${orderId}`,
+    orderId,
+    stopPrice: 0.009,
+    placedAt: 0,
+    time: 0,
+    updatedAt: 0,
+  });
+  const held = (symbol: string, amount: number) => ({
+    symbol,
+    amount,
+    entryPrice: 0.01,
+    realisedPnl: 0,
+    version: 2,
+  });
+
+  it('counts the open positions holding exactly one stop for what they hold', () => {
+    // Prepare: LTC protected, ETH with two stops, XRP with a stop for less, DOGE with none
+    const summary = summarise(
+      input({
+        symbols: ['LTC/BTC', 'ETH/BTC', 'XRP/BTC', 'DOGE/BTC', 'ADA/BTC'],
+        positions: [
+          held('LTC/BTC', 1),
+          held('ETH/BTC', 1),
+          held('XRP/BTC', 1),
+          held('DOGE/BTC', 1),
+          held('ADA/BTC', 0),
+        ],
+        exchangeOpenOrders: [
+          simStop('LTC/BTC', 1, 1),
+          simStop('ETH/BTC', 1, 2),
+          simStop('ETH/BTC', 1, 3),
+          simStop('XRP/BTC', 0.5, 4),
+        ],
+      }),
+    );
+
+    // Assess
+    expect(summary.positions).toEqual({ open: 4, withStopOnExchange: 1 });
+  });
+
+  it("books a stop's fill as a trade in the candle it filled in, with its reason, and as an intent only once filled", () => {
+    // Prepare
+    const record = (fields: Partial<OrderRecord>): OrderRecord => ({
+      clientOrderId: 'tf-p-1-a',
+      symbol: 'LTC/BTC',
+      strategy: 'sma-cross',
+      side: 'sell',
+      candleTime: 1_000,
+      amount: 1,
+      referencePrice: 0.009,
+      status: 'open',
+      kind: 'stop',
+      stopPrice: 0.009,
+      exitReason: 'stoploss',
+      createdAt: '2018-01-20T00:00:00.000Z',
+      version: 3,
+      ...fields,
+    });
+
+    // Act
+    const summary = summarise(
+      input({
+        orders: [
+          record({ clientOrderId: 'tf-p-1-open' }),
+          record({
+            clientOrderId: 'tf-p-2-filled',
+            status: 'filled',
+            filledAmount: 1,
+            averagePrice: 0.009,
+            fillCandleTime: 4_000,
+          }),
+        ],
+      }),
+    );
+
+    // Assess
+    expect(summary.orders.intents).toBe(1);
+    expect(summary.trades).toEqual([
+      expect.objectContaining({
+        clientOrderId: 'tf-p-2-filled',
+        candleTime: 4_000,
+        reason: 'stoploss',
+      }),
+    ]);
   });
 });
 
