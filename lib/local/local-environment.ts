@@ -69,8 +69,9 @@ export interface LocalEnvironmentOptions {
    */
   readonly attach?: StateEndpoint;
   /**
-   * The config the functions run with, decided once the state and the exchange are up (a resume
-   * disables the symbols it cannot reconcile); default `config`.
+   * The config the trade function runs with, decided once the state and the exchange are up (a
+   * resume disables the symbols it cannot reconcile: their ticks are still dispatched, and only
+   * settle what an earlier tick left pending); default `config`.
    */
   readonly configFor?: (parts: {
     readonly store: DynamoStateStore;
@@ -144,7 +145,7 @@ export class LocalEnvironment {
   ) {}
 
   static async start(options: LocalEnvironmentOptions): Promise<LocalEnvironment> {
-    let { config } = options;
+    const { config } = options;
     // Worker threads need an absolute bundle path.
     const stateDir = resolve(options.stateDir);
     const dataDir = join(stateDir, 'dynamodb');
@@ -195,7 +196,9 @@ export class LocalEnvironment {
       await createIdempotencyTable(dynamoClient, localNames.idempotencyTable);
       const dynamo = DynamoDBDocumentClient.from(dynamoClient);
       const store = new DynamoStateStore({ tableName: localNames.table, client: dynamo, clock });
-      if (options.configFor) config = await options.configFor({ store, simulator, clock });
+      const tradeConfig = options.configFor
+        ? await options.configFor({ store, simulator, clock })
+        : config;
       const sqs = new SQSClient(localAwsClientConfig(sqsServer.endpoint));
       const tradeTimeoutMs = config.timeouts.tradeFunctionSeconds * 1000;
       const { queueUrl, dlqUrl } = await createSymbolQueues(sqs, {
@@ -238,6 +241,7 @@ export class LocalEnvironment {
         name: 'tickfan-local-trade',
         env: {
           ...env,
+          TICKFAN_CONFIG: JSON.stringify(tradeConfig),
           AWS_ENDPOINT_URL_SQS: sqsRelay.endpoint,
           TICKFAN_QUEUE_URL: sqsRelay.urlOf(queueUrl),
           TICKFAN_DLQ_URL: sqsRelay.urlOf(dlqUrl),

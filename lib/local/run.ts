@@ -121,7 +121,8 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
   const key = (symbol: string, scheduledAt: string) => `${symbol}#${scheduledAt}`;
   let lastFanOut: FanOutResult | undefined;
   let haltedDispatches = 0;
-  // Symbols a resume could not reconcile: not dispatched, and counted, until one can.
+  // Symbols a resume could not reconcile: the trade function sees them disabled (it settles what
+  // is pending, and trades nothing) until a resume can, and their due ticks are counted.
   let unreconciled: readonly UnreconciledSymbol[] = [];
   const refused = new Map<string, number>();
   const redelivered = new Set<string>();
@@ -167,7 +168,6 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
               notice(`${u.symbol} is not traded until it is reconciled: ${u.reason}`);
               refused.set(u.symbol, 0);
             }
-            // The functions see it disabled: a message for it only settles what is pending.
             return {
               ...config,
               symbols: config.symbols.map((s) =>
@@ -242,9 +242,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
         if (n !== undefined && s.enabled && isDue(scheduledAt, s.timeframe))
           refused.set(s.symbol, n + 1);
       }
-      const due = config.symbols.filter(
-        (s) => s.enabled && !refused.has(s.symbol) && isDue(scheduledAt, s.timeframe),
-      );
+      const due = config.symbols.filter((s) => s.enabled && isDue(scheduledAt, s.timeframe));
       // Registered before the fan-out: a trade invocation can finish before the fan-out returns.
       for (const s of due) messages.set(key(s.symbol, iso), { attempts: 0, resolved: false });
       env.clock.set(scheduledAt + fireDelayMs);

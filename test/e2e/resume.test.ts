@@ -240,9 +240,11 @@ describe('npm start -- --resume after a kill -9', () => {
           'm',
         ),
       );
-      expect(summary.perSymbol[symbol]?.ticks).toBe(0);
+      // Its ticks still run, only to settle what is pending: each is skipped, none trades.
+      expect(summary.perSymbol[symbol]).toMatchObject({ ticks: 2, skipped: 2, ok: 0 });
       expect(refused.find((u) => u.symbol === symbol)?.ticksRefused).toBe(2);
     }
+    expect(summary.skipped.disabled).toBe(2 * booked.size);
     // Nothing was sent for a refused symbol.
     expect(exchangeFills().filter((o) => booked.has(o.symbol))).toEqual([]);
   }, 300_000);
