@@ -13,6 +13,7 @@ import { AlarmTopic } from './constructs/alarm-topic.js';
 import { TickfanAlarms } from './constructs/alarms.js';
 import { TickfanDashboard } from './constructs/dashboard.js';
 import { FanOutFunction } from './constructs/fan-out-function.js';
+import { Notifications } from './constructs/notifications.js';
 import { TickSchedule } from './constructs/schedule.js';
 import { SymbolQueue } from './constructs/symbol-queue.js';
 import { TickfanTable } from './constructs/table.js';
@@ -46,6 +47,8 @@ export class TickfanStack extends Stack {
   public readonly tickSchedule: TickSchedule;
   public readonly alarmTopic: AlarmTopic;
   public readonly alarms: TickfanAlarms;
+  /** Trade events and alarms to e-mail and the webhooks, on the alarm topic. */
+  public readonly notifications: Notifications;
   public readonly dashboard: TickfanDashboard;
 
   constructor(scope: Construct, id: string, props: TickfanStackProps) {
@@ -96,6 +99,13 @@ export class TickfanStack extends Stack {
     this.fanOutFunction.sendFailedTicksTo(this.tickSchedule.deadLetterQueue, this.tickPeriod);
 
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { stage });
+    this.notifications = new Notifications(this, 'Notifications', {
+      config,
+      topic: this.alarmTopic.topic,
+      key: this.alarmTopic.key,
+      publishers: [this.tradeFunction.function],
+      logRemovalPolicy: common.logRemovalPolicy,
+    });
     const functions = {
       trade: this.tradeFunction,
       'fan-out': this.fanOutFunction,
