@@ -111,6 +111,11 @@ async function storedOrders(): Promise<OrderRecord[]> {
   }
 }
 
+/** Every order the state directory's exchange holds, as its saved account has them. */
+function exchangeOrders(): readonly SimOrder[] {
+  return new EngineSnapshotFile<EngineState>(exchangeStateFile(stateDir)).load()?.orders ?? [];
+}
+
 /** The orders the state directory's exchange filled, in fill order, as its saved account has them. */
 function exchangeFills(): SimOrder[] {
   const state = new EngineSnapshotFile<EngineState>(exchangeStateFile(stateDir)).load();
@@ -139,8 +144,10 @@ describe('npm start -- --resume after a kill -9', () => {
   it('continues from the tick the killed run started last, on the exchange it traded on', async () => {
     killed = await startAndKill(30, 13);
     filledAtKill = exchangeFills();
-    // The killed run traded: there is an exchange side to lose.
+    const restingAtKill = exchangeOrders().filter((o) => o.status === 'open');
+    // The killed run traded and left stops resting: there is an exchange side to lose.
     expect(filledAtKill.length).toBeGreaterThan(0);
+    expect(restingAtKill.length).toBeGreaterThan(0);
 
     resumed = await start('--resume', '--ticks', '6');
     const { summary } = resumed;
@@ -149,8 +156,16 @@ describe('npm start -- --resume after a kill -9', () => {
     expect(resumed.stderr).toMatch(
       new RegExp(`^tick 1/6\\s+${new Date(killed.nextTickAt).toISOString()}`, 'm'),
     );
-    // Every fill the killed run's exchange made is still there, first and in order.
+    // Every fill the killed run's exchange made is still there, first and in order, and every
+    // stop it left resting is still known to it: resting yet, or filled or cancelled since.
     expect(exchangeFills().slice(0, filledAtKill.length)).toEqual(filledAtKill);
+    const known = new Map(exchangeOrders().map((o) => [o.clientOrderId, o] as const));
+    for (const stop of restingAtKill) {
+      expect(known.get(stop.clientOrderId), stop.clientOrderId).toMatchObject({
+        orderId: stop.orderId,
+        stopPrice: stop.stopPrice,
+      });
+    }
     expect(summary.orders.exchange).toBeGreaterThanOrEqual(filledAtKill.length);
     const after = await readRunState(stateDir);
     expect(after).toMatchObject({ finished: true, nextTickAt: killed.nextTickAt + 6 * period });
@@ -162,6 +177,8 @@ describe('npm start -- --resume after a kill -9', () => {
     expect(summary.resume?.unreconciled).toEqual([]);
     expect(summary.orders.intents).toBe(summary.orders.exchange);
     expect(summary.orders.duplicates).toBe(0);
+    // The stops resting on the restored exchange protect what is held, one each.
+    expect(summary.positions.withStopOnExchange).toBe(summary.positions.open);
     for (const symbol of symbols) {
       const s = summary.perSymbol[symbol];
       expect(s?.position, symbol).toBe(s?.exchangePosition);
