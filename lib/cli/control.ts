@@ -11,16 +11,20 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
+import { SnsNotifier } from '../adapters/sns-notifier.js';
 import { type TradingControl, TradingMode } from '../domain/control.js';
+import type { TradeEvent } from '../domain/trade-event.js';
 import { createStateTable } from '../local/create-tables.js';
 import { localNames } from '../local/local-environment.js';
+import { LoopbackNotifier } from '../local/notifier-client.js';
 import { localAwsClientConfig, startDynalite } from '../local/services.js';
 import { readStateEndpoint } from '../local/state-endpoint.js';
+import type { FlushableNotifier } from '../ports/notifier.js';
 import type { StateStore } from '../ports/state-store.js';
 import { UsageError } from './args.js';
 import { awsClientConfig, remoteOptions } from './aws-options.js';
-import { controlFor, remoteTable } from './kill-switch.js';
-import { stackOutputs } from './remote/stack-outputs.js';
+import { controlEvent, controlFor, remoteTable } from './kill-switch.js';
+import { defaultStage, stackNameFor, stackOutputs } from './remote/stack-outputs.js';
 import { type CliArgs, processIo, runCli } from './run-cli.js';
 
 type Command = 'halt' | 'resume';
@@ -100,6 +104,19 @@ function main(command: Command) {
       const client = DynamoDBDocumentClient.from(new DynamoDBClient(aws));
       const store = new DynamoStateStore({ tableName, client });
       console.log(await apply(store, control, `table ${tableName}`));
+      const event = controlEvent(control);
+      // With --table the stack is not asked, so there is no topic to tell.
+      if (event !== undefined && values.table === undefined) {
+        const stackName = stackNameFor(values.stage ?? defaultStage);
+        const { AlarmTopicArn } = await stackOutputs(stackName, new CloudFormationClient(aws));
+        const sns = new SnsNotifier({
+          topicArn: AlarmTopicArn,
+          metrics: { add: () => undefined },
+          timeoutMs: () => 5_000,
+          onFailure: unsent,
+        });
+        await tell(sns, event);
+      }
       return;
     }
     console.log(await applyLocal(values['state-dir'], control));
@@ -115,7 +132,13 @@ async function applyLocal(stateDir: string, control: TradingControl): Promise<st
   if (running !== undefined) {
     const where = `the running process ${running.pid} on ${stateDir} (from its next tick)`;
     try {
-      return await applyAt(running.endpoint, control, where);
+      const line = await applyAt(running.endpoint, control, where);
+      const event = controlEvent(control);
+      // The running process delivers it to its webhooks, as the notifier function would.
+      if (event !== undefined && running.notifyUrl !== undefined) {
+        await tell(new LoopbackNotifier(running.notifyUrl, 2_000, unsent), event);
+      }
+      return line;
     } catch (error) {
       // The run ended between finding it and writing: its state is on disk again.
       if (!isRefused(error) || (await readStateEndpoint(resolve(stateDir))) !== undefined) {
@@ -143,6 +166,17 @@ async function applyAt(endpoint: string, control: TradingControl, where: string)
   } finally {
     client.destroy();
   }
+}
+
+/** Tells `event`, waiting for it at most a few seconds; a failure is said, never thrown. */
+async function tell(notifier: FlushableNotifier, event: TradeEvent): Promise<void> {
+  await notifier.notify(event);
+  await notifier.flush(5_000);
+}
+
+function unsent(event: TradeEvent, error: unknown): void {
+  const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  process.stderr.write(`tickfan: the ${event.kind} notification was not sent (${why})\n`);
 }
 
 function isRefused(error: unknown): boolean {

@@ -1,4 +1,5 @@
 import { type TradingControl, TradingMode } from '../domain/control.js';
+import type { TradeEvent } from '../domain/trade-event.js';
 import { UsageError } from './args.js';
 import { defaultStage, stackNameFor, stackOutputs } from './remote/stack-outputs.js';
 
@@ -20,6 +21,19 @@ export function controlFor(
     by: 'operator',
     at: now.toISOString(),
   };
+}
+
+/** The event a person is told about for `control`: a halt or close-only; none for a resume. */
+export function controlEvent(control: TradingControl): TradeEvent | undefined {
+  const time = Date.parse(control.at ?? '');
+  const common = {
+    time: Number.isFinite(time) ? time : 0,
+    ...(control.reason === undefined ? {} : { reason: control.reason }),
+    ...(control.by === undefined ? {} : { by: control.by }),
+  };
+  if (control.mode === TradingMode.Halted) return { kind: 'halt', ...common };
+  if (control.mode === TradingMode.CloseOnly) return { kind: 'close-only', ...common };
+  return undefined;
 }
 
 /** The deployed state table: named with --table, else the stack's StateTableName output. */

@@ -284,6 +284,7 @@ export class LocalEnvironment {
         await writeStateEndpoint(stateDir, {
           endpoint: dynalite.endpoint,
           exchangeUrl: simulator.url,
+          ...(options.notifyUrl ? { notifyUrl: options.notifyUrl } : {}),
         });
         services.push({ endpoint: dynalite.endpoint, close: () => removeStateEndpoint(stateDir) });
       }

@@ -21,6 +21,8 @@ export interface StateEndpoint {
   readonly startedAt: string;
   /** Base URL of that process's exchange simulator, when it runs one. */
   readonly exchangeUrl?: string;
+  /** Where that process takes trade events to notify (its stand-in for the SNS topic). */
+  readonly notifyUrl?: string;
 }
 
 /** The file a state directory's endpoint is recorded in. */
