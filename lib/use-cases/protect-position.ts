@@ -17,6 +17,7 @@ import {
   stopExitReason,
 } from '../domain/stop.js';
 import { OrderRejectedError, type OrderReport, OrderStatus } from '../ports/broker.js';
+import { ExchangeUnavailableError } from '../ports/market-data.js';
 import { applySettledOrder, type PositionPorts, savePosition } from './apply-settled-order.js';
 import type { TickPorts } from './trade-deps.js';
 
@@ -146,7 +147,7 @@ async function reconcile(
       // Reported resting once, unknown now: the exchange no longer holds it.
       record = await recordReport(ports, record, cancelledReport(record), request.timeframe);
     } else {
-      record = await sendStop(ports, record, callMs, request.timeframe);
+      record = await sendOrFind(ports, record, callMs, request.timeframe);
       sentNow = true;
     }
   }
@@ -191,6 +192,34 @@ async function createStopRecord(
   return stored;
 }
 
+/**
+ * Sends the stop, and when its answer is lost on the way, looks it up at once by its client id:
+ * a lost answer usually means the stop rests, and a position should not wait for a redelivery
+ * to know. Without an answer either way, the tick fails and its retry looks it up again.
+ */
+async function sendOrFind(
+  ports: ProtectPorts,
+  record: OrderRecord,
+  timeoutMs: number,
+  timeframe: Timeframe,
+): Promise<OrderRecord> {
+  try {
+    return await sendStop(ports, record, timeoutMs, timeframe);
+  } catch (error) {
+    if (!(error instanceof ExchangeUnavailableError)) throw error;
+    const timeout = ports.timeout();
+    if (timeout === undefined) throw error;
+    const found = await ports.call('lookup', () =>
+      ports.broker.findOrder(record.symbol, record.clientOrderId, timeout),
+    );
+    if (found === undefined) throw error;
+    const sent = await ports.store.getOrder(record.symbol, record.clientOrderId);
+    const placed = await recordReport(ports, sent ?? record, found, timeframe);
+    countPlaced(ports, placed);
+    return placed;
+  }
+}
+
 /** Sends the stop; a refusal the exchange states is recorded as a rejection, not retried. */
 async function sendStop(
   ports: ProtectPorts,
@@ -218,20 +247,25 @@ async function sendStop(
     reason = error.message;
   }
   const record = await recordReport(ports, sent, report, timeframe, reason);
+  countPlaced(ports, record);
+  return record;
+}
+
+/** Counts a stop the exchange answered for, and tells of one that now rests. */
+function countPlaced(ports: ProtectPorts, record: OrderRecord): void {
   if (record.status === OrderState.Rejected) {
     ports.metrics.add('OrdersRejected', 1);
-  } else {
-    ports.metrics.add('StopsPlaced', 1);
-    void ports.notifier?.notify({
-      kind: 'stop-placed',
-      time: ports.clock.now(),
-      symbol: record.symbol,
-      clientOrderId: record.clientOrderId,
-      amount: record.amount,
-      stopPrice: record.stopPrice ?? record.referencePrice,
-    });
+    return;
   }
-  return record;
+  ports.metrics.add('StopsPlaced', 1);
+  void ports.notifier?.notify({
+    kind: 'stop-placed',
+    time: ports.clock.now(),
+    symbol: record.symbol,
+    clientOrderId: record.clientOrderId,
+    amount: record.amount,
+    stopPrice: record.stopPrice ?? record.referencePrice,
+  });
 }
 
 /** Records what the exchange reports for a stop, with the candle a fill happened in. */

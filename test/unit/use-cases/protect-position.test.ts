@@ -290,8 +290,30 @@ describe('protection of an open position', () => {
     expect(deps.broker.restingStops()).toEqual([]);
   });
 
-  it('after a crash between deciding the stop and sending it, the retry sends it once', async () => {
+  it('looks a stop whose answer was lost up at once, in the same tick, and sends it once', async () => {
     // Prepare
+    const { deps, input } = setup(steady);
+    hold(deps);
+    const place = deps.broker.placeStopOrder.bind(deps.broker);
+    deps.broker.placeStopOrder = async (request) => {
+      await place(request);
+      throw new ExchangeUnavailableError('timeout', 'response lost');
+    };
+
+    // Act
+    const result = await processSymbolTick(deps, input);
+
+    // Assess
+    const stop = (await deps.store.getPosition('LTC/BTC')).stop;
+    expect(result.status).toBe('ok');
+    expect(deps.broker.stops).toHaveLength(1);
+    expect(await deps.store.getOrder('LTC/BTC', stop?.clientOrderId ?? '')).toMatchObject({
+      status: 'open',
+    });
+  });
+
+  it('after a tick that could not learn whether its stop was placed, the retry finds it and sends none', async () => {
+    // Prepare: the answer is lost, and the look-up fails too
     const { deps, input } = setup(steady);
     const position = hold(deps);
     const stop = {
@@ -301,20 +323,22 @@ describe('protection of an open position', () => {
       entryOrderId: 'tf-b-entry',
     };
     deps.store.positions.set('LTC/BTC', withStop(position, stop));
-    deps.broker.loseNextResponse = false;
     const place = deps.broker.placeStopOrder.bind(deps.broker);
-    let lost = true;
+    const find = deps.broker.findOrder.bind(deps.broker);
+    let down = true;
     deps.broker.placeStopOrder = async (request) => {
       const report = await place(request);
-      if (lost) {
-        lost = false;
-        throw new ExchangeUnavailableError('timeout', 'response lost');
-      }
+      if (down) throw new ExchangeUnavailableError('timeout', 'response lost');
       return report;
+    };
+    deps.broker.findOrder = async (symbol: string, id: string) => {
+      if (down) throw new ExchangeUnavailableError('unavailable', 'look-up failed');
+      return find(symbol, id);
     };
 
     // Act
     await expect(processSymbolTick(deps, input)).rejects.toThrow();
+    down = false;
     await processSymbolTick(deps, input);
 
     // Assess
