@@ -151,7 +151,10 @@ export const configSchema = z
         retryDelayMs: z.number().int().min(0).max(900_000).default(5_000),
         /** Wait before the one re-fetch when the tick's candle has not closed on the exchange. */
         refetchDelayMs: z.number().int().min(0).max(60_000).default(2_000),
-        /** Consecutive exchange failures that open a symbol's circuit breaker. */
+        /**
+         * Consecutive ticks of a symbol in which the exchange failed that open its circuit
+         * breaker; a tick counts once however many of its calls and retries fail.
+         */
         breakerThreshold: z.number().int().min(1).max(100).default(3),
         /** How long an open breaker skips the symbol before one probe tick. */
         breakerCooldownMs: z.number().int().min(1_000).default(900_000),

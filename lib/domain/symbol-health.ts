@@ -5,8 +5,16 @@
 export interface SymbolHealth {
   readonly symbol: string;
   readonly breaker: BreakerState;
-  /** Exchange failures in a row since the last success. */
+  /**
+   * Ticks in a row, since the last success, in which the exchange failed: a tick counts once
+   * however many of its calls and attempts failed.
+   */
   readonly failures: number;
+  /**
+   * Scheduled time (epoch ms) of the tick that last added to `failures`, so that its retries and
+   * its later calls do not add again.
+   */
+  readonly failedTickAt?: number;
   /** When the breaker last opened (epoch ms), while open or half-open. */
   readonly openedAt?: number;
   /** Failed probes since the breaker first opened; each doubles the next cooldown. */
@@ -23,7 +31,7 @@ export const BreakerState = { Closed: 'closed', Open: 'open', HalfOpen: 'half-op
 export type BreakerState = (typeof BreakerState)[keyof typeof BreakerState];
 
 export interface BreakerRules {
-  /** Consecutive exchange failures that open the breaker. */
+  /** Consecutive ticks in which the exchange failed that open the breaker. */
   readonly threshold: number;
   /** How long an open breaker refuses ticks before it lets one probe through, at first. */
   readonly cooldownMs: number;
@@ -65,7 +73,7 @@ export function startProbe(health: SymbolHealth, now: number): SymbolHealth {
 
 /** The health after the exchange answered; `at` is the tick's scheduled time. */
 export function recordSuccess(health: SymbolHealth, at: number): SymbolHealth {
-  const { openedAt: _closed, reopened: _reset, ...rest } = health;
+  const { openedAt: _closed, reopened: _reset, failedTickAt: _forgotten, ...rest } = health;
   return {
     ...rest,
     breaker: BreakerState.Closed,
@@ -79,25 +87,36 @@ export function recordSuccess(health: SymbolHealth, at: number): SymbolHealth {
 /** The health after the exchange answered a tick that could not decide (a missing candle). */
 export function recordAnswer(health: SymbolHealth): SymbolHealth {
   if (health.breaker === BreakerState.Closed && health.failures === 0) return health;
-  const { openedAt: _closed, reopened: _reset, ...rest } = health;
+  const { openedAt: _closed, reopened: _reset, failedTickAt: _forgotten, ...rest } = health;
   return { ...rest, breaker: BreakerState.Closed, failures: 0, version: health.version + 1 };
 }
 
-/** The health after an exchange failure at `now`: opens at the threshold or on a failed probe. */
+/**
+ * The health after an exchange failure at `now` in the tick scheduled at `tickAt`. A tick adds
+ * one to the failures in a row, the first time it fails only: a retry that fails again is the
+ * same outage seen twice, and counting it would let one unlucky tick open the breaker on its own.
+ * The breaker opens at the threshold, and at once on a failed probe, whichever tick it was.
+ */
 export function recordFailure(
   health: SymbolHealth,
   now: number,
   rules: BreakerRules,
+  tickAt: number,
 ): SymbolHealth {
-  const failures = health.failures + 1;
   const probeFailed = health.breaker === BreakerState.HalfOpen;
-  const open = probeFailed || failures >= rules.threshold;
+  const counted = health.failedTickAt === tickAt;
+  if (counted && !probeFailed) return health;
+  const failures = counted ? health.failures : health.failures + 1;
+  // An open breaker keeps the time it opened: its cooldown runs from there.
+  const opens =
+    probeFailed || (health.breaker === BreakerState.Closed && failures >= rules.threshold);
   return {
     ...health,
     trackedSince: health.trackedSince ?? now,
     failures,
-    breaker: open ? BreakerState.Open : health.breaker,
-    ...(open ? { openedAt: now } : {}),
+    failedTickAt: tickAt,
+    breaker: opens ? BreakerState.Open : health.breaker,
+    ...(opens ? { openedAt: now } : {}),
     ...(probeFailed ? { reopened: (health.reopened ?? 0) + 1 } : {}),
     version: health.version + 1,
   };

@@ -69,7 +69,10 @@ export class TickSession {
   readonly timeout = (): number | undefined =>
     callTimeout(this.input.remainingMs(), this.deadlineRules);
 
-  /** Runs one exchange call, timing it and counting its failure toward the breaker. */
+  /**
+   * Runs one exchange call, timing it and counting its failure toward the breaker: once for the
+   * tick, however many of its calls and attempts fail.
+   */
   readonly call: ExchangeCall = async (call, run) => {
     const { metrics, clock } = this.deps;
     const began = performance.now();
@@ -79,7 +82,9 @@ export class TickSession {
       if (error instanceof ExchangeUnavailableError) {
         metrics.add('FetchFailures', 1);
         if (error.kind === 'timeout') metrics.add('ExchangeTimeouts', 1);
-        await this.saveHealth(recordFailure(this.health, clock.now(), this.breakerRules));
+        await this.saveHealth(
+          recordFailure(this.health, clock.now(), this.breakerRules, this.input.tick.scheduledAt),
+        );
       }
       throw error;
     } finally {
@@ -90,13 +95,16 @@ export class TickSession {
   /**
    * On a redelivery, counts a last attempt that left no result toward the breaker: it was killed
    * (timed out, perhaps blocked), and nothing else could count it. A failure it stored counted.
+   * Like a failed call, it counts once per tick: a tick whose attempts keep dying adds one.
    */
   async countVanishedAttempt(): Promise<void> {
     if ((this.input.attempt ?? 1) <= 1) return;
     const scheduled = new Date(this.input.tick.scheduledAt).toISOString();
     if ((await this.deps.store.getTickResult(this.symbol.symbol, scheduled)) !== undefined) return;
     this.deps.metrics.add('VanishedAttempts', 1);
-    await this.saveHealth(recordFailure(this.health, this.startedAt, this.breakerRules));
+    await this.saveHealth(
+      recordFailure(this.health, this.startedAt, this.breakerRules, this.input.tick.scheduledAt),
+    );
   }
 
   /** Whether the breaker lets this tick through; after the cooldown it goes as the one probe. */

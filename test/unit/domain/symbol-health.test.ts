@@ -12,14 +12,56 @@ import {
 
 const rules = { threshold: 3, cooldownMs: 60_000 };
 const t0 = 1_000_000;
+const tf = 300_000;
+/** Scheduled time of the n-th tick. */
+const tick = (n: number) => t0 - 3 * tf + n * tf;
 
 function opened() {
   let h = healthyState('LTC/BTC');
-  for (let i = 0; i < 3; i++) h = recordFailure(h, t0, rules);
+  for (let n = 0; n < 3; n++) h = recordFailure(h, t0, rules, tick(n));
   return h;
 }
 
 describe('circuit breaker', () => {
+  it('opens after three consecutive ticks in which the exchange failed', () => {
+    let h = healthyState('LTC/BTC');
+    h = recordFailure(h, t0, rules, tick(0));
+    h = recordFailure(h, t0 + tf, rules, tick(1));
+    expect(h).toMatchObject({ breaker: 'closed', failures: 2 });
+
+    h = recordFailure(h, t0 + 2 * tf, rules, tick(2));
+
+    expect(h).toMatchObject({ breaker: 'open', failures: 3, openedAt: t0 + 2 * tf });
+  });
+
+  it('counts a tick once however many of its attempts and calls fail', () => {
+    let h = healthyState('LTC/BTC');
+    for (let attempt = 0; attempt < 5; attempt++) h = recordFailure(h, t0 + attempt, rules, t0);
+
+    expect(h).toMatchObject({ breaker: 'closed', failures: 1, failedTickAt: t0 });
+    // Nothing changed after the first, so nothing is written.
+    expect(recordFailure(h, t0 + 9, rules, t0)).toBe(h);
+  });
+
+  it('forgets the counted tick on a success, so the next failure counts afresh', () => {
+    const failed = recordFailure(healthyState('LTC/BTC'), t0, rules, tick(0));
+    const fine = recordSuccess(failed, tick(0));
+    expect(fine.failedTickAt).toBeUndefined();
+    expect(recordFailure(fine, t0 + tf, rules, tick(1))).toMatchObject({ failures: 1 });
+  });
+
+  it('keeps the time an open breaker opened when a later tick fails', () => {
+    const h = recordFailure(opened(), t0 + 10_000, rules, tick(3));
+    expect(h).toMatchObject({ breaker: 'open', failures: 4, openedAt: t0 });
+    expect(breakerGate(h, t0 + 60_000, rules)).toBe('probe');
+  });
+
+  it('reopens on a failed probe even when its tick already counted', () => {
+    const probing = startProbe(opened(), t0 + 60_000);
+    const h = recordFailure(probing, t0 + 60_001, rules, tick(2));
+    expect(h).toMatchObject({ breaker: 'open', openedAt: t0 + 60_001, reopened: 1, failures: 3 });
+  });
+
   it('allows while closed, rejects while open, and probes once the cooldown has passed', () => {
     const h = opened();
     expect(breakerGate(healthyState('X'), t0, rules)).toBe('allow');
@@ -37,7 +79,7 @@ describe('circuit breaker', () => {
     let h = opened();
     const cooldowns = [cooldownOf(h, rules)];
     for (let i = 0; i < 6; i++) {
-      h = recordFailure(startProbe(h, t0), t0, rules);
+      h = recordFailure(startProbe(h, t0), t0, rules, tick(3 + i));
       cooldowns.push(cooldownOf(h, rules));
     }
     expect(cooldowns.map((c) => c / 60_000)).toEqual([1, 2, 4, 8, 16, 16, 16]);
@@ -45,7 +87,7 @@ describe('circuit breaker', () => {
   });
 
   it('closes and forgets failures and backoff on a success', () => {
-    const h = recordSuccess(recordFailure(startProbe(opened(), t0), t0, rules), t0 + 5);
+    const h = recordSuccess(recordFailure(startProbe(opened(), t0), t0, rules, tick(3)), t0 + 5);
     expect(h).toMatchObject({ breaker: 'closed', failures: 0, lastSuccessAt: t0 + 5 });
     expect(h.openedAt).toBeUndefined();
     expect(cooldownOf(h, rules)).toBe(60_000);
@@ -58,7 +100,7 @@ describe('circuit breaker', () => {
   });
 
   it('bumps the version on every change, for the conditional write', () => {
-    const h = recordFailure(healthyState('X'), t0, rules);
+    const h = recordFailure(healthyState('X'), t0, rules, t0);
     expect(h.version).toBe(1);
     expect(recordSuccess(h, t0).version).toBe(2);
   });

@@ -616,6 +616,83 @@ describe('processSymbolTick circuit breaker', () => {
     expect(deps.metrics.sum('VanishedAttempts')).toBe(0);
   });
 
+  /** Runs attempts `from`..`to` of the n-th tick, each one failing, as the queue would retry them. */
+  async function failAttempts(deps: ReturnType<typeof setup>['deps'], n: number, attempts: number) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      deps.clock.at = at(n).scheduledAt + attempt * 1_000;
+      await processSymbolTick(deps, { tick: at(n), attempt, remainingMs: () => 25_000 }).catch(
+        () => undefined,
+      );
+    }
+  }
+
+  it('does not open on three failed attempts of one tick: the tick counts once', async () => {
+    const { deps } = setup();
+    deps.market.failWith = timeoutError();
+
+    await failAttempts(deps, 0, 3);
+
+    expect(deps.metrics.sum('FetchFailures')).toBe(3);
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({
+      breaker: 'closed',
+      failures: 1,
+      failedTickAt: at(0).scheduledAt,
+    });
+  });
+
+  it('opens when three consecutive ticks fail, each on every attempt', async () => {
+    const { deps } = setup();
+    deps.market.failWith = timeoutError();
+
+    await failAttempts(deps, 0, 3);
+    await failAttempts(deps, 1, 3);
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'closed', failures: 2 });
+    await failAttempts(deps, 2, 1);
+
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'open', failures: 3 });
+    // The opening tick's own retry is skipped like any tick while the breaker is open.
+    deps.clock.at = at(2).scheduledAt + 2_000;
+    const retry = await processSymbolTick(deps, {
+      tick: at(2),
+      attempt: 2,
+      remainingMs: () => 25_000,
+    });
+    expect(retry).toMatchObject({ status: 'skipped', skipReason: 'breaker' });
+  });
+
+  it('forgets the failures of a tick once one of its attempts succeeds', async () => {
+    const { deps } = setup();
+    deps.market.failWith = timeoutError();
+    await failAttempts(deps, 0, 2);
+    deps.market.failWith = undefined;
+    deps.clock.at = at(0).scheduledAt + 3_000;
+
+    const result = await processSymbolTick(deps, {
+      tick: at(0),
+      attempt: 3,
+      remainingMs: () => 25_000,
+    });
+
+    expect(result.status).toBe('ok');
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'closed', failures: 0 });
+  });
+
+  it('counts vanished attempts once per tick', async () => {
+    const { deps } = setup();
+    // Each retry finds no result of the attempt before it, then is killed itself (no result).
+    for (let attempt = 2; attempt <= 4; attempt++) {
+      deps.store.ticks.clear();
+      deps.market.failWith = timeoutError();
+      deps.clock.at = at(0).scheduledAt + attempt * 1_000;
+      await processSymbolTick(deps, { tick: at(0), attempt, remainingMs: () => 25_000 }).catch(
+        () => undefined,
+      );
+    }
+
+    expect(deps.metrics.sum('VanishedAttempts')).toBe(3);
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'closed', failures: 1 });
+  });
+
   it('does not count failures that are not the exchange being unavailable', async () => {
     const { deps } = setup();
     deps.market.failWith = new Error('bug');

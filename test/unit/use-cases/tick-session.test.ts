@@ -57,6 +57,23 @@ describe('TickSession', () => {
     expect(deps.metrics.sum('ExchangeTimeouts')).toBe(1);
   });
 
+  it('counts the tick once however many of its calls and attempts fail', async () => {
+    const { deps, session } = await open();
+    const down = new ExchangeUnavailableError('unavailable', 'HTTP 503');
+    await expect(session.call('candles', () => Promise.reject(down))).rejects.toBe(down);
+    await expect(session.call('order', () => Promise.reject(down))).rejects.toBe(down);
+
+    const retry = await TickSession.open(
+      deps,
+      { tick: { symbol: 'LTC/BTC', scheduledAt }, attempt: 2, remainingMs: () => 25_000 },
+      session.symbol,
+    );
+    await expect(retry.call('candles', () => Promise.reject(down))).rejects.toBe(down);
+
+    expect(retry.health).toMatchObject({ failures: 1, failedTickAt: scheduledAt });
+    expect(deps.metrics.sum('FetchFailures')).toBe(3);
+  });
+
   it('does not count a failure that is not the exchange being unavailable', async () => {
     const { session } = await open();
     await expect(session.call('order', () => Promise.reject(new Error('bug')))).rejects.toThrow();
@@ -72,6 +89,24 @@ describe('TickSession', () => {
     await again.session.countVanishedAttempt();
     expect(again.session.health.failures).toBe(1);
     expect(again.deps.metrics.sum('VanishedAttempts')).toBe(1);
+  });
+
+  it('counts a vanished attempt once for its tick, on top of nothing else it counted', async () => {
+    const { deps, session } = await open({ attempt: 2 });
+    await session.countVanishedAttempt();
+    const down = new ExchangeUnavailableError('unavailable', 'HTTP 503');
+    await expect(session.call('candles', () => Promise.reject(down))).rejects.toBe(down);
+
+    const third = await TickSession.open(
+      deps,
+      { tick: { symbol: 'LTC/BTC', scheduledAt }, attempt: 3, remainingMs: () => 25_000 },
+      session.symbol,
+    );
+    deps.store.ticks.clear();
+    await third.countVanishedAttempt();
+
+    expect(third.health.failures).toBe(1);
+    expect(deps.metrics.sum('VanishedAttempts')).toBe(2);
   });
 
   it('records a failed tick with the error named, and the position it ended with', async () => {
