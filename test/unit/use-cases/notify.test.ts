@@ -168,11 +168,15 @@ describe('trade events from placing an order', () => {
 describe('breaker events', () => {
   it('tells of a breaker that opens, and of it closing again, once each', async () => {
     const { ports, notifier } = setup();
-    const input = { tick: { symbol: 'LTC/BTC', scheduledAt }, remainingMs: () => 25_000 };
     const symbol = ports.config.symbols[0] as SymbolConfig;
+    const tickAt = (i: number) => ({
+      tick: { symbol: 'LTC/BTC', scheduledAt: scheduledAt + i * tf },
+      remainingMs: () => 25_000,
+    });
     const failing = () => Promise.reject(new ExchangeUnavailableError('unavailable', 'HTTP 503'));
+    // Three ticks in a row whose exchange calls fail; the breaker opens at the second.
     for (let i = 0; i < 3; i++) {
-      const tick = await TickSession.open(ports, input, symbol);
+      const tick = await TickSession.open(ports, tickAt(i), symbol);
       await tick.call('candles', failing).catch(() => undefined);
     }
     expect(recorded(notifier).events).toEqual([
@@ -184,9 +188,9 @@ describe('breaker events', () => {
         cooldownMs: 900_000,
       },
     ]);
-    const recovered = await TickSession.open(ports, input, symbol);
+    const recovered = await TickSession.open(ports, tickAt(3), symbol);
     await recovered.succeed({ signal: 'none' });
-    const again = await TickSession.open(ports, input, symbol);
+    const again = await TickSession.open(ports, tickAt(4), symbol);
     await again.succeed({ signal: 'none' });
     expect(recorded(notifier).kinds()).toEqual(['breaker-opened', 'breaker-closed']);
   });
