@@ -49,7 +49,8 @@ export type Protected = Position | 'deadline';
  * anything else it does with the position, whatever it then skips.
  *
  * 1. Flat, or no `risk.stoplossPct`: nothing to protect (a stop left on a flat position is
- *    dropped from it).
+ *    dropped from it). A market order still pending goes first: nothing is done until it is
+ *    settled.
  * 2. No stop decided yet: decide revision 1 at `stoplossPct` below the entry, floored to the
  *    market's price step, and write it onto the position before anything is sent.
  * 3. A replacement (trailing, or a re-placement) first cancels the stop it replaces; if that one
@@ -71,6 +72,11 @@ export async function protectPosition(
     if (held.stop === undefined) return held;
     return savePosition(ports, held, withStop(held, undefined), held.stop.clientOrderId);
   }
+  // A market order of this very tick is still unresolved (a retry, before its decision looks it
+  // up): its outcome comes first, as a sell closes the position and a buy changes what is held.
+  // The tick's decision resolves it and protects what is left; an earlier tick's is settled
+  // before protection runs.
+  if (held.pendingOrderId !== undefined) return held;
   let position = held;
   let stop = position.stop;
   if (stop === undefined) {

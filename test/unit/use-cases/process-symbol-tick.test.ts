@@ -248,7 +248,7 @@ describe('processSymbolTick', () => {
 
   it('honours a configured maxTickLagMs', async () => {
     const { deps, input } = setup();
-    const config = testConfig({ guards: { maxTickLagMs: 1_000 } });
+    const config = testConfig({ guards: { maxTickLagMs: 1_000, retryDelayMs: 500 } });
     const result = await processSymbolTick({ ...deps, config }, input);
     expect(result).toMatchObject({ status: 'skipped', skipReason: 'stale' });
   });

@@ -290,6 +290,24 @@ describe('protection of an open position', () => {
     expect(deps.broker.restingStops()).toEqual([]);
   });
 
+  it('places no stop while the exit a retry is finishing may already have sold the position', async () => {
+    // Prepare: the exit's sell fills on the exchange but its answer is lost
+    const { deps, input } = setup();
+    await processSymbolTick(deps, input);
+    deps.broker.loseNextResponse = true;
+    await expect(tickAt(deps, 1, crossDown)).rejects.toThrow();
+    const stops = deps.broker.stops.length;
+
+    // Act: the redelivery
+    const retried = await tickAt(deps, 1, crossDown);
+
+    // Assess
+    expect(retried.order).toMatchObject({ side: 'sell', status: 'filled' });
+    expect((await deps.store.getPosition('LTC/BTC')).amount).toBe(0);
+    expect(deps.broker.stops).toHaveLength(stops);
+    expect(deps.broker.placed.filter((o) => o.side === 'sell')).toHaveLength(1);
+  });
+
   it('looks a stop whose answer was lost up at once, in the same tick, and sends it once', async () => {
     // Prepare
     const { deps, input } = setup(steady);
