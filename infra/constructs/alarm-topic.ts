@@ -10,8 +10,8 @@ export interface AlarmTopicProps {
 }
 
 /**
- * The one SNS topic every tickfan alarm notifies: subscribe an e-mail address, a chat webhook or
- * a pager to it. Encrypted with a customer-managed KMS key, because CloudWatch alarms cannot
+ * The one SNS topic every tickfan alarm notifies, and the trade function's events too (see
+ * `notifications.ts`): subscribe an e-mail address, a chat webhook or a pager to it. Encrypted with a customer-managed KMS key, because CloudWatch alarms cannot
  * publish to a topic under the AWS-managed `aws/sns` key; the key policy lets CloudWatch use the
  * key for this account's alarms only. Publishing without TLS is denied.
  */
