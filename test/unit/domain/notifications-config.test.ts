@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFunctionEnv, readNotifierEnv } from '../../../lib/config/env.js';
 import { ConfigError } from '../../../lib/config/schema.js';
 import { testConfig } from '../../helpers/config.js';
 
@@ -66,5 +67,25 @@ describe('notifications config', () => {
       webhooks: [{ kind: 'telegram', chatId: '42', secretName: 's', token: '123:ABC' }],
     });
     expect(issues.join('\n')).toMatch(/token/);
+  });
+});
+
+describe('the functions read where notifications go from their environment', () => {
+  const base = {
+    TICKFAN_CONFIG: JSON.stringify(testConfig()),
+    TICKFAN_TABLE_NAME: 'state',
+  };
+
+  it('gives the trade function the notification topic the stack set, and none when unset', () => {
+    const arn = 'arn:aws:sns:eu-west-1:123456789012:tickfan-prod-alarms';
+    expect(
+      readFunctionEnv({ ...base, TICKFAN_NOTIFICATION_TOPIC_ARN: arn }).notificationTopicArn,
+    ).toBe(arn);
+    expect(readFunctionEnv(base).notificationTopicArn).toBeUndefined();
+  });
+
+  it('gives the notifier function the config alone: it has no table', () => {
+    expect(readNotifierEnv({ TICKFAN_CONFIG: base.TICKFAN_CONFIG }).config).toEqual(testConfig());
+    expect(() => readNotifierEnv({})).toThrow(/TICKFAN_CONFIG is not set/);
   });
 });
