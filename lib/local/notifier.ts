@@ -18,6 +18,8 @@ export interface NotificationSummary {
   readonly events: Readonly<Record<TradeEventKind, number>>;
   readonly delivered: number;
   readonly failed: number;
+  /** Deliveries still under way when the run ended (a webhook slower than the run's wait). */
+  readonly pending: number;
   readonly webhooks: readonly {
     readonly name: string;
     readonly kind: string;
@@ -34,7 +36,7 @@ export interface LocalNotificationsOptions {
   readonly webhooks: readonly WebhookConfig[];
   /** `--notify-url`: every webhook posts here instead, in its own format. */
   readonly overrideUrl?: string;
-  /** Default: {@link HttpWebhookPoster} with its retries. */
+  /** Default: {@link HttpWebhookPoster} with its retries, 3 s a request, ~10 s at most. */
   readonly poster?: WebhookPoster;
   /** Told of each delivery that failed after its retries. */
   readonly onFailure?: (report: DeliveryReport) => void;
@@ -79,7 +81,7 @@ export async function startLocalNotifications(
     },
     options.overrideUrl,
   );
-  const poster = options.poster ?? new HttpWebhookPoster();
+  const poster = options.poster ?? new HttpWebhookPoster({ timeoutMs: 3_000 });
   const counts = Object.fromEntries(tradeEventKinds.map((k) => [k, 0])) as Record<
     TradeEventKind,
     number
@@ -97,9 +99,12 @@ export async function startLocalNotifications(
     ]),
   );
   const inFlight = new Set<Promise<void>>();
+  let pending = 0;
 
   const deliver = (event: TradeEvent, targets: readonly WebhookTarget[]) => {
+    pending += targets.length;
     const run = deliverEvent({ poster }, event, targets).then((reports) => {
+      pending -= reports.length;
       for (const report of reports) {
         const tally = perTarget.get(report.target);
         if (tally === undefined) continue;
@@ -150,6 +155,7 @@ export async function startLocalNotifications(
         events: { ...counts },
         delivered: webhooksSummary.reduce((n, t) => n + t.delivered, 0),
         failed: webhooksSummary.reduce((n, t) => n + t.failed, 0),
+        pending,
         webhooks: webhooksSummary,
         skipped: resolved.unresolved,
       };
@@ -225,7 +231,7 @@ export function notificationLines(summary: NotificationSummary | undefined): str
     .filter(([, n]) => n > 0)
     .map(([kind, n]) => `${kind} ${n}`);
   return [
-    `notifications: ${kinds.length === 0 ? 'none' : kinds.join('  ')}  delivered ${summary.delivered}  failed ${summary.failed}`,
+    `notifications: ${kinds.length === 0 ? 'none' : kinds.join('  ')}  delivered ${summary.delivered}  failed ${summary.failed}${summary.pending > 0 ? `  still under way ${summary.pending}` : ''}`,
     ...summary.skipped.map((s) => `  ${s.name} left out: ${s.reason}`),
   ];
 }

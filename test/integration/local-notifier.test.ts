@@ -63,7 +63,7 @@ describe('local notifications', () => {
     await rx.received(1);
 
     // The function's notify has resolved, and the webhook's one request is still unanswered.
-    expect(local.summary()).toMatchObject({ delivered: 0, failed: 0 });
+    expect(local.summary()).toMatchObject({ delivered: 0, failed: 0, pending: 1 });
     expect(local.summary().events['entry-filled']).toBe(1);
   });
 

@@ -14,6 +14,7 @@ const summary: NotificationSummary = {
   events: { ...none, 'entry-filled': 2, halt: 1 },
   delivered: 8,
   failed: 1,
+  pending: 0,
   webhooks: [{ name: 'slack#1', kind: 'slack', delivered: 3, failed: 0 }],
   skipped: [{ name: 'telegram#2', reason: 'its secret s is in Secrets Manager' }],
 };
@@ -26,6 +27,9 @@ describe('the notification summary', () => {
     ]);
     expect(notificationLines({ ...summary, events: none, skipped: [] })).toEqual([
       'notifications: none  delivered 8  failed 1',
+    ]);
+    expect(notificationLines({ ...summary, pending: 3, skipped: [] })).toEqual([
+      'notifications: entry-filled 2  halt 1  delivered 8  failed 1  still under way 3',
     ]);
   });
 
