@@ -107,11 +107,20 @@ export const configSchema = z
          * that exits, e.g. `{ "0": 0.05, "60": 0.02, "240": 0 }`. Off when not set.
          */
         roi: z
-          .record(
-            z.string().regex(/^(0|[1-9][0-9]*)$/, 'must be whole minutes held, e.g. "60"'),
-            z.number().min(-1).max(100),
-          )
-          .refine((r) => Object.keys(r).length > 0, 'needs at least one "minutes": ratio entry')
+          .record(z.string(), z.number().min(-1).max(100))
+          .superRefine((roi, ctx) => {
+            if (Object.keys(roi).length === 0) {
+              ctx.addIssue({
+                code: 'custom',
+                message: 'needs at least one "minutes": ratio entry',
+              });
+            }
+            for (const key of Object.keys(roi)) {
+              if (/^(0|[1-9][0-9]*)$/.test(key)) continue;
+              const message = 'must be whole minutes held, e.g. "60"';
+              ctx.addIssue({ code: 'custom', path: [key], message, input: key });
+            }
+          })
           .optional(),
       })
       .prefault({}),

@@ -17,6 +17,14 @@ describe('parseConfig', () => {
     expect(config.timeouts.tradeFunctionSeconds).toBe(30);
   });
 
+  it('takes a trailing stop and a roi table, both off by default', () => {
+    expect(parseConfig(base).risk).toMatchObject({ stoplossPct: 0.1 });
+    expect(parseConfig(base).risk.trailingStopPct).toBeUndefined();
+    expect(parseConfig(base).risk.roi).toBeUndefined();
+    const risk = { trailingStopPct: 0.03, roi: { '0': 0.05, '60': 0.02, '240': 0 } };
+    expect(parseConfig({ ...base, risk }).risk).toMatchObject(risk);
+  });
+
   it('accepts the shipped cdk.json', () => {
     expect(loadConfigFile('cdk.json').symbols.length).toBeGreaterThanOrEqual(5);
   });
@@ -47,6 +55,10 @@ describe('parseConfig', () => {
     ],
     [{ symbols: [base.symbols[0], base.symbols[0]] }, 'symbols[1].symbol', 'listed twice'],
     [{ ...base, surprise: 1 }, '(root)', 'surprise'],
+    [{ ...base, risk: { trailingStopPct: 1.5 } }, 'risk.trailingStopPct', '1.5'],
+    [{ ...base, risk: { roi: { '1h': 0.02 } } }, 'risk.roi.1h', 'whole minutes held'],
+    [{ ...base, risk: { roi: { '60': 'a lot' } } }, 'risk.roi.60', 'a lot'],
+    [{ ...base, risk: { roi: {} } }, 'risk.roi', 'at least one'],
   ])('names the bad field and value: %#', (raw, field, text) => {
     let error: unknown;
     try {
