@@ -50,18 +50,25 @@ export function healthyState(symbol: string): SymbolHealth {
 }
 
 /**
- * Whether a tick at `now` may call the exchange: `allow` when closed, `reject` while open
- * within its cooldown, `probe` once the cooldown has passed (the breaker goes half-open and the
- * tick is the one probe; while a probe is out, later ticks are rejected).
+ * Whether the tick scheduled at `tickAt`, starting at `now`, may call the exchange: `allow` when
+ * closed, `reject` while open within its cooldown, `probe` once the cooldown has passed (the
+ * breaker goes half-open and the tick is the one probe; while a probe is out, later ticks are
+ * rejected). The tick whose failure opened the breaker at the threshold still gets its retries:
+ * they are that same tick, they add nothing toward the breaker, and one that succeeds closes it.
  */
 export function breakerGate(
   health: SymbolHealth,
   now: number,
   rules: BreakerRules,
+  tickAt: number,
 ): 'allow' | 'probe' | 'reject' {
   if (health.breaker === BreakerState.Closed) return 'allow';
   const cooled = (health.openedAt ?? 0) + cooldownOf(health, rules) <= now;
-  if (health.breaker === BreakerState.Open) return cooled ? 'probe' : 'reject';
+  if (health.breaker === BreakerState.Open) {
+    // A failed probe's retries stay refused: the probe rules give it one attempt.
+    const opener = health.failedTickAt === tickAt && (health.reopened ?? 0) === 0;
+    return cooled ? 'probe' : opener ? 'allow' : 'reject';
+  }
   // Half-open: a probe is under way; one that never reported back is replaced after a cooldown.
   return cooled ? 'probe' : 'reject';
 }

@@ -107,9 +107,17 @@ export class TickSession {
     );
   }
 
-  /** Whether the breaker lets this tick through; after the cooldown it goes as the one probe. */
+  /**
+   * Whether the breaker lets this tick through; after the cooldown it goes as the one probe. The
+   * tick that opened it is let through again on its retries.
+   */
   async passBreaker(): Promise<boolean> {
-    const gate = breakerGate(this.health, this.startedAt, this.breakerRules);
+    const gate = breakerGate(
+      this.health,
+      this.startedAt,
+      this.breakerRules,
+      this.input.tick.scheduledAt,
+    );
     if (gate === 'probe') await this.saveHealth(startProbe(this.health, this.startedAt));
     return gate !== 'reject';
   }

@@ -53,7 +53,7 @@ describe('circuit breaker', () => {
   it('keeps the time an open breaker opened when a later tick fails', () => {
     const h = recordFailure(opened(), t0 + 10_000, rules, tick(3));
     expect(h).toMatchObject({ breaker: 'open', failures: 4, openedAt: t0 });
-    expect(breakerGate(h, t0 + 60_000, rules)).toBe('probe');
+    expect(breakerGate(h, t0 + 60_000, rules, tick(5))).toBe('probe');
   });
 
   it('reopens on a failed probe even when its tick already counted', () => {
@@ -64,15 +64,31 @@ describe('circuit breaker', () => {
 
   it('allows while closed, rejects while open, and probes once the cooldown has passed', () => {
     const h = opened();
-    expect(breakerGate(healthyState('X'), t0, rules)).toBe('allow');
-    expect(breakerGate(h, t0 + 59_999, rules)).toBe('reject');
-    expect(breakerGate(h, t0 + 60_000, rules)).toBe('probe');
+    expect(breakerGate(healthyState('X'), t0, rules, tick(3))).toBe('allow');
+    expect(breakerGate(h, t0 + 59_999, rules, tick(3))).toBe('reject');
+    expect(breakerGate(h, t0 + 60_000, rules, tick(4))).toBe('probe');
+  });
+
+  it('lets the retries of the tick that opened it through, and no other tick', () => {
+    const h = opened();
+    expect(breakerGate(h, t0 + 5_000, rules, tick(2))).toBe('allow');
+    expect(breakerGate(h, t0 + 5_000, rules, tick(3))).toBe('reject');
+    // A retry that fails again adds nothing and keeps the cooldown where it was.
+    expect(recordFailure(h, t0 + 6_000, rules, tick(2))).toBe(h);
+    expect(recordSuccess(h, tick(2))).toMatchObject({ breaker: 'closed', failures: 0 });
+  });
+
+  it("refuses a failed probe's retries: the probe has one attempt", () => {
+    const probe = tick(3) + 60_000;
+    const h = recordFailure(startProbe(opened(), t0 + 60_000), t0 + 60_001, rules, probe);
+    expect(breakerGate(h, t0 + 65_000, rules, probe)).toBe('reject');
   });
 
   it('rejects other ticks while a probe is out', () => {
     const probing = startProbe(opened(), t0 + 60_000);
     expect(probing.breaker).toBe('half-open');
-    expect(breakerGate(probing, t0 + 60_001, rules)).toBe('reject');
+    expect(breakerGate(probing, t0 + 60_001, rules, tick(4))).toBe('reject');
+    expect(breakerGate(probing, t0 + 60_001, rules, tick(2))).toBe('reject');
   });
 
   it('doubles the cooldown after each failed probe, up to sixteen times', () => {

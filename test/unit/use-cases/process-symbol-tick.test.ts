@@ -650,14 +650,30 @@ describe('processSymbolTick circuit breaker', () => {
     await failAttempts(deps, 2, 1);
 
     expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'open', failures: 3 });
-    // The opening tick's own retry is skipped like any tick while the breaker is open.
-    deps.clock.at = at(2).scheduledAt + 2_000;
+    deps.clock.at = at(3).scheduledAt + 1_000;
+    const next = await processSymbolTick(deps, { tick: at(3), remainingMs: () => 25_000 });
+    expect(next).toMatchObject({ status: 'skipped', skipReason: 'breaker' });
+  });
+
+  it('lets the tick that opened the breaker retry, and closes it when the retry trades', async () => {
+    const { deps } = setup();
+    deps.market.failWith = timeoutError();
+    await failAttempts(deps, 0, 3);
+    await failAttempts(deps, 1, 3);
+    await failAttempts(deps, 2, 2);
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'open', failures: 3 });
+    deps.market.failWith = undefined;
+    deps.market.candles = candleSeries(crossUp, at(2).scheduledAt - tf);
+    deps.clock.at = at(2).scheduledAt + 3_000;
+
     const retry = await processSymbolTick(deps, {
       tick: at(2),
-      attempt: 2,
+      attempt: 3,
       remainingMs: () => 25_000,
     });
-    expect(retry).toMatchObject({ status: 'skipped', skipReason: 'breaker' });
+
+    expect(retry).toMatchObject({ status: 'ok', breaker: 'closed', order: { side: 'buy' } });
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'closed', failures: 0 });
   });
 
   it('forgets the failures of a tick once one of its attempts succeeds', async () => {
