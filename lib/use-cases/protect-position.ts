@@ -19,6 +19,7 @@ import {
 import { OrderRejectedError, type OrderReport, OrderStatus } from '../ports/broker.js';
 import { ExchangeUnavailableError } from '../ports/market-data.js';
 import { applySettledOrder, type PositionPorts, savePosition } from './apply-settled-order.js';
+import { notify } from './notify.js';
 import type { TickPorts } from './trade-deps.js';
 
 /** What keeping a position's stop on the exchange needs. */
@@ -264,7 +265,7 @@ function countPlaced(ports: ProtectPorts, record: OrderRecord): void {
     return;
   }
   ports.metrics.add('StopsPlaced', 1);
-  void ports.notifier?.notify({
+  notify(ports, {
     kind: 'stop-placed',
     time: ports.clock.now(),
     symbol: record.symbol,
@@ -407,7 +408,7 @@ function cancelledReport(record: OrderRecord): OrderReport {
 
 function notifyMissing(ports: ProtectPorts, position: Position, stop: PositionStop): void {
   ports.metrics.add('StopsMissing', 1);
-  void ports.notifier?.notify({
+  notify(ports, {
     kind: 'stop-missing',
     time: ports.clock.now(),
     symbol: position.symbol,
