@@ -35,13 +35,13 @@ function readAttempts(logText: string): void {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tickfan-retry-'));
   const shipped = loadConfigFile('cdk.json');
-  // Fast averages cross often, so there are orders for the faults to hit. The breaker would
-  // skip a symbol after three failed calls, and five deliveries make a tick whose every attempt
-  // fails rare: what is left to see is whether a retry still trades.
+  // Fast averages cross often, so there are orders for the faults to hit. The breaker is the
+  // shipped one: it counts failed ticks, not failed calls, so a tick's retries cannot open it.
+  // Five deliveries make a tick whose every attempt fails rare: what is left to see is whether a
+  // retry still trades.
   const config = parseConfig({
     ...shipped,
     symbols: shipped.symbols.slice(0, 3).map((s) => ({ ...s, params: { fast: 2, slow: 4 } })),
-    guards: { ...shipped.guards, breakerThreshold: 100 },
     queue: { ...shipped.queue, maxReceiveCount: 5 },
   });
   const known = config.symbols.map((s) => s.symbol);
