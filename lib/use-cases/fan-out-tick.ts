@@ -1,5 +1,5 @@
 import type { BotConfig } from '../config/schema.js';
-import { isDue, timeframeMs } from '../domain/candle.js';
+import { isDue, type Timeframe, timeframeMs } from '../domain/candle.js';
 import { TradingMode } from '../domain/control.js';
 import { BreakerState, isSilent } from '../domain/symbol-health.js';
 import type { SymbolTick } from '../domain/tick.js';
@@ -10,7 +10,7 @@ import type { SymbolQueue } from '../ports/symbol-queue.js';
 export interface FanOutDeps {
   readonly queue: SymbolQueue;
   readonly metrics: MetricsSink;
-  readonly store: Pick<StateStore, 'getHealth' | 'getControl'>;
+  readonly store: Pick<StateStore, 'getHealth' | 'getControl' | 'getPosition'>;
   readonly config: Pick<BotConfig, 'symbols' | 'guards'>;
 }
 
@@ -27,6 +27,11 @@ export interface FanOutResult {
   readonly trading: TradingMode;
   /** Due symbol ticks not dispatched because trading is halted. */
   readonly halted: number;
+  /**
+   * Ticks dispatched only to reconcile the stop of a position held while trading is halted or
+   * the symbol is disabled; the trade function ends them skipped.
+   */
+  readonly protecting: number;
 }
 
 /**
@@ -35,7 +40,9 @@ export interface FanOutResult {
  * 1. Align the scheduled time to its minute (Scheduler fires within the minute).
  * 2. Pick the enabled symbols whose timeframe starts a new candle at that time.
  * 3. Unless the kill switch halts trading, send them to the symbol queue, ten per batch; the
- *    queue retries failed entries. (Close-only still dispatches: exits must go on.)
+ *    queue retries failed entries. (Close-only still dispatches: exits must go on.) While halted,
+ *    and for a disabled symbol, only a symbol holding a position is sent: its tick trades
+ *    nothing, but reconciles the stop that protects what it holds.
  * 4. Read every enabled symbol's health: count open breakers and symbols silent for
  *    `silencePeriods` of their periods (silence is an alarm, not an absence of logs).
  * 5. Count what was due, dispatched and lost, and return it.
@@ -47,16 +54,20 @@ export async function fanOutTick(
   const { config, metrics } = deps;
   const scheduledAt = Math.floor(input.scheduledAt / 60_000) * 60_000;
   const enabled = config.symbols.filter((s) => s.enabled);
-  const ticks: SymbolTick[] = enabled
-    .filter((s) => isDue(scheduledAt, s.timeframe))
-    .map((s) => ({ symbol: s.symbol, scheduledAt }));
+  const due = (s: { readonly timeframe: Timeframe }) => isDue(scheduledAt, s.timeframe);
+  const ticks: SymbolTick[] = enabled.filter(due).map((s) => ({ symbol: s.symbol, scheduledAt }));
   const [control, health] = await Promise.all([
     deps.store.getControl(),
     Promise.all(enabled.map((s) => deps.store.getHealth(s.symbol))),
   ]);
   const halted = control.mode === TradingMode.Halted;
-  const result =
-    ticks.length > 0 && !halted ? await deps.queue.send(ticks) : { sent: 0, failed: [] };
+  const guarded = await heldOnly(
+    deps.store,
+    config.symbols.filter((s) => due(s) && (halted || !s.enabled)),
+  );
+  const protecting = guarded.map((symbol) => ({ symbol, scheduledAt }));
+  const sending = halted ? protecting : [...ticks, ...protecting];
+  const result = sending.length > 0 ? await deps.queue.send(sending) : { sent: 0, failed: [] };
   const silent = enabled
     .filter((s, i) => {
       const h = health[i];
@@ -71,7 +82,8 @@ export async function fanOutTick(
   metrics.add('SilentSymbols', silent.length);
   metrics.add('OpenBreakers', openBreakers.length);
   metrics.add('TradingHalted', control.mode === TradingMode.Active ? 0 : 1);
-  if (halted) metrics.add('HaltRefusals', ticks.length);
+  const undispatched = halted ? ticks.filter((t) => !guarded.includes(t.symbol)).length : 0;
+  if (halted) metrics.add('HaltRefusals', undispatched);
   return {
     scheduledAt: new Date(scheduledAt).toISOString(),
     scheduled: ticks.length,
@@ -80,6 +92,16 @@ export async function fanOutTick(
     silent,
     openBreakers,
     trading: control.mode,
-    halted: halted ? ticks.length : 0,
+    halted: undispatched,
+    protecting: protecting.length,
   };
+}
+
+/** The symbols of `candidates` holding a position. */
+async function heldOnly(
+  store: Pick<StateStore, 'getPosition'>,
+  candidates: readonly { readonly symbol: string }[],
+): Promise<string[]> {
+  const positions = await Promise.all(candidates.map((s) => store.getPosition(s.symbol)));
+  return candidates.filter((_, i) => (positions[i]?.amount ?? 0) > 0).map((s) => s.symbol);
 }

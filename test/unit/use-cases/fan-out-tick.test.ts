@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { flatPosition } from '../../../lib/domain/position.js';
 import { fanOutTick } from '../../../lib/use-cases/fan-out-tick.js';
 import { testConfig } from '../../helpers/config.js';
 import { InMemoryQueue, InMemoryStore, RecordingMetrics } from '../../helpers/fakes.js';
@@ -128,6 +129,41 @@ describe('fanOutTick kill switch', () => {
     expect(result).toMatchObject({ scheduled: 2, dispatched: 0, halted: 2, trading: 'halted' });
     expect(metrics.sum('HaltRefusals')).toBe(2);
     expect(metrics.sum('TradingHalted')).toBe(1);
+  });
+
+  it('while halted, dispatches only the symbols holding a position, so their stops are reconciled', async () => {
+    // Prepare
+    const queue = new InMemoryQueue();
+    const store = new InMemoryStore();
+    store.control = { mode: 'halted', reason: 'maintenance', by: 'operator' };
+    store.positions.set('ETH/BTC', { ...flatPosition('ETH/BTC'), amount: 0.5, version: 1 });
+
+    // Act
+    const result = await fanOutTick(
+      { queue, metrics: new RecordingMetrics(), store, config },
+      { scheduledAt: at },
+    );
+
+    // Assess
+    expect(queue.sent).toEqual([{ symbol: 'ETH/BTC', scheduledAt: at }]);
+    expect(result).toMatchObject({ dispatched: 1, halted: 1, protecting: 1 });
+  });
+
+  it('dispatches a disabled symbol that still holds a position, and no other', async () => {
+    // Prepare
+    const queue = new InMemoryQueue();
+    const store = new InMemoryStore();
+    store.positions.set('XMR/BTC', { ...flatPosition('XMR/BTC'), amount: 2, version: 1 });
+
+    // Act
+    const result = await fanOutTick(
+      { queue, metrics: new RecordingMetrics(), store, config },
+      { scheduledAt: at },
+    );
+
+    // Assess
+    expect(queue.sent.map((t) => t.symbol)).toEqual(['LTC/BTC', 'ETH/BTC', 'XMR/BTC']);
+    expect(result).toMatchObject({ scheduled: 2, protecting: 1 });
   });
 
   it('still dispatches under close-only, so positions can be closed', async () => {
