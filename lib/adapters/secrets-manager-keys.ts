@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 
 /** Exchange API credentials. Never logged, never put in an environment variable. */
@@ -11,13 +11,19 @@ const keysSchema = z.object({ apiKey: z.string().min(1), secret: z.string().min(
 
 /**
  * Reads `{ "apiKey": ..., "secret": ... }` from a Secrets Manager secret. A malformed secret gets
- * an error naming the missing field, never any value from it.
+ * an error naming the missing field, never any value from it. `client` defaults to one for the
+ * ambient AWS configuration.
  */
 export async function readExchangeKeys(
   secretName: string,
-  client: SecretsManagerClient = new SecretsManagerClient({}),
+  client?: SecretsManagerClient,
 ): Promise<ExchangeKeys> {
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretName }));
+  // Loaded here, not at import: only live mode reads keys, and a paper container's cold start
+  // should not pay for the Secrets Manager client.
+  const sdk = await import('@aws-sdk/client-secrets-manager');
+  const { SecretString } = await (client ?? new sdk.SecretsManagerClient({})).send(
+    new sdk.GetSecretValueCommand({ SecretId: secretName }),
+  );
   let parsed: unknown;
   try {
     parsed = JSON.parse(SecretString ?? '');

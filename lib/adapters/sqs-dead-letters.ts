@@ -1,11 +1,12 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createRedactor } from '../domain/redact.js';
 import type { DeadLetters, UndeliverableMessage } from '../ports/dead-letters.js';
-import { toFifoId } from './sqs-symbol-queue.js';
+import { toFifoId } from './fifo-id.js';
 
 export interface SqsDeadLettersOptions {
   /** The FIFO dead-letter queue of the symbol queue. */
   readonly queueUrl: string;
+  /** Defaults to a client for the ambient AWS configuration, created on the first move. */
   readonly client?: SQSClient;
 }
 
@@ -20,16 +21,20 @@ export const errorAttribute = 'tickfan-error';
  */
 export class SqsDeadLetters implements DeadLetters {
   private readonly queueUrl: string;
-  private readonly client: SQSClient;
+  private client: SQSClient | undefined;
 
   constructor(options: SqsDeadLettersOptions) {
     this.queueUrl = options.queueUrl;
-    this.client = options.client ?? new SQSClient({});
+    this.client = options.client;
   }
 
   async deadLetter(message: UndeliverableMessage, reason: string): Promise<void> {
+    // Loaded on the first poison message, not at import: most containers never see one, and
+    // their cold start should not pay for the SQS client.
+    const sdk = await import('@aws-sdk/client-sqs');
+    this.client ??= new sdk.SQSClient({});
     await this.client.send(
-      new SendMessageCommand({
+      new sdk.SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: message.body === '' ? '(empty body)' : message.body,
         MessageGroupId: toFifoId(message.groupId || 'poison'),

@@ -1,11 +1,11 @@
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { MessageRetry } from '../ports/message-retry.js';
 
 /** Options of {@link SqsMessageRetry}. */
 export interface SqsMessageRetryOptions {
   /** URL of the queue the messages were received from. */
   readonly queueUrl: string;
-  /** Defaults to a client for the ambient AWS configuration. */
+  /** Defaults to a client for the ambient AWS configuration, created on the first retry. */
   readonly client?: SQSClient;
 }
 
@@ -19,16 +19,20 @@ const maxVisibilitySeconds = 43_200;
  */
 export class SqsMessageRetry implements MessageRetry {
   private readonly queueUrl: string;
-  private readonly client: SQSClient;
+  private client: SQSClient | undefined;
 
   constructor(options: SqsMessageRetryOptions) {
     this.queueUrl = options.queueUrl;
-    this.client = options.client ?? new SQSClient({});
+    this.client = options.client;
   }
 
   async retryAfter(receiptHandle: string, delayMs: number): Promise<void> {
+    // Loaded on the first failed tick, not at import: a container whose ticks succeed never
+    // needs the SQS client, and its cold start should not pay for it.
+    const sdk = await import('@aws-sdk/client-sqs');
+    this.client ??= new sdk.SQSClient({});
     await this.client.send(
-      new ChangeMessageVisibilityCommand({
+      new sdk.ChangeMessageVisibilityCommand({
         QueueUrl: this.queueUrl,
         ReceiptHandle: receiptHandle,
         VisibilityTimeout: visibilitySeconds(delayMs),

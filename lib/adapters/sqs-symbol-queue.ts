@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   SendMessageBatchCommand,
@@ -8,6 +7,9 @@ import {
 import { type SymbolTick, tickId } from '../domain/tick.js';
 import { encodeTickMessage } from '../domain/tick-message.js';
 import type { DispatchResult, SymbolQueue } from '../ports/symbol-queue.js';
+import { toFifoId } from './fifo-id.js';
+
+export { toFifoId };
 
 /** Options of {@link SqsSymbolQueue}. */
 export interface SqsSymbolQueueOptions {
@@ -25,7 +27,6 @@ export interface SqsSymbolQueueOptions {
 const BATCH_SIZE = 10;
 /** Batches in flight at once: enough to send hundreds of symbols quickly, few enough to be polite. */
 const CONCURRENCY = 8;
-const FIFO_ID_MAX = 128;
 
 /**
  * {@link SymbolQueue} on an SQS FIFO queue. Each tick becomes one message in the message group
@@ -131,18 +132,6 @@ export class SqsSymbolQueue implements SymbolQueue {
 interface Pending {
   readonly tick: SymbolTick;
   readonly entry: SendMessageBatchRequestEntry;
-}
-
-/**
- * `value` as a FIFO message group or deduplication id: SQS allows 1 to 128 characters of
- * alphanumerics and ASCII punctuation. A value that does not fit is cleaned (other characters
- * become `_`), cut, and suffixed with a hash of the original, so distinct values stay distinct.
- */
-export function toFifoId(value: string): string {
-  if (/^[!-~]{1,128}$/.test(value)) return value;
-  const hash = createHash('sha256').update(value).digest('base64url').slice(0, 22);
-  const cleaned = value.replace(/[^!-~]/g, '_').slice(0, FIFO_ID_MAX - hash.length - 1);
-  return `${cleaned}~${hash}`;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
