@@ -30,8 +30,25 @@ export const bundleTarget = 'node20';
 /** File name of the bundle in its output directory; `.mjs` makes Node load it as ESM. */
 export const bundleFileName = 'index.mjs';
 
-/** Dependencies left out of the bundle because the Lambda Node.js runtime ships them (SDK v3). */
-export const externalModules = ['@aws-sdk/*'];
+/**
+ * AWS SDK clients left out of the bundle and taken from the Lambda Node.js runtime, which ships
+ * SDK v3. Each is imported only on first use of a path most containers never take: SQS for a
+ * failed tick's retry or a poison message, Secrets Manager in live mode, SNS on the first trade
+ * event. Kept out, their code is not even parsed at init.
+ *
+ * Every other `@aws-sdk/*` package (DynamoDB, its document client, the SDK core and credential
+ * providers) is bundled, tree-shaken and minified: a cold start then compiles one file instead of
+ * resolving and evaluating the SDK's modules from the runtime's `node_modules`. The price: the
+ * runtime's SDK is patched by AWS, the bundled one is the version package-lock.json pins, and
+ * updating it is ours to do (README, "Cold start"). The fan-out function sends to SQS on every
+ * tick and takes that client from the runtime at init; it starts once per schedule tick, not once
+ * per symbol.
+ */
+export const externalModules = [
+  '@aws-sdk/client-sqs',
+  '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-sns',
+];
 
 /**
  * ESM bundles of CommonJS dependencies call `require` for Node built-ins; without a real
@@ -48,11 +65,16 @@ const stub = (name: string): string => join(repoRoot, 'infra', 'stubs', `${name}
  *   specifiers (`protobufjs/minimal.js`, `protobufjs/minimal`); bundling fails until both resolve.
  * - undici (~0.5 MB minified) is imported by ccxt in a try/catch that falls back to Node's global
  *   fetch; its stub throws, so every environment takes the fetch path and the bundle stays small.
+ * - ws and fflate serve ccxt's WebSocket client, which its base class imports but the REST calls
+ *   tickfan makes never construct; their stubs throw if anything ever uses them
+ *   (test/infra/bundle.test.ts runs the REST path through a bundle built with them).
  */
 export const bundleAliases: Readonly<Record<string, string>> = {
   'protobufjs/minimal.js': stub('protobufjs-minimal'),
   'protobufjs/minimal': stub('protobufjs-minimal'),
   undici: stub('undici'),
+  ws: stub('ws'),
+  fflate: stub('fflate'),
 };
 
 /**

@@ -1,12 +1,25 @@
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { AssetManifestArtifact } from 'aws-cdk-lib/cx-api';
+import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleFileName, createRequireBanner } from '../../infra/bundling.js';
+import {
+  bundleAliases,
+  bundleFileName,
+  bundleOptions,
+  createRequireBanner,
+  externalModules,
+  repoRoot,
+} from '../../infra/bundling.js';
 import { blockFaultMarker } from '../../lib/local/faults/blocking-market.js';
 import { localEnvNames } from '../../lib/local/lambda-protocol.js';
+import { SimClock } from '../../lib/local/sim-clock.js';
+import { startSimulator } from '../../lib/simulator/exchange-simulator.js';
 import { synthTestStack } from './stack-factory.js';
 
 const maxBundleBytes = 1.5 * 1024 * 1024;
@@ -86,4 +99,93 @@ describe('trade function bundle', () => {
       [],
     );
   });
+
+  it('bundles the AWS SDK its init loads and imports the rarely used clients only on first use', () => {
+    const text = readFileSync(bundle, 'utf8');
+    const { sources } = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] };
+
+    // No SDK package is imported at load: DynamoDB and the SDK core are in the bundle...
+    expect(text.match(/\bfrom\s*["']@aws-sdk\/[^"']+["']/g) ?? []).toEqual([]);
+    expect(
+      sources.some((source) => source.includes('node_modules/@aws-sdk/client-dynamodb/')),
+    ).toBe(true);
+    // ...and each external client is reached only through a dynamic import, on its first use.
+    const dynamic = new Set(
+      [...text.matchAll(/\bimport\(\s*["'](@aws-sdk\/[^"']+)["']\s*\)/g)].map((m) => m[1]),
+    );
+    expect([...dynamic].sort()).toEqual(
+      externalModules.filter((name) => name !== '@aws-sdk/client-sns').sort(),
+    );
+    expect(externalModules.every((name) => !sources.some((s) => s.includes(`/${name}/`)))).toBe(
+      true,
+    );
+  });
+
+  it("holds stubs instead of ccxt's WebSocket dependencies", () => {
+    const { sources } = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] };
+
+    expect(
+      sources.filter((source) => /node_modules\/(ws|fflate|bufferutil)\//.test(source)),
+    ).toEqual([]);
+    expect(sources.some((source) => source.endsWith('infra/stubs/ws.js'))).toBe(true);
+  });
+});
+
+describe('bundle stubs', () => {
+  it.each(['ws', 'fflate'])('%s throws as soon as anything uses it', async (name) => {
+    const stub = (await import(String(bundleAliases[name]))) as Record<string, unknown>;
+    // ws's default export is a class, the rest are functions.
+    const uses = Object.entries(stub).map(
+      ([key, exported]) =>
+        () =>
+          key === 'default' ? new (exported as new () => unknown)() : (exported as () => unknown)(),
+    );
+
+    expect(uses.length).toBeGreaterThan(0);
+    for (const use of uses) expect(use).toThrow(/not bundled into tickfan functions/);
+  });
+
+  it('are never reached by the REST calls a trade makes, through a bundle built with them', async () => {
+    // Prepare: the trade function's ccxt client, bundled with the function options, driven
+    // through every REST call a tick makes against the simulator, in a process of its own.
+    const dir = mkdtempSync(join(tmpdir(), 'tickfan-stubs-'));
+    const clock = new SimClock(Date.UTC(2018, 0, 20, 12, 7, 30));
+    const sim = await startSimulator({ clock, symbols: ['LTC/BTC'] });
+    try {
+      const entry = join(dir, 'rest-path.ts');
+      writeFileSync(
+        entry,
+        `import { createBinanceClient } from ${JSON.stringify(join(repoRoot, 'lib/adapters/ccxt-exchange.ts'))};
+         const client = createBinanceClient({ url: process.env.SIM_URL });
+         await client.loadMarkets();
+         const candles = await client.fetchOHLCV('LTC/BTC', '5m', Date.UTC(2018, 0, 20, 11), 6);
+         const placed = await client.createOrder('LTC/BTC', 'market', 'buy', 0.5, undefined, { clientOrderId: 'stub-check-1' });
+         const found = await client.fetchOrder(undefined, 'LTC/BTC', { origClientOrderId: 'stub-check-1' });
+         console.log(JSON.stringify({ candles: candles.length, placed: placed.status, found: found.clientOrderId }));`,
+      );
+      const outfile = join(dir, bundleFileName);
+      const { metafile } = await build({
+        ...bundleOptions(),
+        entryPoints: [entry],
+        outfile,
+        metafile: true,
+        logLevel: 'error',
+      });
+      const inputs = Object.keys(metafile.inputs);
+
+      // Act
+      const { stdout } = await promisify(execFile)(process.execPath, [outfile], {
+        env: { PATH: process.env.PATH ?? '', SIM_URL: sim.url },
+      });
+
+      // Assess: the stubs stood in for ws and fflate, and every call went through untouched.
+      expect(inputs.filter((input) => /infra\/stubs\/(ws|fflate)\.js$/.test(input))).toHaveLength(
+        2,
+      );
+      expect(JSON.parse(stdout)).toEqual({ candles: 6, placed: 'closed', found: 'stub-check-1' });
+    } finally {
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
