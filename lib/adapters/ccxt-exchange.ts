@@ -245,30 +245,7 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
    */
   placeMarketOrder(request: OrderRequest): Promise<OrderReport> {
     const { symbol, side, amount, clientOrderId, timeoutMs } = request;
-    return this.call(
-      `placeMarketOrder(${symbol} ${clientOrderId})`,
-      symbol,
-      timeoutMs,
-      'order',
-      async (arm) => {
-        await this.loadMarkets(arm);
-        const market = this.ccxtMarket(symbol);
-        arm();
-        try {
-          // ccxt sends `clientOrderId` as Binance's `newClientOrderId`.
-          const order = await this.exchange.createOrder(symbol, 'market', side, amount, undefined, {
-            clientOrderId,
-          });
-          return toReport(order, market, clientOrderId);
-        } catch (error) {
-          if (!isDuplicateOrder(error)) throw error;
-          arm();
-          const existing = await this.fetchByClientId(symbol, market, clientOrderId, arm);
-          if (existing === undefined) throw error;
-          return existing;
-        }
-      },
-    );
+    return this.createOnce('placeMarketOrder', { symbol, side, amount, clientOrderId, timeoutMs });
   }
 
   /**
@@ -278,8 +255,31 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
    */
   placeStopOrder(request: StopOrderRequest): Promise<OrderReport> {
     const { symbol, amount, stopPrice, clientOrderId, timeoutMs } = request;
+    return this.createOnce('placeStopOrder', {
+      symbol,
+      side: 'sell',
+      amount,
+      clientOrderId,
+      timeoutMs,
+      params: { stopLossPrice: stopPrice },
+    });
+  }
+
+  /** One order through ccxt's unified `createOrder`; a duplicate id reports the order held. */
+  private createOnce(
+    operation: string,
+    order: {
+      readonly symbol: string;
+      readonly side: 'buy' | 'sell';
+      readonly amount: number;
+      readonly clientOrderId: string;
+      readonly timeoutMs: number;
+      readonly params?: Record<string, number>;
+    },
+  ): Promise<OrderReport> {
+    const { symbol, side, amount, clientOrderId, timeoutMs } = order;
     return this.call(
-      `placeStopOrder(${symbol} ${clientOrderId})`,
+      `${operation}(${symbol} ${clientOrderId})`,
       symbol,
       timeoutMs,
       'order',
@@ -288,18 +288,19 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
         const market = this.ccxtMarket(symbol);
         arm();
         try {
-          const order = await this.exchange.createOrder(
+          // ccxt sends `clientOrderId` as Binance's `newClientOrderId`.
+          const created = await this.exchange.createOrder(
             symbol,
             'market',
-            'sell',
+            side,
             amount,
             undefined,
             {
               clientOrderId,
-              stopLossPrice: stopPrice,
+              ...order.params,
             },
           );
-          return toReport(order, market, clientOrderId);
+          return toReport(created, market, clientOrderId);
         } catch (error) {
           if (!isDuplicateOrder(error)) throw error;
           arm();

@@ -150,21 +150,9 @@ export class PaperBroker implements Broker {
       side: request.side,
       filledAt: new Date(this.clock.now()).toISOString(),
     };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...item, pk: ACCOUNT_PK, sk: orderKey(request.clientOrderId) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-      // A concurrent call with the same id won; its fill is this order's fill.
-      const winner = await this.getOrderItem(request.clientOrderId);
-      if (winner === undefined) throw error;
-      return toReport(winner);
-    }
+    const winner = await this.putNewOrder(item);
+    // A concurrent call with the same id won; its fill is this order's fill.
+    if (winner !== undefined) return toReport(winner);
 
     try {
       await this.move(debit.currency, -debit.amount);
@@ -212,21 +200,29 @@ export class PaperBroker implements Broker {
       placedAt: now,
       amount: request.amount,
     };
+    return toReport((await this.putNewOrder(item)) ?? item);
+  }
+
+  /**
+   * Writes a new order item, only if its client id is new; returns the item already stored
+   * under that id when another call got there first, undefined when this one was written.
+   */
+  private async putNewOrder(item: PaperOrderItem): Promise<PaperOrderItem | undefined> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...item, pk: ACCOUNT_PK, sk: orderKey(request.clientOrderId) },
+          Item: { ...item, pk: ACCOUNT_PK, sk: orderKey(item.clientOrderId) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return undefined;
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
-      const winner = await this.getOrderItem(request.clientOrderId);
+      const winner = await this.getOrderItem(item.clientOrderId);
       if (winner === undefined) throw error;
-      return toReport(winner);
+      return winner;
     }
-    return toReport(item);
   }
 
   /** Cancels a resting paper stop; one that has filled by now is reported filled. */
