@@ -68,6 +68,8 @@ const stub = (name: string): string => join(repoRoot, 'infra', 'stubs', `${name}
  * - ws and fflate serve ccxt's WebSocket client, which its base class imports but the REST calls
  *   tickfan makes never construct; their stubs throw if anything ever uses them
  *   (test/infra/bundle.test.ts runs the REST path through a bundle built with them).
+ * - The SDK's default credential chain is cut to its environment link, the one Lambda (and the
+ *   local runtime) provides credentials through; the SSO, STS and metadata links stay out.
  */
 export const bundleAliases: Readonly<Record<string, string>> = {
   'protobufjs/minimal.js': stub('protobufjs-minimal'),
@@ -75,6 +77,7 @@ export const bundleAliases: Readonly<Record<string, string>> = {
   undici: stub('undici'),
   ws: stub('ws'),
   fflate: stub('fflate'),
+  '@aws-sdk/credential-provider-node': stub('credential-provider-node'),
 };
 
 /**

@@ -129,6 +129,20 @@ describe('trade function bundle', () => {
     ).toEqual([]);
     expect(sources.some((source) => source.endsWith('infra/stubs/ws.js'))).toBe(true);
   });
+
+  it("cuts the SDK's credential chain to the environment, where Lambda puts the role's keys", () => {
+    const { sources } = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] };
+    const chainLinks = sources.filter((source) =>
+      /node_modules\/@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients)\//.test(
+        source,
+      ),
+    );
+
+    expect(chainLinks).toEqual([]);
+    expect(
+      sources.some((source) => source.endsWith('infra/stubs/credential-provider-node.js')),
+    ).toBe(true);
+  });
 });
 
 describe('bundle stubs', () => {
@@ -143,6 +157,29 @@ describe('bundle stubs', () => {
 
     expect(uses.length).toBeGreaterThan(0);
     for (const use of uses) expect(use).toThrow(/not bundled into tickfan functions/);
+  });
+
+  it('give the SDK the credentials of the environment, and refuse without them', async () => {
+    type Provider = () => Promise<{ accessKeyId: string; sessionToken?: string }>;
+    const { defaultProvider } = (await import(
+      String(bundleAliases['@aws-sdk/credential-provider-node'])
+    )) as { defaultProvider: () => Provider };
+    const saved = { ...process.env };
+    try {
+      process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+      process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+      process.env.AWS_SESSION_TOKEN = 'token';
+      await expect(defaultProvider()()).resolves.toMatchObject({
+        accessKeyId: 'AKIDEXAMPLE',
+        sessionToken: 'token',
+      });
+
+      delete process.env.AWS_ACCESS_KEY_ID;
+      delete process.env.AWS_SECRET_ACCESS_KEY;
+      await expect(defaultProvider()()).rejects.toThrow(/environment/i);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('are never reached by the REST calls a trade makes, through a bundle built with them', async () => {
