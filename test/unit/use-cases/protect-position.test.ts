@@ -207,6 +207,30 @@ describe('protection of an open position', () => {
     expect([...deps.broker.venue.keys()]).toHaveLength(lookups);
   });
 
+  it("books a stop's fill at the breaker's half-open probe, which reconciles the stop like any tick", async () => {
+    // Prepare: a resting stop, then three failed ticks open the breaker
+    const { deps, input } = setup();
+    await processSymbolTick(deps, input);
+    const stopId = (await deps.store.getPosition('LTC/BTC')).stop?.clientOrderId ?? '';
+    deps.market.failWith = new ExchangeUnavailableError('timeout', 'klines timed out');
+    for (let n = 1; n < 4; n++) await tickAt(deps, n, steady).catch(() => undefined);
+    expect(await deps.store.getHealth('LTC/BTC')).toMatchObject({ breaker: 'open' });
+    deps.broker.fillStop(stopId, 5.4);
+    const trusted = await tickAt(deps, 4, steady);
+    const heldWhileOpen = (await deps.store.getPosition('LTC/BTC')).amount;
+
+    // Act: the probe, once the 15-minute cooldown is over
+    deps.market.failWith = undefined;
+    const probe = await tickAt(deps, 7, steady);
+
+    // Assess
+    expect(trusted).toMatchObject({ skipReason: 'breaker' });
+    expect(heldWhileOpen).toBe(0.001);
+    expect(probe).toMatchObject({ status: 'ok', breaker: 'closed' });
+    expect(await deps.store.getPosition('LTC/BTC')).toMatchObject({ amount: 0 });
+    expect(await deps.store.getOrder('LTC/BTC', stopId)).toMatchObject({ status: 'filled' });
+  });
+
   it('cancels the stop before a strategy exit sells, so only one sell fills', async () => {
     // Prepare
     const { deps, input } = setup();
