@@ -1,14 +1,10 @@
 import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
-import { decide } from '../domain/decision.js';
+import { decide, type ExitRules } from '../domain/decision.js';
 import { floorToStep, type Market } from '../domain/market.js';
 import { clientOrderId } from '../domain/order-intent.js';
 import { paperFillCost } from '../domain/paper-fill.js';
 import { applyFill, flatPosition, type Position, totalPnl } from '../domain/position.js';
-import {
-  equityCurve,
-  roundTrips as pairRoundTrips,
-  type RoundTrip,
-} from '../domain/round-trips.js';
+import { roundTrips as pairRoundTrips, type RoundTrip } from '../domain/round-trips.js';
 import { Side, Signal } from '../domain/signal.js';
 import { type RiskLimits, sizeOrder } from '../domain/sizing.js';
 import {
@@ -171,7 +167,8 @@ const yearMs = 365 * 24 * 60 * 60 * 1000;
  *    rules, a paper fill at the candle's close with the paper broker's fee (`paperFillCost`),
  *    and `applyFill`: the trade function's own domain functions. An entry rests its stop at
  *    `stoplossPct` below the fill, floored to the price step, as the trade function places it.
- * 5. Pair the fills into round trips and mark the position at each close for the equity curve
+ * 5. Mark the position at each close for the equity curve (`totalPnl`, the mark `equityCurve`
+ *    makes for the run report from the same fills), pair the fills into round trips
  *    (lib/domain/round-trips.ts, as the run report does), and take the figures from those.
  */
 export function runBacktest(input: BacktestInput): BacktestResult {
@@ -201,6 +198,8 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   let heldMs = 0;
   let previousTime = 0;
   let stop: RestingStop | undefined;
+  const equity = new Float64Array(count);
+  const exitsOnPrice = risk.stoplossPct !== undefined || risk.roi !== undefined;
 
   const start = Math.max(0, first - (warmup - 1));
   const run = local ? strategy.start() : undefined;
@@ -248,19 +247,15 @@ export function runBacktest(input: BacktestInput): BacktestResult {
         const raised = trailedStopPrice(stop.price, candle.close, risk.trailingStopPct);
         const to = raised === undefined ? undefined : floorToStep(raised, market.priceStep);
         if (to !== undefined && to > stop.price) {
-          stop = { ...stop, price: to, revision: stop.revision + 1 };
+          stop = { price: to, revision: stop.revision + 1, entryOrderId: stop.entryOrderId };
         }
       }
     }
 
-    const decision = decide(signal, position, {
-      close: candle.close,
-      ...(risk.stoplossPct === undefined ? {} : { stoplossPct: risk.stoplossPct }),
-      ...(stop === undefined ? {} : { stopPrice: stop.price }),
-      ...(risk.roi === undefined || position.openedAt === undefined
-        ? {}
-        : { roi: risk.roi, minutesHeld: (candle.time - position.openedAt) / 60_000 }),
-    });
+    // `decide` reads the rules only for a held position, and needs none without a stop or roi.
+    const rules =
+      position.amount > 0 && exitsOnPrice ? exitRules(candle, position, stop, risk) : undefined;
+    const decision = decide(signal, position, rules);
     if (decision !== undefined) {
       const { side } = decision;
       const sizing = sizeOrder(side, candle.close, position, market, risk);
@@ -322,6 +317,8 @@ export function runBacktest(input: BacktestInput): BacktestResult {
       }
     }
     previousTime = candle.time;
+    // `equityCurve`'s mark of the same position, without replaying every fill a second time.
+    equity[i - first] = capital + totalPnl(position, candle.close);
     // Held from this close to the next one.
     if (position.amount > 0 && i < last) heldMs += (candles[i + 1] as Candle).time - candle.time;
   }
@@ -329,7 +326,6 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   const firstCandle = candles[first] as Candle;
   const lastCandle = candles[last] as Candle;
   const lastClose = lastCandle.close;
-  const equity = equityCurve(candles.slice(first, last + 1), trades, capital);
   const { maxDrawdown, mean, std } = equityFigures(equity, capital);
   const roundTrips = pairRoundTrips(trades, lastClose);
   const closed = roundTrips.filter((t) => !t.open);
@@ -402,6 +398,27 @@ function equityFigures(
     else if (peak > 0 && (peak - value) / peak > maxDrawdown) maxDrawdown = (peak - value) / peak;
   }
   return { maxDrawdown, mean, std: returns > 1 ? Math.sqrt(m2 / (returns - 1)) : 0 };
+}
+
+/**
+ * What `decide` exits a held position on at `candle`'s close, as the trade function passes it. One
+ * shape whatever is configured (an absent rule is undefined), so that building it once per held
+ * candle stays cheap.
+ */
+function exitRules(
+  candle: Candle,
+  position: Position,
+  stop: RestingStop | undefined,
+  risk: RiskLimits,
+): ExitRules {
+  const held = risk.roi === undefined ? undefined : position.openedAt;
+  return {
+    close: candle.close,
+    stoplossPct: risk.stoplossPct,
+    stopPrice: stop?.price,
+    roi: held === undefined ? undefined : risk.roi,
+    minutesHeld: held === undefined ? undefined : (candle.time - held) / 60_000,
+  };
 }
 
 /** The trade function's evaluation: a fresh run over the window, the last signal counts. */

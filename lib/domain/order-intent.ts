@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Side } from './signal.js';
 
 /** What the bot means to do, before any order exists. Its id is derived from it alone. */
@@ -17,7 +17,8 @@ export interface OrderIntent {
  */
 export function clientOrderId(intent: OrderIntent): string {
   const key = `${intent.strategy}|${intent.symbol}|${intent.candleTime}|${intent.side}`;
-  const hash = createHash('sha256').update(key).digest('base64url').slice(0, 20);
+  // The one-shot digest: a backtest derives one id per fill, and a Hash object costs twice as much.
+  const hash = digest('sha256', key, 'base64url').slice(0, 20);
   return `tf-${intent.side === 'buy' ? 'b' : 's'}-${intent.candleTime.toString(36)}-${hash}`;
 }
 

@@ -2,7 +2,9 @@
  * Round trips and the equity curve of one symbol's fills: the one computation behind the
  * backtest's figures and the run report's trade table and equity chart. Both mark a position
  * with the trade function's own arithmetic (`applyFill`, `totalPnl`), so the last equity point,
- * the summary's pnl and the round trips' pnl (realised plus unrealised) are the same number.
+ * the summary's pnl and the round trips' pnl (realised plus unrealised) are the same number. The
+ * backtest marks the position it already holds at each close with that same `totalPnl` instead
+ * of replaying its fills here (its tests hold the two curves equal).
  */
 import { applyFill, flatPosition, type Position, totalPnl } from './position.js';
 import { Side } from './signal.js';

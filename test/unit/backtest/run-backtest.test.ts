@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type BacktestInput, runBacktest } from '../../../lib/backtest/run-backtest.js';
 import type { Candle } from '../../../lib/domain/candle.js';
 import { clientOrderId } from '../../../lib/domain/order-intent.js';
+import { equityCurve } from '../../../lib/domain/round-trips.js';
 import { stopClientOrderId } from '../../../lib/domain/stop.js';
 import { smaCross } from '../../../lib/domain/strategies/sma-cross.js';
 import { candleSeries, testMarket } from '../../helpers/fakes.js';
@@ -164,6 +165,25 @@ describe('runBacktest', () => {
     expect(equity[10]).toBeCloseTo(peak, 12);
     expect(equity[18]).toBeCloseTo(trough, 12);
     expect(summary.maxDrawdown).toBeCloseTo((peak - trough) / peak, 12);
+  });
+
+  it.each([
+    ['signals alone', { stakePerTrade: 1, maxPosition: 5 }],
+    ['a stoploss', { stakePerTrade: 1, maxPosition: 5, stoplossPct: 0.1 }],
+    [
+      'a trailing stop',
+      { stakePerTrade: 1, maxPosition: 5, stoplossPct: 0.1, trailingStopPct: 0.2 },
+    ],
+    ['a roi table', { stakePerTrade: 1, maxPosition: 5, roi: { '0': 0.5, '10': 0.1 } }],
+  ])('marks equity as the run report does from the same fills, with %s', (_, risk) => {
+    const candles = without(series(), 7);
+
+    const { trades, equity, firstIndex, lastIndex } = backtest({ candles, risk, from: at(3) });
+
+    expect(trades.length).toBeGreaterThanOrEqual(2);
+    expect([...equity]).toEqual([
+      ...equityCurve(candles.slice(firstIndex, lastIndex + 1), trades, 1),
+    ]);
   });
 
   it('annualises the Sharpe ratio of per-candle equity returns by √(candles per year)', () => {
