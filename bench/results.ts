@@ -286,6 +286,13 @@ export function rowsOf(results: BenchResults): Row[] {
         ms(o.p99Ms, 1),
         `${o.ticks} ticks, ${o.orderTicks} with an order`,
       ),
+      row(
+        'overhead',
+        'dynamoRoundTripsPerTick',
+        o.dynamoRoundTripsPerTick,
+        String(o.dynamoRoundTripsPerTick),
+        `median; ${o.storeCallsPerTick} state-store calls, ${o.exchangeCallsPerTick} exchange calls`,
+      ),
     );
     const w = o.withRateLimiter;
     if (w) {

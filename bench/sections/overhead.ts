@@ -40,6 +40,8 @@ export interface OverheadRun {
   /** Calls per tick (median) to the exchange adapter and to the state store. */
   readonly exchangeCallsPerTick: number;
   readonly storeCallsPerTick: number;
+  /** DynamoDB requests per tick (median), as the SDK client sent them. */
+  readonly dynamoRoundTripsPerTick: number;
   /**
    * Median over the containers of their first tick, which loads the markets
    * (`GET /api/v3/exchangeInfo`) before fetching candles. Not in the percentiles above.
@@ -81,6 +83,14 @@ export async function measureOverhead(options: {
     balances: config.paper.balances,
   });
   const dynamoClient = new DynamoDBClient(localAwsClientConfig(services.dynamoEndpoint));
+  let dynamoSends = 0;
+  dynamoClient.middlewareStack.add(
+    (next) => (args) => {
+      dynamoSends += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRoundTrips' },
+  );
   try {
     const clock = new SimClock();
     const exchangeMeter = new BusyMeter();
@@ -137,6 +147,7 @@ export async function measureOverhead(options: {
     const inStore: number[] = [];
     const exchangeCalls: number[] = [];
     const storeCalls: number[] = [];
+    const roundTrips: number[] = [];
     const firstTicks: number[] = [];
     const statuses: Record<string, number> = {};
     let orderTicks = 0;
@@ -158,6 +169,7 @@ export async function measureOverhead(options: {
         meter.take();
         meter.takeCalls();
       }
+      const sendsBefore = dynamoSends;
       const began = performance.now();
       const result = await processSymbolTick(container.deps, {
         tick: { symbol, scheduledAt },
@@ -173,6 +185,7 @@ export async function measureOverhead(options: {
       inStore.push(storeMeter.take());
       exchangeCalls.push(exchangeMeter.takeCalls());
       storeCalls.push(storeMeter.takeCalls());
+      roundTrips.push(dynamoSends - sendsBefore);
       const status = result.skipReason ?? result.status;
       statuses[status] = (statuses[status] ?? 0) + 1;
       if (result.order !== undefined) orderTicks += 1;
@@ -194,6 +207,7 @@ export async function measureOverhead(options: {
       restP50Ms: p(rest, 50),
       exchangeCallsPerTick: median(exchangeCalls),
       storeCallsPerTick: median(storeCalls),
+      dynamoRoundTripsPerTick: median(roundTrips),
       firstTickMs: round(median(firstTicks), 2),
       orderTicks,
       statuses,

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -11,7 +12,12 @@ import { flatPosition, type Position } from '../domain/position.js';
 import { healthyState, type SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
 import type { Clock } from '../ports/clock.js';
-import { ConflictError, type OrderRecord, type StateStore } from '../ports/state-store.js';
+import {
+  ConflictError,
+  type OrderRecord,
+  type StateStore,
+  type TickState,
+} from '../ports/state-store.js';
 import { isConditionFailed, orderKey, queryPrefix } from './dynamo-helpers.js';
 
 /** Options of {@link DynamoStateStore}. */
@@ -124,6 +130,42 @@ export class DynamoStateStore implements StateStore {
     return Object.entries(Attributes)
       .filter(([name]) => name.startsWith('fill:'))
       .reduce((sum, [, value]) => sum + Number(value), 0);
+  }
+
+  /**
+   * The position, health and kill switch in one consistent `BatchGetItem`, asking again for any
+   * key DynamoDB left unprocessed (it may under load).
+   */
+  async getTickState(symbol: string): Promise<TickState> {
+    const keys = {
+      position: { pk: symbolKey(symbol), sk: 'POSITION' },
+      health: { pk: symbolKey(symbol), sk: 'HEALTH' },
+      control: { pk: controlKey, sk: 'TRADING' },
+    };
+    const found = new Map<string, Item>();
+    let pending: Record<string, unknown>[] = Object.values(keys);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+      if (attempt > 5) throw new Error(`DynamoDB left ${pending.length} keys of ${symbol} unread`);
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+        }),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) {
+        found.set(`${String(item.pk)}|${String(item.sk)}`, fromItem(item));
+      }
+      pending = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    const at = (key: { pk: string; sk: string }) => found.get(`${key.pk}|${key.sk}`);
+    const position = at(keys.position);
+    const health = at(keys.health);
+    const control = at(keys.control);
+    return {
+      position: position === undefined ? flatPosition(symbol) : (position as unknown as Position),
+      health: health === undefined ? healthyState(symbol) : (health as unknown as SymbolHealth),
+      control: control === undefined ? activeTrading : (control as unknown as TradingControl),
+    };
   }
 
   async getControl(): Promise<TradingControl> {

@@ -15,6 +15,13 @@ export class ConflictError extends Error {
   }
 }
 
+/** The state a symbol tick opens with. */
+export interface TickState {
+  readonly position: Position;
+  readonly health: SymbolHealth;
+  readonly control: TradingControl;
+}
+
 /** Durable trading state: positions, orders and tick results. */
 export interface StateStore {
   getPosition(symbol: string): Promise<Position>;
@@ -44,6 +51,11 @@ export interface StateStore {
   addRealisedPnl(day: string, orderId: string, pnl: number): Promise<number>;
   /** The kill switch; active trading when never set. */
   getControl(): Promise<TradingControl>;
+  /**
+   * What a tick starts from, read together (one round trip where the store can): the symbol's
+   * position and health and the kill switch, each as its own getter gives it.
+   */
+  getTickState(symbol: string): Promise<TickState>;
   putControl(control: TradingControl): Promise<void>;
   /** The symbol's breaker and last success; healthy and version 0 when never written. */
   getHealth(symbol: string): Promise<SymbolHealth>;

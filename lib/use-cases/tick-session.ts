@@ -55,11 +55,7 @@ export class TickSession {
   /** Reads the symbol's position and breaker and the kill switch, and counts the tick's lag. */
   static async open(deps: TradeDeps, input: TickInput, symbol: SymbolConfig): Promise<TickSession> {
     const startedAt = deps.clock.now();
-    const [position, health, control] = await Promise.all([
-      deps.store.getPosition(symbol.symbol),
-      deps.store.getHealth(symbol.symbol),
-      deps.store.getControl(),
-    ]);
+    const { position, health, control } = await deps.store.getTickState(symbol.symbol);
     const session = new TickSession(deps, input, symbol, startedAt, position, health, control);
     deps.metrics.add('TickLag', session.lagMs);
     return session;

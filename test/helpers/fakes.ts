@@ -15,7 +15,12 @@ import { OrderStatus } from '../../lib/ports/broker.js';
 import type { Clock } from '../../lib/ports/clock.js';
 import type { MarketData } from '../../lib/ports/market-data.js';
 import type { MetricsSink } from '../../lib/ports/metrics.js';
-import { ConflictError, type OrderRecord, type StateStore } from '../../lib/ports/state-store.js';
+import {
+  ConflictError,
+  type OrderRecord,
+  type StateStore,
+  type TickState,
+} from '../../lib/ports/state-store.js';
 import type { DispatchResult, SymbolQueue } from '../../lib/ports/symbol-queue.js';
 
 /** In-memory fakes of the ports, for domain and use-case tests only. */
@@ -105,6 +110,14 @@ export class InMemoryStore implements StateStore {
   }
   async putControl(control: TradingControl): Promise<void> {
     this.control = control;
+  }
+  async getTickState(symbol: string): Promise<TickState> {
+    const [position, health, control] = await Promise.all([
+      this.getPosition(symbol),
+      this.getHealth(symbol),
+      this.getControl(),
+    ]);
+    return { position, health, control };
   }
   async getHealth(symbol: string): Promise<SymbolHealth> {
     return this.health.get(symbol) ?? healthyState(symbol);

@@ -6,6 +6,7 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
 import type { Position } from '../../lib/domain/position.js';
+import { healthyState } from '../../lib/domain/symbol-health.js';
 import type { TickResult } from '../../lib/domain/tick.js';
 import { createStateTable } from '../../lib/local/create-tables.js';
 import {
@@ -101,6 +102,43 @@ describe('createStateTable', () => {
 
     // Assess
     expect(await store.getPosition(symbol)).toEqual(position(symbol, 1));
+  });
+});
+
+describe('DynamoStateStore tick state', () => {
+  it('reads the position, the health and the kill switch in one round trip, as their getters give them', async () => {
+    // Prepare
+    const symbol = freshSymbol();
+    await store.putPosition(position(symbol, 1, 0.5));
+    await store.putHealth({ ...healthyState(symbol), failures: 1, version: 1 });
+    const counting = new DynamoDBClient(localAwsClientConfig(dynamo.endpoint));
+    let sends = 0;
+    counting.middlewareStack.add(
+      (next) => (args) => {
+        sends += 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const counted = new DynamoStateStore({
+      tableName,
+      client: DynamoDBDocumentClient.from(counting),
+    });
+
+    // Act
+    const state = await counted.getTickState(symbol);
+    const fresh = await counted.getTickState(freshSymbol());
+
+    // Assess
+    expect(sends).toBe(2);
+    expect(state).toEqual({
+      position: await store.getPosition(symbol),
+      health: await store.getHealth(symbol),
+      control: await store.getControl(),
+    });
+    expect(fresh.position).toMatchObject({ amount: 0, version: 0 });
+    expect(fresh.health).toMatchObject({ breaker: 'closed', version: 0 });
+    counting.destroy();
   });
 });
 
