@@ -40,7 +40,7 @@ export const bundleFileName = 'index.mjs';
  * providers) is bundled, tree-shaken and minified: a cold start then compiles one file instead of
  * resolving and evaluating the SDK's modules from the runtime's `node_modules`. The price: the
  * runtime's SDK is patched by AWS, the bundled one is the version package-lock.json pins, and
- * updating it is ours to do (README, "Cold start"). The fan-out function sends to SQS on every
+ * updating it is ours to do (README, "Cold start and bundling"). The fan-out function sends to SQS on every
  * tick and takes that client from the runtime at init; it starts once per schedule tick, not once
  * per symbol.
  */
