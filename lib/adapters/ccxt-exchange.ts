@@ -614,6 +614,7 @@ function toReport(order: Order, market: MarketInterface, clientOrderId: string):
     filledAmount: filled,
     averagePrice,
     fee: feeInQuote(order, market, averagePrice),
+    ...(feeInBase(order, market) > 0 ? { feeInBase: feeInBase(order, market) } : {}),
     ...(filled > 0 && order.lastTradeTimestamp !== undefined
       ? { fillTime: order.lastTradeTimestamp }
       : {}),
@@ -652,22 +653,34 @@ function toStatus(order: Order, filled: number): OrderReport['status'] {
   }
 }
 
-/**
- * The order's fees in the quote currency: the order's own, else those of its fills. A fee in the
- * base currency (Binance charges buys in the base unless BNB pays) is valued at the fill price;
- * a fee in a third currency has no price here and is left out. Binance's `GET /api/v3/order`
- * carries no fees at all: {@link CcxtExchange.findOrder} fetches the order's fills for them.
- */
-function feeInQuote(order: Order, market: MarketInterface, price: number): number {
+/** The order's own fees, else those of its fills. */
+function feesOf(order: Order): FeeInterface[] {
   const { fees } = order as Order & { fees?: FeeInterface[] };
   const own = fees !== undefined && fees.length > 0 ? fees : order.fee ? [order.fee] : [];
   const fromFills = (order.trades ?? []).flatMap((t) => (t.fee === undefined ? [] : [t.fee]));
-  const all = own.length > 0 ? own : fromFills;
+  return own.length > 0 ? own : fromFills;
+}
+
+/**
+ * The order's fees in the quote currency. A fee in the base currency (Binance charges buys in
+ * the base unless BNB pays) is valued at the fill price; a fee in a third currency has no price
+ * here and is left out. Binance's `GET /api/v3/order` carries no fees at all:
+ * {@link CcxtExchange.findOrder} fetches the order's fills for them.
+ */
+function feeInQuote(order: Order, market: MarketInterface, price: number): number {
   let total = 0;
-  for (const fee of all) {
+  for (const fee of feesOf(order)) {
     if (fee.cost === undefined) continue;
     if (fee.currency === market.quote) total += fee.cost;
     else if (fee.currency === market.base) total += fee.cost * price;
   }
+  return Number(total.toPrecision(12));
+}
+
+/** The part of the order's fees taken in the base currency, in the base. */
+function feeInBase(order: Order, market: MarketInterface): number {
+  const total = feesOf(order)
+    .filter((fee) => fee.currency === market.base)
+    .reduce((sum, fee) => sum + (fee.cost ?? 0), 0);
   return Number(total.toPrecision(12));
 }

@@ -35,6 +35,8 @@ export interface OrderRecord {
   readonly filledAmount?: number;
   readonly averagePrice?: number;
   readonly fee?: number;
+  /** The part of `fee` taken in the base currency, in the base (see {@link VenueReport}). */
+  readonly feeInBase?: number;
   readonly reason?: string;
   /** `stop` for a protective stop resting on the exchange; a market order otherwise. */
   readonly kind?: 'stop';
@@ -57,6 +59,11 @@ export interface VenueReport {
   readonly fee: number;
   /** When the venue filled it, epoch ms, where it says. */
   readonly fillTime?: number;
+  /**
+   * The part of `fee` the venue took in the base currency, in the base (Binance takes a buy's
+   * fee from what it buys unless BNB pays): what the account holds moves by that much less.
+   */
+  readonly feeInBase?: number;
 }
 
 /** Thrown when a step would move an order record where its lifecycle does not go. */
@@ -215,6 +222,7 @@ export function applyReport(
     filledAmount: report.filledAmount,
     averagePrice: report.averagePrice,
     fee: report.fee,
+    ...(report.feeInBase === undefined ? {} : { feeInBase: report.feeInBase }),
     ...(reason === undefined ? {} : { reason }),
   });
 }
@@ -235,6 +243,7 @@ export function fillOf(record: OrderRecord): Fill | undefined {
     amount,
     price: record.averagePrice ?? 0,
     fee: record.fee ?? 0,
+    ...(record.feeInBase === undefined ? {} : { feeInBase: record.feeInBase }),
     candleTime: record.candleTime,
   };
 }

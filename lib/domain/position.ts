@@ -36,8 +36,10 @@ export interface Fill {
   readonly side: Side;
   readonly amount: number;
   readonly price: number;
-  /** Fee in the quote currency. */
+  /** Fee in the quote currency (the whole fee, a part taken in the base valued at the price). */
   readonly fee: number;
+  /** The part of the fee taken in the base currency, in the base: not held after a buy. */
+  readonly feeInBase?: number;
   /** Open time of the candle the order was decided on. */
   readonly candleTime?: number;
 }
@@ -56,9 +58,11 @@ export function applyFill(position: Position, fill: Fill, orderId?: string): Pos
   const version = position.version + 1;
   const lastOrderId = orderId ?? position.lastOrderId;
   if (fill.side === Side.Buy) {
-    const amount = held.amount + fill.amount;
+    // A fee taken in the base is not held; its value is in `fee`, so it is booked once.
+    const bought = fill.amount - (fill.feeInBase ?? 0);
+    const amount = held.amount + bought;
     const entryPrice =
-      amount === 0 ? 0 : (held.amount * held.entryPrice + fill.amount * fill.price) / amount;
+      amount === 0 ? 0 : (held.amount * held.entryPrice + bought * fill.price) / amount;
     const opened =
       held.amount > 0
         ? {}

@@ -42,6 +42,9 @@ export interface ProtectRequest {
   readonly raiseTo?: number;
 }
 
+/** A protection request with the amount a stop sells: the amount held, on the market's step. */
+type SizedRequest = ProtectRequest & { readonly amount: number };
+
 /** The position after its stop was reconciled; `deadline` when a call could not fit. */
 export type Protected = Position | 'deadline';
 
@@ -66,7 +69,7 @@ export type Protected = Position | 'deadline';
 export async function protectPosition(
   ports: ProtectPorts,
   held: Position,
-  request: ProtectRequest,
+  stopRequest: ProtectRequest,
 ): Promise<Protected> {
   const { stoplossPct } = ports.config.risk;
   if (held.amount <= 0 || stoplossPct === undefined) {
@@ -78,12 +81,17 @@ export async function protectPosition(
   // The tick's decision resolves it and protects what is left; an earlier tick's is settled
   // before protection runs.
   if (held.pendingOrderId !== undefined) return held;
+  const timeout = ports.timeout();
+  if (timeout === undefined) return 'deadline';
+  const market = await ports.call('market', () => ports.market.market(held.symbol, timeout));
+  // What a stop can sell: the amount held on the market's step. Less than the minimum is dust
+  // (what a fee taken in the base leaves behind) that no order can sell, nor protect.
+  const amount = floorToStep(held.amount, market.amountStep);
+  if (amount < market.minAmount || amount <= 0) return held;
+  const request = { ...stopRequest, amount };
   let position = held;
   let stop = position.stop;
   if (stop === undefined) {
-    const timeout = ports.timeout();
-    if (timeout === undefined) return 'deadline';
-    const market = await ports.call('market', () => ports.market.market(held.symbol, timeout));
     const price = floorToStep(initialStopPrice(held.entryPrice, stoplossPct), market.priceStep);
     const entryOrderId = held.lastOrderId ?? `${held.symbol}|${held.openedAt ?? 0}`;
     stop = { clientOrderId: stopClientOrderId(entryOrderId, 1), price, revision: 1, entryOrderId };
@@ -128,7 +136,7 @@ async function reconcile(
   ports: ProtectPorts,
   position: Position,
   stop: PositionStop,
-  request: ProtectRequest,
+  request: SizedRequest,
 ): Promise<Reconciled | 'deadline'> {
   let record = await ports.store.getOrder(position.symbol, stop.clientOrderId);
   if (record === undefined) {
@@ -178,7 +186,7 @@ async function createStopRecord(
   ports: ProtectPorts,
   position: Position,
   stop: PositionStop,
-  request: ProtectRequest,
+  request: SizedRequest,
 ): Promise<OrderRecord> {
   const { stoplossPct = 0 } = ports.config.risk;
   const intent = recordStopIntent(
@@ -187,7 +195,7 @@ async function createStopRecord(
       symbol: position.symbol,
       strategy: request.strategy,
       candleTime: request.candleTime,
-      amount: position.amount,
+      amount: request.amount,
       stopPrice: stop.price,
       exitReason: stopExitReason(stop.price, position.entryPrice, stoplossPct),
     },

@@ -102,6 +102,21 @@ describe('applyFill', () => {
     expect(sold).toMatchObject({ amount: 0, entryPrice: 0, version: 2, lastOrderId: 'b' });
     expect(sold.realisedPnl).toBeCloseTo(2 - 0.022, 10);
   });
+
+  it('holds a buy less its fee taken in the base, and books that fee once, in the realised pnl', () => {
+    // Act: 1 bought at 10, 0.001 of it kept as the fee (worth 0.01), all held sold at 12
+    const bought = applyFill(
+      flatPosition('L'),
+      { side: 'buy', amount: 1, price: 10, fee: 0.01, feeInBase: 0.001 },
+      'a',
+    );
+    const sold = applyFill(bought, { side: 'sell', amount: 0.999, price: 12, fee: 0.011988 }, 'b');
+
+    // Assess: paid 10, received 0.999 × 12 − 0.011988
+    expect(bought).toMatchObject({ amount: 0.999, entryPrice: 10, realisedPnl: -0.01 });
+    expect(sold.amount).toBe(0);
+    expect(sold.realisedPnl).toBeCloseTo(0.999 * 12 - 0.011988 - 10, 10);
+  });
 });
 
 describe('callTimeout', () => {
