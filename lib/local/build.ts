@@ -49,8 +49,9 @@ export async function buildFunctions(
       }),
     ),
   ]);
-  // The bundles leave the AWS SDK to the runtime, as Lambda provides it; here the project's own
-  // node_modules provides it, wherever the build directory is.
+  // The bundles leave the AWS SDK clients a tick rarely needs (SQS, Secrets Manager, SNS) to the
+  // runtime, as Lambda provides them; here the project's own node_modules does, wherever the
+  // build directory is.
   await symlink(join(repoRoot, 'node_modules'), join(outDir, 'node_modules'), 'dir').catch(
     (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
