@@ -167,30 +167,36 @@ describe('the kill switch', () => {
     expect(summary.orders.exchange).toBeGreaterThan(0);
 
     // Every tick that started after the halt returned is halted: at most the ticks reported by
-    // then, and the one running, were dispatched. Once halted, every later fan-out is halted too.
+    // then, and the one running, decided. A later tick is either not dispatched at all or, for a
+    // symbol holding a position, dispatched to reconcile its stop and skipped as halted.
     const symbols = summary.symbols.length;
     expect(symbols).toBe(2);
-    const dispatched = summary.perSymbol[summary.symbols[0] ?? '']?.ticks ?? 0;
-    for (const s of Object.values(summary.perSymbol)) expect(s.ticks).toBe(dispatched);
-    expect(dispatched).toBeLessThanOrEqual(seenAfter + step);
-    expect(dispatched).toBeGreaterThanOrEqual(halt?.seenBefore ?? ticks);
-    expect(summary.invocations).toBe(dispatched * symbols);
-    // skipped.halted holds the fan-out's refusals and the trade function's halted ticks. Without
-    // faults the trade function skips for the halt alone, and only the tick that was dispatched
-    // before the halt landed and ran after it: at most one per symbol.
-    const haltedByTrade = summary.tickOutcomes.skipped;
-    expect(haltedByTrade).toBeLessThanOrEqual(symbols);
-    expect(summary.skipped.halted - haltedByTrade).toBe((ticks - dispatched) * symbols);
+    const decided = Object.values(summary.perSymbol).map((s) => s.ok);
+    for (const ok of decided) {
+      expect(ok).toBeLessThanOrEqual(seenAfter + step);
+      expect(ok).toBeGreaterThanOrEqual(halt?.seenBefore ?? ticks);
+    }
+    expect(summary.tickOutcomes.failed).toBe(0);
+    // skipped.halted holds the fan-out's refusals and the trade function's halted ticks: with
+    // the ticks that decided, every due tick of the run.
+    expect(summary.tickOutcomes.ok + summary.skipped.halted).toBe(ticks * symbols);
+    // Without faults each dispatched tick is one invocation; the rest the fan-out refused.
+    expect(summary.tickOutcomes.skipped).toBe(
+      summary.skipped.halted - (ticks * symbols - summary.invocations),
+    );
 
     // No order after the halt: the exchange's count stands still from the first halted tick on,
     // through the drain, and every order belongs to a tick before it.
+    const lastDecided = Math.max(...decided);
     const firstTickAt = (lines[0]?.scheduledAt ?? 0) - ((lines[0]?.tick ?? 1) - 1) * period;
-    const firstHaltedAt = firstTickAt + dispatched * period;
-    const afterHalt = lines.filter((l) => l.tick > dispatched);
+    const firstHaltedAt = firstTickAt + lastDecided * period;
+    const afterHalt = lines.filter((l) => l.tick > lastDecided);
     expect(afterHalt.length).toBeGreaterThan(0);
     for (const l of afterHalt) expect(l.orders).toBe(summary.orders.exchange);
     expect(summary.orders.exchange).toBe(summary.orders.intents);
     for (const t of summary.trades) expect(t.candleTime + period).toBeLessThan(firstHaltedAt);
+    // What was held when the halt came is still protected.
+    expect(summary.positions.withStopOnExchange).toBe(summary.positions.open);
     // The run's address is gone with the run.
     expect(existsSync(stateEndpointFile(stateDir))).toBe(false);
   }, 240_000);
