@@ -218,32 +218,34 @@ async function sendOrFind(
   timeoutMs: number,
   timeframe: Timeframe,
 ): Promise<OrderRecord> {
+  const sent = markSent(record);
+  await ports.store.updateOrder(sent);
   try {
-    return await sendStop(ports, record, timeoutMs, timeframe);
+    return await sendStop(ports, sent, timeoutMs, timeframe);
   } catch (error) {
     if (!(error instanceof ExchangeUnavailableError)) throw error;
     const timeout = ports.timeout();
     if (timeout === undefined) throw error;
     const found = await ports.call('lookup', () =>
-      ports.broker.findOrder(record.symbol, record.clientOrderId, timeout),
+      ports.broker.findOrder(sent.symbol, sent.clientOrderId, timeout),
     );
     if (found === undefined) throw error;
-    const sent = await ports.store.getOrder(record.symbol, record.clientOrderId);
-    const placed = await recordReport(ports, sent ?? record, found, timeframe);
+    const placed = await recordReport(ports, sent, found, timeframe);
     countPlaced(ports, placed);
     return placed;
   }
 }
 
-/** Sends the stop; a refusal the exchange states is recorded as a rejection, not retried. */
+/**
+ * Sends a stop already recorded as sent; a refusal the exchange states is recorded as a
+ * rejection, not retried.
+ */
 async function sendStop(
   ports: ProtectPorts,
-  before: OrderRecord,
+  sent: OrderRecord,
   timeoutMs: number,
   timeframe: Timeframe,
 ): Promise<OrderRecord> {
-  const sent = markSent(before);
-  await ports.store.updateOrder(sent);
   let report: OrderReport;
   let reason: string | undefined;
   try {
@@ -323,22 +325,13 @@ async function cancelReplaced(
   stop: PositionStop,
   request: ProtectRequest,
 ): Promise<Position | 'deadline'> {
-  const oldId = stop.replaces as string;
-  const record = await ports.store.getOrder(position.symbol, oldId);
-  let outcome = record;
-  if (record !== undefined && !isFinalOrder(record.status)) {
-    const timeout = ports.timeout();
-    if (timeout === undefined) return 'deadline';
-    const report = await ports.call('order', () =>
-      ports.broker.cancelOrder(position.symbol, oldId, timeout),
-    );
-    outcome = await recordReport(
-      ports,
-      record,
-      report ?? cancelledReport(record),
-      request.timeframe,
-    );
-  }
+  const outcome = await cancelOne(
+    ports,
+    position.symbol,
+    stop.replaces as string,
+    request.timeframe,
+  );
+  if (outcome === 'deadline') return 'deadline';
   if (outcome !== undefined && (outcome.filledAmount ?? 0) > 0) {
     return bookStopFill(ports, outcome, position);
   }
@@ -360,19 +353,9 @@ export async function cancelStop(
   if (stop === undefined) return position;
   for (const id of [stop.replaces, stop.clientOrderId]) {
     if (id === undefined) continue;
-    const record = await ports.store.getOrder(position.symbol, id);
-    if (record === undefined) continue;
-    let outcome = record;
-    if (!isFinalOrder(record.status)) {
-      const timeout = ports.timeout();
-      if (timeout === undefined) return 'deadline';
-      const report =
-        record.status === OrderState.Intent && record.version === 1
-          ? undefined
-          : await ports.call('order', () => ports.broker.cancelOrder(position.symbol, id, timeout));
-      outcome = await recordReport(ports, record, report ?? cancelledReport(record), timeframe);
-    }
-    if ((outcome.filledAmount ?? 0) > 0) {
+    const outcome = await cancelOne(ports, position.symbol, id, timeframe);
+    if (outcome === 'deadline') return 'deadline';
+    if (outcome !== undefined && (outcome.filledAmount ?? 0) > 0) {
       const after = await bookStopFill(ports, outcome, position);
       if (after.amount <= 0) return after;
       position = after;
@@ -380,6 +363,28 @@ export async function cancelStop(
   }
   if (position.stop === undefined) return position;
   return savePosition(ports, position, withStop(position, undefined), stop.clientOrderId);
+}
+
+/**
+ * Cancels one stop by its client id and records what became of it: cancelled, or filled if it
+ * filled first. One never sent is cancelled without a call; one already final is left as it is.
+ * Undefined when no record of it exists.
+ */
+async function cancelOne(
+  ports: ProtectPorts,
+  symbol: string,
+  id: string,
+  timeframe: Timeframe,
+): Promise<OrderRecord | undefined | 'deadline'> {
+  const record = await ports.store.getOrder(symbol, id);
+  if (record === undefined || isFinalOrder(record.status)) return record;
+  const timeout = ports.timeout();
+  if (timeout === undefined) return 'deadline';
+  const report =
+    nextOrderStep(record) === 'send'
+      ? undefined
+      : await ports.call('order', () => ports.broker.cancelOrder(symbol, id, timeout));
+  return recordReport(ports, record, report ?? cancelledReport(record), timeframe);
 }
 
 /** The revision after `stop`, at `price`. */
