@@ -12,12 +12,31 @@ import {
 } from './schedule.js';
 
 /**
- * What each exchange serves in one candle request. The ccxt adapter asks for one candle more
- * than a tick's window (the newest may still be forming), so a window may hold one less.
+ * The exchanges tickfan trades on, and what each serves in one candle request. The ccxt adapter
+ * asks for one candle more than a tick's window (the newest may still be forming), so a window
+ * may hold one less.
+ *
+ * - binance: `GET /api/v3/klines` serves up to 1,000.
+ * - okx: `GET /api/v5/market/candles` serves up to 300 (the request ccxt makes without `since`).
+ * - kraken: `GET /0/public/OHLC` serves the newest 720 and no older ones.
+ *
+ * `requiresIpWhitelist`: the exchange deletes or refuses a trading key whose IP access is
+ * unrestricted (Binance does), so live trading there needs `network.staticEgressIp`.
  */
 export const exchangeLimits = {
-  binance: { candlesPerRequest: 1000 },
-} as const satisfies Record<string, { readonly candlesPerRequest: number }>;
+  binance: { candlesPerRequest: 1000, requiresIpWhitelist: true },
+  okx: { candlesPerRequest: 300, requiresIpWhitelist: false },
+  kraken: { candlesPerRequest: 720, requiresIpWhitelist: false },
+} as const satisfies Record<
+  string,
+  { readonly candlesPerRequest: number; readonly requiresIpWhitelist: boolean }
+>;
+
+/** The id of an exchange tickfan trades on. */
+export type ExchangeId = keyof typeof exchangeLimits;
+
+/** Every supported exchange id, in a stable order. */
+export const exchangeIds = Object.keys(exchangeLimits) as [ExchangeId, ...ExchangeId[]];
 
 /** A string check that reports `problem(value)` as the field's message, with the value. */
 function checked(problem: (value: string) => string | undefined) {
@@ -57,10 +76,25 @@ export const configSchema = z
   .strictObject({
     exchange: z
       .strictObject({
-        id: z.enum(Object.keys(exchangeLimits) as [keyof typeof exchangeLimits]).default('binance'),
+        id: z.enum(exchangeIds).default('binance'),
         mode: z.enum(['paper', 'live']).default('paper'),
-        /** Secrets Manager secret holding `{ apiKey, secret }`; required in live mode. */
+        /**
+         * Secrets Manager secret holding `{ apiKey, secret }` (and `password`, OKX's passphrase);
+         * required in live mode.
+         */
         secretName: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    network: z
+      .strictObject({
+        /**
+         * Run the trade function in a VPC whose traffic leaves through a NAT gateway holding an
+         * Elastic IP, so the exchange key can be restricted to that address. Needed for live
+         * trading on an exchange that deletes unrestricted keys (binance).
+         */
+        staticEgressIp: z.boolean().default(false),
+        /** Availability zones of the VPC, each with its own NAT gateway and Elastic IP. */
+        azs: z.number().int().min(1).max(2).default(1),
       })
       .prefault({}),
     schedule: z
@@ -200,6 +234,7 @@ export const configSchema = z
         input: c.exchange.secretName,
       });
     }
+    for (const issue of egressIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of scheduleIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of windowIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of paperBalanceIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
@@ -211,6 +246,25 @@ interface ConfigIssue {
   readonly path: PropertyKey[];
   readonly message: string;
   readonly input: unknown;
+}
+
+/**
+ * Live trading on an exchange that deletes an unrestricted trading key, without a fixed address
+ * to restrict the key to: the key would be deleted, so the config could never trade.
+ */
+function egressIssues(c: {
+  readonly exchange: { readonly id: ExchangeId; readonly mode: string };
+  readonly network: { readonly staticEgressIp: boolean };
+}): ConfigIssue[] {
+  if (c.exchange.mode !== 'live' || c.network.staticEgressIp) return [];
+  if (!exchangeLimits[c.exchange.id].requiresIpWhitelist) return [];
+  return [
+    {
+      path: ['network', 'staticEgressIp'],
+      message: `must be true for live trading on ${c.exchange.id}: it deletes an API key that can trade without an IP whitelist, and without a static egress IP there is no address to whitelist`,
+      input: c.network.staticEgressIp,
+    },
+  ];
 }
 
 type SymbolTimeframes = Pick<SymbolConfig, 'symbol' | 'timeframe'>;
@@ -250,7 +304,7 @@ function scheduleIssues(c: {
 
 /** Symbols whose strategy needs more candles than the exchange serves in one request. */
 function windowIssues(c: {
-  readonly exchange: { readonly id: keyof typeof exchangeLimits };
+  readonly exchange: { readonly id: ExchangeId };
   readonly symbols: readonly Pick<SymbolConfig, 'strategy' | 'params'>[];
 }): ConfigIssue[] {
   const most = exchangeLimits[c.exchange.id].candlesPerRequest - 1;

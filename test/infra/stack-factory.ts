@@ -44,7 +44,11 @@ export const liveSecretName = 'tickfan/prod/binance';
 
 /** A live-mode config reading its keys from {@link liveSecretName}. */
 export function liveConfig(): BotConfig {
-  return testConfig({ exchange: { mode: 'live', secretName: liveSecretName } });
+  return testConfig({
+    exchange: { mode: 'live', secretName: liveSecretName },
+    // Binance deletes a trading key without an IP whitelist: live binance needs the fixed IP.
+    network: { staticEgressIp: true },
+  });
 }
 
 export interface TestStack {

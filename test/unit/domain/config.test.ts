@@ -284,10 +284,10 @@ describe('parseConfig refuses a config under which no tick could trade', () => {
       'holds no BTC',
     ],
     [
-      'an exchange without a limits row',
-      { ...base, exchange: { id: 'kraken' } },
+      'an exchange tickfan does not trade on',
+      { ...base, exchange: { id: 'bybit' } },
       'exchange.id',
-      '"kraken"',
+      '"bybit"',
     ],
   ])('%s', (_name, raw, field, text) => {
     it(`is refused at ${field}, with the value`, () => {
@@ -323,7 +323,35 @@ describe('parseConfig refuses a config under which no tick could trade', () => {
     const euro = { symbol: 'LTC/EUR', timeframe: '5m' };
     expect(parseConfig({ symbols: [...base.symbols, { ...euro, enabled: false }] })).toBeDefined();
     const live = { mode: 'live', secretName: 'tickfan/keys' };
-    expect(parseConfig({ symbols: [euro], exchange: live }).exchange.mode).toBe('live');
+    const network = { staticEgressIp: true };
+    expect(parseConfig({ symbols: [euro], exchange: live, network }).exchange.mode).toBe('live');
+  });
+
+  it('refuses live binance without a static egress IP, naming why', () => {
+    const exchange = { id: 'binance', mode: 'live', secretName: 'tickfan/keys' };
+    expect(() => parseConfig({ ...base, exchange })).toThrow(
+      /network\.staticEgressIp: must be true for live trading on binance: it deletes an API key that can trade without an IP whitelist/,
+    );
+  });
+
+  it.each(['okx', 'kraken'])('accepts live %s without a static egress IP', (id) => {
+    const exchange = { id, mode: 'live', secretName: 'tickfan/keys' };
+    expect(parseConfig({ ...base, exchange }).network).toEqual({ staticEgressIp: false, azs: 1 });
+  });
+
+  it.each([
+    ['binance', 999],
+    ['okx', 299],
+    ['kraken', 719],
+  ])('accepts the window %s can serve (%i closed candles) and refuses one more', (id, most) => {
+    const raw = (slow: number) => ({
+      exchange: { id },
+      symbols: [{ symbol: 'LTC/BTC', timeframe: '5m', params: { slow } }],
+    });
+    expect(parseConfig(raw(most - 1)).symbols[0]?.params).toEqual({ slow: most - 1 });
+    expect(() => parseConfig(raw(most))).toThrow(
+      new RegExp(`more than the ${most} closed candles ${id} serves in one request`),
+    );
   });
 
   it('accepts the window binance can serve: 999 closed candles', () => {
