@@ -75,6 +75,8 @@ export interface ApiRestrictions {
   readonly enableMargin: boolean;
   readonly enableFutures: boolean;
   readonly permitsUniversalTransfer: boolean;
+  /** The addresses the key is restricted to; meaningful while `ipRestrict` is on. */
+  readonly ipList: readonly string[];
 }
 
 /** A key that may read and trade spot, and nothing else: what tickfan asks for. */
@@ -87,6 +89,8 @@ export const tradingOnlyKey: ApiRestrictions = {
   enableMargin: false,
   enableFutures: false,
   permitsUniversalTransfer: false,
+  // The simulator is reached on loopback, so that is the address a local key is bound to.
+  ipList: ['127.0.0.1'],
 };
 
 /** Why the engine refused a request; each wire maps these to its exchange's error codes. */
