@@ -67,6 +67,7 @@ export async function measureBacktest(options: {
       market: simulatedMarket(symbol, source),
       risk: options.config.risk,
       feeRate: options.config.paper.feeRate,
+      clientIdStyle: options.config.exchange.id,
     });
   const first = run();
   const speeds: number[] = [];

@@ -66,12 +66,7 @@ export function tradeRecords(result: BacktestResult): TradeRecord[] {
     price: t.price,
     amount: t.amount,
     fee: t.fee,
-    clientOrderId: clientOrderId({
-      strategy,
-      symbol: t.symbol,
-      candleTime: t.candleTime,
-      side: t.side,
-    }),
+    clientOrderId: t.clientOrderId,
   }));
 }
 

@@ -112,6 +112,7 @@ export async function planBacktest(flags: BacktestFlags, config: BotConfig): Pro
       risk: config.risk,
       feeRate: config.paper.feeRate,
       quoteBalance: config.paper.balances[quote] ?? 0,
+      clientIdStyle: config.exchange.id,
       ...(from === undefined ? {} : { from }),
       ...(to === undefined ? {} : { to }),
     },

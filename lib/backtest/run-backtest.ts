@@ -1,4 +1,5 @@
 import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
+import type { ClientIdStyle } from '../domain/client-id.js';
 import { decide, type ExitRules } from '../domain/decision.js';
 import { floorToStep, type Market } from '../domain/market.js';
 import { clientOrderId } from '../domain/order-intent.js';
@@ -50,6 +51,8 @@ export interface BacktestInput {
   readonly from?: number;
   /** Latest open time of a decision candle (epoch ms); default the last candle. */
   readonly to?: number;
+  /** Whose client ids the orders get: the configured exchange's (`exchange.id`), as live. */
+  readonly clientIdStyle: ClientIdStyle;
 }
 
 /** One filled order, as the `npm start` summary lists its `trades`. */
@@ -222,7 +225,7 @@ export function runBacktest(input: BacktestInput): BacktestResult {
         const amount = position.amount;
         const cost = paperFillCost(amount, price, feeRate);
         const reason = stopExitReason(stop.price, position.entryPrice, risk.stoplossPct ?? 0);
-        const id = stopClientOrderId(stop.entryOrderId, stop.revision);
+        const id = stopClientOrderId(stop.entryOrderId, stop.revision, input.clientIdStyle);
         quote += cost.notional - cost.fee;
         fees += cost.fee;
         position = applyFill(position, { side: Side.Sell, amount, price, fee: cost.fee }, id);
@@ -268,12 +271,10 @@ export function runBacktest(input: BacktestInput): BacktestResult {
         rejected += 1;
       } else {
         const { amount } = sizing;
-        const id = clientOrderId({
-          strategy: strategy.name,
-          symbol,
-          candleTime: candle.time,
-          side,
-        });
+        const id = clientOrderId(
+          { strategy: strategy.name, symbol, candleTime: candle.time, side },
+          input.clientIdStyle,
+        );
         quote += side === Side.Buy ? -(cost.notional + cost.fee) : cost.notional - cost.fee;
         fees += cost.fee;
         position = applyFill(

@@ -1,4 +1,4 @@
-import { hash as digest } from 'node:crypto';
+import { type ClientIdStyle, formatClientId, parseClientId } from './client-id.js';
 import type { Side } from './signal.js';
 
 /** What the bot means to do, before any order exists. Its id is derived from it alone. */
@@ -11,23 +11,25 @@ export interface OrderIntent {
 }
 
 /**
- * A deterministic client order id for `intent`: the same intent always gives the same id, so a
- * retry can find the order it may already have placed. At most 36 characters from
- * `[.A-Z:/a-z0-9_-]`, as Binance requires.
+ * A deterministic client order id for `intent` in the exchange's `style`: the same intent always
+ * gives the same id, so a retry can find the order it may already have placed, and intents of one
+ * symbol never share one (the candle time is in the id, strategy and symbol in its hash).
  */
-export function clientOrderId(intent: OrderIntent): string {
+export function clientOrderId(intent: OrderIntent, style: ClientIdStyle): string {
   const key = `${intent.strategy}|${intent.symbol}|${intent.candleTime}|${intent.side}`;
-  // The one-shot digest: a backtest derives one id per fill, and a Hash object costs twice as much.
-  const hash = digest('sha256', key, 'base64url').slice(0, 20);
-  return `tf-${intent.side === 'buy' ? 'b' : 's'}-${intent.candleTime.toString(36)}-${hash}`;
+  return formatClientId(
+    style,
+    { kind: 'order', side: intent.side, candleTime: intent.candleTime },
+    key,
+  );
 }
 
 /**
- * The candle time an id made by {@link clientOrderId} was derived from, or undefined for an id
- * of another shape. Lets the exchange's own order list be grouped by intent without the bot's
- * records.
+ * The candle time an id made by {@link clientOrderId} (in any style) was derived from, or
+ * undefined for an id of another shape. Lets the exchange's own order list be grouped by intent
+ * without the bot's records.
  */
 export function intentCandleTime(id: string): number | undefined {
-  const match = /^tf-[bs]-([0-9a-z]+)-[A-Za-z0-9_-]{20}$/.exec(id);
-  return match?.[1] === undefined ? undefined : Number.parseInt(match[1], 36);
+  const subject = parseClientId(id);
+  return subject?.kind === 'order' ? subject.candleTime : undefined;
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Candle } from './candle.js';
+import { type ClientIdStyle, formatClientId, parseClientId } from './client-id.js';
 
 /** Why a position was closed; the summary's and the report's `trades[].reason`. */
 export const ExitReason = {
@@ -79,22 +79,24 @@ export function stopExitReason(
 }
 
 /**
- * The client id of revision `revision` of the stop protecting the position entered by order
- * `entryOrderId`: deterministic, so a retry finds the stop it may have placed, and new for every
- * replacement, so a cancelled stop's id is never reused. At most 36 characters from
- * `[.A-Z:/a-z0-9_-]`, as Binance requires.
+ * The client id, in the exchange's `style`, of revision `revision` of the stop protecting the
+ * position entered by order `entryOrderId`: deterministic, so a retry finds the stop it may have
+ * placed, and new for every replacement, so a cancelled stop's id is never reused.
  */
-export function stopClientOrderId(entryOrderId: string, revision: number): string {
+export function stopClientOrderId(
+  entryOrderId: string,
+  revision: number,
+  style: ClientIdStyle,
+): string {
   if (!Number.isInteger(revision) || revision < 1) {
     throw new RangeError(`a stop revision is an integer from 1, got ${revision}`);
   }
-  const hash = createHash('sha256').update(`${entryOrderId}|stop`).digest('base64url');
-  return `tf-p-${revision.toString(36)}-${hash.slice(0, 36 - 6 - revision.toString(36).length)}`;
+  return formatClientId(style, { kind: 'stop', revision }, entryOrderId);
 }
 
-/** Whether `id` is a stop's client id (see {@link stopClientOrderId}). */
+/** Whether `id` is a stop's client id (see {@link stopClientOrderId}), in any style. */
 export function isStopClientOrderId(id: string): boolean {
-  return /^tf-p-[0-9a-z]+-[A-Za-z0-9_-]+$/.test(id);
+  return parseClientId(id)?.kind === 'stop';
 }
 
 /**

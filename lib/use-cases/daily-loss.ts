@@ -5,7 +5,7 @@ import type { TradeDeps } from './trade-deps.js';
 
 /** What booking realised PnL needs: the store, the clock, the metrics and the risk limits. */
 export type DailyLossPorts = Pick<TradeDeps, 'store' | 'clock' | 'metrics' | 'notifier'> & {
-  readonly config: Pick<BotConfig, 'risk'>;
+  readonly config: Pick<BotConfig, 'risk' | 'exchange'>;
 };
 
 /**

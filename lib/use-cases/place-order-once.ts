@@ -53,7 +53,10 @@ export interface Placed {
  */
 export async function placeOrderOnce(ports: PlacePorts, plan: OrderPlan): Promise<Placed> {
   const { symbol, side, candle } = plan;
-  const id = clientOrderId({ strategy: plan.strategy, symbol, candleTime: candle.time, side });
+  const id = clientOrderId(
+    { strategy: plan.strategy, symbol, candleTime: candle.time, side },
+    ports.config.exchange.id,
+  );
   let record = await ports.store.getOrder(symbol, id);
   // A rejection is told once: by the call that recorded it or heard it from the venue.
   const fresh = record === undefined;

@@ -1,4 +1,5 @@
 import { type Timeframe, timeframeMs } from '../domain/candle.js';
+import type { ClientIdStyle } from '../domain/client-id.js';
 import { floorToStep } from '../domain/market.js';
 import {
   applyReport,
@@ -94,7 +95,8 @@ export async function protectPosition(
   if (stop === undefined) {
     const price = floorToStep(initialStopPrice(held.entryPrice, stoplossPct), market.priceStep);
     const entryOrderId = held.lastOrderId ?? `${held.symbol}|${held.openedAt ?? 0}`;
-    stop = { clientOrderId: stopClientOrderId(entryOrderId, 1), price, revision: 1, entryOrderId };
+    const clientOrderId = stopClientOrderId(entryOrderId, 1, ports.config.exchange.id);
+    stop = { clientOrderId, price, revision: 1, entryOrderId };
     position = await putStop(ports, position, stop);
   }
 
@@ -111,14 +113,17 @@ export async function protectPosition(
     if (state.kind === 'filled') return state.position;
     position = state.position;
     if (state.kind === 'gone') {
-      stop = next(stop, stop.price);
+      stop = next(stop, stop.price, ports.config.exchange.id);
       position = await putStop(ports, position, stop);
       notifyMissing(ports, position, stop);
       continue;
     }
     if (state.kind === 'rejected') return position;
     if (request.raiseTo !== undefined && request.raiseTo > stop.price) {
-      stop = { ...next(stop, request.raiseTo), replaces: stop.clientOrderId };
+      stop = {
+        ...next(stop, request.raiseTo, ports.config.exchange.id),
+        replaces: stop.clientOrderId,
+      };
       position = await putStop(ports, position, stop);
       continue;
     }
@@ -387,11 +392,11 @@ async function cancelOne(
   return recordReport(ports, record, report ?? cancelledReport(record), timeframe);
 }
 
-/** The revision after `stop`, at `price`. */
-function next(stop: PositionStop, price: number): PositionStop {
+/** The revision after `stop`, at `price`, with its id in the exchange's `style`. */
+function next(stop: PositionStop, price: number, style: ClientIdStyle): PositionStop {
   const revision = stop.revision + 1;
   return {
-    clientOrderId: stopClientOrderId(stop.entryOrderId, revision),
+    clientOrderId: stopClientOrderId(stop.entryOrderId, revision, style),
     price,
     revision,
     entryOrderId: stop.entryOrderId,

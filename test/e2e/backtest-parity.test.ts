@@ -66,6 +66,7 @@ async function backtest(symbol: string, file: string): Promise<BacktestResult> {
     market: simulatedMarket(symbol, candles),
     risk: config.risk,
     feeRate: config.paper.feeRate,
+    clientIdStyle: config.exchange.id,
     quoteBalance: config.paper.balances.BTC ?? 0,
     // a tick at T decides on the candle that closed at T
     from: firstTick - tf,

@@ -99,6 +99,7 @@ describe('a stop resting on the exchange through a sharp fall', () => {
       market: simulatedMarket('LTC/BTC', candles),
       risk: config.risk,
       feeRate: config.paper.feeRate,
+      clientIdStyle: config.exchange.id,
       quoteBalance: config.paper.balances.BTC ?? 0,
       from: firstTick - tf,
       to: firstTick + (ticks - 1) * tf - tf,

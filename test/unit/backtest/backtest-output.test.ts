@@ -30,6 +30,7 @@ function run(values = closes): BacktestRun {
     market: testMarket('LTC/BTC'),
     risk,
     feeRate: 0.001,
+    clientIdStyle: 'binance',
     from: at(2),
   });
   return { result, candles, params: { fast: 2, slow: 4 }, risk, feeRate: 0.001, data: 'x.json' };
@@ -46,12 +47,15 @@ describe('backtest output', () => {
     ]);
     for (const r of records) {
       expect(r.clientOrderId).toBe(
-        clientOrderId({
-          strategy: 'sma-cross',
-          symbol: 'LTC/BTC',
-          candleTime: r.candleTime,
-          side: r.side as 'buy' | 'sell',
-        }),
+        clientOrderId(
+          {
+            strategy: 'sma-cross',
+            symbol: 'LTC/BTC',
+            candleTime: r.candleTime,
+            side: r.side as 'buy' | 'sell',
+          },
+          'binance',
+        ),
       );
     }
   });

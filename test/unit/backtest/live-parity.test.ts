@@ -68,6 +68,7 @@ async function live(strategy: StrategyName, params: Record<string, unknown>) {
     market: testMarket(symbol),
     risk: config.risk,
     feeRate: config.paper.feeRate,
+    clientIdStyle: config.exchange.id,
   });
   return { orders, skipped, backtest };
 }

@@ -26,6 +26,7 @@ function backtest(overrides: Partial<BacktestInput> = {}) {
     market: testMarket('LTC/BTC'),
     risk: { stakePerTrade: 1, maxPosition: 5 },
     feeRate: 0.001,
+    clientIdStyle: 'binance',
     ...overrides,
   });
 }
@@ -66,12 +67,15 @@ describe('runBacktest', () => {
         },
       ].map((t) => ({
         ...t,
-        clientOrderId: clientOrderId({
-          strategy: 'sma-cross',
-          symbol: 'LTC/BTC',
-          candleTime: t.candleTime,
-          side: t.side as 'buy' | 'sell',
-        }),
+        clientOrderId: clientOrderId(
+          {
+            strategy: 'sma-cross',
+            symbol: 'LTC/BTC',
+            candleTime: t.candleTime,
+            side: t.side as 'buy' | 'sell',
+          },
+          'binance',
+        ),
       })),
     );
   });
@@ -92,7 +96,7 @@ describe('runBacktest', () => {
       amount: 0.1,
       fee: 0.0008,
       reason: 'stoploss',
-      clientOrderId: stopClientOrderId(entry?.clientOrderId ?? '', 1),
+      clientOrderId: stopClientOrderId(entry?.clientOrderId ?? '', 1, 'binance'),
     });
     expect(trades).toHaveLength(4);
   });
@@ -109,7 +113,7 @@ describe('runBacktest', () => {
       candleTime: at(11),
       price: 10,
       reason: 'trailing',
-      clientOrderId: stopClientOrderId(trades[0]?.clientOrderId ?? '', 6),
+      clientOrderId: stopClientOrderId(trades[0]?.clientOrderId ?? '', 6, 'binance'),
     });
   });
 

@@ -29,6 +29,7 @@ async function bothWays(name: StrategyName, params: object, data: (typeof files)
     market: simulatedMarket(data.symbol, candles),
     risk: { stakePerTrade: 0.01, maxPosition: 0.05 },
     feeRate: 0.001,
+    clientIdStyle: 'binance' as const,
   };
   return {
     continuous: runBacktest({ ...input, windowLocal: true }),

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { clientIdPatterns } from '../../../lib/domain/client-id.js';
 import { callTimeout } from '../../../lib/domain/deadline.js';
 import { floorToStep } from '../../../lib/domain/market.js';
-import { clientOrderId, intentCandleTime } from '../../../lib/domain/order-intent.js';
+import {
+  clientOrderId,
+  intentCandleTime,
+  type OrderIntent,
+} from '../../../lib/domain/order-intent.js';
 import { applyFill, flatPosition } from '../../../lib/domain/position.js';
 import { sizeOrder } from '../../../lib/domain/sizing.js';
+import { isStopClientOrderId } from '../../../lib/domain/stop.js';
 import { testMarket } from '../../helpers/fakes.js';
 
 const intent = {
@@ -13,29 +19,59 @@ const intent = {
   side: 'buy',
 } as const;
 
-describe('clientOrderId', () => {
+describe.each(['binance', 'okx', 'kraken'] as const)('clientOrderId for %s', (style) => {
+  const id = (i: typeof intent | OrderIntent) => clientOrderId(i, style);
+
   it('is the same for the same intent and differs when any part differs', () => {
-    expect(clientOrderId(intent)).toBe(clientOrderId({ ...intent }));
+    expect(id(intent)).toBe(id({ ...intent }));
     const others = [
       { ...intent, strategy: 'rsi' },
       { ...intent, symbol: 'ETC/BTC' },
       { ...intent, candleTime: intent.candleTime + 300_000 },
       { ...intent, side: 'sell' as const },
-    ].map(clientOrderId);
-    expect(new Set([clientOrderId(intent), ...others]).size).toBe(5);
+    ].map(id);
+    expect(new Set([id(intent), ...others]).size).toBe(5);
   });
 
   it("carries the decision candle, so the exchange's orders can be grouped by intent", () => {
-    expect(intentCandleTime(clientOrderId(intent))).toBe(intent.candleTime);
+    expect(intentCandleTime(id(intent))).toBe(intent.candleTime);
+    expect(intentCandleTime(id({ ...intent, side: 'sell' }))).toBe(intent.candleTime);
     expect(intentCandleTime('web-order-1')).toBeUndefined();
+    expect(isStopClientOrderId(id(intent))).toBe(false);
   });
 
-  it('fits Binance: at most 36 characters from [.A-Z:/a-z0-9_-]', () => {
-    for (let i = 0; i < 200; i++) {
-      const id = clientOrderId({ ...intent, symbol: `S${i}/BTC`, candleTime: 4102444800000 + i });
-      expect(id.length).toBeLessThanOrEqual(36);
-      expect(id).toMatch(/^[.A-Z:/a-z0-9_-]+$/);
+  it("fits the exchange's documented pattern for realistic intents, without a collision", () => {
+    // Every symbol, strategy and side over a year of 1m candles' worth of far-apart times.
+    const ids = new Set<string>();
+    const strategies = ['sma-cross', 'rsi-reversion'];
+    for (let i = 0; i < 400; i++) {
+      const made = id({
+        strategy: strategies[i % 2] ?? 'sma-cross',
+        symbol: `S${String(i % 50).padStart(4, '0')}/USDT`,
+        candleTime: 1_515_560_100_000 + Math.floor(i / 2) * 7_919_000_000,
+        side: i % 3 === 0 ? 'sell' : 'buy',
+      });
+      expect(made).toMatch(clientIdPatterns[style]);
+      ids.add(made);
     }
+    // A far future candle still fits.
+    expect(id({ ...intent, candleTime: 4_102_444_800_000 })).toMatch(clientIdPatterns[style]);
+    expect(ids.size).toBe(400);
+  });
+});
+
+describe('clientIdPatterns', () => {
+  it.each([
+    ['binance', 'tf-b-kxz1c8w0-AbCdEfGhIjKlMnOpQrSt', 'tf b has spaces'],
+    ['binance', 'x'.repeat(36), 'x'.repeat(37)],
+    ['okx', 'tfBkxz1c8w0T0123456789abcdef0123', 'tf-b-kxz1c8w0'],
+    ['okx', 'a'.repeat(32), 'a'.repeat(33)],
+    ['kraken', '0160c41e-95e0-7123-8abc-0123456789ab', '0160c41e-95e0-7123-8abc-0123456789a'],
+    ['kraken', 'da8e4ad59b78481c93e589746b0cf91f', 'free text over 18 characters'],
+    ['kraken', 'my-order-18-chars!', 'tf-b-kxz1c8w0-AbCdEfGhIjKlMnOpQrSt'],
+  ] as const)("%s takes %j and refuses %j, as the exchange's docs say", (style, good, bad) => {
+    expect(good).toMatch(clientIdPatterns[style]);
+    expect(bad).not.toMatch(clientIdPatterns[style]);
   });
 });
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { clientIdPatterns } from '../../../lib/domain/client-id.js';
+import { clientOrderId, intentCandleTime } from '../../../lib/domain/order-intent.js';
 import {
   isStopClientOrderId,
   roiTarget,
@@ -32,24 +34,27 @@ describe('stopFillPrice', () => {
   });
 });
 
-describe('stopClientOrderId', () => {
-  const binance = /^[.A-Z:/a-z0-9_-]{1,36}$/;
-
+describe.each(['binance', 'okx', 'kraken'] as const)('stopClientOrderId for %s', (style) => {
   it('derives the same id for the same entry and revision, and a new one per revision', () => {
-    const entry = 'tf-b-kxz1c8w0-AbCdEfGhIjKlMnOpQrSt';
-    const ids = [1, 2, 3, 35, 36, 1295, 1296].map((r) => stopClientOrderId(entry, r));
+    const entry = clientOrderId(
+      { strategy: 'sma-cross', symbol: 'LTC/BTC', candleTime: 1_515_560_100_000, side: 'buy' },
+      style,
+    );
+    const ids = [1, 2, 3, 35, 36, 1295, 1296].map((r) => stopClientOrderId(entry, r, style));
 
-    expect(stopClientOrderId(entry, 1)).toBe(ids[0]);
+    expect(stopClientOrderId(entry, 1, style)).toBe(ids[0]);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) {
-      expect(id).toMatch(binance);
+      expect(id).toMatch(clientIdPatterns[style]);
       expect(isStopClientOrderId(id)).toBe(true);
+      expect(intentCandleTime(id)).toBeUndefined();
     }
-    expect(stopClientOrderId('tf-b-other', 1)).not.toBe(ids[0]);
+    expect(isStopClientOrderId(entry)).toBe(false);
+    expect(stopClientOrderId(`${entry}x`, 1, style)).not.toBe(ids[0]);
   });
 
   it('refuses a revision below 1', () => {
-    expect(() => stopClientOrderId('e', 0)).toThrow(RangeError);
+    expect(() => stopClientOrderId('e', 0, style)).toThrow(RangeError);
   });
 });
 

@@ -30,7 +30,7 @@ const plan: OrderPlan = {
   candle,
   position: flatPosition('LTC/BTC'),
 };
-const id = clientOrderId({ ...plan, candleTime });
+const id = clientOrderId({ ...plan, candleTime }, 'binance');
 
 /** `budgetMs: 'none'` is a deadline no call fits. */
 function setup(budgetMs: number | 'none' = 10_000) {

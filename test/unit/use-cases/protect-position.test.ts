@@ -124,7 +124,9 @@ describe('protection of an open position', () => {
     // Assess
     const position = await deps.store.getPosition('LTC/BTC');
     expect(position.stop).toMatchObject({ revision: 2, price: 5.4 });
-    expect(position.stop?.clientOrderId).toBe(stopClientOrderId(first?.entryOrderId ?? '', 2));
+    expect(position.stop?.clientOrderId).toBe(
+      stopClientOrderId(first?.entryOrderId ?? '', 2, 'binance'),
+    );
     expect(deps.broker.restingStops()).toEqual([position.stop?.clientOrderId]);
     expect(deps.metrics.sum('StopsMissing')).toBe(1);
   });
@@ -359,7 +361,7 @@ describe('protection of an open position', () => {
     const { deps, input } = setup(steady);
     const position = hold(deps);
     const stop = {
-      clientOrderId: stopClientOrderId('tf-b-entry', 1),
+      clientOrderId: stopClientOrderId('tf-b-entry', 1, 'binance'),
       price: 5.4,
       revision: 1,
       entryOrderId: 'tf-b-entry',
