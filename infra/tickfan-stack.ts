@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
+  egressIpOutputKey,
   metricNamespaceFor,
   type StackOutputKey,
   StackOutputKeys,
@@ -12,6 +13,7 @@ import { idempotencyTable, stateTable } from '../lib/config/tables.js';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { TickfanAlarms } from './constructs/alarms.js';
 import { TickfanDashboard } from './constructs/dashboard.js';
+import { EgressNetwork } from './constructs/egress-network.js';
 import { FanOutFunction } from './constructs/fan-out-function.js';
 import { Notifications } from './constructs/notifications.js';
 import { TickSchedule } from './constructs/schedule.js';
@@ -42,6 +44,8 @@ export class TickfanStack extends Stack {
   /** The exchange API keys; referenced (never created) and only in live mode. */
   public readonly exchangeSecret?: ISecret;
   public readonly symbolQueue: SymbolQueue;
+  /** The fixed egress IP's VPC, NAT gateways and Elastic IPs; only with `network.staticEgressIp`. */
+  public readonly egressNetwork?: EgressNetwork;
   public readonly tradeFunction: TradeFunction;
   public readonly fanOutFunction: FanOutFunction;
   public readonly tickSchedule: TickSchedule;
@@ -78,6 +82,12 @@ export class TickfanStack extends Stack {
       consumerTimeout: Duration.seconds(config.timeouts.tradeFunctionSeconds),
       maxReceiveCount: config.queue.maxReceiveCount,
     });
+    if (config.network.staticEgressIp) {
+      this.egressNetwork = new EgressNetwork(this, 'EgressNetwork', {
+        azs: config.network.azs,
+        logRemovalPolicy: common.logRemovalPolicy,
+      });
+    }
     this.tradeFunction = new TradeFunction(this, 'TradeFunction', {
       ...common,
       queue: this.symbolQueue.queue,
@@ -85,6 +95,8 @@ export class TickfanStack extends Stack {
       table: this.stateTable.table,
       idempotencyTable: this.idempotencyTable.table,
       exchangeSecret: this.exchangeSecret,
+      // Only the trade function calls the exchange; the fan-out needs no fixed address.
+      network: this.egressNetwork?.functionNetwork,
     });
     this.fanOutFunction = new FanOutFunction(this, 'FanOutFunction', {
       ...common,
@@ -143,6 +155,15 @@ export class TickfanStack extends Stack {
     for (const key of Object.keys(StackOutputKeys) as StackOutputKey[]) {
       new CfnOutput(this, key, { value: outputs[key] });
     }
+    const egressIps = this.egressNetwork?.egressIps ?? [];
+    egressIps.forEach((eip, i) => {
+      new CfnOutput(this, egressIpOutputKey(i + 1), {
+        value: eip.attrPublicIp,
+        description:
+          `Egress IP ${i + 1} of ${egressIps.length}: the trade function calls the exchange from it; ` +
+          "paste every EgressIp output into the exchange API key's IP whitelist",
+      });
+    });
   }
 
   /**

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import {
   type BundlingOptions,
@@ -67,12 +68,21 @@ export interface TickfanFunctionCommonProps {
   readonly metricNamespace: string;
 }
 
+/** Where a function runs inside a VPC: the subnets its network interfaces sit in, and their groups. */
+export interface FunctionNetwork {
+  readonly vpc: IVpc;
+  readonly vpcSubnets: SubnetSelection;
+  readonly securityGroups: readonly ISecurityGroup[];
+}
+
 export interface TickfanFunctionProps extends TickfanFunctionCommonProps {
   /** The handler file under `functions/`. */
   readonly handlerName: HandlerName;
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
+  /** A VPC to run in (the fixed egress IP's); without it the function runs in Lambda's network. */
+  readonly network?: FunctionNetwork;
 }
 
 /**
@@ -102,6 +112,10 @@ export const tableActions = {
 } as const satisfies Record<string, readonly string[]>;
 
 export type TableAccess = keyof typeof tableActions;
+
+/** How cdk-nag spells the network-interface wildcard of {@link TickfanFunction}'s VPC statements. */
+const anyInterfaceFinding =
+  'arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*';
 
 /** Environment variables the handlers read their resources from (see lib/config/env.ts). */
 export const FunctionEnvNames = {
@@ -152,6 +166,9 @@ export class TickfanFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      vpc: props.network?.vpc,
+      vpcSubnets: props.network?.vpcSubnets,
+      securityGroups: props.network === undefined ? undefined : [...props.network.securityGroups],
       environment: {
         [FunctionEnvNames.Config]: configJson,
         POWERTOOLS_SERVICE_NAME: serviceNames[props.handlerName],
@@ -160,7 +177,9 @@ export class TickfanFunction extends Construct {
       },
       bundling: cdkBundling(),
     });
-    // The role's log policy must exist before the function first runs and logs.
+    if (props.network !== undefined) this.allowNetworkInterfaces(props.network);
+    // The role's log policy must exist before the function first runs and logs, and its network
+    // interface statements before Lambda attaches the function to the VPC (and until it detaches).
     this.function.node.addDependency(this.role);
 
     this.node.addValidation({
@@ -174,6 +193,59 @@ export class TickfanFunction extends Construct {
                 'shorten the tickfan context (fewer symbols or params)',
             ];
       },
+    });
+  }
+
+  /**
+   * What Lambda asks of the function's role to attach it to a VPC: the actions of
+   * AWSLambdaVPCAccessExecutionRole without its account-wide log permissions, each scoped as far
+   * as EC2 allows. The role's code can use them too, hence: new interfaces only in the function's
+   * subnets and groups, and deletes only of network interfaces in this account and region.
+   */
+  private allowNetworkInterfaces(network: FunctionNetwork): void {
+    const stack = Stack.of(this);
+    const ec2Arn = (resource: string, resourceName: string) =>
+      stack.formatArn({ service: 'ec2', resource, resourceName });
+    const anyInterface = ec2Arn('network-interface', '*');
+    const subnetIds = network.vpc.selectSubnets(network.vpcSubnets).subnetIds;
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'],
+        resources: ['*'],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ec2:CreateNetworkInterface'],
+        resources: [
+          anyInterface,
+          ...subnetIds.map((id) => ec2Arn('subnet', id)),
+          ...network.securityGroups.map((group) => ec2Arn('security-group', group.securityGroupId)),
+        ],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: [anyInterface],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets, which Lambda needs to attach the ' +
+        'function to its VPC, support no resource-level permissions: EC2 only allows them on "*"',
+    });
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${anyInterfaceFinding}]`,
+      reason:
+        'Lambda creates and deletes the network interfaces itself, so their ids are unknown ' +
+        'when the role is written; they are limited to this account and region, and new ones ' +
+        "to the function's subnets and security groups",
     });
   }
 

@@ -9,6 +9,7 @@ import { HandlerNames } from '../bundling.js';
 import { functionMemoryMb } from '../stack-facts.js';
 import {
   FunctionEnvNames,
+  type FunctionNetwork,
   TickfanFunction,
   type TickfanFunctionCommonProps,
 } from './tickfan-function.js';
@@ -24,6 +25,11 @@ export interface TradeFunctionProps extends TickfanFunctionCommonProps {
   readonly idempotencyTable: ITable;
   /** The exchange API keys; only in live mode, and only this function may read them. */
   readonly exchangeSecret?: ISecret;
+  /**
+   * The fixed egress IP's VPC (`network.staticEgressIp`): the function calls the exchange from
+   * the addresses its API key is restricted to. Without it, from Lambda's changing addresses.
+   */
+  readonly network?: FunctionNetwork;
 }
 
 /**

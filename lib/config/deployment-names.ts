@@ -51,3 +51,28 @@ export const StackOutputKeys = {
 } as const;
 
 export type StackOutputKey = keyof typeof StackOutputKeys;
+
+/**
+ * Key prefix of the outputs holding the fixed egress IPs (`network.staticEgressIp`): `EgressIp1`,
+ * `EgressIp2`, one per availability zone. They are not in {@link StackOutputKeys}, which every
+ * stack has: a stack without the fixed IP has none of them.
+ */
+export const egressIpOutputPrefix = 'EgressIp';
+
+/** Output key of the `n`th egress IP (from 1): `EgressIp1`. */
+export function egressIpOutputKey(n: number): string {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`egress IP number ${n} is not 1 or more`);
+  return `${egressIpOutputPrefix}${n}`;
+}
+
+/**
+ * The egress IPs among a deployed stack's outputs: the value of every output whose key starts
+ * with `EgressIp`, in key order (`EgressIp2` before `EgressIp10`). Empty for a stack without the
+ * fixed IP.
+ */
+export function egressIpsFrom(outputs: Readonly<Record<string, string>>): string[] {
+  return Object.keys(outputs)
+    .filter((key) => key.startsWith(egressIpOutputPrefix))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .map((key) => outputs[key] ?? '');
+}

@@ -77,6 +77,56 @@ describe('infra/app.ts', () => {
     expect(report.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
   }, 60_000);
 
+  it('synthesizes the fixed egress IP network, passing CloudFormation validation and cdk-nag', async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
+    const tickfan = rawConfig({
+      exchange: { mode: 'live', secretName: 'tickfan/qa/binance' },
+      network: { staticEgressIp: true, azs: 2 },
+    });
+
+    const result = await runApp(
+      {
+        ...skipBundling,
+        '@aws-cdk/core:validateAgainstDefaultRules': true,
+        '@aws-cdk/core:strictCfnValidateErrors': true,
+        stage: 'qa',
+        tickfan,
+      },
+      outdir,
+    );
+
+    expect(result).toMatchObject({ code: 0 });
+    const template: { Resources: Record<string, { Type: string }>; Outputs: object } = JSON.parse(
+      readFileSync(join(outdir, 'tickfan-qa.template.json'), 'utf8'),
+    );
+    const types = Object.values(template.Resources).map((r) => r.Type);
+    expect(types.filter((t) => t === 'AWS::EC2::NatGateway')).toHaveLength(2);
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['EgressIp1', 'EgressIp2']),
+    );
+    const report: { pluginReports: { conclusion: string }[] } = JSON.parse(
+      readFileSync(join(outdir, 'validation-report.json'), 'utf8'),
+    );
+    expect(report.pluginReports.filter((r) => r.conclusion !== 'success')).toEqual([]);
+  }, 60_000);
+
+  it('refuses at synth live trading on binance without the fixed egress IP, in one line', async () => {
+    outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
+    const tickfan = rawConfig({ exchange: { mode: 'live', secretName: 'tickfan/qa/binance' } });
+
+    const result = await runApp({ ...skipBundling, tickfan }, outdir);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cdk.json context.tickfan is invalid:');
+    const lines = result.stderr.split('\n').filter((l) => l.includes('network.staticEgressIp'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^ {2}network\.staticEgressIp: must be true for live trading on binance: it deletes an API key .*without an IP whitelist.* \(got false\)$/,
+    );
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(join(outdir, 'tickfan-dev.template.json'))).toBe(false);
+  }, 60_000);
+
   it('exits 1 with a message naming the bad field, without a stack trace', async () => {
     outdir = mkdtempSync(join(tmpdir(), 'tickfan-app-'));
 
