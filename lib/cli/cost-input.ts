@@ -2,6 +2,8 @@
  * Inputs of `npm run cost` that do not come from flags verbatim: defaults, the tick period
  * notation and what a local run summary says about tick duration and orders.
  */
+import type { SymbolConfig } from '../config/schema.js';
+import { createStrategy } from '../domain/strategies/registry.js';
 import { UsageError } from './args.js';
 
 /**
@@ -13,6 +15,35 @@ export const defaultTradeDurationMs = 400;
 export const defaultFanOutDurationMs = 100;
 /** Share of symbol ticks that place an order when no run summary says otherwise. */
 export const defaultOrderRate = 0.01;
+
+/**
+ * Candles a symbol tick fetches when no config says: `sma-cross` with its default `slow` of 30
+ * needs 31 (its warmup), and the exchange adapter asks for one more, which may still be forming.
+ */
+export const defaultCandlesPerTick = 32;
+
+/**
+ * Candles a tick fetches per symbol, averaged over `symbols`: each strategy's warmup plus the one
+ * the exchange adapter asks for beyond it. {@link defaultCandlesPerTick} for no symbols.
+ */
+export function candlesPerTick(
+  symbols: readonly Pick<SymbolConfig, 'strategy' | 'params'>[],
+): number {
+  if (symbols.length === 0) return defaultCandlesPerTick;
+  const total = symbols.reduce(
+    (sum, s) => sum + createStrategy(s.strategy, s.params).warmup + 1,
+    0,
+  );
+  return total / symbols.length;
+}
+
+/** `--azs`: the fixed egress IP's availability zones, 1 or 2 as `network.azs` allows. */
+export function parseAzs(value: string): 1 | 2 {
+  if (value !== '1' && value !== '2') {
+    throw new UsageError(`--azs must be 1 or 2 (got ${JSON.stringify(value)})`);
+  }
+  return value === '1' ? 1 : 2;
+}
 
 /** `1m`, `15m`, `1h`, `1d` in milliseconds; the error names the flag and the value. */
 export function parseEvery(value: string): number {

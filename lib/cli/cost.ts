@@ -1,19 +1,24 @@
 /**
  * `npm run cost -- [--symbols N] [--every 1m] [--duration-ms D] [--memory-mb M]
- * [--from-summary FILE] [--order-rate R] [--live] [--json] [--config FILE]`: prints what a
- * tickfan stage would cost a month, line by line, with the unit price assumed beside each line.
+ * [--from-summary FILE] [--order-rate R] [--live] [--static-ip] [--azs 1|2] [--json]
+ * [--config FILE]`: prints what a tickfan stage would cost a month, line by line, with the unit
+ * price assumed beside each line.
  *
- * Without flags it models the config in cdk.json: its enabled symbols at its tick period.
+ * Without flags it models the config in cdk.json: its enabled symbols at its tick period, and
+ * the fixed egress IP if `network.staticEgressIp` is on. `--static-ip` prints the cost with the
+ * fixed egress IP, then the totals without and with it side by side.
  */
 import { readFileSync } from 'node:fs';
 import { tickPeriodMs } from '../config/schedule.js';
 import { type CostInput, deployed, estimateMonthlyCost } from '../cost/cost-model.js';
-import { formatCostBreakdown } from '../cost/format.js';
+import { formatCostBreakdown, formatEgressComparison } from '../cost/format.js';
 import { configOption, positiveInt, UsageError } from './args.js';
 import {
+  candlesPerTick,
   defaultFanOutDurationMs,
   defaultOrderRate,
   defaultTradeDurationMs,
+  parseAzs,
   parseEvery,
   readSummaryFacts,
 } from './cost-input.js';
@@ -55,6 +60,15 @@ const options = {
     type: 'boolean',
     help: "count the live-mode secret (default: the config's exchange.mode)",
   },
+  'static-ip': {
+    type: 'boolean',
+    help: "compare the cost without and with the fixed egress IP (default: the config's network.staticEgressIp alone)",
+  },
+  azs: {
+    type: 'string',
+    value: '1|2',
+    help: "availability zones of the fixed egress IP (default: the config's network.azs)",
+  },
   json: { type: 'boolean', default: false, help: 'print the breakdown as JSON' },
   config: configOption,
 } as const;
@@ -62,7 +76,10 @@ const options = {
 function main({ values }: CliArgs<typeof options>): void {
   const notes: string[] = [];
   const needConfig = values.symbols === undefined || values.every === undefined;
-  const config = needConfig || values.live === undefined ? configFile(values.config) : undefined;
+  // The network section decides the egress lines unless both flags do.
+  const needNetwork = values['static-ip'] !== true || values.azs === undefined;
+  const config =
+    needConfig || values.live === undefined || needNetwork ? configFile(values.config) : undefined;
   const enabled = config?.symbols.filter((s) => s.enabled) ?? [];
   const symbols =
     values.symbols === undefined ? enabled.length : positiveInt('--symbols', values.symbols);
@@ -117,9 +134,41 @@ function main({ values }: CliArgs<typeof options>): void {
     orderRate,
     live: values.live ?? config?.exchange.mode === 'live',
   };
-  const breakdown = estimateMonthlyCost(input);
+  const compare = values['static-ip'] === true;
+  const egress =
+    compare || config?.network.staticEgressIp === true
+      ? {
+          azs: values.azs === undefined ? (config?.network.azs ?? 1) : parseAzs(values.azs),
+          candlesPerTick: candlesPerTick(enabled),
+        }
+      : undefined;
+  if (egress !== undefined) {
+    notes.push(
+      enabled.length === 0
+        ? `NAT data: ${egress.candlesPerTick} candles a tick (no config symbols to count)`
+        : `NAT data: ${egress.candlesPerTick} candles a tick, the strategies' windows in ${values.config}`,
+    );
+  }
+  const breakdown = estimateMonthlyCost({ ...input, ...(egress === undefined ? {} : { egress }) });
+  if (!compare) {
+    console.log(
+      values.json ? JSON.stringify(breakdown, null, 2) : formatCostBreakdown(breakdown, notes),
+    );
+    return;
+  }
+  const without = estimateMonthlyCost(input);
   console.log(
-    values.json ? JSON.stringify(breakdown, null, 2) : formatCostBreakdown(breakdown, notes),
+    values.json
+      ? JSON.stringify(
+          {
+            without,
+            with: breakdown,
+            differenceUsd: breakdown.totalUsd - without.totalUsd,
+          },
+          null,
+          2,
+        )
+      : `${formatCostBreakdown(breakdown, notes)}\n\n${formatEgressComparison(without, breakdown)}`,
   );
 }
 

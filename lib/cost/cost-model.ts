@@ -57,6 +57,77 @@ export const deployed = {
   fanOutMemoryMb: functionMemoryMb['fan-out'],
 } as const;
 
+/**
+ * Bytes the NAT gateway processes for the trade function (both directions, IP and TCP headers
+ * included), when `network.staticEgressIp` puts it in a VPC. Estimates, from what a tick sends:
+ * - `connection`: a tick opens a new TLS connection to the exchange (ticks are minutes apart,
+ *   longer than any keep-alive), so it pays a TCP and TLS 1.3 handshake with the server's
+ *   certificate chain: about 6.5 KB.
+ * - `call`: one REST call's request line and headers (a signed query included) and the response's
+ *   headers (Binance sends about fifteen), with the packets' headers: about 1.6 KB.
+ * - `candle`: one Binance kline as JSON, 12 fields, six of them 8-decimal strings: ~147 bytes.
+ *   Responses come gzip-compressed (fetch asks for it), so counting rows uncompressed overstates.
+ * - `order`: placing it, looking it up by client id and placing its stop: three calls with ~2.5 KB
+ *   of bodies on the tick's connection. `tradeEvent`: its trade event to SNS, on a connection of
+ *   its own.
+ * - `coldStart`: `GET /api/v3/exchangeInfo`, the markets ccxt loads once per container: 96,093
+ *   bytes gzip-compressed in a Feb 2024 log (freqtrade issue #9829), plus its call; in live mode
+ *   also the Secrets Manager read of the keys on its own connection (`secretRead`).
+ * DynamoDB's traffic takes the gateway endpoint and is not processed by the NAT gateway; Lambda's
+ * own polling of the queue and its logs never enter the VPC.
+ */
+export const natBytes = {
+  connection: 6_500,
+  call: 1_600,
+  candle: 150,
+  order: 3 * 1_600 + 2_500,
+  tradeEvent: 6_500 + 1_600 + 1_000,
+  coldStart: 96_093 + 1_600,
+  secretRead: 6_500 + 1_600 + 500,
+} as const;
+
+/**
+ * Containers a symbol's ticks start cold, per hour. Lambda promises no lifetime: a container used
+ * every few minutes typically lives well over an hour, and one idle longer than a tick period of
+ * an hour or more is usually gone, so at most every tick is cold.
+ */
+export const coldStartsPerSymbolHour = 1;
+
+/**
+ * VPC flow log bytes (as CloudWatch Logs counts them: the record's ~125 characters plus 26 bytes
+ * per event). A connection is one record per direction at the function's network interface and
+ * two at the NAT gateway's (its private and its public side): six for the exchange connection of
+ * a tick, two more for its DynamoDB connection, six for an order's SNS connection. Unsolicited
+ * packets from the internet to a public address (scanners) make records too:
+ * `backgroundRecordsPerAddressDay` is an allowance for them, not a measurement.
+ */
+export const flowLogBytes = {
+  record: 150,
+  recordsPerTick: 8,
+  recordsPerOrder: 6,
+  backgroundRecordsPerAddressDay: 5_000,
+} as const;
+
+/** The fixed egress IP (`network.staticEgressIp`) as the stack deploys it. */
+export interface EgressInput {
+  /** Availability zones (`network.azs`): one NAT gateway and one Elastic IP in each. */
+  readonly azs: number;
+  /** Candles a symbol tick fetches (the strategy's warmup plus one), averaged over the symbols. */
+  readonly candlesPerTick: number;
+}
+
+/**
+ * Monthly GB of one service's traffic (SQS, SNS, Secrets Manager) above which an interface
+ * endpoint for it, in every zone, would cost less than sending the traffic through the NAT
+ * gateway: the endpoint's hours over what it saves per GB. The stack deploys none: at tickfan's
+ * traffic (MBs a month) it is hundreds of GB away.
+ */
+export function interfaceEndpointBreakEvenGb(azs: number): number {
+  const endpointMonth = unitPrices.interfaceEndpointHour.usd * hoursPerMonth * azs;
+  const savedPerGb = unitPrices.natGatewayGb.usd - unitPrices.interfaceEndpointGb.usd;
+  return endpointMonth / savedPerGb;
+}
+
 export interface CostInput {
   /** Symbols traded at every tick. */
   readonly symbols: number;
@@ -72,6 +143,8 @@ export interface CostInput {
   readonly orderRate: number;
   /** Live mode reads the exchange keys from one Secrets Manager secret. */
   readonly live: boolean;
+  /** The fixed egress IP's network; absent without `network.staticEgressIp`. */
+  readonly egress?: EgressInput;
 }
 
 /** One billed item: quantity per month × unit price. */
@@ -84,11 +157,23 @@ export interface CostLine {
   readonly usd: number;
 }
 
+/** What the fixed egress IP sends through the NAT gateway, and the interface endpoint figures. */
+export interface EgressFacts {
+  /** Everything the NAT gateway processes a month. */
+  readonly natGb: number;
+  /** Of it, the AWS APIs' share (SNS, Secrets Manager) an interface endpoint could carry. */
+  readonly awsApiGb: number;
+  /** {@link interfaceEndpointBreakEvenGb} for the deployed zones. */
+  readonly interfaceEndpointBreakEvenGb: number;
+}
+
 export interface CostBreakdown {
   readonly input: CostInput;
   readonly ticksPerMonth: number;
   readonly symbolTicksPerMonth: number;
   readonly customMetrics: number;
+  /** Only with {@link CostInput.egress}. */
+  readonly egress?: EgressFacts;
   readonly lines: readonly CostLine[];
   readonly totalUsd: number;
   /** Monthly total per service, in first-appearance order. */
@@ -191,6 +276,8 @@ export function estimateMonthlyCost(input: CostInput): CostBreakdown {
     line('KMS', 'alarm topic key', deployed.kmsKeys, 'kmsKeyMonth'),
   ];
   if (input.live) lines.push(line('Secrets Manager', 'exchange API keys', 1, 'secretMonth'));
+  const egress =
+    input.egress === undefined ? undefined : egressLines(input, input.egress, lines, orders);
 
   const byService: { service: string; usd: number }[] = [];
   for (const { service, usd } of lines) {
@@ -203,8 +290,63 @@ export function estimateMonthlyCost(input: CostInput): CostBreakdown {
     ticksPerMonth: ticks,
     symbolTicksPerMonth: symbolTicks,
     customMetrics: metrics,
+    ...(egress === undefined ? {} : { egress }),
     lines,
     totalUsd: lines.reduce((sum, l) => sum + l.usd, 0),
     byService,
+  };
+}
+
+/**
+ * Adds the fixed egress IP's lines to `lines`: the NAT gateways' hours and the data they process,
+ * the Elastic IPs' public IPv4 hours, the free DynamoDB gateway endpoint, and the flow logs.
+ */
+function egressLines(
+  input: CostInput,
+  egress: EgressInput,
+  lines: CostLine[],
+  orders: number,
+): EgressFacts {
+  if (!(egress.azs >= 1) || !(egress.candlesPerTick >= 0)) {
+    throw new RangeError('need at least 1 availability zone and a candle count of 0 or more');
+  }
+  const ticks = msPerMonth / input.everyMs;
+  const symbolTicks = ticks * input.symbols;
+  const coldStarts = Math.min(symbolTicks, input.symbols * hoursPerMonth * coldStartsPerSymbolHour);
+  const tickBytes = natBytes.connection + natBytes.call + egress.candlesPerTick * natBytes.candle;
+  const secretBytes = input.live ? coldStarts * natBytes.secretRead : 0;
+  const snsBytes = orders * natBytes.tradeEvent;
+  const natGb =
+    (symbolTicks * tickBytes +
+      orders * natBytes.order +
+      snsBytes +
+      coldStarts * natBytes.coldStart +
+      secretBytes) /
+    1024 ** 3;
+  const addressHours = egress.azs * hoursPerMonth;
+  const flowLogGb =
+    ((symbolTicks * flowLogBytes.recordsPerTick +
+      orders * flowLogBytes.recordsPerOrder +
+      egress.azs * (hoursPerMonth / 24) * flowLogBytes.backgroundRecordsPerAddressDay) *
+      flowLogBytes.record) /
+    1024 ** 3;
+
+  lines.push(
+    line('VPC', `NAT gateway hours (${egress.azs} AZ)`, addressHours, 'natGatewayHour'),
+    line(
+      'VPC',
+      `NAT data processed (${Math.round(egress.candlesPerTick)} candles a tick, orders, markets)`,
+      natGb,
+      'natGatewayGb',
+    ),
+    line('VPC', `Elastic IPs (public IPv4, ${egress.azs})`, addressHours, 'publicIpv4Hour'),
+    line('VPC', 'DynamoDB gateway endpoint', 1, 'gatewayEndpointMonth'),
+    line('CloudWatch', 'VPC flow log ingestion (vended logs)', flowLogGb, 'vendedLogsIngestionGb'),
+    line('CloudWatch', 'VPC flow log storage (30-day retention)', flowLogGb, 'logsStorageGbMonth'),
+  );
+  return {
+    natGb,
+    awsApiGb: (secretBytes + snsBytes) / 1024 ** 3,
+    interfaceEndpointBreakEvenGb: interfaceEndpointBreakEvenGb(egress.azs),
   };
 }

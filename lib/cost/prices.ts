@@ -37,6 +37,26 @@ export const unitPrices = {
   logsStorageGbMonth: price(0.03, 'GB-month'),
   kmsKeyMonth: price(1.0, 'key-month'),
   secretMonth: price(0.4, 'secret-month'),
+  /** Amazon VPC pricing, NAT gateways: per gateway and hour it exists, whatever passes. */
+  natGatewayHour: price(0.045, 'NAT gateway-hour'),
+  /** Amazon VPC pricing, NAT gateways: per GB processed, in either direction. */
+  natGatewayGb: price(0.045, 'GB processed'),
+  /**
+   * Amazon VPC pricing, public IPv4 addresses: every public IPv4 address, an Elastic IP held by a
+   * NAT gateway included, per hour (charged since 2024-02-01).
+   */
+  publicIpv4Hour: price(0.005, 'IPv4 address-hour'),
+  /** AWS PrivateLink pricing: a gateway endpoint (DynamoDB, S3) costs nothing, nor its traffic. */
+  gatewayEndpointMonth: price(0, 'endpoint-month'),
+  /** AWS PrivateLink pricing: an interface endpoint, per availability zone and hour. */
+  interfaceEndpointHour: price(0.01, 'endpoint AZ-hour'),
+  /** AWS PrivateLink pricing: data an interface endpoint processes (first PB a month). */
+  interfaceEndpointGb: price(0.01, 'GB processed'),
+  /**
+   * CloudWatch pricing, vended logs (VPC flow logs among them) delivered to CloudWatch Logs,
+   * first 10 TB a month; stored like any log. Delivered to S3 they would cost $0.25 / GB.
+   */
+  vendedLogsIngestionGb: price(0.5, 'GB ingested'),
 } as const satisfies Record<string, UnitPrice>;
 
 export type PriceName = keyof typeof unitPrices;
