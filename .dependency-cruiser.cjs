@@ -89,6 +89,26 @@ module.exports = {
       to: { reachable: true, path: '^lib/(local|cli|simulator)/' },
     },
     {
+      name: 'deployed-trade-holds-one-exchange',
+      comment:
+        "A trade function's entry reaches its own exchange's ccxt client alone, never another's " +
+        'or the table of all of them: each exchange class adds hundreds of KB to a cold start.',
+      severity: 'error',
+      from: { path: '^functions/trade-([a-z]+)\\.ts$' },
+      to: {
+        reachable: true,
+        path: '^lib/adapters/exchanges/([a-z]+-client|clients)\\.ts$',
+        pathNot: '^lib/adapters/exchanges/$1-client\\.ts$',
+      },
+    },
+    {
+      name: 'handlers-hold-no-exchange-class',
+      comment: 'The handler pieces serve every exchange: the entry hands them its client factory.',
+      severity: 'error',
+      from: { path: '^(lib/handlers/|functions/(fan-out|notifier)\\.ts$)' },
+      to: { reachable: true, path: '^lib/adapters/exchanges/([a-z]+-client|clients)\\.ts$' },
+    },
+    {
       name: 'simulator-knows-no-tickfan',
       comment:
         'The exchange simulator stands in for an exchange: it knows candles and clocks, never ' +

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
+import type { ExchangeId } from '../lib/config/schema.js';
 
 /** Absolute path of the repository root (the directory holding package.json). */
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -16,9 +17,13 @@ export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 export const HandlerNames = { Trade: 'trade', FanOut: 'fan-out' } as const;
 export type HandlerName = (typeof HandlerNames)[keyof typeof HandlerNames];
 
-/** Absolute path of a handler's entry file, e.g. `<repo>/functions/trade.ts`. */
-export function handlerEntry(name: HandlerName): string {
-  return join(repoRoot, 'functions', `${name}.ts`);
+/**
+ * Absolute path of a handler's entry file, e.g. `<repo>/functions/fan-out.ts`. The trade function
+ * has one entry per exchange (`functions/trade-okx.ts`), so that its bundle holds the configured
+ * exchange's ccxt class alone.
+ */
+export function handlerEntry(name: HandlerName, exchange: ExchangeId): string {
+  return join(repoRoot, 'functions', name === 'trade' ? `trade-${exchange}.ts` : `${name}.ts`);
 }
 
 /**
@@ -99,7 +104,7 @@ export interface TickfanBundleOptions {
 
 /**
  * Plain esbuild `BuildOptions` for a function bundle, for the esbuild JS API:
- * `build({ ...bundleOptions(), entryPoints: [handlerEntry('trade')], outfile: join(dir, bundleFileName) })`.
+ * `build({ ...bundleOptions(), entryPoints: [handlerEntry('trade', 'okx')], outfile: join(dir, bundleFileName) })`.
  * Returns a fresh object on every call, so callers may change it.
  */
 export function bundleOptions(): TickfanBundleOptions {

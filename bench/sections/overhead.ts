@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CcxtExchange, createBinanceClient } from '../../lib/adapters/ccxt-exchange.js';
+import { CcxtExchange } from '../../lib/adapters/ccxt-exchange.js';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
+import { createBinanceClient } from '../../lib/adapters/exchanges/binance-client.js';
 import { tickPeriodMs } from '../../lib/config/schedule.js';
 import type { BotConfig } from '../../lib/config/schema.js';
 import { timeframeMs } from '../../lib/domain/candle.js';

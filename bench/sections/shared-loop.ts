@@ -1,4 +1,5 @@
-import { CcxtExchange, createBinanceClient } from '../../lib/adapters/ccxt-exchange.js';
+import { CcxtExchange } from '../../lib/adapters/ccxt-exchange.js';
+import { createBinanceClient } from '../../lib/adapters/exchanges/binance-client.js';
 import { tickPeriodMs } from '../../lib/config/schedule.js';
 import type { BotConfig } from '../../lib/config/schema.js';
 import { type Candle, lastClosedCandleTime, timeframeMs } from '../../lib/domain/candle.js';

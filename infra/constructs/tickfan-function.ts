@@ -155,7 +155,7 @@ export class TickfanFunction extends Construct {
 
     const configJson = JSON.stringify(props.config);
     this.function = new NodejsFunction(this, 'Function', {
-      entry: handlerEntry(props.handlerName),
+      entry: handlerEntry(props.handlerName, props.config.exchange.id),
       handler: 'handler',
       projectRoot: repoRoot,
       depsLockFilePath: join(repoRoot, 'package-lock.json'),

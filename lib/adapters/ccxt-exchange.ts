@@ -1,8 +1,3 @@
-// The binance class is imported from its own module, not from the ccxt barrel: the barrel loads
-// every exchange (~60 MB, ~0.5 s of cold start) and the package exports nothing else, hence the
-// relative path into node_modules, which Node, tsc and esbuild all resolve.
-
-import type { Exchange } from '../../node_modules/ccxt/js/src/base/Exchange.js';
 import {
   BadRequest,
   BadSymbol,
@@ -11,7 +6,6 @@ import {
   InvalidOrder,
   OperationFailed,
   OperationRejected,
-  OrderNotFound,
   RateLimitExceeded,
   RequestTimeout,
 } from '../../node_modules/ccxt/js/src/base/errors.js';
@@ -21,13 +15,12 @@ import type {
   MarketInterface,
   OHLCV,
   Order,
-  Trade,
 } from '../../node_modules/ccxt/js/src/base/types.js';
-import binance from '../../node_modules/ccxt/js/src/binance.js';
-import { exchangeLimits } from '../config/schema.js';
+import { type ExchangeId, exchangeLimits } from '../config/schema.js';
 import { type Candle, candleFromRow, type Timeframe, timeframeMs } from '../domain/candle.js';
 import type { Market } from '../domain/market.js';
 import { createRedactor } from '../domain/redact.js';
+import { isStopClientOrderId } from '../domain/stop.js';
 import {
   type Broker,
   OrderRejectedError,
@@ -43,32 +36,15 @@ import {
   ExchangeUnavailableError,
   type MarketData,
 } from '../ports/market-data.js';
+import type {
+  ClientIdRequest,
+  ExchangeClient,
+  ExchangeDialect,
+  OrderKind,
+} from './exchanges/dialect.js';
+import { dialectOf } from './exchanges/dialects.js';
 
-/**
- * The part of a ccxt exchange the adapter uses. Narrow on purpose: a test can hand in a plain
- * object, and nothing here depends on one exchange's extras.
- */
-export type ExchangeClient = Pick<
-  Exchange,
-  'loadMarkets' | 'market' | 'fetchOHLCV' | 'createOrder' | 'fetchOrder' | 'cancelOrder'
-> & {
-  /** The fills of one order, for the fees a look-up does not carry. */
-  fetchMyTrades?: Exchange['fetchMyTrades'];
-  /** The credentials the client signs with; their values are redacted from every error. */
-  apiKey?: string | undefined;
-  secret?: string | undefined;
-  password?: string | undefined;
-  /** ccxt's per-request timeout in ms; set before every call. */
-  timeout: number;
-  /** ccxt's precision mode; the adapter reads market precisions as step sizes (TICK_SIZE). */
-  precisionMode?: number;
-  /** Headers of the last HTTP response, which ccxt keeps; a 429's `Retry-After` is read here. */
-  last_response_headers?: Record<string, string> | undefined;
-  /** Binance's API-restrictions endpoint (binance only). */
-  sapiGetAccountApiRestrictions?: (
-    params?: Record<string, never>,
-  ) => Promise<Record<string, unknown>>;
-};
+export type { ExchangeClient } from './exchanges/dialect.js';
 
 /** Thrown when the exchange does not list a symbol; a configuration error, not a retry case. */
 export class UnknownMarketError extends Error {
@@ -81,61 +57,11 @@ export class UnknownMarketError extends Error {
   }
 }
 
-/** Credentials and endpoint of {@link createBinanceClient}. */
-export interface BinanceClientOptions {
-  /** Base URL of a server replacing Binance (the local simulator), e.g. `http://127.0.0.1:4000`. */
-  url?: string | undefined;
-  apiKey?: string | undefined;
-  secret?: string | undefined;
-  /**
-   * ccxt's client-side throttle. Off by default: a trade invocation makes a handful of calls,
-   * and the throttle's bucket only refills while a request waits, so it would hold every candle
-   * request 20 ms for nothing. Account-wide load is bounded by `queue.maxConcurrency`, and 429s
-   * are honoured by {@link CcxtExchange}. A long loop of requests (a download) turns it on.
-   */
-  rateLimit?: boolean;
-}
-
 /**
- * A ccxt binance client for spot trading. Markets load with one `GET /api/v3/exchangeInfo`
- * (no currencies, margin pairs or futures), and the clock is never synced.
- *
- * With `url`, every Binance API family points at that server, keeping its path; the spot API
- * (`public`, `private`) goes to `${url}/api/v3`. A stray call to another family then fails on the
- * local server instead of reaching the real Binance. Without keys, dummy ones are set, as the
- * simulator wants some. Without `url` it is the real Binance, and without keys every private call
- * fails with ccxt's AuthenticationError naming the missing credential.
- */
-export function createBinanceClient(options: BinanceClientOptions = {}): binance {
-  const local = options.url !== undefined && options.url !== '';
-  const client = new binance({
-    enableRateLimit: options.rateLimit ?? false,
-    apiKey: options.apiKey ?? (local ? 'simulator-api-key' : undefined),
-    secret: options.secret ?? (local ? 'simulator-secret' : undefined),
-    options: {
-      fetchMarkets: { types: ['spot'] },
-      fetchCurrencies: false,
-      fetchMargins: false,
-      adjustForTimeDifference: false,
-    },
-  });
-  if (local && options.url !== undefined) {
-    const base = options.url.replace(/\/+$/, '');
-    const api = client.urls.api as Record<string, unknown>;
-    for (const [family, address] of Object.entries(api)) {
-      if (typeof address === 'string') api[family] = `${base}${new URL(address).pathname}`;
-    }
-    api.public = `${base}/api/v3`;
-    api.private = `${base}/api/v3`;
-  }
-  return client;
-}
-
-/** Binance serves at most this many klines per request: the limit the config is checked against. */
-const maxKlinesPerRequest = exchangeLimits.binance.candlesPerRequest;
-
-/**
- * Market data and market orders through a ccxt exchange.
+ * Market data, market orders and stops through a ccxt exchange: binance, okx or kraken, each
+ * through ccxt's unified API, with what differs between them (where the client id travels, how an
+ * order is found and cancelled by it, what a duplicate id looks like, what the key may do) in its
+ * {@link ExchangeDialect}, picked by the client's ccxt id.
  *
  * Every method takes the time it may use at most and keeps to it as a whole: markets are loaded
  * inside the same budget, each HTTP request gets what is left as ccxt's timeout, a request that
@@ -155,14 +81,23 @@ const maxKlinesPerRequest = exchangeLimits.binance.candlesPerRequest;
 export class CcxtExchange implements MarketData, Broker, KeyInspector {
   private readonly exchange: ExchangeClient;
   private readonly clock: Clock;
+  private readonly dialect: ExchangeDialect;
+  /** Candles the exchange serves in one request. */
+  private readonly candlesPerRequest: number;
   private marketsLoaded: Promise<void> | undefined;
   private marketsFailed = false;
   /** Until when (performance.now) the exchange asked us to stay away after a 429 or 418. */
   private coolOffUntil = 0;
 
-  constructor(deps: { exchange: ExchangeClient; clock: Clock }) {
+  /**
+   * @param deps.dialect - default: the dialect of `exchange.id` (a client without an id is taken
+   *   for binance's)
+   */
+  constructor(deps: { exchange: ExchangeClient; clock: Clock; dialect?: ExchangeDialect }) {
     this.exchange = deps.exchange;
     this.clock = deps.clock;
+    this.dialect = deps.dialect ?? dialectOf(deps.exchange.id ?? 'binance');
+    this.candlesPerRequest = exchangeLimits[this.dialect.id].candlesPerRequest;
     if (this.exchange.precisionMode !== undefined && this.exchange.precisionMode !== TICK_SIZE) {
       // Other modes state precisions as digit counts; reading them as steps would be off by
       // orders of magnitude, so refuse instead of trading on them.
@@ -199,8 +134,8 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
   /**
    * The newest `limit` closed candles, oldest first (or, with `since`, the first `limit` closed
    * candles from that open time on); the candle still forming at `clock.now()` is dropped.
-   * `limit` may be at most 999: Binance serves 1000 klines per request and one of them may
-   * still be forming.
+   * `limit` must be below the candles the exchange serves in one request (`exchangeLimits`),
+   * as one of them may still be forming.
    */
   async fetchCandles(request: {
     symbol: string;
@@ -210,10 +145,9 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     timeoutMs: number;
   }): Promise<Candle[]> {
     const { symbol, timeframe, since, limit, timeoutMs } = request;
-    if (!Number.isInteger(limit) || limit < 1 || limit >= maxKlinesPerRequest) {
-      throw new RangeError(
-        `fetchCandles limit must be an integer from 1 to ${maxKlinesPerRequest - 1}, got ${limit}`,
-      );
+    const most = this.candlesPerRequest - 1;
+    if (!Number.isInteger(limit) || limit < 1 || limit > most) {
+      throw new RangeError(`fetchCandles limit must be an integer from 1 to ${most}, got ${limit}`);
     }
     return this.call(
       `fetchCandles(${symbol} ${timeframe})`,
@@ -245,13 +179,21 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
    */
   placeMarketOrder(request: OrderRequest): Promise<OrderReport> {
     const { symbol, side, amount, clientOrderId, timeoutMs } = request;
-    return this.createOnce('placeMarketOrder', { symbol, side, amount, clientOrderId, timeoutMs });
+    return this.createOnce('placeMarketOrder', {
+      symbol,
+      side,
+      amount,
+      clientOrderId,
+      timeoutMs,
+      kind: 'market',
+    });
   }
 
   /**
-   * Rests a sell stop carrying `clientOrderId`, through ccxt's unified `stopLossPrice` (on
-   * Binance spot a `STOP_LOSS` order: sold at market once the price trades at the stop). A
-   * duplicate id reports the order the exchange already holds under it, as for market orders.
+   * Rests a sell stop carrying `clientOrderId`, through ccxt's unified `stopLossPrice` (sold at
+   * market once the price trades at the stop: Binance's `STOP_LOSS`, OKX's conditional algo
+   * order, Kraken's `stop-loss`). A duplicate id reports the order the exchange already holds
+   * under it, as for market orders.
    */
   placeStopOrder(request: StopOrderRequest): Promise<OrderReport> {
     const { symbol, amount, stopPrice, clientOrderId, timeoutMs } = request;
@@ -261,7 +203,8 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
       amount,
       clientOrderId,
       timeoutMs,
-      params: { stopLossPrice: stopPrice },
+      kind: 'stop',
+      stopPrice,
     });
   }
 
@@ -274,10 +217,11 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
       readonly amount: number;
       readonly clientOrderId: string;
       readonly timeoutMs: number;
-      readonly params?: Record<string, number>;
+      readonly kind: OrderKind;
+      readonly stopPrice?: number;
     },
   ): Promise<OrderReport> {
-    const { symbol, side, amount, clientOrderId, timeoutMs } = order;
+    const { symbol, side, amount, clientOrderId, timeoutMs, kind } = order;
     return this.call(
       `${operation}(${symbol} ${clientOrderId})`,
       symbol,
@@ -288,23 +232,21 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
         const market = this.ccxtMarket(symbol);
         arm();
         try {
-          // ccxt sends `clientOrderId` as Binance's `newClientOrderId`.
           const created = await this.exchange.createOrder(
             symbol,
             'market',
             side,
             amount,
             undefined,
-            {
-              clientOrderId,
-              ...order.params,
-            },
+            this.dialect.orderParams(clientOrderId, order.stopPrice),
           );
-          return toReport(created, market, clientOrderId);
+          if (created.status !== undefined) return toReport(created, market, clientOrderId);
+          // OKX and Kraken acknowledge a placement with its ids alone; the order says how it went.
+          const placed = await this.fetchByClientId(market, { symbol, clientOrderId, kind }, arm);
+          return placed ?? toReport(created, market, clientOrderId);
         } catch (error) {
-          if (!isDuplicateOrder(error)) throw error;
-          arm();
-          const existing = await this.fetchByClientId(symbol, market, clientOrderId, arm);
+          if (!this.dialect.isDuplicateOrder(error)) throw error;
+          const existing = await this.fetchByClientId(market, { symbol, clientOrderId, kind }, arm);
           if (existing === undefined) throw error;
           return existing;
         }
@@ -330,23 +272,23 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
       async (arm) => {
         await this.loadMarkets(arm);
         const market = this.ccxtMarket(symbol);
-        arm();
+        // Only resting stops are ever cancelled.
+        const request = { symbol, clientOrderId, kind: 'stop' } as const;
         try {
-          const order = await this.exchange.cancelOrder(undefined as unknown as string, symbol, {
-            origClientOrderId: clientOrderId,
-          });
-          // The reply's clientOrderId is the cancel request's own; the order is ours.
+          const order = await this.dialect.cancelByClientId(this.exchange, request, arm);
           return { ...toReport(order, market, clientOrderId), clientOrderId };
         } catch (error) {
-          if (!(error instanceof OrderNotFound || error instanceof OperationRejected)) throw error;
-          arm();
-          return this.fetchByClientId(symbol, market, clientOrderId, arm);
+          if (!this.dialect.isNotOpen(error)) throw error;
+          return this.fetchByClientId(market, request, arm);
         }
       },
     );
   }
 
-  /** Looks an order up by its client id; undefined when the exchange does not know it. */
+  /**
+   * Looks an order up by its client id; undefined when the exchange does not know it. Whether it
+   * is a stop is read from the id (`isStopClientOrderId`), for exchanges that keep stops apart.
+   */
   findOrder(
     symbol: string,
     clientOrderId: string,
@@ -360,68 +302,35 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
       async (arm) => {
         await this.loadMarkets(arm);
         const market = this.ccxtMarket(symbol);
-        arm();
-        return this.fetchByClientId(symbol, market, clientOrderId, arm);
+        const kind = isStopClientOrderId(clientOrderId) ? 'stop' : 'market';
+        return this.fetchByClientId(market, { symbol, clientOrderId, kind }, arm);
       },
     );
   }
 
-  /** The API key's permissions, from Binance's API-restrictions endpoint. */
+  /**
+   * The API key's permissions and IP whitelist, as the exchange reports them: Binance's API
+   * restrictions, OKX's account configuration, Kraken's key information.
+   */
   keyPermissions(timeoutMs: number): Promise<KeyPermissions> {
-    return this.call('keyPermissions', '', timeoutMs, 'read', async (arm) => {
-      const ask = this.exchange.sapiGetAccountApiRestrictions;
-      if (ask === undefined) throw new Error('this exchange client cannot report key permissions');
-      arm();
-      const r = await ask.call(this.exchange);
-      return {
-        canRead: r.enableReading === true,
-        canTrade: r.enableSpotAndMarginTrading === true,
-        // Universal and internal transfers move funds too.
-        canWithdraw:
-          r.enableWithdrawals === true ||
-          r.permitsUniversalTransfer === true ||
-          r.enableInternalTransfer === true,
-        ipRestricted: r.ipRestrict === true,
-      };
-    });
+    return this.call('keyPermissions', '', timeoutMs, 'read', (arm) =>
+      this.dialect.keyPermissions(this.exchange, arm),
+    );
   }
 
-  /**
-   * The order under `clientOrderId`, or undefined. Binance's order look-up carries no fees, so
-   * for an order that filled, its fills are fetched too (`GET /api/v3/myTrades` by order id)
-   * and its fee and price are taken from them.
-   */
+  /** The ccxt id of the exchange traded on. */
+  get exchangeId(): ExchangeId {
+    return this.dialect.id;
+  }
+
+  /** The order under the request's client id as a report, or undefined. */
   private async fetchByClientId(
-    symbol: string,
     market: MarketInterface,
-    clientOrderId: string,
+    request: ClientIdRequest,
     arm: () => void,
   ): Promise<OrderReport | undefined> {
-    let order: Order;
-    try {
-      // With `origClientOrderId` in params, ccxt's binance sends it in place of the order id.
-      order = await this.exchange.fetchOrder(undefined as unknown as string, symbol, {
-        origClientOrderId: clientOrderId,
-      });
-    } catch (error) {
-      if (error instanceof OrderNotFound) return undefined;
-      throw error;
-    }
-    return toReport(await this.withFills(order, symbol, arm), market, clientOrderId);
-  }
-
-  /** `order` with its trades, fetched when it filled and neither fees nor trades came with it. */
-  private async withFills(order: Order, symbol: string, arm: () => void): Promise<Order> {
-    const fetchTrades = this.exchange.fetchMyTrades;
-    const carriesFees = order.fee !== undefined || (order.trades ?? []).length > 0;
-    if (carriesFees || !((order.filled ?? 0) > 0) || fetchTrades === undefined) return order;
-    if (order.id === undefined) return order;
-    arm();
-    const trades: Trade[] = await fetchTrades.call(this.exchange, symbol, undefined, undefined, {
-      orderId: order.id,
-    });
-    const own = trades.filter((t) => t.order === undefined || t.order === order.id);
-    return own.length === 0 ? order : { ...order, trades: own };
+    const order = await this.dialect.findByClientId(this.exchange, request, arm);
+    return order === undefined ? undefined : toReport(order, market, request.clientOrderId);
   }
 
   private async loadMarkets(arm: () => void): Promise<void> {
@@ -555,12 +464,14 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     }
     if (kind === 'order') {
       // Refusals of this order as sent: filters (BadRequest, e.g. "Filter failure: NOTIONAL"),
-      // balance, unknown symbol (BadSymbol is a BadRequest), closed market (OperationRejected).
+      // balance, unknown symbol (BadSymbol is a BadRequest), closed market (OperationRejected),
+      // and what the exchange's dialect knows ccxt leaves a plain ExchangeError.
       if (
         error instanceof InvalidOrder ||
         error instanceof InsufficientFunds ||
         error instanceof BadRequest ||
-        error instanceof OperationRejected
+        error instanceof OperationRejected ||
+        this.dialect.isOrderRefusal(error)
       ) {
         return new OrderRejectedError(error.message);
       }
@@ -569,11 +480,6 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     }
     return error;
   }
-}
-
-/** Binance's -2010 "Duplicate order sent.", which ccxt raises as a plain InvalidOrder. */
-function isDuplicateOrder(error: unknown): boolean {
-  return error instanceof InvalidOrder && error.message.includes('Duplicate order sent');
 }
 
 function retryAfterSeconds(headers: Record<string, string> | undefined): number | undefined {
@@ -615,10 +521,17 @@ function toReport(order: Order, market: MarketInterface, clientOrderId: string):
     averagePrice,
     fee: feeInQuote(order, market, averagePrice),
     ...(feeInBase(order, market) > 0 ? { feeInBase: feeInBase(order, market) } : {}),
-    ...(filled > 0 && order.lastTradeTimestamp !== undefined
-      ? { fillTime: order.lastTradeTimestamp }
-      : {}),
+    ...(filled > 0 && fillTimeOf(order) !== undefined ? { fillTime: fillTimeOf(order) } : {}),
   };
+}
+
+/**
+ * When the order last filled: its last trade's time, or, for an order closed by its fills
+ * (Kraken reports no trade time, only when the order closed), the time it closed.
+ */
+function fillTimeOf(order: Order): number | undefined {
+  if (order.lastTradeTimestamp !== undefined) return order.lastTradeTimestamp;
+  return order.status === 'closed' ? order.lastUpdateTimestamp : undefined;
 }
 
 /**
@@ -665,7 +578,7 @@ function feesOf(order: Order): FeeInterface[] {
  * The order's fees in the quote currency. A fee in the base currency (Binance charges buys in
  * the base unless BNB pays) is valued at the fill price; a fee in a third currency has no price
  * here and is left out. Binance's `GET /api/v3/order` carries no fees at all:
- * {@link CcxtExchange.findOrder} fetches the order's fills for them.
+ * the binance dialect fetches the order's fills for them.
  */
 function feeInQuote(order: Order, market: MarketInterface, price: number): number {
   let total = 0;

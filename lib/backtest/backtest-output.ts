@@ -1,5 +1,4 @@
 import type { Candle } from '../domain/candle.js';
-import { clientOrderId } from '../domain/order-intent.js';
 import type { RiskLimits } from '../domain/sizing.js';
 import {
   feeSignificant,
@@ -57,7 +56,6 @@ export const sharpeNote = 'per-candle equity returns, mean / sd × √(candles p
 
 /** The orders of a backtest with the ids the trade function would give them. */
 export function tradeRecords(result: BacktestResult): TradeRecord[] {
-  const strategy = result.summary.strategy;
   return result.trades.map((t) => ({
     symbol: t.symbol,
     side: t.side,

@@ -1,3 +1,5 @@
+import { type BotConfig, exchangeIds, parseConfig } from '../config/schema.js';
+
 /** Reads a positive integer flag; the error names the flag and the value. */
 export function positiveInt(flag: string, value: string | undefined): number {
   const n = Number(value);
@@ -21,3 +23,22 @@ export const configOption = {
   value: 'FILE',
   help: 'the file whose context.tickfan is the config',
 } as const;
+
+/** `--exchange ID`, declared alike by every command that can speak to any exchange. */
+export const exchangeOption = {
+  type: 'string',
+  value: 'ID',
+  help: `the exchange (${exchangeIds.join(', ')}); default the config's exchange.id`,
+} as const;
+
+/**
+ * `config` on the exchange `--exchange` names (unchanged without it), checked again by the one
+ * schema: a strategy window one exchange serves may be too long for another's candle requests.
+ */
+export function withExchange(config: BotConfig, id: string | undefined): BotConfig {
+  if (id === undefined || id === config.exchange.id) return config;
+  if (!(exchangeIds as readonly string[]).includes(id)) {
+    throw new UsageError(`--exchange ${JSON.stringify(id)}: not one of ${exchangeIds.join(', ')}`);
+  }
+  return parseConfig({ ...config, exchange: { ...config.exchange, id } }, `--exchange ${id}`);
+}

@@ -1,17 +1,19 @@
 /**
  * `npm run download`: fetches an exchange's candle history into a file `npm run backtest` reads,
- * through the same ccxt binance client and exchange adapter the trade function uses.
+ * through the same ccxt client and exchange adapter the trade function uses.
  *
- *   npm run download -- --exchange binance --symbol BTC/USDT --timeframe 5m --since ISO
+ *   npm run download -- --exchange binance|okx|kraken --symbol BTC/USDT --timeframe 5m --since ISO
  *     [--until ISO] --out FILE.json [--url http://127.0.0.1:PORT]
  *
  * Run it again after an interruption (Ctrl-C, a crash, a lost network) and it continues from the
  * last candle in the file.
  */
-import { CcxtExchange, createBinanceClient } from '../adapters/ccxt-exchange.js';
+import { CcxtExchange } from '../adapters/ccxt-exchange.js';
+import { exchangeClients } from '../adapters/exchanges/clients.js';
 import { SystemClock } from '../adapters/system-clock.js';
 import { type DownloadProgress, downloadCandles } from '../backtest/download.js';
 import { isoTimeFlag, isTimeframe, symbolPattern } from '../backtest/flags.js';
+import { exchangeIds, exchangeLimits } from '../config/schema.js';
 import { Timeframes } from '../domain/candle.js';
 import { UsageError } from './args.js';
 import { outputFile } from './paths.js';
@@ -22,7 +24,7 @@ const options = {
     type: 'string',
     default: 'binance',
     value: 'ID',
-    help: 'the ccxt exchange (binance)',
+    help: `the exchange (${exchangeIds.join(', ')})`,
   },
   symbol: { type: 'string', value: 'BASE/QUOTE', help: 'the market, e.g. BTC/USDT' },
   timeframe: { type: 'string', value: 'TF', help: `one of ${Timeframes.join(', ')}` },
@@ -36,7 +38,7 @@ const options = {
   url: {
     type: 'string',
     value: 'http://127.0.0.1:PORT',
-    help: 'a Binance-compatible endpoint instead of Binance, e.g. npm run simulator',
+    help: "an endpoint speaking the exchange's API instead of the exchange, e.g. npm run simulator",
   },
 } as const;
 
@@ -49,9 +51,10 @@ class ExchangeQueryError extends Error {
 }
 
 async function main({ values }: CliArgs<typeof options>): Promise<void> {
-  if (values.exchange !== 'binance') {
+  const exchange = exchangeIds.find((id) => id === values.exchange);
+  if (exchange === undefined) {
     throw new UsageError(
-      `--exchange: ${JSON.stringify(values.exchange)} is not supported (binance)`,
+      `--exchange: ${JSON.stringify(values.exchange)} is not supported (${exchangeIds.join(', ')})`,
     );
   }
   const symbol = values.symbol;
@@ -80,12 +83,12 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     throw new UsageError(`--url: ${JSON.stringify(values.url)} is not an http(s) URL`);
   }
 
-  const client = createBinanceClient({ url: values.url, rateLimit: true });
-  const where = values.url ?? 'binance';
+  const client = exchangeClients[exchange]({ url: values.url, rateLimit: true });
+  const where = values.url ?? exchange;
   // The exchange's own clock decides which candle is still forming (a simulator's is in 2018).
   let offset: number;
   try {
-    const serverTime = await client.fetchTime();
+    const serverTime = await client.fetchTime?.();
     if (serverTime === undefined) throw new Error('no serverTime in the answer');
     offset = serverTime - Date.now();
   } catch (error) {
@@ -124,6 +127,8 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     out,
     onProgress,
     signal: stop.signal,
+    // One fewer than the exchange serves per request: the adapter asks for one more.
+    pageLimit: exchangeLimits[exchange].candlesPerRequest - 1,
   });
   if (tty) process.stderr.write('\n');
   const resumed =

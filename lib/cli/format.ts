@@ -59,7 +59,7 @@ export function formatSummary(
       .map(([reason, n]) => `${reason} ${n}`)
       .join('  ')}  poison messages ${summary.poisoned}`,
     `silent symbols: ${summary.silent.length > 0 ? summary.silent.join(', ') : 'none'}`,
-    `orders: intents ${orders.intents}  on the exchange ${orders.exchange}  duplicates ${orders.duplicates}  fills ${summary.trades.length}`,
+    `exchange: ${summary.exchange} (simulator)  orders: intents ${orders.intents}  on the exchange ${orders.exchange}  duplicates ${orders.duplicates}  fills ${summary.trades.length}`,
     `positions: open ${summary.positions.open}  with their stop on the exchange ${summary.positions.withStopOnExchange}${summary.positions.open > summary.positions.withStopOnExchange ? '  UNPROTECTED' : ''}`,
     `latency (fan-out start to trade end): p50 ${ms(summary.latencyMs.p50)} ms  p99 ${ms(summary.latencyMs.p99)} ms`,
     `pnl is realised plus unrealised; unrealised marks the position held at the last close`,

@@ -1,17 +1,25 @@
 /**
- * `npm run simulator [-- --port N] [--data DIR] [--at ISO]`: the exchange simulator on its own,
- * serving candle files through the Binance REST API until Ctrl-C, so that `download --url`,
- * `preflight --url` and a person's own ccxt scripts can reach it.
+ * `npm run simulator [-- --exchange ID] [--port N] [--data DIR] [--at ISO]`: the exchange
+ * simulator on its own, serving candle files through one exchange's REST API (binance, okx or
+ * kraken) until Ctrl-C, so that `download --url`, `preflight --url` and a person's own ccxt
+ * scripts can reach it.
  */
 import { statSync } from 'node:fs';
 import { timeframeMs } from '../domain/candle.js';
 import { SimClock } from '../local/sim-clock.js';
 import { defaultDataDir } from '../market-data/ohlcv-data.js';
 import { startSimulator } from '../simulator/exchange-simulator.js';
+import { wireOf, wires } from '../simulator/wires.js';
 import { UsageError } from './args.js';
 import { type CliArgs, runCli } from './run-cli.js';
 
 const options = {
+  exchange: {
+    type: 'string',
+    default: 'binance',
+    value: 'ID',
+    help: `the exchange API to speak (${Object.keys(wires).join(', ')})`,
+  },
   port: {
     type: 'string',
     default: '0',
@@ -29,6 +37,13 @@ const options = {
     help: "the simulated clock's start; it then runs at wall speed (default: the end of the data, every candle closed)",
   },
 } as const;
+
+/** How a person's own ccxt client reaches the simulator, per exchange. */
+const clientHints: Readonly<Record<string, string>> = {
+  binance: 'set urls.api.public and urls.api.private to URL/api/v3',
+  okx: 'set urls.api.rest to URL',
+  kraken: 'set urls.api.public and urls.api.private to URL',
+};
 
 function portOf(value: string): number {
   const port = Number(value);
@@ -61,8 +76,13 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
   const port = portOf(values.port);
   const dataDir = dataDirOf(values.data);
   const start = startOf(values.at);
+  if (wires[values.exchange] === undefined) {
+    throw new UsageError(
+      `--exchange ${JSON.stringify(values.exchange)}: not one of ${Object.keys(wires).join(', ')}`,
+    );
+  }
   const clock = new SimClock(start);
-  const sim = await startSimulator({ clock, dataDir, port });
+  const sim = await startSimulator({ clock, dataDir, port, wire: wireOf(values.exchange) });
   if (sim.symbols.length === 0) {
     await sim.close();
     throw new UsageError(
@@ -82,8 +102,9 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   console.log(
-    `exchange simulator at ${sim.url} serving ${sim.symbols.join(', ')}, clock at ${new Date(clock.now()).toISOString()}; ` +
-      `ccxt binance: set urls.api.public and urls.api.private to ${sim.url}/api/v3 (Ctrl-C stops it)`,
+    `exchange simulator (${values.exchange}) at ${sim.url} serving ${sim.symbols.join(', ')}, clock at ${new Date(clock.now()).toISOString()}; ` +
+      `ccxt ${values.exchange}: ${clientHints[values.exchange] ?? ''}`.replaceAll('URL', sim.url) +
+      ' (Ctrl-C stops it)',
   );
   const signal = await stopped;
   await sim.close();
@@ -95,7 +116,7 @@ await runCli(
     name: 'simulator',
     usage: 'npm run simulator --',
     summary:
-      "Starts the exchange simulator with the shipped candles (or --data) on 127.0.0.1 and serves Binance's REST API until Ctrl-C: for download --url, preflight --url and your own ccxt scripts.",
+      "Starts the exchange simulator with the shipped candles (or --data) on 127.0.0.1 and serves one exchange's REST API (--exchange) until Ctrl-C: for download --url, preflight --url and your own ccxt scripts.",
     options,
   },
   main,

@@ -11,7 +11,7 @@ import { runLocal, selectSymbols } from '../local/run.js';
 import { type RunReportData, runReportInput } from '../local/run-report.js';
 import { defaultTimeScale } from '../local/time-scale.js';
 import { renderReport } from '../report/render-report.js';
-import { configOption, positiveInt, UsageError } from './args.js';
+import { configOption, exchangeOption, positiveInt, UsageError, withExchange } from './args.js';
 import { formatSummary } from './format.js';
 import { configFile, outputFile } from './paths.js';
 import { type CliArgs, runCli } from './run-cli.js';
@@ -52,6 +52,7 @@ const options = {
     value: 'URL',
     help: 'post every notification here (each webhook in its own format), e.g. a local receiver',
   },
+  exchange: exchangeOption,
   config: configOption,
   'state-dir': {
     type: 'string',
@@ -64,7 +65,7 @@ const options = {
 async function main({ values }: CliArgs<typeof options>): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const ticks = positiveInt('--ticks', values.ticks);
-  const config = configFile(values.config);
+  const config = withExchange(configFile(values.config), values.exchange);
   const symbols = values.symbols
     ?.split(',')
     .map((s) => s.trim())
@@ -95,7 +96,7 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
   const warning = concurrencyWarning(selected);
   if (warning !== undefined) console.error(`tickfan: warning: ${warning}`);
   console.error(
-    `tickfan: building functions and starting dynalite, local-aws-sqs and the exchange simulator`,
+    `tickfan: building functions and starting dynalite, local-aws-sqs and the exchange simulator (${config.exchange.id})`,
   );
   let reportData: RunReportData | undefined;
   const summary = await runLocal({

@@ -8,19 +8,22 @@ import {
   handlerEntry,
   repoRoot,
 } from '../../infra/bundling.js';
+import type { ExchangeId } from '../config/schema.js';
 
 /**
- * The entry the local runtime bundles for each function. The trade function has its own: the
- * deployed handler wired to the simulator and the simulated clock. The fan-out function reads
- * nothing local, so it runs the deployed entry as it is.
+ * The entry the local runtime bundles for each function. The trade function has its own, one per
+ * exchange: the deployed handler wired to the simulator and the simulated clock. The fan-out
+ * function reads nothing local, so it runs the deployed entry as it is.
  */
-export function localEntry(name: HandlerName): string {
+export function localEntry(name: HandlerName, exchange: ExchangeId): string {
   return name === 'trade'
-    ? join(repoRoot, 'lib', 'local', 'entries', 'trade.ts')
-    : handlerEntry(name);
+    ? join(repoRoot, 'lib', 'local', 'entries', `trade-${exchange}.ts`)
+    : handlerEntry(name, exchange);
 }
 
 export interface LocalBuild {
+  /** The exchange whose ccxt class the trade bundle holds. */
+  readonly exchange: ExchangeId;
   /** Bundle of each function's local entry, built with the options the CDK stack deploys. */
   readonly bundles: Readonly<Record<HandlerName, string>>;
   /** The worker-thread shim that plays a Lambda container. */
@@ -28,11 +31,13 @@ export interface LocalBuild {
 }
 
 /**
- * Builds each function's local entry with the bundle options the stack deploys, plus the
- * container shim, into `outDir`. The local runtime runs these files, not the TypeScript sources.
+ * Builds each function's local entry for `exchange` with the bundle options the stack deploys,
+ * plus the container shim, into `outDir`. The local runtime runs these files, not the TypeScript
+ * sources.
  */
 export async function buildFunctions(
   outDir = join(repoRoot, '.tickfan', 'build'),
+  exchange: ExchangeId = 'binance',
 ): Promise<LocalBuild> {
   const names: HandlerName[] = ['trade', 'fan-out'];
   const bundles = Object.fromEntries(
@@ -43,7 +48,7 @@ export async function buildFunctions(
     ...names.map((name) =>
       build({
         ...bundleOptions(),
-        entryPoints: [localEntry(name)],
+        entryPoints: [localEntry(name, exchange)],
         outfile: bundles[name],
         logLevel: 'error',
       }),
@@ -57,7 +62,7 @@ export async function buildFunctions(
       if (error.code !== 'EEXIST') throw error;
     },
   );
-  return { bundles, workerFile };
+  return { exchange, bundles, workerFile };
 }
 
 /** Builds the worker-thread shim that plays a Lambda container; returns its path. */

@@ -16,6 +16,7 @@ import type { BotConfig } from '../config/schema.js';
 import { type TradingControl, TradingMode } from '../domain/control.js';
 import { metricNamespace } from '../metrics/catalogue.js';
 import { type ExchangeSimulator, startSimulator } from '../simulator/exchange-simulator.js';
+import { wireOf } from '../simulator/wires.js';
 import { buildFunctions, type LocalBuild } from './build.js';
 import { CpuShare } from './cpu-share.js';
 import { createIdempotencyTable, createStateTable } from './create-tables.js';
@@ -162,7 +163,13 @@ export class LocalEnvironment {
     // The exchange's side of the trading state: kept with it, and wiped with it.
     const exchangeState = persist ? exchangeStateFile(stateDir) : undefined;
     if (options.fresh && exchangeState !== undefined) await rm(exchangeState, { force: true });
-    const build = options.build ?? (await buildFunctions(join(stateDir, 'build')));
+    const exchangeId = config.exchange.id;
+    const build = options.build ?? (await buildFunctions(join(stateDir, 'build'), exchangeId));
+    if (build.exchange !== exchangeId) {
+      throw new Error(
+        `the local build holds the ${build.exchange} trade function, but exchange.id is ${exchangeId}`,
+      );
+    }
     const services: LocalService[] = [];
     try {
       const dynalite: LocalService =
@@ -178,6 +185,7 @@ export class LocalEnvironment {
       const clock = new SimClock();
       const simulator = await startSimulator({
         clock,
+        wire: wireOf(exchangeId),
         symbols: config.symbols.map((s) => s.symbol),
         feeRate: config.paper.feeRate,
         balances: config.paper.balances,

@@ -346,6 +346,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     // Deliveries still under way get the time the notifier function's retries would take.
     await notifications.close(15_000);
     const summary = summarise({
+      exchange: config.exchange.id,
       notifications: notifications.summary(),
       ticks: tick,
       symbols,

@@ -11,6 +11,8 @@ import type { InvocationRecord } from './sqs-event-source.js';
 
 /** The summary of a local run: the contract `--summary-json` writes. Extend it; never break it. */
 export interface RunSummary {
+  /** The exchange whose API the simulator spoke and whose ccxt class traded (`exchange.id`). */
+  readonly exchange: string;
   readonly ticks: number;
   readonly symbols: readonly string[];
   readonly invocations: number;
@@ -134,6 +136,7 @@ export interface SymbolSummary {
 }
 
 export interface SummaryInput {
+  readonly exchange: string;
   readonly ticks: number;
   readonly symbols: readonly string[];
   readonly invocations: readonly InvocationRecord[];
@@ -309,6 +312,7 @@ export function summarise(input: SummaryInput): RunSummary {
   }
 
   return {
+    exchange: input.exchange,
     ticks: input.ticks,
     symbols: input.symbols,
     invocations: input.invocations.length,

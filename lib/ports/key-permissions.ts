@@ -5,6 +5,8 @@ export interface KeyPermissions {
   /** A trading bot's key must never be able to move funds out. */
   readonly canWithdraw: boolean;
   readonly ipRestricted: boolean;
+  /** The addresses (or `a.b.c.d/n` ranges) the key is bound to; empty when it is not bound. */
+  readonly ipWhitelist: readonly string[];
 }
 
 /** Asks the exchange about the key in use. */

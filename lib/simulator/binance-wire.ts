@@ -578,7 +578,25 @@ function balanceRows(engine: MatchingEngine) {
 
 function apiRestrictions(engine: MatchingEngine, request: WireRequest): WireReply {
   requireAuth(request, paramsOf(request));
-  return ok({ ...engine.restrictions, createTime: 1_514_764_800_000 });
+  const { ipList: _listed, ...restrictions } = engine.restrictions;
+  return ok({ ...restrictions, createTime: 1_514_764_800_000 });
+}
+
+/**
+ * `GET /sapi/v1/account/apiRestrictions/ipRestriction`: whether the key is bound to addresses,
+ * and which. Binance spells the flag as a string here, unlike in `apiRestrictions`.
+ */
+function ipRestriction(engine: MatchingEngine, request: WireRequest): WireReply {
+  const params = paramsOf(request);
+  requireAuth(request, params);
+  const { ipRestrict, ipList } = engine.restrictions;
+  const apiKey = request.headers['x-mbx-apikey'];
+  return ok({
+    ipRestrict: String(ipRestrict),
+    ipList: ipRestrict ? [...ipList] : [],
+    updateTime: 1_514_764_800_000,
+    apiKey: typeof apiKey === 'string' ? apiKey : '',
+  });
 }
 
 const routes: readonly WireRoute[] = [
@@ -592,13 +610,18 @@ const routes: readonly WireRoute[] = [
   { method: 'GET', path: '/api/v3/account', handle: account },
   { method: 'GET', path: '/api/v3/myTrades', handle: myTrades },
   { method: 'GET', path: '/sapi/v1/account/apiRestrictions', handle: apiRestrictions },
+  {
+    method: 'GET',
+    path: '/sapi/v1/account/apiRestrictions/ipRestriction',
+    handle: ipRestriction,
+  },
 ];
 
 /**
  * The subset of Binance's spot REST API that ccxt's `binance` class uses: `exchangeInfo`,
  * `klines`, `order` (POST, GET, DELETE; market and `STOP_LOSS`), `myTrades`, `account`, `time`,
  * `ping`, and the key's
- * `apiRestrictions`. Private endpoints want an `X-MBX-APIKEY` header and a `signature`
+ * `apiRestrictions` with its `ipRestriction`. Private endpoints want an `X-MBX-APIKEY` header and a `signature`
  * parameter, neither verified. Point ccxt's binance at it with `urls.api.public` and
  * `urls.api.private` set to `${url}/api/v3`.
  */

@@ -916,6 +916,38 @@ function balanceEx(engine: MatchingEngine, request: WireRequest): WireReply {
   );
 }
 
+/**
+ * `POST /0/private/GetApiKeyInfo` (no permission needed): the key's `permissions` and its
+ * `ipAllowlist` (empty when unrestricted), from the engine's `restrictions`. Only the permission
+ * names Kraken's documentation shows are sent: `query-funds` and `query-open-trades` (reading),
+ * `modify-trades` (creating and modifying orders), `withdraw-funds`.
+ */
+function apiKeyInfo(engine: MatchingEngine, request: WireRequest): WireReply {
+  privateParams(request);
+  const r = engine.restrictions;
+  const permissions = [
+    ...(r.enableReading ? ['query-funds', 'query-open-trades'] : []),
+    ...(r.enableSpotAndMarginTrading ? ['modify-trades'] : []),
+    ...(r.enableWithdrawals ? ['withdraw-funds'] : []),
+  ];
+  const key = request.headers['api-key'];
+  return ok({
+    apiKeyName: 'tickfan',
+    apiKey: typeof key === 'string' ? key : '',
+    nonce: '0',
+    nonceWindow: 0,
+    permissions,
+    iban: 'AA00 SIMU LATO R000',
+    validUntil: '0',
+    queryFrom: '0',
+    queryTo: '0',
+    createdTime: '1514764800',
+    modifiedTime: '1514764800',
+    ipAllowlist: r.ipRestrict ? [...r.ipList] : [],
+    lastUsed: String(Math.floor(engine.now() / 1000)),
+  });
+}
+
 const publicRoutes: readonly [string, WireRoute['handle']][] = [
   ['/0/public/Time', time],
   ['/0/public/Assets', assets],
@@ -932,6 +964,7 @@ const privateRoutes: readonly [string, WireRoute['handle']][] = [
   ['/0/private/ClosedOrders', closedOrders],
   ['/0/private/QueryOrders', queryOrders],
   ['/0/private/TradesHistory', tradesHistory],
+  ['/0/private/GetApiKeyInfo', apiKeyInfo],
 ];
 
 // Kraken's public methods answer GET and POST alike; its private ones POST only.
@@ -945,13 +978,10 @@ const routes: readonly WireRoute[] = [
 /**
  * The subset of Kraken's spot REST API that ccxt's `kraken` class uses: public `Time`, `Assets`,
  * `AssetPairs` and `OHLC`; private `AddOrder` (market and `stop-loss`, with `cl_ord_id`),
- * `CancelOrder`, `OpenOrders`, `ClosedOrders`, `QueryOrders`, `TradesHistory`, `Balance` and
- * `BalanceEx`. Answers are `{ error: [], result }`, refusals Kraken's error strings. Private
+ * `CancelOrder`, `OpenOrders`, `ClosedOrders`, `QueryOrders`, `TradesHistory`, `Balance`,
+ * `BalanceEx` and the key's `GetApiKeyInfo`. Answers are `{ error: [], result }`, refusals Kraken's error strings. Private
  * calls want `API-Key` and `API-Sign` headers and a `nonce`, none verified. Point ccxt's kraken at
  * it with `urls.api.public` and `urls.api.private` set to the simulator's root URL.
- *
- * Kraken has no call that reports an API key's permissions or IP whitelist, so this wire serves
- * none: the engine's `restrictions` are not visible through it.
  */
 export const krakenWire: ExchangeWire = {
   exchange: 'kraken',

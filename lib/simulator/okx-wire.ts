@@ -428,6 +428,27 @@ function candles(engine: MatchingEngine, request: WireRequest, recent: boolean):
   return ok(rows);
 }
 
+const minSizes = new WeakMap<SimMarket, number>();
+
+/**
+ * The instrument's `minSz`: OKX states a spot pair's minimum as a size alone, no notional, so the
+ * simulator publishes the smallest lot multiple whose value clears the engine's minimum notional
+ * even at the lowest price the market's candles reach. An order of at least `minSz` then never
+ * meets a refusal its client could not have foreseen from the instrument.
+ */
+export function minSize(market: SimMarket): number {
+  let size = minSizes.get(market);
+  if (size === undefined) {
+    const { stepSize, minQty, minNotional } = market.rules;
+    const lowest = Math.min(...(market.series.get(market.finest) ?? []).map((c) => c.low));
+    const steps =
+      Number.isFinite(lowest) && lowest > 0 ? Math.ceil(minNotional / lowest / stepSize) : 1;
+    size = Math.max(minQty, Number((steps * stepSize).toPrecision(12)));
+    minSizes.set(market, size);
+  }
+  return size;
+}
+
 /** One `GET /api/v5/public/instruments` entry, shaped like OKX's spot instruments. */
 export function instrument(market: SimMarket) {
   const { rules } = market;
@@ -459,7 +480,7 @@ export function instrument(market: SimMarket) {
     maxStopSz: '1000000',
     maxTriggerSz: '9000000',
     maxTwapSz: '9000000',
-    minSz: okxDecimal(rules.minQty),
+    minSz: okxDecimal(minSize(market)),
     openType: '',
     optType: '',
     quoteCcy: market.quote,
@@ -533,6 +554,7 @@ function placeMarket(engine: MatchingEngine, fields: Fields): SimOrder {
   const tgtCcy = field(fields, 'tgtCcy') ?? (side === 'buy' ? 'quote_ccy' : 'base_ccy');
   if (tgtCcy !== 'base_ccy' && tgtCcy !== 'quote_ccy') throw okxErrors.paramError('tgtCcy');
   const inBase = tgtCcy === 'base_ccy';
+  if (inBase && sz < minSize(market)) throw okxErrors.belowMinimum();
   let order: SimOrder;
   try {
     order = engine.placeMarketOrder({
@@ -544,7 +566,7 @@ function placeMarket(engine: MatchingEngine, fields: Fields): SimOrder {
   } catch (error) {
     throw refusalError(error, {
       currency: side === 'buy' ? market.quote : market.base,
-      belowMinSize: !inBase || sz < market.rules.minQty,
+      belowMinSize: !inBase || sz < minSize(market),
     });
   }
   notesOf(engine).set(order.orderId, { sz: okxDecimal(sz), tgtCcy, tag, clOrdIdAlias: false });
@@ -624,6 +646,7 @@ function placeStop(engine: MatchingEngine, fields: Fields): SimOrder {
   const alias = clientIdField(fields, 'clOrdId');
   const clientOrderId = algoClOrdId ?? alias;
   const tag = tagField(fields);
+  if (sz < minSize(market)) throw okxErrors.belowMinimum();
   let order: SimOrder;
   try {
     order = engine.placeStopOrder({
@@ -636,7 +659,7 @@ function placeStop(engine: MatchingEngine, fields: Fields): SimOrder {
   } catch (error) {
     throw refusalError(error, {
       currency: market.base,
-      belowMinSize: sz < market.rules.minQty,
+      belowMinSize: sz < minSize(market),
     });
   }
   notesOf(engine).set(order.orderId, {

@@ -1,5 +1,5 @@
-import type { BotConfig } from '../config/schema.js';
-import type { KeyInspector } from '../ports/key-permissions.js';
+import { type BotConfig, exchangeLimits } from '../config/schema.js';
+import type { KeyInspector, KeyPermissions } from '../ports/key-permissions.js';
 import type { MarketData } from '../ports/market-data.js';
 
 export interface PreflightCheck {
@@ -14,6 +14,12 @@ export interface PreflightDeps {
   readonly keys: KeyInspector;
   /** Timeout of each exchange call. */
   readonly timeoutMs: number;
+  /**
+   * The addresses the deployed trade function reaches the exchange from (the stack's `EgressIp`
+   * outputs, or `--egress-ip`): each must be on the key's whitelist. None given: the whitelist
+   * only has to be on, where the exchange requires it.
+   */
+  readonly egressIps?: readonly string[];
 }
 
 /**
@@ -23,6 +29,8 @@ export interface PreflightDeps {
  * 2. The exchange answers, and lists every configured market.
  * 3. The key can read and trade spot, and can NOT withdraw or transfer funds (a key that can is
  *    refused: a leaked trading key must not be able to empty the account).
+ * 4. The key's IP whitelist is on and holds every egress IP given; where the exchange requires a
+ *    whitelist (binance deletes a trading key without one), a key without it is refused.
  */
 export async function preflight(
   deps: PreflightDeps,
@@ -36,7 +44,7 @@ export async function preflight(
   add(
     'config',
     config.exchange.mode !== 'live' || config.exchange.secretName !== undefined,
-    `mode ${config.exchange.mode}, ${config.symbols.length} symbols${config.exchange.secretName ? `, keys in secret ${config.exchange.secretName}` : ''}`,
+    `${config.exchange.id}, mode ${config.exchange.mode}, ${config.symbols.length} symbols${config.exchange.secretName ? `, keys in secret ${config.exchange.secretName}` : ''}`,
   );
   for (const { symbol } of config.symbols) {
     try {
@@ -44,27 +52,86 @@ export async function preflight(
       add(
         `market ${symbol}`,
         true,
-        `amount step ${m.amountStep}, min notional ${m.minNotional} ${m.quote}`,
+        `amount step ${m.amountStep}, min amount ${m.minAmount}, min notional ${m.minNotional} ${m.quote}`,
       );
     } catch (error) {
       add(`market ${symbol}`, false, reason(error));
     }
   }
+  let p: KeyPermissions;
   try {
-    const p = await deps.keys.keyPermissions(deps.timeoutMs);
-    add('key can read', p.canRead, p.canRead ? 'yes' : 'enable reading for this key');
-    add('key can trade spot', p.canTrade, p.canTrade ? 'yes' : 'enable spot trading for this key');
-    add(
-      'key cannot withdraw',
-      !p.canWithdraw,
-      p.canWithdraw
-        ? 'REFUSED: this key can withdraw or transfer funds; create a key without those permissions'
-        : 'no withdrawals or transfers',
-    );
-    // Not required, but a key bound to known addresses is much harder to misuse.
-    add('key restricted to IPs', true, p.ipRestricted ? 'yes' : 'no (recommended: restrict it)');
+    p = await deps.keys.keyPermissions(deps.timeoutMs);
   } catch (error) {
     add('key permissions', false, reason(error));
+    return { ok: false, checks };
   }
+  add('key can read', p.canRead, p.canRead ? 'yes' : 'enable reading for this key');
+  add('key can trade spot', p.canTrade, p.canTrade ? 'yes' : 'enable spot trading for this key');
+  add(
+    'key cannot withdraw',
+    !p.canWithdraw,
+    p.canWithdraw
+      ? 'REFUSED: this key can withdraw or transfer funds; create a key without those permissions'
+      : 'no withdrawals or transfers',
+  );
+  checks.push(ipCheck(config, p, deps.egressIps ?? []));
   return { ok: checks.every((c) => c.ok), checks };
+}
+
+/** Step 4: the key's whitelist against the egress IPs. */
+function ipCheck(
+  config: BotConfig,
+  p: KeyPermissions,
+  egressIps: readonly string[],
+): PreflightCheck {
+  const check = 'key restricted to IPs';
+  const listed = ` (${p.ipWhitelist.join(', ') || 'none'})`;
+  if (egressIps.length > 0) {
+    if (!p.ipRestricted) {
+      return {
+        check,
+        ok: false,
+        detail: `REFUSED: the key has no IP whitelist; add ${egressIps.join(', ')} to it`,
+      };
+    }
+    const whitelist = p.ipWhitelist;
+    const missing = egressIps.filter((ip) => !whitelist.some((entry) => allows(entry, ip)));
+    return missing.length === 0
+      ? { check, ok: true, detail: `yes, holding the egress IP${listed}` }
+      : {
+          check,
+          ok: false,
+          detail: `REFUSED: the whitelist${listed} lacks the egress IP ${missing.join(', ')}: the exchange would refuse every order`,
+        };
+  }
+  if (p.ipRestricted) return { check, ok: true, detail: `yes${listed}` };
+  const required = exchangeLimits[config.exchange.id].requiresIpWhitelist;
+  return required
+    ? {
+        check,
+        ok: false,
+        detail: `REFUSED: ${config.exchange.id} deletes a trading key without an IP whitelist; add the stack's EgressIp outputs to it`,
+      }
+    : { check, ok: true, detail: "no (recommended: restrict it to the stack's EgressIp outputs)" };
+}
+
+/** Whether whitelist `entry` (an IPv4 address, or a range `a.b.c.d/n`) lets `ip` in. */
+function allows(entry: string, ip: string): boolean {
+  const [base = '', bits] = entry.split('/');
+  if (bits === undefined) return base === ip;
+  const prefix = Number(bits);
+  const a = ipv4(base);
+  const b = ipv4(ip);
+  if (a === undefined || b === undefined || !Number.isInteger(prefix)) return false;
+  if (prefix <= 0) return prefix === 0;
+  const mask = prefix >= 32 ? 0xffffffff : ~((1 << (32 - prefix)) - 1) >>> 0;
+  return (a & mask) >>> 0 === (b & mask) >>> 0;
+}
+
+function ipv4(text: string): number | undefined {
+  const parts = text.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) {
+    return undefined;
+  }
+  return parts.reduce((value, n) => value * 256 + n, 0);
 }

@@ -4,42 +4,47 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../lib/config/load.js';
-import { parseConfig } from '../../lib/config/schema.js';
+import { exchangeIds, parseConfig } from '../../lib/config/schema.js';
+import { clientIdPatterns } from '../../lib/domain/client-id.js';
 import { parseFaultSpec } from '../../lib/local/faults/fault-spec.js';
 import { runLocal } from '../../lib/local/run.js';
 import type { RunSummary } from '../../lib/local/summary.js';
 
-let dir: string;
-let summary: RunSummary;
-let logText: string;
+describe.each(exchangeIds)('orders on %s under lost responses and duplicate deliveries', (id) => {
+  let dir: string;
+  let summary: RunSummary;
+  let logText: string;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tickfan-once-'));
-  const shipped = loadConfigFile('cdk.json');
-  // Fast averages cross often, so the run places many orders for the faults to hit.
-  const config = parseConfig({
-    ...shipped,
-    symbols: shipped.symbols.slice(0, 3).map((s) => ({ ...s, params: { fast: 3, slow: 8 } })),
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tickfan-once-'));
+    const shipped = loadConfigFile('cdk.json');
+    // Fast averages cross often, so the run places many orders for the faults to hit; the stops
+    // rest on the exchange from each entry's fill.
+    const config = parseConfig({
+      ...shipped,
+      exchange: { ...shipped.exchange, id },
+      symbols: shipped.symbols.slice(0, 3).map((s) => ({ ...s, params: { fast: 3, slow: 8 } })),
+    });
+    const known = config.symbols.map((s) => s.symbol);
+    const logs = createWriteStream(join(dir, 'functions.log'));
+    summary = await runLocal({
+      config,
+      ticks: 40,
+      stateDir: dir,
+      persist: false,
+      logs,
+      faults: ['lose-response:*:0.5', 'duplicate-delivery:0.5'].map((f) =>
+        parseFaultSpec(f, known),
+      ),
+    });
+    await new Promise((resolve) => logs.end(resolve));
+    logText = await readFile(join(dir, 'functions.log'), 'utf8');
+  }, 300_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
-  const known = config.symbols.map((s) => s.symbol);
-  const logs = createWriteStream(join(dir, 'functions.log'));
-  summary = await runLocal({
-    config,
-    ticks: 40,
-    stateDir: dir,
-    persist: false,
-    logs,
-    faults: ['lose-response:*:0.5', 'duplicate-delivery:0.5'].map((f) => parseFaultSpec(f, known)),
-  });
-  await new Promise((resolve) => logs.end(resolve));
-  logText = await readFile(join(dir, 'functions.log'), 'utf8');
-}, 300_000);
 
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-describe('orders under lost responses and duplicate deliveries', () => {
   it('placed enough orders for the faults to matter, and delivered messages twice', () => {
     expect(summary.orders.exchange).toBeGreaterThanOrEqual(8);
     expect(summary.invocations).toBeGreaterThan(summary.ticks * summary.symbols.length);
@@ -58,11 +63,19 @@ describe('orders under lost responses and duplicate deliveries', () => {
     }
   });
 
-  it('logs orders with their client id as a correlation key, and never the API key or secret', () => {
+  it('leaves every open position with its stop resting on the exchange', () => {
+    expect(summary.positions.withStopOnExchange).toBe(summary.positions.open);
+  });
+
+  it(`sends ${id}'s own client ids and logs them as a correlation key, never a key or secret`, () => {
+    expect(summary.exchange).toBe(id);
+    for (const trade of summary.trades) expect(trade.clientOrderId).toMatch(clientIdPatterns[id]);
     const lines = logText.split('\n').filter(Boolean);
-    const orderLines = lines.filter((l) => l.includes('"clientOrderId":"tf-'));
+    const ids = new Set(summary.trades.map((t) => t.clientOrderId));
+    const orderLines = lines.filter((l) =>
+      [...ids].some((clientId) => l.includes(`"clientOrderId":"${clientId}"`)),
+    );
     expect(orderLines.length).toBeGreaterThan(0);
-    expect(orderLines.some((l) => /^\{.*"clientOrderId":"tf-[bs]-/.test(l))).toBe(true);
     // the exchange client's credentials (the simulator's), across every line, errors included
     expect(lines.some((l) => l.includes('"level":"ERROR"') || l.includes('Error'))).toBe(true);
     expect(logText).not.toContain('simulator-api-key');

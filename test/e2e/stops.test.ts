@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulatedMarket } from '../../lib/backtest/market.js';
 import { runBacktest } from '../../lib/backtest/run-backtest.js';
-import { type BotConfig, parseConfig } from '../../lib/config/schema.js';
+import { type BotConfig, exchangeIds, parseConfig } from '../../lib/config/schema.js';
 import { type Candle, timeframeMs } from '../../lib/domain/candle.js';
+import { stopClientOrderId } from '../../lib/domain/stop.js';
 import { createStrategy } from '../../lib/domain/strategies/registry.js';
 import { readRunState, runLocal } from '../../lib/local/run.js';
 import type { RunSummary } from '../../lib/local/summary.js';
@@ -20,39 +21,41 @@ const tf = timeframeMs('5m');
 const dataFrom = Date.UTC(2018, 0, 16, 8, 0);
 const dataTo = Date.UTC(2018, 0, 17, 0, 0);
 const ticks = 40;
-let dir: string;
-let config: BotConfig;
-let summary: RunSummary;
-let candles: Candle[];
-let firstTick: number;
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tickfan-stops-'));
-  const all = await readOhlcvFile(join(defaultDataDir, 'LTC_BTC-5m.json'));
-  candles = all.filter((c) => c.time >= dataFrom && c.time < dataTo);
-  await mkdir(join(dir, 'data'));
-  await writeOhlcvFile(join(dir, 'data', 'LTC_BTC-5m.json'), candles);
-  config = parseConfig({
-    schedule: { expression: 'rate(5 minutes)' },
-    symbols: [{ symbol: 'LTC/BTC', timeframe: '5m', strategy: 'rsi-reversion' }],
-    risk: { stoplossPct: 0.05 },
+describe.each(exchangeIds)('a stop resting on %s through a sharp fall', (id) => {
+  let dir: string;
+  let config: BotConfig;
+  let summary: RunSummary;
+  let candles: Candle[];
+  let firstTick: number;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tickfan-stops-'));
+    const all = await readOhlcvFile(join(defaultDataDir, 'LTC_BTC-5m.json'));
+    candles = all.filter((c) => c.time >= dataFrom && c.time < dataTo);
+    await mkdir(join(dir, 'data'));
+    await writeOhlcvFile(join(dir, 'data', 'LTC_BTC-5m.json'), candles);
+    config = parseConfig({
+      exchange: { id },
+      schedule: { expression: 'rate(5 minutes)' },
+      symbols: [{ symbol: 'LTC/BTC', timeframe: '5m', strategy: 'rsi-reversion' }],
+      risk: { stoplossPct: 0.05 },
+    });
+    summary = await runLocal({
+      config,
+      ticks,
+      stateDir: join(dir, 'state'),
+      dataDir: join(dir, 'data'),
+      persist: false,
+    });
+    const state = await readRunState(join(dir, 'state'));
+    firstTick = (state?.nextTickAt ?? 0) - ticks * tf;
+  }, 180_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
-  summary = await runLocal({
-    config,
-    ticks,
-    stateDir: join(dir, 'state'),
-    dataDir: join(dir, 'data'),
-    persist: false,
-  });
-  const state = await readRunState(join(dir, 'state'));
-  firstTick = (state?.nextTickAt ?? 0) - ticks * tf;
-}, 180_000);
 
-afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-describe('a stop resting on the exchange through a sharp fall', () => {
   it('ran every tick without a failure', () => {
     expect(summary).toMatchObject({ ticks, failed: 0, deadLettered: 0 });
   });
@@ -71,7 +74,7 @@ describe('a stop resting on the exchange through a sharp fall', () => {
       price: 0.015298,
       amount: entry?.amount,
     });
-    expect(stop?.clientOrderId).toMatch(/^tf-p-1-/);
+    expect(stop?.clientOrderId).toBe(stopClientOrderId(entry?.clientOrderId ?? '', 1, id));
     // Inside the candle: it opened above the stop and its low went through it.
     expect(crossed?.open).toBeGreaterThan(stop?.price ?? 0);
     expect(crossed?.low).toBeLessThanOrEqual(stop?.price ?? 0);

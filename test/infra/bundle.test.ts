@@ -16,11 +16,12 @@ import {
   externalModules,
   repoRoot,
 } from '../../infra/bundling.js';
+import { exchangeIds } from '../../lib/config/schema.js';
 import { blockFaultMarker } from '../../lib/local/faults/blocking-market.js';
 import { localEnvNames } from '../../lib/local/lambda-protocol.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
 import { startSimulator } from '../../lib/simulator/exchange-simulator.js';
-import { synthTestStack } from './stack-factory.js';
+import { synthTestStack, testConfig } from './stack-factory.js';
 
 const maxBundleBytes = 1.5 * 1024 * 1024;
 
@@ -58,7 +59,11 @@ function quietly<T>(synth: () => T): T {
   }
 }
 
-describe('trade function bundle', () => {
+/** The files of ccxt exchange `id`'s class: the class itself and its generated API table. */
+const exchangeClassFiles = (id: string) =>
+  new RegExp(`node_modules/ccxt/js/src/(abstract/)?${id}\\.js$`);
+
+describe.each(exchangeIds)('trade function bundle for %s', (id) => {
   // Bundles for real: the default App, no `aws:cdk:bundling-stacks` context.
   const app = new App({ builtinCloudFormationValidation: false });
   afterAll(() => rmSync(app.outdir, { recursive: true, force: true }));
@@ -66,7 +71,7 @@ describe('trade function bundle', () => {
 
   it(`is an ESM bundle of at most ${maxBundleBytes / 1024 / 1024} MB`, () => {
     const { stack, assembly } = quietly(() => {
-      const { stack } = synthTestStack({ app });
+      const { stack } = synthTestStack({ app, config: testConfig({ exchange: { id } }) });
       return { stack, assembly: app.synth() };
     });
 
@@ -86,6 +91,20 @@ describe('trade function bundle', () => {
     expect(size, `${bundle} is ${size} bytes`).toBeLessThanOrEqual(maxBundleBytes);
     expect(readFileSync(bundle, 'utf8').startsWith(createRequireBanner)).toBe(true);
   }, 120_000);
+
+  it(`holds ${id}'s ccxt class and no other exchange's`, () => {
+    const { sources } = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] };
+    const classesOf = (exchange: string) =>
+      sources.filter((source) => exchangeClassFiles(exchange).test(source));
+    const others = exchangeIds.filter((other) => other !== id);
+
+    expect(classesOf(id)).toHaveLength(2);
+    expect(others.flatMap(classesOf)).toEqual([]);
+    // Nor any of the other hundred-odd exchanges ccxt ships.
+    const anyClass = /node_modules\/ccxt\/js\/src\/(abstract\/)?([a-z0-9]+)\.js$/;
+    const bundled = new Set(sources.flatMap((source) => anyClass.exec(source)?.[2] ?? []));
+    expect([...bundled]).toEqual([id]);
+  });
 
   it('holds no fault injection and no local knob', () => {
     const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as {
@@ -192,7 +211,7 @@ describe('bundle stubs', () => {
       const entry = join(dir, 'rest-path.ts');
       writeFileSync(
         entry,
-        `import { createBinanceClient } from ${JSON.stringify(join(repoRoot, 'lib/adapters/ccxt-exchange.ts'))};
+        `import { createBinanceClient } from ${JSON.stringify(join(repoRoot, 'lib/adapters/exchanges/binance-client.ts'))};
          const client = createBinanceClient({ url: process.env.SIM_URL });
          await client.loadMarkets();
          const candles = await client.fetchOHLCV('LTC/BTC', '5m', Date.UTC(2018, 0, 20, 11), 6);

@@ -1,14 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CcxtExchange,
-  createBinanceClient,
-  UnknownMarketError,
-} from '../../lib/adapters/ccxt-exchange.js';
+import { CcxtExchange, UnknownMarketError } from '../../lib/adapters/ccxt-exchange.js';
+import { createBinanceClient } from '../../lib/adapters/exchanges/binance-client.js';
+import { exchangeClients } from '../../lib/adapters/exchanges/clients.js';
+import { type ExchangeId, exchangeIds, exchangeLimits } from '../../lib/config/schema.js';
 import type { Candle } from '../../lib/domain/candle.js';
+import { clientOrderId } from '../../lib/domain/order-intent.js';
+import { stopClientOrderId } from '../../lib/domain/stop.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
 import { OrderRejectedError, type OrderRequest } from '../../lib/ports/broker.js';
 import { ExchangeUnavailableError } from '../../lib/ports/market-data.js';
 import { type ExchangeSimulator, startSimulator } from '../../lib/simulator/exchange-simulator.js';
+import { minSize } from '../../lib/simulator/okx-wire.js';
+import { wireOf } from '../../lib/simulator/wires.js';
 import { AuthenticationError } from '../../node_modules/ccxt/js/src/base/errors.js';
 
 // Inside the LTC/BTC 5m candle opened 12:05: 12:05 is forming, 12:00 is the newest closed one.
@@ -21,6 +24,34 @@ let sim: ExchangeSimulator;
 let clock: SimClock;
 let exchange: CcxtExchange;
 let orderSeq = 0;
+/** The exchange the simulator speaks and the adapter's client is made for. */
+let exchangeId: ExchangeId = 'binance';
+
+/** A fresh client id of a market order, in the exchange's own style. */
+function nextOrderId(): string {
+  orderSeq += 1;
+  const intent = { strategy: 'ccxt-test', symbol: 'LTC/BTC', candleTime: orderSeq } as const;
+  return clientOrderId({ ...intent, side: 'buy' }, exchangeId);
+}
+
+/** A fresh client id of a stop, in the exchange's own style. */
+function nextStopId(): string {
+  orderSeq += 1;
+  return stopClientOrderId(`ccxt-test-entry-${orderSeq}`, 1, exchangeId);
+}
+
+/** Starts the simulator speaking `id`'s API and an adapter on that exchange's ccxt class. */
+function onExchange(id: ExchangeId): void {
+  beforeAll(async () => {
+    exchangeId = id;
+    clock = new SimClock(now);
+    sim = await startSimulator({ clock, symbols, wire: wireOf(id) });
+    exchange = freshExchange();
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+}
 
 function candleAt(symbol: string, time: number): Candle {
   const candle = sim.candles(symbol).find((c) => c.time === time);
@@ -29,12 +60,11 @@ function candleAt(symbol: string, time: number): Candle {
 }
 
 function order(overrides: Partial<OrderRequest> = {}): OrderRequest {
-  orderSeq += 1;
   return {
     symbol: 'LTC/BTC',
     side: 'buy',
     amount: 0.5,
-    clientOrderId: `ccxt-test-${orderSeq}`,
+    clientOrderId: nextOrderId(),
     referencePrice: 0.0162,
     timeoutMs: 2_000,
     ...overrides,
@@ -43,7 +73,7 @@ function order(overrides: Partial<OrderRequest> = {}): OrderRequest {
 
 /** A fresh adapter on a fresh client, for tests about what is loaded or cached. */
 function freshExchange(): CcxtExchange {
-  return new CcxtExchange({ exchange: createBinanceClient({ url: sim.url }), clock });
+  return new CcxtExchange({ exchange: exchangeClients[exchangeId]({ url: sim.url }), clock });
 }
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
@@ -55,22 +85,14 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-beforeAll(async () => {
-  clock = new SimClock(now);
-  sim = await startSimulator({ clock, symbols });
-  exchange = freshExchange();
-});
-
-afterAll(async () => {
-  await sim?.close();
-});
-
 afterEach(() => {
   sim.setFault('*', undefined);
   for (const symbol of symbols) sim.setFault(symbol, undefined);
 });
 
 describe('createBinanceClient', () => {
+  onExchange('binance');
+
   it('points every Binance API family at the local server, the spot API at /api/v3', () => {
     // Act
     const client = createBinanceClient({ url: sim.url });
@@ -96,7 +118,24 @@ describe('createBinanceClient', () => {
   });
 });
 
-describe('CcxtExchange', () => {
+/** How each exchange words the refusals the adapter turns into OrderRejectedError. */
+const refusalWords: Record<ExchangeId, { funds: RegExp; notional: RegExp; trigger: RegExp }> = {
+  binance: {
+    funds: /insufficient balance/,
+    notional: /NOTIONAL/,
+    trigger: /would trigger immediately/,
+  },
+  okx: { funds: /51008/, notional: /51020|minimum/i, trigger: /51/ },
+  kraken: {
+    funds: /Insufficient funds/,
+    notional: /Cost minimum not met/,
+    trigger: /Invalid arguments:price/,
+  },
+};
+
+describe.each(exchangeIds)('CcxtExchange on %s', (id) => {
+  onExchange(id);
+
   describe('market', () => {
     it('maps the exchange filters to steps and minimums', async () => {
       // Prepare
@@ -105,16 +144,20 @@ describe('CcxtExchange', () => {
       // Act
       const market = await exchange.market('LTC/BTC', 2_000);
 
-      // Assess
+      // Assess: OKX states a minimum size and no minimum notional; its minSz clears the notional
       expect(market).toEqual({
         symbol: 'LTC/BTC',
         base: 'LTC',
         quote: 'BTC',
         amountStep: rules.stepSize,
         priceStep: rules.tickSize,
-        minAmount: rules.minQty,
-        minNotional: rules.minNotional,
+        minAmount: id === 'okx' ? minSize(sim.engine.market('LTC/BTC')) : rules.minQty,
+        minNotional: id === 'okx' ? 0 : rules.minNotional,
       });
+      const lowest = Math.min(...sim.candles('LTC/BTC').map((c) => c.low));
+      expect(market.minAmount * lowest + 1e-12).toBeGreaterThanOrEqual(
+        id === 'okx' ? rules.minNotional : 0,
+      );
     });
 
     it('loads the markets once', async () => {
@@ -211,9 +254,9 @@ describe('CcxtExchange', () => {
     it('drops a candle that opened at now exactly, as it has not closed yet', async () => {
       // Prepare: exchange and adapter share a clock standing still on a candle boundary
       const boundary = { now: () => forming };
-      const own = await startSimulator({ clock: boundary, symbols: ['ETH/BTC'] });
+      const own = await startSimulator({ clock: boundary, symbols: ['ETH/BTC'], wire: wireOf(id) });
       const onTheBoundary = new CcxtExchange({
-        exchange: createBinanceClient({ url: own.url }),
+        exchange: exchangeClients[id]({ url: own.url }),
         clock: boundary,
       });
 
@@ -250,19 +293,22 @@ describe('CcxtExchange', () => {
     });
 
     it('refuses a limit the exchange cannot serve in one request', async () => {
+      // Prepare: one of the candles served may still be forming
+      const most = exchangeLimits[id].candlesPerRequest - 1;
+
       // Act
       const error = await failure(
         exchange.fetchCandles({
           symbol: 'LTC/BTC',
           timeframe: '5m',
-          limit: 1000,
+          limit: most + 1,
           timeoutMs: 2_000,
         }),
       );
 
       // Assess
       expect(error).toBeInstanceOf(RangeError);
-      expect((error as Error).message).toContain('1000');
+      expect((error as Error).message).toContain(`from 1 to ${most}, got ${most + 1}`);
     });
   });
 
@@ -322,7 +368,7 @@ describe('CcxtExchange', () => {
 
       // Assess
       expect(error).toBeInstanceOf(OrderRejectedError);
-      expect((error as Error).message).toMatch(/insufficient balance/);
+      expect((error as Error).message).toMatch(refusalWords[id].funds);
     });
 
     it('turns a filter failure into OrderRejectedError', async () => {
@@ -331,7 +377,7 @@ describe('CcxtExchange', () => {
 
       // Assess
       expect(error).toBeInstanceOf(OrderRejectedError);
-      expect((error as Error).message).toMatch(/NOTIONAL/);
+      expect((error as Error).message).toMatch(refusalWords[id].notional);
     });
 
     it('turns an order for an unknown symbol into OrderRejectedError', async () => {
@@ -392,7 +438,7 @@ describe('CcxtExchange', () => {
         filledAmount: 0.3,
         averagePrice: placed.averagePrice,
         // Binance's order query carries no fees: they come from the order's fills (myTrades)
-        fee: placed.fee,
+        fee: expect.closeTo(placed.fee, 12),
         fillTime: expect.any(Number),
       });
       expect(placed.fee).toBeGreaterThan(0);
@@ -400,7 +446,7 @@ describe('CcxtExchange', () => {
 
     it('returns undefined for a client id the exchange does not know', async () => {
       // Act
-      const found = await exchange.findOrder('LTC/BTC', 'never-placed', 2_000);
+      const found = await exchange.findOrder('LTC/BTC', nextOrderId(), 2_000);
 
       // Assess
       expect(found).toBeUndefined();
@@ -426,7 +472,7 @@ describe('CcxtExchange', () => {
       // Prepare
       await exchange.placeMarketOrder(order({ amount: 0.5 }));
       const { stopPrice, candle } = reachableStop();
-      const clientOrderId = `ccxt-stop-${++orderSeq}`;
+      const clientOrderId = nextStopId();
 
       // Act
       const placed = await exchange.placeStopOrder({
@@ -456,8 +502,8 @@ describe('CcxtExchange', () => {
     it('cancels a resting stop, and reports a stop that filled before the cancel as filled', async () => {
       // Prepare
       await exchange.placeMarketOrder(order({ amount: 1 }));
-      const far = `ccxt-stop-${++orderSeq}`;
-      const near = `ccxt-stop-${++orderSeq}`;
+      const far = nextStopId();
+      const near = nextStopId();
       const last = candleAt('LTC/BTC', newestClosed).close;
       const stop = (clientOrderId: string, stopPrice: number) =>
         exchange.placeStopOrder({
@@ -475,7 +521,7 @@ describe('CcxtExchange', () => {
       const cancelled = await exchange.cancelOrder('LTC/BTC', far, 2_000);
       clock.set(candle.time + 300_000 + 1_000);
       const raced = await exchange.cancelOrder('LTC/BTC', near, 2_000);
-      const unknown = await exchange.cancelOrder('LTC/BTC', 'never-placed', 2_000);
+      const unknown = await exchange.cancelOrder('LTC/BTC', nextStopId(), 2_000);
 
       // Assess
       expect(cancelled).toMatchObject({ clientOrderId: far, status: 'cancelled', filledAmount: 0 });
@@ -494,14 +540,14 @@ describe('CcxtExchange', () => {
           symbol: 'LTC/BTC',
           amount: 0.5,
           stopPrice: floorToTick(last * 1.1),
-          clientOrderId: `ccxt-stop-${++orderSeq}`,
+          clientOrderId: nextStopId(),
           timeoutMs: 2_000,
         }),
       );
 
       // Assess
       expect(error).toBeInstanceOf(OrderRejectedError);
-      expect((error as Error).message).toContain('would trigger immediately');
+      expect((error as Error).message).toMatch(refusalWords[id].trigger);
     });
   });
 
@@ -620,7 +666,7 @@ describe('CcxtExchange', () => {
       const before = sim.requestCount();
 
       // Act
-      const error = await failure(exchange.findOrder('LTC/BTC', 'whatever', 0));
+      const error = await failure(exchange.findOrder('LTC/BTC', nextOrderId(), 0));
 
       // Assess
       expect(error).toMatchObject({ kind: 'timeout' });
@@ -629,7 +675,9 @@ describe('CcxtExchange', () => {
   });
 });
 
-describe('CcxtExchange with live-style credentials', () => {
+describe('CcxtExchange on binance with live-style credentials', () => {
+  onExchange('binance');
+
   // Fake values in the shape of Binance's 64-character keys.
   const apiKey = 'Fk3vT9qLw2ZxN8mRb7Yc4Hd6Jp1Gs5Ua0Ke2Wi9Oo3Tl8Vn4Qr7Xz6Cy1Bm5Ah2D';
   const secret = 'Sx7Lq2Nw9Zr4Tb8Mk1Vc6Hy3Jd5Gp0Ue7Ko2Wi4Oa9Tl6Vn1Qs8Xf3Cz5Bm7Ah4E';
@@ -650,7 +698,7 @@ describe('CcxtExchange with live-style credentials', () => {
     sim.setFault('LTC/BTC', { kind: 'http5xx', rate: 1 });
 
     // Act: a lookup by client id is a signed GET; ccxt puts its whole URL into the message.
-    const error = await failure(live.findOrder('LTC/BTC', 'ccxt-test-signed', 2_000));
+    const error = await failure(live.findOrder('LTC/BTC', nextOrderId(), 2_000));
 
     // Assess
     expect(error).toBeInstanceOf(ExchangeUnavailableError);

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBinanceClient } from '../../lib/adapters/ccxt-exchange.js';
+import { createBinanceClient } from '../../lib/adapters/exchanges/binance-client.js';
 
 const tsx = join('node_modules', '.bin', 'tsx');
 const ltc = join('lib', 'market-data', 'ohlcv', 'LTC_BTC-5m.json');

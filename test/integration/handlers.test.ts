@@ -36,7 +36,7 @@ let dlqUrl: string;
 const signal = { signal: new AbortController().signal };
 let fanOut: typeof import('../../functions/fan-out.js').handler;
 // The deployed handler wired as the local runtime runs it: the simulator as exchange and broker.
-let trade: typeof import('../../lib/local/entries/trade.js').handler;
+let trade: typeof import('../../lib/local/entries/trade-binance.js').handler;
 /** Requests the simulator had served when the trade function's cold start finished. */
 let requestsAtColdStart: number;
 /** Deliberately malformed input, typed as the handler's event to reach its validation. */
@@ -80,7 +80,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   ({ handler: fanOut } = await import('../../functions/fan-out.js'));
-  ({ handler: trade } = await import('../../lib/local/entries/trade.js'));
+  ({ handler: trade } = await import('../../lib/local/entries/trade-binance.js'));
   requestsAtColdStart = simulator.requestCount();
 });
 
@@ -286,7 +286,7 @@ describe('trade handler idempotency', () => {
     const tick = at - 3 * 300_000;
     // Two containers: Lambda never runs two invocations in one at the same time.
     vi.resetModules();
-    const { handler: otherContainer } = await import('../../lib/local/entries/trade.js');
+    const { handler: otherContainer } = await import('../../lib/local/entries/trade-binance.js');
 
     const outcomes = await Promise.allSettled([
       trade({ Records: [message(tick, 'c1')] }, lambdaContext(), signal),

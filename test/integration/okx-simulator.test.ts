@@ -3,7 +3,7 @@ import { createOkxClient } from '../../lib/adapters/exchanges/okx-client.js';
 import type { Candle } from '../../lib/domain/candle.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
 import { type ExchangeSimulator, startSimulator } from '../../lib/simulator/exchange-simulator.js';
-import { okxWire } from '../../lib/simulator/okx-wire.js';
+import { minSize, okxWire } from '../../lib/simulator/okx-wire.js';
 import {
   AuthenticationError,
   ExchangeError,
@@ -142,7 +142,12 @@ describe('the OKX simulator through ccxt', () => {
         active: true,
         precision: { amount: rules.stepSize, price: rules.tickSize },
       });
-      expect(market.limits.amount?.min).toBe(rules.minQty);
+      // OKX states no minimum notional: minSz is the size whose value clears it at any price
+      const minSz = minSize(sim.engine.market('LTC/BTC'));
+      expect(market.limits.amount?.min).toBe(minSz);
+      expect(minSz).toBeGreaterThanOrEqual(rules.minQty);
+      const lowest = Math.min(...sim.candles('LTC/BTC').map((c) => c.low));
+      expect(minSz * lowest).toBeGreaterThanOrEqual(rules.minNotional);
     });
   });
 

@@ -248,6 +248,7 @@ describe('runInvocations', () => {
       positions: [],
       exchangeOrders: [],
       deadLettered: 0,
+      exchange: 'binance',
       tickPeriodMs: 300_000,
       lastPrices: {},
       health: [],

@@ -93,6 +93,7 @@ function input(overrides: Partial<SummaryInput> = {}): SummaryInput {
     deadLettered: 1,
     deadLetteredBySymbol: new Map([['LTC/BTC', 1]]),
     poisoned: 0,
+    exchange: 'binance',
     tickPeriodMs: period,
     lastPrices: { 'LTC/BTC': 0.0125 },
     ...overrides,

@@ -1,3 +1,5 @@
+import type { ExchangeClient } from './dialect.js';
+
 /**
  * Credentials and endpoint of a ccxt client made by one of the per-exchange factories
  * (`createBinanceClient`, `createOkxClient`, `createKrakenClient`).
@@ -27,3 +29,6 @@ export function isLocal(options: ExchangeClientOptions): options is ExchangeClie
 } {
   return options.url !== undefined && options.url !== '';
 }
+
+/** Makes the ccxt client of one exchange (`createBinanceClient`, `createOkxClient`, ...). */
+export type ExchangeClientFactory = (options: ExchangeClientOptions) => ExchangeClient;

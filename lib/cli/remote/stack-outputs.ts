@@ -14,7 +14,11 @@ import {
   type DescribeStacksCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 
-import { type StackOutputKey, StackOutputKeys } from '../../config/deployment-names.js';
+import {
+  egressIpsFrom,
+  type StackOutputKey,
+  StackOutputKeys,
+} from '../../config/deployment-names.js';
 
 export {
   defaultStage,
@@ -79,17 +83,13 @@ function isMissingStack(error: unknown): boolean {
   );
 }
 
-/**
- * Fetches the outputs of a deployed tickfan stack (e.g. `stackNameFor('prod')`) with the
- * ambient AWS credentials and region, or the given client.
- */
-export async function stackOutputs(
+/** DescribeStacks of `stackName`, a missing stack said in one line. */
+async function describeStack(
   stackName: string,
-  client: CloudFormationClient = new CloudFormationClient({}),
-): Promise<StackOutputs> {
-  let response: DescribeStacksCommandOutput;
+  client: CloudFormationClient,
+): Promise<DescribeStacksCommandOutput> {
   try {
-    response = await client.send(new DescribeStacksCommand(describeStacksInput(stackName)));
+    return await client.send(new DescribeStacksCommand(describeStacksInput(stackName)));
   } catch (error) {
     if (isMissingStack(error)) {
       throw new StackOutputsError(
@@ -99,5 +99,33 @@ export async function stackOutputs(
     }
     throw error;
   }
-  return parseStackOutputs(stackName, response);
+}
+
+/**
+ * Fetches the outputs of a deployed tickfan stack (e.g. `stackNameFor('prod')`) with the
+ * ambient AWS credentials and region, or the given client.
+ */
+export async function stackOutputs(
+  stackName: string,
+  client: CloudFormationClient = new CloudFormationClient({}),
+): Promise<StackOutputs> {
+  return parseStackOutputs(stackName, await describeStack(stackName, client));
+}
+
+/**
+ * The addresses a deployed stack's trade function reaches the exchange from (its `EgressIp`
+ * outputs); none when it was deployed without `network.staticEgressIp`.
+ */
+export async function stackEgressIps(
+  stackName: string,
+  client: CloudFormationClient = new CloudFormationClient({}),
+): Promise<string[]> {
+  const response = await describeStack(stackName, client);
+  const outputs: Record<string, string> = {};
+  for (const output of response.Stacks?.[0]?.Outputs ?? []) {
+    if (output.OutputKey !== undefined && output.OutputValue !== undefined) {
+      outputs[output.OutputKey] = output.OutputValue;
+    }
+  }
+  return egressIpsFrom(outputs);
 }

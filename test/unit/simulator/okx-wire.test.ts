@@ -173,7 +173,7 @@ describe('okxWire', () => {
       ],
       [
         'a size off lotSz',
-        marketOrder({ sz: '0.015' }),
+        marketOrder({ sz: '0.025' }),
         '51121',
         'InvalidOrder',
         'multiple of the lot size',
