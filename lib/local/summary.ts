@@ -339,11 +339,19 @@ export function summarise(input: SummaryInput): RunSummary {
     },
     trades: input.orders
       .filter((o) => (o.filledAmount ?? 0) > 0)
-      .sort((a, b) => a.candleTime - b.candleTime || a.symbol.localeCompare(b.symbol))
-      .map((o) => ({
+      .map((o) => ({ o, at: o.fillCandleTime ?? o.candleTime }))
+      // In time order, never in the order of the client ids: within one candle a stop that
+      // filled inside it comes before the order its close decided.
+      .sort(
+        (a, b) =>
+          a.at - b.at ||
+          a.o.symbol.localeCompare(b.o.symbol) ||
+          Number(a.o.side === 'buy') - Number(b.o.side === 'buy'),
+      )
+      .map(({ o, at }) => ({
         symbol: o.symbol,
         side: o.side,
-        candleTime: o.fillCandleTime ?? o.candleTime,
+        candleTime: at,
         price: o.averagePrice ?? o.referencePrice,
         amount: o.filledAmount ?? 0,
         clientOrderId: o.clientOrderId,
