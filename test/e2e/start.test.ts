@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientIdPatterns } from '../../lib/domain/client-id.js';
 import type { RunSummary } from '../../lib/local/summary.js';
 
 const run = promisify(execFile);
@@ -107,6 +108,67 @@ describe('npm start', () => {
     expect(error).toMatchObject({ code: 1 });
     expect((error as { stderr: string }).stderr).toContain(
       '--symbols: "DOGE/BTC" not in the config',
+    );
+  });
+});
+
+describe.each(['okx', 'kraken'] as const)('npm start -- --exchange %s', (id) => {
+  let own: string;
+  let ownSummary: RunSummary;
+  let ownStdout: string;
+
+  beforeAll(async () => {
+    own = await mkdtemp(join(tmpdir(), `tickfan-e2e-${id}-`));
+    const out = await run(
+      tsx,
+      [
+        'lib/cli/start.ts',
+        '--exchange',
+        id,
+        '--ticks',
+        '20',
+        '--state-dir',
+        own,
+        '--summary-json',
+        join(own, 's.json'),
+      ],
+      { timeout: 120_000 },
+    );
+    ownStdout = out.stdout;
+    ownSummary = JSON.parse(await readFile(join(own, 's.json'), 'utf8')) as RunSummary;
+  }, 150_000);
+
+  afterAll(async () => {
+    if (own) await rm(own, { recursive: true, force: true });
+  });
+
+  it(`trades through ccxt's ${id} class against the simulator speaking ${id}'s API`, () => {
+    expect(ownSummary.exchange).toBe(id);
+    expect(ownStdout).toContain(`exchange: ${id} (simulator)`);
+    expect(ownSummary).toMatchObject({ ticks: 20, failed: 0, deadLettered: 0 });
+    expect(ownSummary.succeeded).toBe(ownSummary.invocations);
+  });
+
+  it(`places each intent once, under ${id}'s own client ids`, () => {
+    expect(ownSummary.orders.exchange).toBeGreaterThanOrEqual(1);
+    expect(ownSummary.orders).toMatchObject({
+      duplicates: 0,
+      intents: ownSummary.orders.exchange,
+    });
+    for (const trade of ownSummary.trades) {
+      expect(trade.clientOrderId).toMatch(clientIdPatterns[id]);
+    }
+  });
+});
+
+describe('npm start -- --exchange', () => {
+  it('refuses an exchange tickfan does not trade on with one clear line', async () => {
+    const error = await run(tsx, ['lib/cli/start.ts', '--exchange', 'bybit']).catch(
+      (e: { stderr: string; code: number }) => e,
+    );
+    expect(error).toMatchObject({ code: 2 });
+    expect((error as { stderr: string }).stderr.trim()).toBe(
+      'tickfan start: --exchange "bybit": not one of binance, okx, kraken',
     );
   });
 });
