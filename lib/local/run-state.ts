@@ -26,6 +26,8 @@ export interface RunState {
    */
   readonly nextTickAt: number;
   readonly symbols: readonly string[];
+  /** The exchange the run traded on (`exchange.id`); its orders carry that exchange's ids. */
+  readonly exchange?: string;
   /** False while the run that wrote it is ticking: a resume then finds a run that was killed. */
   readonly finished?: boolean;
   /** Which tick of its run `nextTickAt` is (1 for the first); absent once the run finished. */

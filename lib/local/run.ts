@@ -115,6 +115,18 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     config.symbols.map((s) => s.timeframe),
   );
   const previous = options.resume ? await readRunState(options.stateDir) : undefined;
+  const exchange = config.exchange.id;
+  if (previous?.exchange !== undefined && previous.exchange !== exchange) {
+    // Its orders rest on that exchange's simulated account under that exchange's client ids.
+    const message = `--resume: the run in ${options.stateDir} traded on ${previous.exchange}, not ${exchange}: resume it with --exchange ${previous.exchange}, or start afresh without --resume`;
+    throw new ConfigError(message, [
+      {
+        path: 'exchange.id',
+        message: `not the resumed run's ${previous.exchange}`,
+        value: exchange,
+      },
+    ]);
+  }
   const invocations: InvocationRecord[] = [];
   const fanOutStartedAt = new Map<string, number>();
   const messages = new Map<string, MessageState>();
@@ -226,6 +238,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       writeRunState(options.stateDir, {
         nextTickAt,
         symbols,
+        exchange,
         ...state,
         inFlight: [...messages.entries()]
           .filter(([, m]) => !m.resolved)

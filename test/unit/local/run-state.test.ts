@@ -2,7 +2,9 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runLocal } from '../../../lib/local/run.js';
 import { readRunState, runStateFile, writeRunState } from '../../../lib/local/run-state.js';
+import { testConfig } from '../../helpers/config.js';
 
 let dir: string;
 
@@ -40,5 +42,27 @@ describe('run state', () => {
     expect(await readRunState(dir)).toBeUndefined();
     await writeFile(runStateFile(dir), '{"symbols": []}');
     expect(await readRunState(dir)).toBeUndefined();
+  });
+});
+
+describe('a resume on another exchange', () => {
+  it("is refused before anything starts, naming the run's exchange", async () => {
+    // Prepare: a run killed while trading on okx
+    writeRunState(dir, {
+      nextTickAt: Date.parse('2018-01-10T06:00:00Z'),
+      symbols: ['LTC/BTC'],
+      exchange: 'okx',
+      finished: false,
+      tick: 3,
+    });
+
+    // Act: resumed with the config's binance
+    const resumed = runLocal({ config: testConfig(), ticks: 1, stateDir: dir, resume: true });
+
+    // Assess
+    await expect(resumed).rejects.toThrow(
+      `--resume: the run in ${dir} traded on okx, not binance: resume it with --exchange okx, or start afresh without --resume`,
+    );
+    expect(await readdir(dir)).toEqual(['run.json']);
   });
 });
