@@ -7,7 +7,7 @@ import {
   Refusal,
   type SimOrder,
 } from './matching-engine.js';
-import type { SimMarket } from './sim-markets.js';
+import { marketsByWireId, type SimMarket } from './sim-markets.js';
 import type { ExchangeWire, WireReply, WireRequest, WireRoute } from './wire.js';
 
 /**
@@ -222,17 +222,8 @@ const refusals: Readonly<Record<Refusal, () => BinanceApiError>> = {
 /** Binance's market id of a market, e.g. `LTCBTC`. */
 const marketId = (market: SimMarket): string => `${market.base}${market.quote}`;
 
-const idMaps = new WeakMap<MatchingEngine, ReadonlyMap<string, SimMarket>>();
-
-/** The engine's markets by Binance id; the engine's markets never change, so built once. */
-function marketsById(engine: MatchingEngine): ReadonlyMap<string, SimMarket> {
-  let byId = idMaps.get(engine);
-  if (byId === undefined) {
-    byId = new Map(engine.markets().map((m) => [marketId(m), m]));
-    idMaps.set(engine, byId);
-  }
-  return byId;
-}
+/** The engine's markets by Binance id. */
+const marketsById = (engine: MatchingEngine) => marketsByWireId(engine, marketId);
 
 /** Query string and form body together; as on Binance, the query string wins a clash. */
 function paramsOf(request: WireRequest): Params {

@@ -7,7 +7,7 @@ import {
   Refusal,
   type SimOrder,
 } from './matching-engine.js';
-import type { SimMarket } from './sim-markets.js';
+import { marketsByWireId, type SimMarket } from './sim-markets.js';
 import type { ExchangeWire, WireReply, WireRequest, WireRoute } from './wire.js';
 
 /**
@@ -125,17 +125,8 @@ type Fields = Readonly<Record<string, unknown>>;
 /** OKX's instrument id of a market, e.g. `LTC-BTC`. */
 const instrumentId = (market: SimMarket): string => `${market.base}-${market.quote}`;
 
-const idMaps = new WeakMap<MatchingEngine, ReadonlyMap<string, SimMarket>>();
-
-/** The engine's markets by OKX instrument id; the engine's markets never change, so built once. */
-function marketsById(engine: MatchingEngine): ReadonlyMap<string, SimMarket> {
-  let byId = idMaps.get(engine);
-  if (byId === undefined) {
-    byId = new Map(engine.markets().map((m) => [instrumentId(m), m]));
-    idMaps.set(engine, byId);
-  }
-  return byId;
-}
+/** The engine's markets by OKX instrument id. */
+const marketsById = (engine: MatchingEngine) => marketsByWireId(engine, instrumentId);
 
 /**
  * What OKX echoes of an order that the engine does not keep: the size as sent (in the unit

@@ -60,3 +60,26 @@ export async function loadSimMarkets(
     }),
   );
 }
+
+const indexes = new WeakMap<object, Map<(market: SimMarket) => string, Map<string, SimMarket>>>();
+
+/**
+ * The markets of `engine` by the id a wire gives them (`idOf`, e.g. Binance's `LTCBTC`). An
+ * engine's markets never change, so each index is built once per engine and wire.
+ */
+export function marketsByWireId(
+  engine: { markets(): readonly SimMarket[] },
+  idOf: (market: SimMarket) => string,
+): ReadonlyMap<string, SimMarket> {
+  let byWire = indexes.get(engine);
+  if (byWire === undefined) {
+    byWire = new Map();
+    indexes.set(engine, byWire);
+  }
+  let byId = byWire.get(idOf);
+  if (byId === undefined) {
+    byId = new Map(engine.markets().map((m) => [idOf(m), m]));
+    byWire.set(idOf, byId);
+  }
+  return byId;
+}

@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBinanceClient } from '../../lib/adapters/exchanges/binance-client.js';
+import { exchangeClients } from '../../lib/adapters/exchanges/clients.js';
+import { type ExchangeId, exchangeIds } from '../../lib/config/schema.js';
 
 const tsx = join('node_modules', '.bin', 'tsx');
 const ltc = join('lib', 'market-data', 'ohlcv', 'LTC_BTC-5m.json');
@@ -324,26 +325,33 @@ describe('--help', () => {
   }, 120_000);
 });
 
-describe('npm run simulator', () => {
-  it('serves the shipped candles to ccxt binance at the URL it prints, and stops cleanly on SIGINT', async () => {
-    const child = start('lib/cli/simulator.ts', ['--port', '0'], withoutAws());
+const simulatorHints: Record<ExchangeId, (url: string) => string> = {
+  binance: (url) => `set urls.api.public and urls.api.private to ${url}/api/v3`,
+  okx: (url) => `set urls.api.rest to ${url}`,
+  kraken: (url) => `set urls.api.public and urls.api.private to ${url}`,
+};
+
+describe.each(exchangeIds)('npm run simulator -- --exchange %s', (id) => {
+  it(`serves the shipped candles to ccxt ${id} at the URL it prints, and stops cleanly on SIGINT`, async () => {
+    const child = start('lib/cli/simulator.ts', ['--exchange', id, '--port', '0'], withoutAws());
     const finished = finish(child);
     let printed = '';
+    const pattern = new RegExp(`exchange simulator \\(${id}\\) at (http://127\\.0\\.0\\.1:\\d+) `);
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout?.on('data', (chunk: Buffer) => {
         printed += chunk.toString();
-        const found = /exchange simulator at (http:\/\/127\.0\.0\.1:\d+) /.exec(printed)?.[1];
+        const found = pattern.exec(printed)?.[1];
         if (found !== undefined) resolve(found);
       });
       child.once('exit', (code) => reject(new Error(`simulator exited ${code}: ${printed}`)));
     });
 
-    const client = createBinanceClient({ url });
+    const client = exchangeClients[id]({ url });
     const markets = await client.loadMarkets();
     child.kill('SIGINT');
     const result = await finished;
 
-    expect(printed).toContain(`set urls.api.public and urls.api.private to ${url}/api/v3`);
+    expect(printed).toContain(simulatorHints[id](url));
     expect(printed).toMatch(/serving [^;]*LTC\/BTC/);
     expect(Object.keys(markets)).toEqual(expect.arrayContaining(['LTC/BTC', 'ETH/BTC']));
     expect(result.code).toBe(0);

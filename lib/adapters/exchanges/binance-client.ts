@@ -3,7 +3,7 @@
 // relative path into node_modules, which Node, tsc and esbuild all resolve. A bundle that imports
 // this file holds binance's class and no other exchange's.
 import binance from '../../../node_modules/ccxt/js/src/binance.js';
-import { type ExchangeClientOptions, isLocal } from './client-options.js';
+import { type ExchangeClientOptions, isLocal, pointApiAt } from './client-options.js';
 
 /**
  * A ccxt binance client for spot trading. Markets load with one `GET /api/v3/exchangeInfo`
@@ -29,13 +29,10 @@ export function createBinanceClient(options: ExchangeClientOptions = {}): binanc
     },
   });
   if (isLocal(options)) {
-    const base = options.url.replace(/\/+$/, '');
     const api = client.urls.api as Record<string, unknown>;
-    for (const [family, address] of Object.entries(api)) {
-      if (typeof address === 'string') api[family] = `${base}${new URL(address).pathname}`;
-    }
-    api.public = `${base}/api/v3`;
-    api.private = `${base}/api/v3`;
+    pointApiAt(api, options.url);
+    api.public = `${options.url.replace(/\/+$/, '')}/api/v3`;
+    api.private = api.public;
   }
   return client;
 }

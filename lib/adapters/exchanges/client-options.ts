@@ -32,3 +32,17 @@ export function isLocal(options: ExchangeClientOptions): options is ExchangeClie
 
 /** Makes the ccxt client of one exchange (`createBinanceClient`, `createOkxClient`, ...). */
 export type ExchangeClientFactory = (options: ExchangeClientOptions) => ExchangeClient;
+
+/**
+ * Points every API family of a ccxt client (`client.urls.api`) at `url`, keeping each one's path,
+ * so that a call to any family reaches the local server, never the real exchange. Addresses with
+ * a placeholder host (OKX's `https://{hostname}`) are handled like any other.
+ */
+export function pointApiAt(api: Record<string, unknown>, url: string): void {
+  const base = url.replace(/\/+$/, '');
+  for (const [family, address] of Object.entries(api)) {
+    if (typeof address === 'string') {
+      api[family] = `${base}${address.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/\/+$/, '')}`;
+    }
+  }
+}

@@ -3,7 +3,7 @@
 // node_modules, which Node, tsc and esbuild all resolve. A bundle that imports this file holds
 // kraken's class and no other exchange's.
 import kraken from '../../../node_modules/ccxt/js/src/kraken.js';
-import { type ExchangeClientOptions, isLocal } from './client-options.js';
+import { type ExchangeClientOptions, isLocal, pointApiAt } from './client-options.js';
 
 /**
  * Dummy credentials for the simulator, which wants some but checks none. Kraken's secret is
@@ -37,15 +37,10 @@ export function createKrakenClient(options: ExchangeClientOptions = {}): kraken 
     },
   });
   if (isLocal(options)) {
-    const base = options.url.replace(/\/+$/, '');
     const api = client.urls.api as Record<string, unknown>;
-    for (const [family, address] of Object.entries(api)) {
-      if (typeof address === 'string') {
-        api[family] = `${base}${new URL(address).pathname.replace(/\/+$/, '')}`;
-      }
-    }
-    api.public = base;
-    api.private = base;
+    pointApiAt(api, options.url);
+    api.public = options.url.replace(/\/+$/, '');
+    api.private = api.public;
   }
   return client;
 }

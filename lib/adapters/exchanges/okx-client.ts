@@ -3,7 +3,7 @@
 // node_modules, which Node, tsc and esbuild all resolve. A bundle that imports this file holds
 // okx's class and no other exchange's.
 import okx from '../../../node_modules/ccxt/js/src/okx.js';
-import { type ExchangeClientOptions, isLocal } from './client-options.js';
+import { type ExchangeClientOptions, isLocal, pointApiAt } from './client-options.js';
 
 /** Dummy credentials for the simulator, which wants OKX's three but checks none. */
 const simulatorApiKey = 'simulator-api-key';
@@ -38,15 +38,6 @@ export function createOkxClient(options: ExchangeClientOptions = {}): okx {
       adjustForTimeDifference: false,
     },
   });
-  if (isLocal(options)) {
-    const base = options.url.replace(/\/+$/, '');
-    const api = client.urls.api as Record<string, unknown>;
-    for (const [family, address] of Object.entries(api)) {
-      // OKX's addresses hold a `{hostname}` placeholder, which URL cannot parse: cut the origin.
-      if (typeof address === 'string') {
-        api[family] = `${base}${address.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/\/+$/, '')}`;
-      }
-    }
-  }
+  if (isLocal(options)) pointApiAt(client.urls.api as Record<string, unknown>, options.url);
   return client;
 }
