@@ -10,7 +10,7 @@ export interface BundleFigures {
   readonly tradeGzipBytes: number;
   readonly fanOutGzipBytes: number;
   /**
-   * The trade asset the stack deploys (functions/trade.ts, synthesized), beside the bench's own
+   * The trade asset the stack deploys (functions/trade-<exchange>.ts, synthesized), beside the bench's own
    * build of the local entry above; or why it could not be had.
    */
   readonly deployed?:

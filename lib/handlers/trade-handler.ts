@@ -59,9 +59,9 @@ export type TradeResponse = SQSBatchResponse | RecordedTickResult;
 /**
  * Builds the trade function's handler on `parts`: Powertools logger, metrics and idempotency, a
  * FIFO partial-batch processor that routes each SQS record through `handleTickMessage`, and a
- * direct `{ symbol, at?, rerun? }` invocation through `invokeSymbol`. The deployed entry
- * (`functions/trade.ts`) and the local runtime's entry call it with their own adapters, so both
- * run the same handler. Call it once per cold start: it loads the markets before it returns.
+ * direct `{ symbol, at?, rerun? }` invocation through `invokeSymbol`. The deployed entries
+ * (`functions/trade-<exchange>.ts`) and the local runtime's call it with their own adapters, so
+ * both run the same handler. Call it once per cold start: it loads the markets before it returns.
  */
 export async function createTradeHandler(parts: TradeHandlerParts) {
   const { env, clock } = parts;

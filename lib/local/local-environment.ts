@@ -224,7 +224,7 @@ export class LocalEnvironment {
         TICKFAN_IDEMPOTENCY_TABLE_NAME: localNames.idempotencyTable,
         TICKFAN_QUEUE_URL: queueUrl,
         TICKFAN_DLQ_URL: dlqUrl,
-        // Read by the local trade entry only (lib/local/entries/trade.ts), never by a deployed one.
+        // Read by the local trade entries only (lib/local/entries/), never by a deployed one.
         [localEnvNames.exchangeUrl]: exchangeUrl,
         ...(blocked.length > 0 ? { [localEnvNames.blockSymbols]: blocked.join(',') } : {}),
         ...(options.notifyUrl ? { [localEnvNames.notifyUrl]: options.notifyUrl } : {}),

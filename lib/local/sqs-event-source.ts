@@ -25,6 +25,12 @@ export interface InvocationRecord {
   /** Wall-clock epoch ms at which the invocation started and ended. */
   readonly startedAt: number;
   readonly endedAt: number;
+  /**
+   * When the function's ChangeMessageVisibility during this attempt makes the message visible
+   * again (epoch ms); absent when it made none. As in SQS, it counts from the call, not from the
+   * attempt's end.
+   */
+  readonly visibleAt?: number;
 }
 
 export interface SqsEventSourceOptions {
@@ -261,6 +267,7 @@ export class SqsEventSource {
       duplicate,
       startedAt,
       endedAt: Date.now(),
+      ...(held.visibleAt === undefined ? {} : { visibleAt: held.visibleAt }),
     });
     return outcome.ok && !itemFailed;
   }
