@@ -196,7 +196,7 @@ export function rowsOf(results: BenchResults): Row[] {
           'deployed.tradeBytes',
           d.tradeBytes,
           bytes(d.tradeBytes),
-          'the synthesized trade asset (functions/trade.ts) as deployed',
+          'the synthesized trade asset (functions/trade-<exchange>.ts) as deployed',
           targets.tradeBytes,
         ),
         row(

@@ -139,7 +139,9 @@ export class ExchangeSimulator {
  */
 export async function startSimulator(options: SimulatorOptions): Promise<ExchangeSimulator> {
   const markets = await loadSimMarkets(options.dataDir, options.symbols);
+  const wire = options.wire ?? binanceWire;
   const engine = new MatchingEngine(markets, {
+    ...(wire.clientIdsUnique === undefined ? {} : { clientIdsUnique: wire.clientIdsUnique }),
     clock: options.clock,
     ...(options.feeRate === undefined ? {} : { feeRate: options.feeRate }),
     ...(options.balances === undefined ? {} : { balances: options.balances }),
@@ -154,6 +156,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Exchang
     // The file holds every change from now on, even one that no request has made yet.
     file.save(engine.exportState());
   }
-  const server = await serveWire(engine, options.wire ?? binanceWire, options.port);
+  const server = await serveWire(engine, wire, options.port);
   return new ExchangeSimulator(engine, server);
 }

@@ -985,6 +985,8 @@ const routes: readonly WireRoute[] = [
  */
 export const krakenWire: ExchangeWire = {
   exchange: 'kraken',
+  // Kraken refuses a cl_ord_id only while an order under it is open (its client-id guide).
+  clientIdsUnique: 'while-open',
   routes,
   symbolOf(engine, request) {
     let params: Params;

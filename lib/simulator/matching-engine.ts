@@ -164,7 +164,16 @@ export interface MatchingEngineOptions {
   readonly seed?: number;
   /** What the account's API key may do. */
   readonly apiRestrictions?: Partial<ApiRestrictions>;
+  /**
+   * How long a client order id stays taken: `always` (Binance refuses any id it has seen), or
+   * `while-open` (OKX and Kraken refuse an id only while an order under it is open; once it has
+   * filled or been cancelled, a new order may take it). Default `always`.
+   */
+  readonly clientIdsUnique?: ClientIdUniqueness;
 }
+
+/** See {@link MatchingEngineOptions.clientIdsUnique}. */
+export type ClientIdUniqueness = 'always' | 'while-open';
 
 const defaultBalances: Readonly<Record<string, number>> = { BTC: 1, ETH: 10, USDT: 10_000 };
 
@@ -213,6 +222,7 @@ export class MatchingEngine {
   private readonly faults = new Map<string, SimFault>();
   private readonly dice: FaultDice;
   private readonly clock: Clock;
+  private readonly clientIdsUnique: ClientIdUniqueness;
   private nextOrderId = 1;
   private readonly changeListeners: (() => void)[] = [];
 
@@ -223,6 +233,7 @@ export class MatchingEngine {
     this.feeRate = options.feeRate ?? defaultFeeRate;
     this.dice = new FaultDice(options.seed ?? 1);
     this.restrictions = { ...tradingOnlyKey, ...options.apiRestrictions };
+    this.clientIdsUnique = options.clientIdsUnique ?? 'always';
     for (const [asset, amount] of Object.entries(options.balances ?? defaultBalances)) {
       this.account.set(asset, amount);
     }
@@ -634,13 +645,17 @@ export class MatchingEngine {
     this.locked.set(asset, roundToWire((this.locked.get(asset) ?? 0) - amount));
   }
 
-  /** Checks what every new order must pass: no injected refusal, a client id never used. */
+  /**
+   * Checks what every new order must pass: no injected refusal, a client id not taken (never
+   * used, or with `while-open` uniqueness, not used by an open order).
+   */
   private admitOrder(market: SimMarket, requested: string | undefined): string {
     if (this.faultFor(market.symbol)?.kind === 'reject') {
       throw new EngineRefusalError(Refusal.InsufficientBalance, 'rejected by an injected fault');
     }
     const clientOrderId = requested ?? `sim-${this.nextOrderId}`;
-    if (this.byClientOrderId.has(clientOrderId)) {
+    const holder = this.byClientOrderId.get(clientOrderId);
+    if (holder !== undefined && (this.clientIdsUnique === 'always' || holder.status === 'open')) {
       throw new EngineRefusalError(
         Refusal.DuplicateClientOrderId,
         `client order id ${clientOrderId} is taken`,

@@ -1217,6 +1217,8 @@ function namedInstrument(request: WireRequest): string | undefined {
  */
 export const okxWire: ExchangeWire = {
   exchange: 'okx',
+  // OKX refuses a clOrdId (algoClOrdId) only while an order under it is pending.
+  clientIdsUnique: 'while-open',
   routes,
   symbolOf(engine, request) {
     const id = namedInstrument(request);

@@ -1,4 +1,4 @@
-import type { MatchingEngine } from './matching-engine.js';
+import type { ClientIdUniqueness, MatchingEngine } from './matching-engine.js';
 
 /** One HTTP request as a wire sees it: no socket, nothing to answer with. */
 export interface WireRequest {
@@ -39,6 +39,11 @@ export interface WireRoute {
 export interface ExchangeWire {
   /** The ccxt id of the exchange this wire speaks, e.g. `binance`. */
   readonly exchange: string;
+  /**
+   * How long the exchange keeps a client order id taken (see `MatchingEngineOptions`); the
+   * simulator's engine follows it. Default `always`.
+   */
+  readonly clientIdsUnique?: ClientIdUniqueness;
   readonly routes: readonly WireRoute[];
   /**
    * The unified symbol a request names, so that the faults of that symbol reach it; undefined

@@ -189,20 +189,43 @@ describe('kraken simulator through ccxt kraken', () => {
     expect(byTxid).toMatchObject({ id: placed.id, clientOrderId: buyId, status: 'closed' });
   });
 
-  it('refuses a client id already taken with an ExchangeError naming `cl_ord_id not unique`', async () => {
-    // Prepare
+  it('refuses a client id an open order holds with an ExchangeError naming `cl_ord_id not unique`', async () => {
+    // Prepare: a stop rests under the id
     const clientOrderId = randomUUID();
-    await client.createOrder('LTC/BTC', 'market', 'buy', 0.1, undefined, { clientOrderId });
+    await client.createOrder('LTC/BTC', 'market', 'buy', 0.5, undefined, {
+      clientOrderId: randomUUID(),
+    });
+    const stopPrice = Number((candleAt(sim, 'LTC/BTC', newestClosed).close * 0.5).toFixed(6));
+    const stop = () =>
+      client.createOrder('LTC/BTC', 'market', 'sell', 0.5, undefined, {
+        clientOrderId,
+        stopLossPrice: stopPrice,
+      });
+    await stop();
 
     // Act
-    const again = client.createOrder('LTC/BTC', 'market', 'buy', 0.1, undefined, {
-      clientOrderId,
-    });
+    const again = stop();
 
     // Assess
     await expect(again).rejects.toThrow(ExchangeError);
     await expect(again).rejects.toThrow(/EGeneral:Invalid arguments:cl_ord_id not unique/);
     expect(sim.engine.allOrders().filter((o) => o.clientOrderId === clientOrderId)).toHaveLength(1);
+    await client.cancelOrder(undefined as unknown as string, 'LTC/BTC', { clientOrderId });
+  });
+
+  it('takes a client id again once its order has filled, as Kraken does', async () => {
+    // Prepare
+    const clientOrderId = randomUUID();
+    const buy = () =>
+      client.createOrder('LTC/BTC', 'market', 'buy', 0.1, undefined, { clientOrderId });
+    await buy();
+
+    // Act: why tickfan looks an intent up before it ever sends it again
+    await buy();
+
+    // Assess
+    const under = sim.engine.allOrders().filter((o) => o.clientOrderId === clientOrderId);
+    expect(under.map((o) => o.status)).toEqual(['filled', 'filled']);
   });
 
   it('refuses a buy the balance cannot pay for with InsufficientFunds', async () => {

@@ -224,17 +224,39 @@ describe('the OKX simulator through ccxt', () => {
       expect(buy.id).toBe(bought.id);
     });
 
-    it('refuses a client id already used with InvalidOrder naming code 51016', async () => {
-      // Prepare
+    it('refuses a client id an open order holds with InvalidOrder naming code 51016', async () => {
+      // Prepare: a stop rests under the id
+      await marketBuy(1);
       const clientOrderId = uniqueId('dup');
-      await marketBuy(0.1, clientOrderId);
+      const stopPrice = floorToTick((sim.lastPrice('LTC/BTC') ?? 0) * 0.5);
+      await placeStop(0.5, stopPrice, clientOrderId);
 
       // Act
-      const again = marketBuy(0.1, clientOrderId);
+      const again = placeStop(0.5, stopPrice, clientOrderId);
 
       // Assess
       await expect(again).rejects.toThrow(InvalidOrder);
-      await expect(marketBuy(0.1, clientOrderId)).rejects.toThrow(/51016/);
+      await expect(again).rejects.toThrow(/51016/);
+      expect(sim.engine.allOrders().filter((o) => o.clientOrderId === clientOrderId)).toHaveLength(
+        1,
+      );
+      await client.cancelOrder(undefined as unknown as string, 'LTC/BTC', {
+        clientOrderId,
+        trigger: true,
+      });
+    });
+
+    it('takes a client id again once its order has filled, as OKX does', async () => {
+      // Prepare
+      const clientOrderId = uniqueId('reuse');
+      await marketBuy(0.1, clientOrderId);
+
+      // Act: why tickfan looks an intent up before it ever sends it again
+      await marketBuy(0.1, clientOrderId);
+
+      // Assess
+      const under = sim.engine.allOrders().filter((o) => o.clientOrderId === clientOrderId);
+      expect(under.map((o) => o.status)).toEqual(['filled', 'filled']);
     });
 
     it('refuses an order the balance cannot pay for with InsufficientFunds', async () => {
