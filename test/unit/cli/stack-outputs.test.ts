@@ -10,6 +10,7 @@ import {
   parseStackOutputs,
   StackOutputKeys,
   StackOutputsError,
+  stackEgressIps,
   stackNameFor,
   stackOutputs,
 } from '../../../lib/cli/remote/stack-outputs.js';
@@ -144,5 +145,24 @@ describe('stackOutputs', () => {
     } as unknown as CloudFormationClient;
 
     await expect(stackOutputs('tickfan-qa', client)).rejects.toBe(denied);
+  });
+});
+
+describe('stackEgressIps', () => {
+  const clientAnswering = (outputs: Record<string, string>) =>
+    ({ send: async () => describeStacksResponse(outputs) }) as unknown as CloudFormationClient;
+
+  it('reads every EgressIp output of a stack deployed with the static egress IP, in order', async () => {
+    const client = clientAnswering({
+      ...deployed,
+      EgressIp2: '198.51.100.9',
+      EgressIp1: '203.0.113.7',
+    });
+
+    expect(await stackEgressIps('tickfan-prod', client)).toEqual(['203.0.113.7', '198.51.100.9']);
+  });
+
+  it('finds none on a stack deployed without it', async () => {
+    expect(await stackEgressIps('tickfan-prod', clientAnswering(deployed))).toEqual([]);
   });
 });
