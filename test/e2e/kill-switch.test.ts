@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../lib/config/schema.js';
+import { exchangeIds, parseConfig } from '../../lib/config/schema.js';
 import { LocalEnvironment } from '../../lib/local/local-environment.js';
 import { stateEndpointFile } from '../../lib/local/state-endpoint.js';
 import type { RunSummary } from '../../lib/local/summary.js';
@@ -118,88 +118,95 @@ describe('the kill switch', () => {
     expect(resumed.skipped.halted).toBe(0);
   }, 300_000);
 
-  it('halts a running npm start: every tick after the halt is skipped, no order placed after it', async () => {
-    const ticks = 32;
-    // Progress lines come every ceil(ticks / 10) ticks when stderr is not a terminal.
-    const step = Math.ceil(ticks / 10);
-    const period = 5 * 60_000;
-    const stateDir = join(dir, 'mid-run');
-    await mkdir(stateDir);
-    const out = join(dir, 'mid-run.json');
-    let halt:
-      | { stdout: string; seenBefore: number; seenAfter: number; served: boolean }
-      | undefined;
+  it.each(exchangeIds)(
+    'halts a running npm start on %s: every tick after the halt is skipped, no order placed after it',
+    async (id) => {
+      const ticks = 32;
+      // Progress lines come every ceil(ticks / 10) ticks when stderr is not a terminal.
+      const step = Math.ceil(ticks / 10);
+      const period = 5 * 60_000;
+      const stateDir = join(dir, `mid-run-${id}`);
+      await mkdir(stateDir);
+      const out = join(dir, `mid-run-${id}.json`);
+      let halt:
+        | { stdout: string; seenBefore: number; seenAfter: number; served: boolean }
+        | undefined;
 
-    const { lines, duringDone } = await startWhile(
-      [
-        '--ticks',
-        String(ticks),
-        '--config',
-        configFile,
-        '--state-dir',
-        stateDir,
-        '--summary-json',
-        out,
-      ],
-      async (seen) => {
-        const served = existsSync(stateEndpointFile(stateDir));
-        const seenBefore = seen();
-        const { stdout } = await run(tsx, [
-          'lib/cli/control.ts',
-          'halt',
-          '--reason',
-          'mid-run',
+      const { lines, duringDone } = await startWhile(
+        [
+          '--exchange',
+          id,
+          '--ticks',
+          String(ticks),
+          '--config',
+          configFile,
           '--state-dir',
           stateDir,
-        ]);
-        halt = { stdout, seenBefore, seenAfter: seen(), served };
-      },
-    );
-    await duringDone;
-    const summary = JSON.parse(await readFile(out, 'utf8')) as RunSummary;
+          '--summary-json',
+          out,
+        ],
+        async (seen) => {
+          const served = existsSync(stateEndpointFile(stateDir));
+          const seenBefore = seen();
+          const { stdout } = await run(tsx, [
+            'lib/cli/control.ts',
+            'halt',
+            '--reason',
+            'mid-run',
+            '--state-dir',
+            stateDir,
+          ]);
+          halt = { stdout, seenBefore, seenAfter: seen(), served };
+        },
+      );
+      await duringDone;
+      const summary = JSON.parse(await readFile(out, 'utf8')) as RunSummary;
+      expect(summary.exchange).toBe(id);
 
-    // The halt exited 0 (run() rejects otherwise) on the running process, which went on ticking.
-    expect(halt?.served).toBe(true);
-    expect(halt?.stdout).toContain('trading halted on the running process');
-    const seenAfter = halt?.seenAfter ?? ticks;
-    expect(seenAfter + step).toBeLessThan(ticks);
-    // The run traded before the halt.
-    expect(summary.orders.exchange).toBeGreaterThan(0);
+      // The halt exited 0 (run() rejects otherwise) on the running process, which went on ticking.
+      expect(halt?.served).toBe(true);
+      expect(halt?.stdout).toContain('trading halted on the running process');
+      const seenAfter = halt?.seenAfter ?? ticks;
+      expect(seenAfter + step).toBeLessThan(ticks);
+      // The run traded before the halt.
+      expect(summary.orders.exchange).toBeGreaterThan(0);
 
-    // Every tick that started after the halt returned is halted: at most the ticks reported by
-    // then, and the one running, decided. A later tick is either not dispatched at all or, for a
-    // symbol holding a position, dispatched to reconcile its stop and skipped as halted.
-    const symbols = summary.symbols.length;
-    expect(symbols).toBe(2);
-    const decided = Object.values(summary.perSymbol).map((s) => s.ok);
-    for (const ok of decided) {
-      expect(ok).toBeLessThanOrEqual(seenAfter + step);
-      expect(ok).toBeGreaterThanOrEqual(halt?.seenBefore ?? ticks);
-    }
-    expect(summary.tickOutcomes.failed).toBe(0);
-    // skipped.halted holds the fan-out's refusals and the trade function's halted ticks: with
-    // the ticks that decided, every due tick of the run.
-    expect(summary.tickOutcomes.ok + summary.skipped.halted).toBe(ticks * symbols);
-    // Without faults each dispatched tick is one invocation; the rest the fan-out refused.
-    expect(summary.tickOutcomes.skipped).toBe(
-      summary.skipped.halted - (ticks * symbols - summary.invocations),
-    );
+      // Every tick that started after the halt returned is halted: at most the ticks reported by
+      // then, and the one running, decided. A later tick is either not dispatched at all or, for a
+      // symbol holding a position, dispatched to reconcile its stop and skipped as halted.
+      const symbols = summary.symbols.length;
+      expect(symbols).toBe(2);
+      const decided = Object.values(summary.perSymbol).map((s) => s.ok);
+      for (const ok of decided) {
+        expect(ok).toBeLessThanOrEqual(seenAfter + step);
+        expect(ok).toBeGreaterThanOrEqual(halt?.seenBefore ?? ticks);
+      }
+      expect(summary.tickOutcomes.failed).toBe(0);
+      // skipped.halted holds the fan-out's refusals and the trade function's halted ticks: with
+      // the ticks that decided, every due tick of the run.
+      expect(summary.tickOutcomes.ok + summary.skipped.halted).toBe(ticks * symbols);
+      // Without faults each dispatched tick is one invocation; the rest the fan-out refused.
+      expect(summary.tickOutcomes.skipped).toBe(
+        summary.skipped.halted - (ticks * symbols - summary.invocations),
+      );
 
-    // No order after the halt: the exchange's count stands still from the first halted tick on,
-    // through the drain, and every order belongs to a tick before it.
-    const lastDecided = Math.max(...decided);
-    const firstTickAt = (lines[0]?.scheduledAt ?? 0) - ((lines[0]?.tick ?? 1) - 1) * period;
-    const firstHaltedAt = firstTickAt + lastDecided * period;
-    const afterHalt = lines.filter((l) => l.tick > lastDecided);
-    expect(afterHalt.length).toBeGreaterThan(0);
-    for (const l of afterHalt) expect(l.orders).toBe(summary.orders.exchange);
-    expect(summary.orders.exchange).toBe(summary.orders.intents);
-    for (const t of summary.trades) expect(t.candleTime + period).toBeLessThan(firstHaltedAt);
-    // What was held when the halt came is still protected.
-    expect(summary.positions.withStopOnExchange).toBe(summary.positions.open);
-    // The run's address is gone with the run.
-    expect(existsSync(stateEndpointFile(stateDir))).toBe(false);
-  }, 240_000);
+      // No order after the halt: the exchange's count stands still from the first halted tick on,
+      // through the drain, and every order belongs to a tick before it.
+      const lastDecided = Math.max(...decided);
+      const firstTickAt = (lines[0]?.scheduledAt ?? 0) - ((lines[0]?.tick ?? 1) - 1) * period;
+      const firstHaltedAt = firstTickAt + lastDecided * period;
+      const afterHalt = lines.filter((l) => l.tick > lastDecided);
+      expect(afterHalt.length).toBeGreaterThan(0);
+      for (const l of afterHalt) expect(l.orders).toBe(summary.orders.exchange);
+      expect(summary.orders.exchange).toBe(summary.orders.intents);
+      for (const t of summary.trades) expect(t.candleTime + period).toBeLessThan(firstHaltedAt);
+      // What was held when the halt came is still protected.
+      expect(summary.positions.withStopOnExchange).toBe(summary.positions.open);
+      // The run's address is gone with the run.
+      expect(existsSync(stateEndpointFile(stateDir))).toBe(false);
+    },
+    240_000,
+  );
 
   it('lets halt, invoke and resume act on the state and exchange of the process holding them', async () => {
     const stateDir = join(dir, 'held');
