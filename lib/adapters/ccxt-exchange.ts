@@ -16,7 +16,7 @@ import type {
   OHLCV,
   Order,
 } from '../../node_modules/ccxt/js/src/base/types.js';
-import { type ExchangeId, exchangeLimits } from '../config/schema.js';
+import { exchangeLimits } from '../config/schema.js';
 import { type Candle, candleFromRow, type Timeframe, timeframeMs } from '../domain/candle.js';
 import type { Market } from '../domain/market.js';
 import { createRedactor } from '../domain/redact.js';
@@ -316,11 +316,6 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     return this.call('keyPermissions', '', timeoutMs, 'read', (arm) =>
       this.dialect.keyPermissions(this.exchange, arm),
     );
-  }
-
-  /** The ccxt id of the exchange traded on. */
-  get exchangeId(): ExchangeId {
-    return this.dialect.id;
   }
 
   /** The order under the request's client id as a report, or undefined. */
