@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addNagChecks } from '../../infra/nag.js';
 import { TickfanStack } from '../../infra/tickfan-stack.js';
@@ -13,6 +11,7 @@ import {
   stackNameFor,
 } from '../../lib/config/deployment-names.js';
 import {
+  acknowledgements,
   actionsOf,
   liveConfig,
   liveSecretName,
@@ -360,26 +359,6 @@ describe('with network.staticEgressIp in two availability zones', () => {
     expect(first && one.stack.getLogicalId(first)).toBe(eipIds[0]);
   });
 });
-
-interface Acknowledgement {
-  readonly path: string;
-  readonly id: string;
-  readonly reason: string;
-}
-
-function acknowledgements(root: IConstruct): Acknowledgement[] {
-  return root.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
-          path: construct.node.path,
-          id: id.replace(/^annotation::/i, ''),
-          reason,
-        })),
-      ),
-  );
-}
 
 describe('cdk-nag on the fixed egress IP', () => {
   describe.each([1, 2] as const)('in %i zone(s)', (azs) => {

@@ -1,34 +1,18 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import type { IConstruct } from 'constructs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addNagChecks } from '../../infra/nag.js';
 import { TickfanStack } from '../../infra/tickfan-stack.js';
 import { stackNameFor } from '../../lib/config/deployment-names.js';
-import { liveConfig, removeTestAssemblies, testApp, testConfig } from './stack-factory.js';
+import {
+  acknowledgements,
+  liveConfig,
+  removeTestAssemblies,
+  testApp,
+  testConfig,
+} from './stack-factory.js';
 
 afterAll(removeTestAssemblies);
-
-interface Acknowledgement {
-  readonly path: string;
-  readonly id: string;
-  readonly reason: string;
-}
-
-/** Every `Validations.of(...).acknowledge(...)` under `root`, with the construct it sits on. */
-function acknowledgements(root: IConstruct): Acknowledgement[] {
-  return root.node.findAll().flatMap((construct) =>
-    construct.node.metadata
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) =>
-        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
-          path: construct.node.path,
-          id: id.replace(/^annotation::/i, ''),
-          reason,
-        })),
-      ),
-  );
-}
 
 describe('cdk-nag AwsSolutions checks', () => {
   describe.each([
