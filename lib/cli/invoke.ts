@@ -1,5 +1,5 @@
 /**
- * `npm run invoke -- SYMBOL [--at ISO]`: runs one trade tick for SYMBOL through the trade
+ * `npm run invoke -- SYMBOL [--at ISO] [--exchange ID]`: runs one trade tick for SYMBOL through the trade
  * function's bundle on the embedded parts, on the state the last `npm start` left, and prints the
  * tick result. While an `npm start` runs on the state directory, the tick runs on that run's
  * DynamoDB and exchange, at the run's current time unless `--at` says otherwise. With
@@ -9,6 +9,8 @@
 import { resolve } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { exchangeClients } from '../adapters/exchanges/clients.js';
+import type { ExchangeId } from '../config/schema.js';
 import {
   type DirectInvocation,
   directInvocationSchema,
@@ -17,7 +19,7 @@ import {
 import { LocalEnvironment } from '../local/local-environment.js';
 import { readRunState } from '../local/run.js';
 import { readStateEndpoint, type StateEndpoint } from '../local/state-endpoint.js';
-import { configOption, UsageError } from './args.js';
+import { configOption, exchangeOption, UsageError, withExchange } from './args.js';
 import { awsClientConfig, remoteOptions } from './aws-options.js';
 import { configFile } from './paths.js';
 import { stackOutputs } from './remote/stack-outputs.js';
@@ -42,6 +44,7 @@ const options = {
     value: 'NAME',
     help: 'with --remote: the deployed trade function, instead of the stage stack output',
   },
+  exchange: exchangeOption,
   config: configOption,
   'state-dir': {
     type: 'string',
@@ -72,7 +75,7 @@ async function main({ values, positionals }: CliArgs<typeof options>): Promise<v
     ...(values.at === undefined ? {} : { at: values.at }),
     ...(values.rerun ? { rerun: true } : {}),
   };
-  const config = configFile(values.config);
+  const config = withExchange(configFile(values.config), values.exchange);
   // Refuse a bad symbol or time here, before anything starts or any request leaves.
   parseDirectInvocation(event, config, Date.now());
 
@@ -98,11 +101,19 @@ async function main({ values, positionals }: CliArgs<typeof options>): Promise<v
 
   const stateDir = resolve(values['state-dir']);
   const running = await readStateEndpoint(stateDir);
+  const last = await readRunState(stateDir);
+  // The state's orders rest on that exchange's simulated account under that exchange's ids.
+  const traded = running?.exchange ?? last?.exchange;
+  if (traded !== undefined && traded !== config.exchange.id) {
+    throw new UsageError(
+      `the run in ${stateDir} traded on ${traded}, not ${config.exchange.id}: give --exchange ${traded}`,
+    );
+  }
   const at =
     values.at !== undefined
       ? Date.parse(values.at)
-      : ((running === undefined ? undefined : await runningClock(running)) ??
-        (await readRunState(stateDir))?.nextTickAt);
+      : ((running === undefined ? undefined : await runningClock(running, config.exchange.id)) ??
+        last?.nextTickAt);
   if (at === undefined) {
     throw new UsageError(
       'no earlier run to continue from: run `npm start` first, or give --at ISO-TIME',
@@ -126,14 +137,17 @@ async function main({ values, positionals }: CliArgs<typeof options>): Promise<v
   }
 }
 
-/** The simulated time of a running process: its exchange's server time, when it has one. */
-async function runningClock(running: StateEndpoint): Promise<number | undefined> {
+/**
+ * The simulated time of a running process: its exchange simulator's server time, asked through
+ * that exchange's ccxt client, when it runs one.
+ */
+async function runningClock(
+  running: StateEndpoint,
+  exchange: ExchangeId,
+): Promise<number | undefined> {
   if (running.exchangeUrl === undefined) return undefined;
-  const response = await fetch(`${running.exchangeUrl}/api/v3/time`);
-  if (!response.ok)
-    throw new Error(`the running exchange answered ${response.status} for its time`);
-  const { serverTime } = (await response.json()) as { serverTime?: unknown };
-  if (typeof serverTime !== 'number') throw new Error('the running exchange sent no serverTime');
+  const serverTime = await exchangeClients[exchange]({ url: running.exchangeUrl }).fetchTime?.();
+  if (typeof serverTime !== 'number') throw new Error('the running exchange sent no server time');
   return serverTime;
 }
 

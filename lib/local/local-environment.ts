@@ -164,6 +164,11 @@ export class LocalEnvironment {
     const exchangeState = persist ? exchangeStateFile(stateDir) : undefined;
     if (options.fresh && exchangeState !== undefined) await rm(exchangeState, { force: true });
     const exchangeId = config.exchange.id;
+    if (attach?.exchange !== undefined && attach.exchange !== exchangeId) {
+      throw new Error(
+        `the run holding ${stateDir} trades on ${attach.exchange}, not ${exchangeId}: give --exchange ${attach.exchange}`,
+      );
+    }
     const build = options.build ?? (await buildFunctions(join(stateDir, 'build'), exchangeId));
     if (build.exchange !== exchangeId) {
       throw new Error(
@@ -292,6 +297,7 @@ export class LocalEnvironment {
         await writeStateEndpoint(stateDir, {
           endpoint: dynalite.endpoint,
           exchangeUrl: simulator.url,
+          exchange: exchangeId,
           ...(options.notifyUrl ? { notifyUrl: options.notifyUrl } : {}),
         });
         services.push({ endpoint: dynalite.endpoint, close: () => removeStateEndpoint(stateDir) });

@@ -21,6 +21,8 @@ export interface StateEndpoint {
   readonly startedAt: string;
   /** Base URL of that process's exchange simulator, when it runs one. */
   readonly exchangeUrl?: string;
+  /** The exchange whose API that simulator speaks (`exchange.id`). */
+  readonly exchange?: string;
   /** Where that process takes trade events to notify (its stand-in for the SNS topic). */
   readonly notifyUrl?: string;
 }

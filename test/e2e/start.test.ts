@@ -149,6 +149,25 @@ describe.each(['okx', 'kraken'] as const)('npm start -- --exchange %s', (id) => 
     expect(ownSummary.succeeded).toBe(ownSummary.invocations);
   });
 
+  it('leaves state that npm run invoke continues from on the same exchange, and only there', async () => {
+    const refused = await run(tsx, ['lib/cli/invoke.ts', 'XLM/BTC', '--state-dir', own]).catch(
+      (e: { stderr: string; code: number }) => e,
+    );
+    expect(refused).toMatchObject({ code: 2 });
+    expect((refused as { stderr: string }).stderr.trim()).toBe(
+      `tickfan invoke: the run in ${own} traded on ${id}, not binance: give --exchange ${id}`,
+    );
+
+    const out = await run(
+      tsx,
+      ['lib/cli/invoke.ts', 'XLM/BTC', '--exchange', id, '--state-dir', own],
+      { timeout: 60_000 },
+    );
+    const result = JSON.parse(out.stdout) as { status: string; position: { amount: number } };
+    expect(result.status).toBe('ok');
+    expect(result.position.amount).toBe(ownSummary.perSymbol['XLM/BTC']?.position);
+  }, 60_000);
+
   it(`places each intent once, under ${id}'s own client ids`, () => {
     expect(ownSummary.orders.exchange).toBeGreaterThanOrEqual(1);
     expect(ownSummary.orders).toMatchObject({
