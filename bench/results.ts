@@ -85,7 +85,7 @@ export function rowsOf(results: BenchResults): Row[] {
         'tradeMs',
         c.tradeMs,
         ms(c.tradeMs),
-        "import the bench's trade bundle (lib/local/entries/trade.ts) + build handler",
+        "import the bench's trade bundle (lib/local/entries/trade-binance.ts) + build handler",
       ),
       row('coldInit', 'fullCcxtMs', c.fullCcxtMs, ms(c.fullCcxtMs), "import('ccxt'), the barrel"),
       row('coldInit', 'emptyNodeMs', c.emptyNodeMs, ms(c.emptyNodeMs), "node -e ''"),
@@ -112,6 +112,18 @@ export function rowsOf(results: BenchResults): Row[] {
         targets.coldInitRatioToExchangeFloor,
       ),
       row('coldInit', 'ratio', c.ratio, c.ratio.toFixed(3), 'tradeMs / fullCcxtMs (old target)'),
+      ...Object.entries(c.exchanges ?? {})
+        .filter(([id]) => id !== 'binance')
+        .map(([id, e]) =>
+          row(
+            'coldInit',
+            `exchanges.${id}.ratioToExchangeFloor`,
+            e.ratioToExchangeFloor,
+            e.ratioToExchangeFloor.toFixed(3),
+            `${id}'s bench trade bundle ${ms(e.tradeMs)} / its class alone ${ms(e.classOnlyMs)}`,
+            targets.coldInitRatioToExchangeFloor,
+          ),
+        ),
       row(
         'coldInit',
         'floorRatio',

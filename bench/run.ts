@@ -24,7 +24,11 @@ import { formatMarkdownTable, formatTable } from './lib/table.js';
 import { type BenchResults, rowsOf } from './results.js';
 import { measureBacktest } from './sections/backtest.js';
 import { measureBundles } from './sections/bundle.js';
-import { buildBinanceOnlyBundle, measureColdInit } from './sections/cold-init.js';
+import {
+  buildExchangeOnlyBundle,
+  type ExchangeProbe,
+  measureColdInit,
+} from './sections/cold-init.js';
 import { measureFanOut } from './sections/fan-out.js';
 import { isolationFigures, measureIsolation } from './sections/isolation.js';
 import { measureOverhead } from './sections/overhead.js';
@@ -211,6 +215,17 @@ async function main(): Promise<void> {
     };
 
     let binanceOnlyBundle: string | undefined;
+    // okx and kraken: each one's bench trade bundle and its class alone, for its own floor.
+    const otherExchanges = async (): Promise<ExchangeProbe[]> =>
+      Promise.all(
+        (['okx', 'kraken'] as const).map(async (exchange) => ({
+          exchange,
+          tradeBundle: (await buildFunctions(join(workDir, `build-${exchange}`), exchange)).bundles
+            .trade,
+          classBundle: await buildExchangeOnlyBundle(join(workDir, 'probes'), exchange),
+        })),
+      );
+    let others: ExchangeProbe[] | undefined;
     if (wanted('coldInit')) {
       results.coldInit = await runner.run({
         name: 'coldInit',
@@ -219,18 +234,21 @@ async function main(): Promise<void> {
         // The builds and the synthesis burst the CPU; done before the timing, they cannot make
         // the timed attempt look disturbed.
         prepare: async () => {
-          const [, probe] = await Promise.all([
+          const [, probe, probes] = await Promise.all([
             bundles(),
-            buildBinanceOnlyBundle(join(workDir, 'probes')),
+            buildExchangeOnlyBundle(join(workDir, 'probes')),
+            otherExchanges(),
             deployedAsset(),
           ]);
           binanceOnlyBundle = probe;
+          others = probes;
         },
         work: async () =>
           measureColdInit({
             tradeBundle: (await bundles()).bundles.trade,
             binanceOnlyBundle:
-              binanceOnlyBundle ?? (await buildBinanceOnlyBundle(join(workDir, 'probes'))),
+              binanceOnlyBundle ?? (await buildExchangeOnlyBundle(join(workDir, 'probes'))),
+            others: others ?? (await otherExchanges()),
             deployed: await deployedAsset(),
             config,
             runs,
@@ -243,7 +261,10 @@ async function main(): Promise<void> {
               : 'failed' in d
                 ? `, deployed: ${d.reason}`
                 : `, deployed ${d.tradeMs} ms`;
-          return `trade ${c.tradeMs} ms${asDeployed}, full ccxt ${c.fullCcxtMs} ms, empty node ${c.emptyNodeMs} ms, SDK only ${c.awsSdkMs} ms, binance only ${c.binanceOnlyMs} ms`;
+          const floors = Object.entries(c.exchanges ?? {})
+            .map(([id, e]) => `${id} ${e.ratioToExchangeFloor}`)
+            .join(', ');
+          return `trade ${c.tradeMs} ms${asDeployed}, full ccxt ${c.fullCcxtMs} ms, empty node ${c.emptyNodeMs} ms, SDK only ${c.awsSdkMs} ms, binance only ${c.binanceOnlyMs} ms; to its exchange's floor: ${floors}`;
         },
       });
     }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { bundleFileName, bundleOptions, repoRoot } from '../../infra/bundling.js';
-import type { BotConfig } from '../../lib/config/schema.js';
+import type { BotConfig, ExchangeId } from '../../lib/config/schema.js';
 import { localNames } from '../../lib/local/local-environment.js';
 import type { DeployedTradeAsset } from '../lib/deployed-asset.js';
 import { type ProcessSpec, timeInterleaved } from '../lib/process-timer.js';
@@ -65,14 +65,38 @@ export interface ColdInitFigures {
   readonly binanceOnlyMs: number;
   /** `binanceOnlyMs / fullCcxtMs`: the lowest `ratio` a bundle with ccxt's binance can reach. */
   readonly floorRatio: number;
-  /** Bytes of the bench's trade bundle (the local entry, lib/local/entries/trade.ts). */
+  /** Bytes of the bench's trade bundle (the local entry, lib/local/entries/trade-binance.ts). */
   readonly tradeBytes: number;
+  /**
+   * Every exchange's bench trade bundle over a bundle of its own ccxt class alone, timed in the
+   * same interleaved run (binance's are the figures above).
+   */
+  readonly exchanges?: Readonly<Partial<Record<ExchangeId, ExchangeColdInit>>>;
   /**
    * The synthesized asset, timed in the same interleaved run; a failure to synthesize or locate
    * it is recorded here and leaves the other figures standing.
    */
   readonly deployed?: DeployedColdInitFigures | SectionFailure;
   readonly runs: number;
+}
+
+/** One exchange's cold start against its own floor. */
+export interface ExchangeColdInit {
+  /** Median whole-process time to import that exchange's bench trade bundle. */
+  readonly tradeMs: number;
+  /** Median whole-process time to load a bundle of its ccxt class alone and build a client. */
+  readonly classOnlyMs: number;
+  /** `tradeMs / classOnlyMs`, judged against the same target as binance's. */
+  readonly ratioToExchangeFloor: number;
+}
+
+/** The bundles one more exchange's cold start is timed with. */
+export interface ExchangeProbe {
+  readonly exchange: ExchangeId;
+  /** Its bench trade bundle (lib/local/entries/trade-<exchange>.ts). */
+  readonly tradeBundle: string;
+  /** From {@link buildExchangeOnlyBundle}. */
+  readonly classBundle: string;
 }
 
 /**
@@ -101,18 +125,21 @@ export function deployedProbeEnv(
 }
 
 /**
- * Bundles ccxt's binance class alone, with the function bundles' esbuild options, into `outDir`;
- * returns the bundle's path.
+ * Bundles ccxt's `exchange` class alone, with the function bundles' esbuild options, into
+ * `outDir`; returns the bundle's path.
  */
-export async function buildBinanceOnlyBundle(outDir: string): Promise<string> {
+export async function buildExchangeOnlyBundle(
+  outDir: string,
+  exchange: ExchangeId = 'binance',
+): Promise<string> {
   await mkdir(outDir, { recursive: true });
-  const entry = join(outDir, 'binance-only-entry.mjs');
-  const binance = join(repoRoot, 'node_modules', 'ccxt', 'js', 'src', 'binance.js');
+  const entry = join(outDir, `${exchange}-only-entry.mjs`);
+  const source = join(repoRoot, 'node_modules', 'ccxt', 'js', 'src', `${exchange}.js`);
   await writeFile(
     entry,
-    `import binance from ${JSON.stringify(binance)};\nexport const client = new binance({});\n`,
+    `import exchange from ${JSON.stringify(source)};\nexport const client = new exchange({});\n`,
   );
-  const outfile = join(outDir, 'binance-only', bundleFileName);
+  const outfile = join(outDir, `${exchange}-only`, bundleFileName);
   await build({ ...bundleOptions(), entryPoints: [entry], outfile, logLevel: 'error' });
   return outfile;
 }
@@ -135,8 +162,10 @@ export function externalImportsOf(bundleText: string): string[] {
  */
 export async function measureColdInit(options: {
   tradeBundle: string;
-  /** From {@link buildBinanceOnlyBundle}. */
+  /** From {@link buildExchangeOnlyBundle}. */
   binanceOnlyBundle: string;
+  /** The other exchanges, each timed against its own class in the same run. */
+  others?: readonly ExchangeProbe[];
   /** The synthesized trade asset, or why there is none. */
   deployed?: DeployedTradeAsset | SectionFailure;
   config: BotConfig;
@@ -207,6 +236,32 @@ export async function measureColdInit(options: {
       cwd: repoRoot,
     },
   ];
+  const classProbe = (name: string, bundle: string): ProcessSpec => ({
+    name,
+    args: esm(
+      `const mod = await import(process.argv[1]);
+       if (typeof mod.client !== 'object') throw new Error(process.argv[1] + ' built no client');`,
+      pathToFileURL(bundle).href,
+    ),
+    env,
+    cwd: repoRoot,
+  });
+  for (const other of options.others ?? []) {
+    // Its own config: the trade function's adapter speaks the configured exchange.
+    const config = {
+      ...options.config,
+      exchange: { ...options.config.exchange, id: other.exchange },
+    };
+    specs.push(
+      {
+        name: `trade:${other.exchange}`,
+        args: importHandler(other.tradeBundle),
+        env: { ...env, TICKFAN_CONFIG: JSON.stringify(config) },
+        cwd: repoRoot,
+      },
+      classProbe(`class:${other.exchange}`, other.classBundle),
+    );
+  }
   const asset =
     options.deployed !== undefined && !('failed' in options.deployed)
       ? options.deployed
@@ -242,6 +297,22 @@ export async function measureColdInit(options: {
   } else if (options.deployed !== undefined) {
     deployed = options.deployed as SectionFailure;
   }
+  const exchanges: Partial<Record<ExchangeId, ExchangeColdInit>> = {
+    binance: {
+      tradeMs,
+      classOnlyMs: med('binance'),
+      ratioToExchangeFloor: round(tradeMs / med('binance'), 3),
+    },
+  };
+  for (const { exchange } of options.others ?? []) {
+    const own = med(`trade:${exchange}`);
+    const floor = med(`class:${exchange}`);
+    exchanges[exchange] = {
+      tradeMs: own,
+      classOnlyMs: floor,
+      ratioToExchangeFloor: round(own / floor, 3),
+    };
+  }
   return {
     tradeMs,
     fullCcxtMs,
@@ -253,6 +324,7 @@ export async function measureColdInit(options: {
     binanceOnlyMs: med('binance'),
     floorRatio: round(med('binance') / fullCcxtMs, 3),
     tradeBytes: await bytesOf(options.tradeBundle),
+    exchanges,
     ...(deployed === undefined ? {} : { deployed }),
     runs: options.runs,
   };

@@ -45,6 +45,31 @@ describe('the cold-init target', () => {
     expect(rows.find((r) => r.figure === 'ratioToExchangeFloor')?.target).toBe('<= 1.2');
   });
 
+  it("judges okx's and kraken's bench builds against their own class alone", () => {
+    const results: BenchResults = {
+      date: '2026-12-07T00:00:00.000Z',
+      coldInit: {
+        ...coldInit(1.1, 1.3),
+        exchanges: {
+          binance: { tradeMs: 220, classOnlyMs: 200, ratioToExchangeFloor: 1.1 },
+          okx: { tradeMs: 230, classOnlyMs: 200, ratioToExchangeFloor: 1.15 },
+          kraken: { tradeMs: 300, classOnlyMs: 150, ratioToExchangeFloor: 2 },
+        },
+      },
+    };
+
+    const rows = rowsOf(results);
+    const of = (figure: string) => rows.find((r) => r.figure === figure);
+
+    expect(of('exchanges.okx.ratioToExchangeFloor')).toMatchObject({
+      verdict: 'pass',
+      target: '<= 1.2',
+    });
+    expect(of('exchanges.kraken.ratioToExchangeFloor')?.verdict).toBe('miss');
+    // binance's is the ratioToExchangeFloor row itself.
+    expect(of('exchanges.binance.ratioToExchangeFloor')).toBeUndefined();
+  });
+
   it('no longer judges the ratio to the full ccxt import', () => {
     // 0.55 and 0.65 of full ccxt: misses under the old 0.25 target, no verdict now.
     const rows = rowsOf({ date: '2026-12-02T00:00:00.000Z', coldInit: coldInit(1.1, 1.3) });
