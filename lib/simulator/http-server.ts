@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MatchingEngine } from './matching-engine.js';
-import type { ExchangeWire, WireReply, WireRequest } from './wire.js';
+import { type ExchangeWire, routeRequest, type WireReply, type WireRequest } from './wire.js';
 
 const maxBodyBytes = 64 * 1024;
 
@@ -94,15 +94,7 @@ export class WireServer {
   }
 
   private route(request: WireRequest): WireReply {
-    const route = this.wire.routes.find(
-      (r) => r.method === request.method && r.path === request.path,
-    );
-    if (route === undefined) return this.wire.notFound(request);
-    try {
-      return route.handle(this.engine, request);
-    } catch (error) {
-      return this.wire.replyToError(error);
-    }
+    return routeRequest(this.wire, this.engine, request);
   }
 
   private send(res: ServerResponse, reply: WireReply, options: { stall?: boolean } = {}): void {

@@ -59,3 +59,21 @@ export interface ExchangeWire {
   /** The answer to an error a handler threw: engine refusals, the wire's own errors, bugs. */
   replyToError(error: unknown): WireReply;
 }
+
+/**
+ * Carries `request` out on `engine` through `wire`'s route table: the route's answer, the wire's
+ * not-found answer for a path no route serves, or the wire's answer to what the route threw.
+ */
+export function routeRequest(
+  wire: ExchangeWire,
+  engine: MatchingEngine,
+  request: WireRequest,
+): WireReply {
+  const route = wire.routes.find((r) => r.method === request.method && r.path === request.path);
+  if (route === undefined) return wire.notFound(request);
+  try {
+    return route.handle(engine, request);
+  } catch (error) {
+    return wire.replyToError(error);
+  }
+}

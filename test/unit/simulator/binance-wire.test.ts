@@ -6,7 +6,7 @@ import {
   MatchingEngine,
   Refusal,
 } from '../../../lib/simulator/matching-engine.js';
-import type { WireReply, WireRequest } from '../../../lib/simulator/wire.js';
+import { routeRequest, type WireReply, type WireRequest } from '../../../lib/simulator/wire.js';
 import binance from '../../../node_modules/ccxt/js/src/binance.js';
 
 const minute = 60_000;
@@ -47,13 +47,7 @@ function request(method: string, path: string, params: Record<string, string>): 
 }
 
 function call(sim: MatchingEngine, req: WireRequest): WireReply {
-  const route = binanceWire.routes.find((r) => r.method === req.method && r.path === req.path);
-  if (route === undefined) return binanceWire.notFound(req);
-  try {
-    return route.handle(sim, req);
-  } catch (error) {
-    return binanceWire.replyToError(error);
-  }
+  return routeRequest(binanceWire, sim, req);
 }
 
 /** The ccxt error class the real binance client raises for `reply`, or 'none'. */

@@ -6,7 +6,7 @@ import {
   MatchingEngine,
   Refusal,
 } from '../../../lib/simulator/matching-engine.js';
-import type { WireReply, WireRequest } from '../../../lib/simulator/wire.js';
+import { routeRequest, type WireReply, type WireRequest } from '../../../lib/simulator/wire.js';
 import kraken from '../../../node_modules/ccxt/js/src/kraken.js';
 
 const fiveMinutes = 300_000;
@@ -63,13 +63,7 @@ function publicRequest(path: string, params: Record<string, string> = {}): WireR
 }
 
 function call(sim: MatchingEngine, req: WireRequest): WireReply {
-  const route = krakenWire.routes.find((r) => r.method === req.method && r.path === req.path);
-  if (route === undefined) return krakenWire.notFound(req);
-  try {
-    return route.handle(sim, req);
-  } catch (error) {
-    return krakenWire.replyToError(error);
-  }
+  return routeRequest(krakenWire, sim, req);
 }
 
 type Json = Record<string, unknown>;

@@ -6,7 +6,7 @@ import {
   Refusal,
 } from '../../../lib/simulator/matching-engine.js';
 import { okxWire } from '../../../lib/simulator/okx-wire.js';
-import type { WireReply, WireRequest } from '../../../lib/simulator/wire.js';
+import { routeRequest, type WireReply, type WireRequest } from '../../../lib/simulator/wire.js';
 import okx from '../../../node_modules/ccxt/js/src/okx.js';
 
 const minute = 60_000;
@@ -64,13 +64,7 @@ function post(path: string, body: unknown, headers: Json = auth): WireRequest {
 }
 
 function call(sim: MatchingEngine, req: WireRequest): WireReply {
-  const route = okxWire.routes.find((r) => r.method === req.method && r.path === req.path);
-  if (route === undefined) return okxWire.notFound(req);
-  try {
-    return route.handle(sim, req);
-  } catch (error) {
-    return okxWire.replyToError(error);
-  }
+  return routeRequest(okxWire, sim, req);
 }
 
 const bodyOf = (reply: WireReply) => reply.body as Body;
