@@ -11,6 +11,7 @@ import { CcxtExchange } from '../adapters/ccxt-exchange.js';
 import { exchangeClients } from '../adapters/exchanges/clients.js';
 import { readExchangeKeys } from '../adapters/secrets-manager-keys.js';
 import { SystemClock } from '../adapters/system-clock.js';
+import { parseIpv4 } from '../domain/ip-address.js';
 import { textTable } from '../report/text-table.js';
 import { preflight } from '../use-cases/preflight.js';
 import { configOption, exchangeOption, UsageError, withExchange } from './args.js';
@@ -45,12 +46,9 @@ const options = {
   config: configOption,
 } as const;
 
-const ipPattern = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
 function egressIpArgs(values: readonly string[]): string[] {
   for (const ip of values) {
-    const parts = ipPattern.exec(ip)?.slice(1).map(Number);
-    if (parts === undefined || parts.some((n) => n > 255)) {
+    if (parseIpv4(ip) === undefined) {
       throw new UsageError(`--egress-ip ${JSON.stringify(ip)} is not an IPv4 address`);
     }
   }

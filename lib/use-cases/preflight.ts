@@ -1,4 +1,5 @@
 import { type BotConfig, exchangeLimits } from '../config/schema.js';
+import { whitelistAllows } from '../domain/ip-address.js';
 import type { KeyInspector, KeyPermissions } from '../ports/key-permissions.js';
 import type { MarketData } from '../ports/market-data.js';
 
@@ -95,7 +96,9 @@ function ipCheck(
       };
     }
     const whitelist = p.ipWhitelist;
-    const missing = egressIps.filter((ip) => !whitelist.some((entry) => allows(entry, ip)));
+    const missing = egressIps.filter(
+      (ip) => !whitelist.some((entry) => whitelistAllows(entry, ip)),
+    );
     return missing.length === 0
       ? { check, ok: true, detail: `yes, holding the egress IP${listed}` }
       : {
@@ -113,25 +116,4 @@ function ipCheck(
         detail: `REFUSED: ${config.exchange.id} deletes a trading key without an IP whitelist; add the stack's EgressIp outputs to it`,
       }
     : { check, ok: true, detail: "no (recommended: restrict it to the stack's EgressIp outputs)" };
-}
-
-/** Whether whitelist `entry` (an IPv4 address, or a range `a.b.c.d/n`) lets `ip` in. */
-function allows(entry: string, ip: string): boolean {
-  const [base = '', bits] = entry.split('/');
-  if (bits === undefined) return base === ip;
-  const prefix = Number(bits);
-  const a = ipv4(base);
-  const b = ipv4(ip);
-  if (a === undefined || b === undefined || !Number.isInteger(prefix)) return false;
-  if (prefix <= 0) return prefix === 0;
-  const mask = prefix >= 32 ? 0xffffffff : ~((1 << (32 - prefix)) - 1) >>> 0;
-  return (a & mask) >>> 0 === (b & mask) >>> 0;
-}
-
-function ipv4(text: string): number | undefined {
-  const parts = text.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) {
-    return undefined;
-  }
-  return parts.reduce((value, n) => value * 256 + n, 0);
 }

@@ -95,15 +95,15 @@ async function triggeredFill(
   if (stop.status !== 'closed' || ordId === undefined) return stop;
   arm();
   const placed = await client.fetchOrder(ordId, symbol);
+  // ccxt's parsed orders carry `fees` beside `fee`, though its Order type names only `fee`.
+  const { fees } = placed as Order & { fees?: Order['fee'][] };
   return {
     ...stop,
     status: placed.status ?? stop.status,
     filled: placed.filled,
     average: placed.average,
     ...(placed.fee === undefined ? {} : { fee: placed.fee }),
-    ...((placed as Order & { fees?: unknown[] }).fees === undefined
-      ? {}
-      : { fees: (placed as Order & { fees?: unknown[] }).fees }),
+    ...(fees === undefined ? {} : { fees }),
     trades: placed.trades ?? [],
     lastTradeTimestamp: placed.lastTradeTimestamp ?? stop.lastTradeTimestamp,
   } as Order;
