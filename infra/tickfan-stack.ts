@@ -12,6 +12,7 @@ import type { BotConfig } from '../lib/config/schema.js';
 import { idempotencyTable, stateTable } from '../lib/config/tables.js';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { TickfanAlarms } from './constructs/alarms.js';
+import { ConfigLayer } from './constructs/config-layer.js';
 import { TickfanDashboard } from './constructs/dashboard.js';
 import { EgressNetwork } from './constructs/egress-network.js';
 import { FanOutFunction } from './constructs/fan-out-function.js';
@@ -39,6 +40,8 @@ export class TickfanStack extends Stack {
   public readonly metricNamespace: string;
   /** Time between schedule ticks. */
   public readonly tickPeriod: Duration;
+  /** The bot config every function reads, as a layer: the environment has no room for it. */
+  public readonly configLayer: ConfigLayer;
   public readonly stateTable: TickfanTable;
   public readonly idempotencyTable: TickfanTable;
   /** The exchange API keys; referenced (never created) and only in live mode. */
@@ -66,8 +69,10 @@ export class TickfanStack extends Stack {
         config.symbols.map((s) => s.timeframe),
       ),
     );
+    this.configLayer = new ConfigLayer(this, 'Config', { config });
     const common = {
       config,
+      configLayer: this.configLayer,
       metricNamespace: this.metricNamespace,
       logRemovalPolicy: stage === 'dev' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     };
@@ -113,6 +118,7 @@ export class TickfanStack extends Stack {
     this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { stage });
     this.notifications = new Notifications(this, 'Notifications', {
       config,
+      configLayer: this.configLayer,
       topic: this.alarmTopic.topic,
       key: this.alarmTopic.key,
       publishers: [this.tradeFunction.function],

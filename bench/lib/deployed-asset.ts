@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleFileName, repoRoot } from '../../infra/bundling.js';
@@ -14,6 +14,8 @@ export interface DeployedTradeAsset {
   /**
    * The function's environment variables as the template sets them. A value the template takes
    * from another resource (a table name, a queue URL) is `undefined`: it exists only once deployed.
+   * A path into a layer (`/opt/...`, the config file) points at that layer's staged asset instead,
+   * where Lambda would mount it.
    */
   readonly environment: Readonly<Record<string, string | undefined>>;
 }
@@ -29,9 +31,14 @@ interface LambdaResource {
   readonly Type: string;
   readonly Properties?: {
     readonly Code?: { readonly S3Key?: unknown };
+    readonly Content?: { readonly S3Key?: unknown };
+    readonly Layers?: readonly unknown[];
     readonly Environment?: { readonly Variables?: Record<string, unknown> };
   };
 }
+
+/** Where Lambda mounts a function's layers. */
+const layerMount = '/opt/';
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
@@ -75,7 +82,6 @@ export function locateTradeAsset(assemblyDir: string): {
       `${logicalId} has no asset code (S3Key ${JSON.stringify(s3Key)}); was it synthesized without bundling?`,
     );
   }
-  const hash = s3Key.replace(/\.zip$/, '');
   const assetManifests = artifacts
     .filter((a) => a.type === 'cdk:asset-manifest')
     .map((a) => a.properties?.file)
@@ -83,16 +89,32 @@ export function locateTradeAsset(assemblyDir: string): {
     .map((file) =>
       readJson<{ files?: Record<string, { source: { path: string } }> }>(join(assemblyDir, file)),
     );
-  const source = assetManifests.map((m) => m.files?.[hash]?.source.path).find(Boolean);
-  if (source === undefined)
-    throw new Error(`${assemblyDir}: no asset ${hash} in the asset manifest`);
+  const stagedDir = (key: string): string => {
+    const hash = key.replace(/\.zip$/, '');
+    const source = assetManifests.map((m) => m.files?.[hash]?.source.path).find(Boolean);
+    if (source === undefined)
+      throw new Error(`${assemblyDir}: no asset ${hash} in the asset manifest`);
+    return join(assemblyDir, source);
+  };
+  // The layers' staged directories, each standing in for Lambda's /opt.
+  const layerDirs = (resource.Properties?.Layers ?? []).flatMap((layer) => {
+    const ref = (layer as { Ref?: unknown }).Ref;
+    const key =
+      typeof ref === 'string' ? template.Resources?.[ref]?.Properties?.Content?.S3Key : undefined;
+    return typeof key === 'string' ? [stagedDir(key)] : [];
+  });
+  const inLayer = (value: string): string => {
+    if (!value.startsWith(layerMount)) return value;
+    const rest = value.slice(layerMount.length);
+    return layerDirs.map((dir) => join(dir, rest)).find((path) => existsSync(path)) ?? value;
+  };
   const variables = resource.Properties?.Environment?.Variables ?? {};
   return {
-    bundleFile: join(assemblyDir, source, bundleFileName),
+    bundleFile: join(stagedDir(s3Key), bundleFileName),
     environment: Object.fromEntries(
       Object.entries(variables).map(([name, value]) => [
         name,
-        typeof value === 'string' ? value : undefined,
+        typeof value === 'string' ? inLayer(value) : undefined,
       ]),
     ),
   };

@@ -1,8 +1,10 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { bundleFileName, bundleOptions, repoRoot } from '../../infra/bundling.js';
+import { configFileEnvName } from '../../lib/config/env.js';
 import type { BotConfig, ExchangeId } from '../../lib/config/schema.js';
 import { localNames } from '../../lib/local/local-environment.js';
 import type { DeployedTradeAsset } from '../lib/deployed-asset.js';
@@ -174,9 +176,15 @@ export async function measureColdInit(options: {
   const sdkPackages = externalImportsOf(await readFile(options.tradeBundle, 'utf8'));
   // The same environment for every probe, and none of ours: tsx's NODE_OPTIONS or loaders must
   // not slow the children down.
+  const configDir = await mkdtemp(join(tmpdir(), 'tickfan-bench-config-'));
+  const configFile = async (name: string, config: BotConfig): Promise<string> => {
+    const file = join(configDir, `${name}.json`);
+    await writeFile(file, JSON.stringify(config));
+    return file;
+  };
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
-    TICKFAN_CONFIG: JSON.stringify(options.config),
+    [configFileEnvName]: await configFile('trade', options.config),
     TICKFAN_TABLE_NAME: localNames.table,
     TICKFAN_IDEMPOTENCY_TABLE_NAME: localNames.idempotencyTable,
     // The trade function loads the exchange's markets at init. A closed loopback port refuses at
@@ -256,7 +264,7 @@ export async function measureColdInit(options: {
       {
         name: `trade:${other.exchange}`,
         args: importHandler(other.tradeBundle),
-        env: { ...env, TICKFAN_CONFIG: JSON.stringify(config) },
+        env: { ...env, [configFileEnvName]: await configFile(other.exchange, config) },
         cwd: repoRoot,
       },
       classProbe(`class:${other.exchange}`, other.classBundle),
@@ -274,7 +282,9 @@ export async function measureColdInit(options: {
       cwd: repoRoot,
     });
   }
-  const times = await timeInterleaved(specs, { runs: options.runs, warmups: 1 });
+  const times = await timeInterleaved(specs, { runs: options.runs, warmups: 1 }).finally(() =>
+    rm(configDir, { recursive: true, force: true }),
+  );
   const med = (name: string) => round(median(times.get(name) ?? []));
   const tradeMs = med('trade');
   const fullCcxtMs = med('ccxt');

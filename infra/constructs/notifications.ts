@@ -13,8 +13,9 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BotConfig } from '../../lib/config/schema.js';
 import { repoRoot } from '../bundling.js';
+import type { ConfigLayer } from './config-layer.js';
 import { visibilityTimeoutFactor } from './symbol-queue.js';
-import { cdkBundling, FunctionEnvNames, functionRuntime } from './tickfan-function.js';
+import { cdkBundling, functionRuntime } from './tickfan-function.js';
 
 /** The environment variable a publisher reads the notification topic's ARN from. */
 export const notificationTopicEnvName = 'TICKFAN_NOTIFICATION_TOPIC_ARN';
@@ -24,6 +25,8 @@ export const notifierMaxReceiveCount = 5;
 
 export interface NotificationsProps {
   readonly config: BotConfig;
+  /** The layer holding the config file the notifier reads its webhooks from. */
+  readonly configLayer: ConfigLayer;
   /** The one encrypted topic trade events and alarms go to (the alarm topic). */
   readonly topic: ITopic;
   /** The key the topic is encrypted with: a publisher needs it to encrypt what it sends. */
@@ -101,8 +104,9 @@ export class Notifications extends Construct {
       timeout,
       role: this.role,
       logGroup: this.logGroup,
+      layers: [props.configLayer.layer],
       environment: {
-        [FunctionEnvNames.Config]: JSON.stringify(config),
+        ...props.configLayer.environment,
         POWERTOOLS_SERVICE_NAME: 'tickfan-notifier',
         NODE_OPTIONS: '--enable-source-maps',
       },

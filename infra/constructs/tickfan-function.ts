@@ -23,6 +23,7 @@ import {
   repoRoot,
   type TickfanBundleOptions,
 } from '../bundling.js';
+import type { ConfigLayer } from './config-layer.js';
 
 /**
  * The newest Node.js runtime aws-cdk-lib 2.276 knows, named explicitly. `Runtime.NODEJS_LATEST`
@@ -30,14 +31,6 @@ import {
  * NodejsFunction warns that runtime-provided externals such as the AWS SDK may vanish with it.
  */
 export const functionRuntime = Runtime.NODEJS_24_X;
-
-/**
- * Lambda allows 4 KB of environment variables per function (names and values); the config may
- * use this much, leaving about 1 KB for table names, the queue URL, the secret name and the
- * Powertools settings. A symbol with explicit params takes about 110 bytes of it, so a config like
- * cdk.json's fits about 23 symbols; synthesis fails, naming the function and the size, beyond.
- */
-export const configEnvBudgetBytes = 3072;
 
 /** Maps the shared esbuild options onto NodejsFunction's bundling props. */
 export function cdkBundling(options: TickfanBundleOptions = bundleOptions()): BundlingOptions {
@@ -60,8 +53,10 @@ export function cdkBundling(options: TickfanBundleOptions = bundleOptions()): Bu
 
 /** Settings every tickfan function shares; the stack passes them to each function construct. */
 export interface TickfanFunctionCommonProps {
-  /** The validated bot config, handed to the function as `TICKFAN_CONFIG`. */
+  /** The validated bot config (the bundle is built for its exchange). */
   readonly config: BotConfig;
+  /** The layer holding the config file each handler reads at cold start. */
+  readonly configLayer: ConfigLayer;
   /** What happens to the function's log group when it leaves the stack. */
   readonly logRemovalPolicy: RemovalPolicy;
   /** CloudWatch namespace of the stage's metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
@@ -119,7 +114,6 @@ const anyInterfaceFinding =
 
 /** Environment variables the handlers read their resources from (see lib/config/env.ts). */
 export const FunctionEnvNames = {
-  Config: 'TICKFAN_CONFIG',
   TableName: 'TICKFAN_TABLE_NAME',
   IdempotencyTableName: 'TICKFAN_IDEMPOTENCY_TABLE_NAME',
   QueueUrl: 'TICKFAN_QUEUE_URL',
@@ -129,7 +123,7 @@ export const FunctionEnvNames = {
 
 /**
  * A tickfan Lambda function: an esbuild ESM bundle of one handler on the newest Node.js runtime,
- * arm64, with its own log group, the bot config and the Powertools settings in its environment.
+ * arm64, with its own log group, the config layer and the Powertools settings in its environment.
  * Its role starts empty but for writing to its own log group (no AWS managed policy);
  * {@link bindTable}, {@link bindQueue} and {@link bindSecret} grant access and set the environment
  * variable the handler reads in one step.
@@ -153,7 +147,6 @@ export class TickfanFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    const configJson = JSON.stringify(props.config);
     this.function = new NodejsFunction(this, 'Function', {
       entry: handlerEntry(props.handlerName, props.config.exchange.id),
       handler: 'handler',
@@ -169,8 +162,9 @@ export class TickfanFunction extends Construct {
       vpc: props.network?.vpc,
       vpcSubnets: props.network?.vpcSubnets,
       securityGroups: props.network === undefined ? undefined : [...props.network.securityGroups],
+      layers: [props.configLayer.layer],
       environment: {
-        [FunctionEnvNames.Config]: configJson,
+        ...props.configLayer.environment,
         POWERTOOLS_SERVICE_NAME: serviceNames[props.handlerName],
         POWERTOOLS_METRICS_NAMESPACE: props.metricNamespace,
         NODE_OPTIONS: '--enable-source-maps',
@@ -181,19 +175,6 @@ export class TickfanFunction extends Construct {
     // The role's log policy must exist before the function first runs and logs, and its network
     // interface statements before Lambda attaches the function to the VPC (and until it detaches).
     this.function.node.addDependency(this.role);
-
-    this.node.addValidation({
-      validate: () => {
-        const bytes = Buffer.byteLength(configJson);
-        return bytes <= configEnvBudgetBytes
-          ? []
-          : [
-              `TICKFAN_CONFIG of ${this.node.path} is ${bytes} bytes, more than the ` +
-                `${configEnvBudgetBytes} bytes left for it in Lambda's 4 KB of environment variables; ` +
-                'shorten the tickfan context (fewer symbols or params)',
-            ];
-      },
-    });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type BotConfig, parseConfig } from './schema.js';
 
 /**
@@ -21,6 +22,15 @@ export interface FunctionEnv {
   readonly notificationTopicArn?: string;
 }
 
+/** The variable naming the file that holds the bot config as JSON. */
+export const configFileEnvName = 'TICKFAN_CONFIG_FILE';
+
+/**
+ * Where a deployed function's config file is: the stack's config layer, which Lambda mounts
+ * under `/opt`. The config is not in the environment, whose 4 KB hold about 25 symbols.
+ */
+export const deployedConfigPath = '/opt/tickfan/config.json';
+
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (value === undefined || value === '')
@@ -28,16 +38,29 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-/** Reads and validates the function's environment; throws naming a missing or bad variable. */
-export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionEnv {
+/** Reads and validates the config file that `TICKFAN_CONFIG_FILE` names; one line on failure. */
+function readConfig(env: NodeJS.ProcessEnv): BotConfig {
+  const path = required(env, configFileEnvName);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new Error(`cannot read the tickfan config ${path} (${configFileEnvName}): ${reason}`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(required(env, 'TICKFAN_CONFIG'));
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new Error(`TICKFAN_CONFIG is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`the tickfan config ${path} is not valid JSON: ${(error as Error).message}`);
   }
+  return parseConfig(raw, path);
+}
+
+/** Reads and validates the function's environment; throws naming a missing or bad variable. */
+export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionEnv {
   return {
-    config: parseConfig(raw, 'TICKFAN_CONFIG'),
+    config: readConfig(env),
     tableName: required(env, 'TICKFAN_TABLE_NAME'),
     queueUrl: env.TICKFAN_QUEUE_URL || undefined,
     deadLetterQueueUrl: env.TICKFAN_DLQ_URL || undefined,
@@ -49,11 +72,5 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
 
 /** The notifier function's environment: only the bot config, for its webhooks. */
 export function readNotifierEnv(env: NodeJS.ProcessEnv = process.env): Pick<FunctionEnv, 'config'> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(required(env, 'TICKFAN_CONFIG'));
-  } catch (error) {
-    throw new Error(`TICKFAN_CONFIG is not valid JSON: ${(error as Error).message}`);
-  }
-  return { config: parseConfig(raw, 'TICKFAN_CONFIG') };
+  return { config: readConfig(env) };
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,6 +13,7 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { functionMemoryMb } from '../../infra/stack-facts.js';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
+import { configFileEnvName } from '../config/env.js';
 import type { BotConfig } from '../config/schema.js';
 import { type TradingControl, TradingMode } from '../domain/control.js';
 import { metricNamespace } from '../metrics/catalogue.js';
@@ -223,8 +225,18 @@ export class LocalEnvironment {
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
       );
 
+      // The config as the stack's layer holds it: a file, one per function's view of it.
+      const configDir = await mkdtemp(join(tmpdir(), 'tickfan-config-'));
+      services.push({
+        endpoint: configDir,
+        close: () => rm(configDir, { recursive: true, force: true }),
+      });
+      const configFile = join(configDir, 'fan-out.json');
+      const tradeConfigFile = join(configDir, 'trade.json');
+      await writeFile(configFile, JSON.stringify(config));
+      await writeFile(tradeConfigFile, JSON.stringify(tradeConfig));
       const env: Record<string, string> = {
-        TICKFAN_CONFIG: JSON.stringify(config),
+        [configFileEnvName]: configFile,
         TICKFAN_TABLE_NAME: localNames.table,
         TICKFAN_IDEMPOTENCY_TABLE_NAME: localNames.idempotencyTable,
         TICKFAN_QUEUE_URL: queueUrl,
@@ -254,7 +266,7 @@ export class LocalEnvironment {
         name: 'tickfan-local-trade',
         env: {
           ...env,
-          TICKFAN_CONFIG: JSON.stringify(tradeConfig),
+          [configFileEnvName]: tradeConfigFile,
           AWS_ENDPOINT_URL_SQS: sqsRelay.endpoint,
           TICKFAN_QUEUE_URL: sqsRelay.urlOf(queueUrl),
           TICKFAN_DLQ_URL: sqsRelay.urlOf(dlqUrl),

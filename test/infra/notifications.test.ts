@@ -98,7 +98,9 @@ describe('notifications', () => {
       Description: Match.stringLikeRegexp('^tickfan notifier'),
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
-      Environment: { Variables: Match.objectLike({ TICKFAN_CONFIG: Match.anyValue() }) },
+      Environment: {
+        Variables: Match.objectLike({ TICKFAN_CONFIG_FILE: '/opt/tickfan/config.json' }),
+      },
     });
   });
 

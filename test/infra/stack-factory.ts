@@ -20,6 +20,7 @@ export interface RawConfigOverrides {
   readonly queue?: RawSection;
   readonly exchange?: RawSection;
   readonly network?: RawSection;
+  readonly notifications?: RawSection;
 }
 
 /** A raw `tickfan` context, as cdk.json would hold it; values differ from the schema defaults. */
@@ -34,6 +35,7 @@ export function rawConfig(overrides: RawConfigOverrides = {}): Record<string, un
     timeouts: { tradeFunctionSeconds: 40, fanOutFunctionSeconds: 20, ...overrides.timeouts },
     queue: { maxReceiveCount: 4, maxConcurrency: 7, ...overrides.queue },
     ...(overrides.network === undefined ? {} : { network: overrides.network }),
+    ...(overrides.notifications === undefined ? {} : { notifications: overrides.notifications }),
   };
 }
 

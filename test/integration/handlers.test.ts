@@ -19,7 +19,7 @@ import {
 } from '../../lib/local/services.js';
 import { SimClock } from '../../lib/local/sim-clock.js';
 import { type ExchangeSimulator, startSimulator } from '../../lib/simulator/exchange-simulator.js';
-import { testConfig } from '../helpers/config.js';
+import { testConfig, writeConfigFile } from '../helpers/config.js';
 import { lambdaContext, scheduleEvent, sqsEventFrom, sqsRecord } from '../helpers/events.js';
 
 // LTC/BTC and ETC/BTC 5m candles exist from 2018-01-10 04:55 on.
@@ -64,7 +64,7 @@ beforeAll(async () => {
     visibilityTimeoutSeconds: 30,
   }));
   Object.assign(process.env, {
-    TICKFAN_CONFIG: JSON.stringify(config),
+    TICKFAN_CONFIG_FILE: writeConfigFile(config),
     TICKFAN_TABLE_NAME: 'handlers-state',
     TICKFAN_IDEMPOTENCY_TABLE_NAME: 'handlers-idempotency',
     TICKFAN_QUEUE_URL: queueUrl,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatFor } from '../../lib/domain/notification-format.js';
-import { testConfig } from '../helpers/config.js';
+import { testConfig, writeConfigFile } from '../helpers/config.js';
 import { lambdaContext, sqsRecord } from '../helpers/events.js';
 import { sampleEvents } from '../helpers/trade-events.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
@@ -11,7 +11,7 @@ let handler: typeof import('../../functions/notifier.js').handler;
 beforeAll(async () => {
   // Every post to /broken fails; the others are taken.
   receiver = await startWebhookReceiver((post) => (post.path === '/broken' ? 500 : 200));
-  process.env.TICKFAN_CONFIG = JSON.stringify(
+  process.env.TICKFAN_CONFIG_FILE = writeConfigFile(
     testConfig({
       notifications: {
         webhooks: [

@@ -349,16 +349,16 @@ describe('deployedProbeEnv', () => {
   it("runs the deployed asset with its template's values, filling the ones only a deployment knows", () => {
     const env = deployedProbeEnv(
       {
-        TICKFAN_CONFIG: '{"deployed":true}',
+        TICKFAN_CONFIG_FILE: '/assembly/asset.layer/tickfan/config.json',
         NODE_OPTIONS: '--enable-source-maps',
         TICKFAN_TABLE_NAME: undefined,
         TICKFAN_DLQ_URL: undefined,
       },
-      { TICKFAN_CONFIG: '{"local":true}', TICKFAN_TABLE_NAME: 'tickfan-local', PATH: '/bin' },
+      { TICKFAN_CONFIG_FILE: '/tmp/local.json', TICKFAN_TABLE_NAME: 'tickfan-local', PATH: '/bin' },
     );
 
     expect(env).toEqual({
-      TICKFAN_CONFIG: '{"deployed":true}',
+      TICKFAN_CONFIG_FILE: '/assembly/asset.layer/tickfan/config.json',
       NODE_OPTIONS: '--enable-source-maps',
       TICKFAN_TABLE_NAME: 'tickfan-local',
       PATH: '/bin',
@@ -392,6 +392,7 @@ describe('locateTradeAsset', () => {
       Type: 'AWS::Lambda::Function',
       Properties: {
         Code: { S3Bucket: 'b', S3Key: `${hash}.zip` },
+        Layers: [{ Ref: 'ConfigLayer1A2B3C4D' }],
         Environment: { Variables: variables },
       },
     });
@@ -403,7 +404,12 @@ describe('locateTradeAsset', () => {
           TradeFunction3EA9B5C1: lambda('tradehash', {
             NODE_OPTIONS: '--enable-source-maps',
             TICKFAN_TABLE_NAME: { Ref: 'StateTable1234' },
+            TICKFAN_CONFIG_FILE: '/opt/tickfan/config.json',
           }),
+          ConfigLayer1A2B3C4D: {
+            Type: 'AWS::Lambda::LayerVersion',
+            Properties: { Content: { S3Bucket: 'b', S3Key: 'layerhash.zip' } },
+          },
           TradeFunctionRole9F8E7D6C: { Type: 'AWS::IAM::Role' },
         },
       }),
@@ -414,10 +420,13 @@ describe('locateTradeAsset', () => {
         files: {
           fanouthash: { source: { path: 'asset.fanouthash', packaging: 'zip' } },
           tradehash: { source: { path: 'asset.tradehash', packaging: 'zip' } },
+          layerhash: { source: { path: 'asset.layerhash', packaging: 'zip' } },
         },
       }),
     );
     await mkdir(join(dir, 'asset.tradehash'));
+    await mkdir(join(dir, 'asset.layerhash', 'tickfan'), { recursive: true });
+    await writeFile(join(dir, 'asset.layerhash', 'tickfan', 'config.json'), '{}');
   });
 
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -425,7 +434,11 @@ describe('locateTradeAsset', () => {
   it("finds the trade function's bundle and its environment, a token-valued variable unset", () => {
     expect(locateTradeAsset(dir)).toEqual({
       bundleFile: join(dir, 'asset.tradehash', 'index.mjs'),
-      environment: { NODE_OPTIONS: '--enable-source-maps', TICKFAN_TABLE_NAME: undefined },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        TICKFAN_TABLE_NAME: undefined,
+        TICKFAN_CONFIG_FILE: join(dir, 'asset.layerhash', 'tickfan', 'config.json'),
+      },
     });
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFunctionEnv, readNotifierEnv } from '../../../lib/config/env.js';
 import { ConfigError } from '../../../lib/config/schema.js';
-import { testConfig } from '../../helpers/config.js';
+import { testConfig, writeConfigFile } from '../../helpers/config.js';
 
 function issuesOf(notifications: unknown): string[] {
   try {
@@ -72,7 +72,7 @@ describe('notifications config', () => {
 
 describe('the functions read where notifications go from their environment', () => {
   const base = {
-    TICKFAN_CONFIG: JSON.stringify(testConfig()),
+    TICKFAN_CONFIG_FILE: writeConfigFile(testConfig()),
     TICKFAN_TABLE_NAME: 'state',
   };
 
@@ -85,7 +85,9 @@ describe('the functions read where notifications go from their environment', () 
   });
 
   it('gives the notifier function the config alone: it has no table', () => {
-    expect(readNotifierEnv({ TICKFAN_CONFIG: base.TICKFAN_CONFIG }).config).toEqual(testConfig());
-    expect(() => readNotifierEnv({})).toThrow(/TICKFAN_CONFIG is not set/);
+    expect(readNotifierEnv({ TICKFAN_CONFIG_FILE: base.TICKFAN_CONFIG_FILE }).config).toEqual(
+      testConfig(),
+    );
+    expect(() => readNotifierEnv({})).toThrow(/TICKFAN_CONFIG_FILE is not set/);
   });
 });
