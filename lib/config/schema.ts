@@ -2,7 +2,12 @@ import * as z from 'zod';
 import { type Timeframe, Timeframes, timeframeMs } from '../domain/candle.js';
 import { minCallMs } from '../domain/deadline.js';
 import { defaultFeeRate } from '../domain/fee-rate.js';
-import { createStrategy, strategies, strategyNames } from '../domain/strategies/registry.js';
+import {
+  createStrategy,
+  type StrategyName,
+  strategies,
+  strategyNames,
+} from '../domain/strategies/registry.js';
 import { notificationsConfig } from './notifications.js';
 import {
   cronMissedClose,
@@ -49,6 +54,33 @@ function checked(problem: (value: string) => string | undefined) {
 /** A unified symbol as tickfan spells it: `BASE/QUOTE`, e.g. `LTC/BTC`. */
 export const symbolPattern = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 
+/**
+ * A strategy's params checked against its schema, once per distinct strategy and params: a
+ * thousand symbols usually share a handful, and the config is validated at every cold start.
+ */
+const checkedParams = new Map<string, z.ZodSafeParseResult<unknown>>();
+function strategyParams(strategy: StrategyName, params: unknown): z.ZodSafeParseResult<unknown> {
+  const key = `${strategy}:${JSON.stringify(params)}`;
+  let result = checkedParams.get(key);
+  if (result === undefined) {
+    result = strategies[strategy].params.safeParse(params) as z.ZodSafeParseResult<unknown>;
+    checkedParams.set(key, result);
+  }
+  return result;
+}
+
+/** The candles a strategy needs, once per distinct strategy and params (see {@link strategyParams}). */
+const warmups = new Map<string, number>();
+function strategyWarmup(strategy: StrategyName, params: unknown): number {
+  const key = `${strategy}:${JSON.stringify(params)}`;
+  let warmup = warmups.get(key);
+  if (warmup === undefined) {
+    warmup = createStrategy(strategy, params).warmup;
+    warmups.set(key, warmup);
+  }
+  return warmup;
+}
+
 const symbolConfig = z
   .strictObject({
     symbol: z.string().regex(symbolPattern, 'must look like BASE/QUOTE, e.g. LTC/BTC'),
@@ -58,7 +90,7 @@ const symbolConfig = z
     enabled: z.boolean().default(true),
   })
   .superRefine((s, ctx) => {
-    const result = strategies[s.strategy].params.safeParse(s.params);
+    const result = strategyParams(s.strategy, s.params);
     if (!result.success) {
       for (const issue of result.error.issues) {
         ctx.addIssue({
@@ -216,8 +248,9 @@ export const configSchema = z
     notifications: notificationsConfig,
   })
   .superRefine((c, ctx) => {
+    const seen = new Set<string>();
     c.symbols.forEach((s, i) => {
-      if (c.symbols.findIndex((o) => o.symbol === s.symbol) !== i) {
+      if (seen.has(s.symbol)) {
         ctx.addIssue({
           code: 'custom',
           path: ['symbols', i, 'symbol'],
@@ -225,6 +258,7 @@ export const configSchema = z
           input: s.symbol,
         });
       }
+      seen.add(s.symbol);
     });
     if (c.exchange.mode === 'live' && c.exchange.secretName === undefined) {
       ctx.addIssue({
@@ -310,9 +344,9 @@ function windowIssues(c: {
   const most = exchangeLimits[c.exchange.id].candlesPerRequest - 1;
   return c.symbols.flatMap((s, i) => {
     // Bad params are reported by the symbol's own check.
-    const params = strategies[s.strategy].params.safeParse(s.params);
+    const params = strategyParams(s.strategy, s.params);
     if (!params.success) return [];
-    const window = createStrategy(s.strategy, params.data).warmup;
+    const window = strategyWarmup(s.strategy, params.data);
     if (window <= most) return [];
     const message = `need a window of ${window} candles, more than the ${most} closed candles ${c.exchange.id} serves in one request, so every tick would fail`;
     return [{ path: ['symbols', i, 'params'], message, input: s.params }];
