@@ -25,6 +25,27 @@ describe('parseConfig', () => {
     expect(parseConfig({ ...base, risk }).risk).toMatchObject(risk);
   });
 
+  it('names every symbol that shares the same bad params, and every window too long', () => {
+    const bad = { fast: 30, slow: 10 };
+    const long = { fast: 10, slow: 1200 };
+    const symbols = ['LTC/BTC', 'ETC/BTC', 'XLM/BTC'].map((symbol, i) => ({
+      symbol,
+      timeframe: '5m',
+      params: i < 2 ? bad : long,
+    }));
+    const fourth = { symbol: 'ZEC/BTC', timeframe: '5m', params: long };
+    let issues: readonly { path: string }[] = [];
+    try {
+      parseConfig({ symbols: [...symbols, fourth] });
+    } catch (error) {
+      issues = (error as ConfigError).issues;
+    }
+
+    const paths = issues.map((i) => i.path);
+    expect(paths.filter((p) => /^symbols\[[01]\]\.params/.test(p))).toHaveLength(2);
+    expect(paths).toEqual(expect.arrayContaining(['symbols[2].params', 'symbols[3].params']));
+  });
+
   it('accepts the shipped cdk.json', () => {
     expect(loadConfigFile('cdk.json').symbols.length).toBeGreaterThanOrEqual(5);
   });
