@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { benchConfig, inventedSymbols } from '../../../bench/lib/bench-markets.js';
 import { fanOutLimitMs, fanOutRounds } from '../../../bench/lib/fan-out-limit.js';
@@ -8,7 +7,6 @@ import { formatMarkdownTable, formatTable, type Row, verdict } from '../../../be
 import { type BenchResults, rowsOf } from '../../../bench/results.js';
 import { replayBackToBack } from '../../../bench/sections/backtest.js';
 import { externalImportsOf } from '../../../bench/sections/cold-init.js';
-import { sqsBatchSize, sqsSendConcurrency } from '../../../bench/sections/fan-out.js';
 import { loadConfigFile } from '../../../lib/config/load.js';
 
 describe('median', () => {
@@ -58,12 +56,6 @@ describe('fanOutLimitMs', () => {
   it('counts whole rounds of concurrent batches', () => {
     expect(fanOutRounds({ symbols: 1000, batchSize: 10, concurrency: 8 })).toBe(13);
     expect(fanOutRounds({ symbols: 800, batchSize: 10, concurrency: 8 })).toBe(10);
-  });
-
-  it('uses the batch size and concurrency SqsSymbolQueue has', () => {
-    const source = readFileSync('lib/adapters/sqs-symbol-queue.ts', 'utf8');
-    expect(source).toMatch(new RegExp(`const BATCH_SIZE = ${sqsBatchSize};`));
-    expect(source).toMatch(new RegExp(`const CONCURRENCY = ${sqsSendConcurrency};`));
   });
 });
 
