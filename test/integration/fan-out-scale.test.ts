@@ -39,15 +39,9 @@ let runs = 0;
 /** AWS calls made through the clients, by command name. */
 const calls = new Map<string, number>();
 
-function countCalls(client: DynamoDBClient | SQSClient): void {
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      const name = context.commandName ?? 'unknown';
-      calls.set(name, (calls.get(name) ?? 0) + 1);
-      return next(args);
-    },
-    { step: 'initialize', name: 'countCalls' },
-  );
+function count(command: string | undefined): void {
+  const name = command ?? 'unknown';
+  calls.set(name, (calls.get(name) ?? 0) + 1);
 }
 
 /** A fresh table and queue, with the fan-out's real adapters on them. */
@@ -88,8 +82,20 @@ beforeAll(async () => {
   [dynamo, sqs] = await Promise.all([startDynalite(), startSqs()]);
   dynamoClient = new DynamoDBClient(localAwsClientConfig(dynamo.endpoint));
   sqsClient = new SQSClient(localAwsClientConfig(sqs.endpoint));
-  countCalls(dynamoClient);
-  countCalls(sqsClient);
+  dynamoClient.middlewareStack.add(
+    (next, context) => (args) => {
+      count(context.commandName);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
+  sqsClient.middlewareStack.add(
+    (next, context) => (args) => {
+      count(context.commandName);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCalls' },
+  );
 });
 
 afterAll(async () => {

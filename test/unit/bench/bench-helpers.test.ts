@@ -146,6 +146,47 @@ describe('rowsOf', () => {
   });
 });
 
+describe('rowsOf scale', () => {
+  it("lists the scale section's fan-out figures under named fields, with the calls it made", () => {
+    const results: BenchResults = {
+      date: '2026-01-01T00:00:00.000Z',
+      scale: {
+        fanOut: {
+          symbols: 1000,
+          repeats: 7,
+          p50Ms: 636.3,
+          p95Ms: 1150.9,
+          cpuP50Ms: 219.4,
+          batchReads: 11,
+          itemReads: 0,
+          sendCalls: 100,
+          dispatched: 1000,
+        },
+      },
+    };
+
+    const rows = rowsOf(results);
+
+    expect(rows.map((r) => `${r.section}.${r.figure}=${r.value}`)).toEqual([
+      'scale.fanOut.p50Ms=636 ms',
+      'scale.fanOut.p95Ms=1,151 ms',
+      'scale.fanOut.cpuP50Ms=219 ms',
+    ]);
+    expect(rows[1]?.anchor).toBe(
+      'per fan-out: 11 BatchGetItem, 0 GetItem, 100 SendMessageBatch calls',
+    );
+  });
+
+  it('records a failed scale section as one failed row', () => {
+    const rows = rowsOf({
+      date: '2026-01-01T00:00:00.000Z',
+      scale: { failed: true, timedOut: false, reason: 'Error: boom' },
+    });
+
+    expect(rows).toEqual([expect.objectContaining({ section: 'scale', verdict: 'failed' })]);
+  });
+});
+
 describe('abbaOrder', () => {
   it('alternates the pairs so neither kind always runs last', () => {
     expect(abbaOrder(1)).toEqual([false, true]);
