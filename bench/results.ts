@@ -12,6 +12,7 @@ import type { ColdInitFigures } from './sections/cold-init.js';
 import type { FanOutFigures } from './sections/fan-out.js';
 import type { IsolationFigures } from './sections/isolation.js';
 import type { OverheadRun } from './sections/overhead.js';
+import type { ScaleFigures } from './sections/scale.js';
 
 export interface SharedLoopFigures {
   /** Median wall time of one loop tick over all symbols. */
@@ -40,6 +41,8 @@ export interface BenchResults {
   fanOut?: Guarded<FanOutFigures>;
   overhead?: Guarded<OverheadRun & { readonly withRateLimiter?: OverheadRun }>;
   backtest?: Guarded<BacktestFigures>;
+  /** A thousand symbols: one field per measurement (`fanOut` first). */
+  scale?: Guarded<ScaleFigures>;
 }
 
 /** The targets of issue 7. `MB` is 10^6 bytes, the stricter reading. */
@@ -334,6 +337,29 @@ export function rowsOf(results: BenchResults): Row[] {
     );
   }
   runRow(rows, 'backtest', results.backtest);
+  const s = figuresOf(rows, 'scale', results.scale);
+  if (s) {
+    const f = s.fanOut;
+    const calls = `${f.batchReads} BatchGetItem, ${f.itemReads} GetItem, ${f.sendCalls} SendMessageBatch calls`;
+    rows.push(
+      row(
+        'scale',
+        'fanOut.p50Ms',
+        f.p50Ms,
+        ms(f.p50Ms),
+        `fanOutTick, ${int(f.symbols)} symbols due, dynalite + local-aws-sqs, ${f.repeats} runs`,
+      ),
+      row('scale', 'fanOut.p95Ms', f.p95Ms, ms(f.p95Ms), `per fan-out: ${calls}`),
+      row(
+        'scale',
+        'fanOut.cpuP50Ms',
+        f.cpuP50Ms,
+        ms(f.cpuP50Ms),
+        'user + system CPU of the fan-out itself, median',
+      ),
+    );
+  }
+  runRow(rows, 'scale', results.scale);
   return rows;
 }
 

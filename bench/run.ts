@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --json PATH] [--markdown PATH] [--only a,b] [--runs N] [--ticks N]
  * [--pairs N] [--symbols N] [--isolation-concurrency N] [--section-timeout S] [--load-rise N]
- * [--max-repeats N] [--cdk-out DIR] [--strict]`: the figures of issue 7 against their targets and
+ * [--max-repeats N] [--cdk-out DIR] [--strict]`: the figures of issue 7, and of 1,000 symbols (scale), against their targets and
  * anchors, measured side by side in one run, printed as a table. Each section runs under a guard:
  * one that fails or times out is recorded as such and the next one runs. See bench/RESULTS.md.
  */
@@ -32,9 +32,18 @@ import {
 import { measureFanOut } from './sections/fan-out.js';
 import { isolationFigures, measureIsolation } from './sections/isolation.js';
 import { measureOverhead } from './sections/overhead.js';
+import { measureScale } from './sections/scale.js';
 import { runSharedLoop, sharedLoopTimeoutMs } from './sections/shared-loop.js';
 
-const sectionNames = ['coldInit', 'bundle', 'isolation', 'fanOut', 'overhead', 'backtest'] as const;
+const sectionNames = [
+  'coldInit',
+  'bundle',
+  'isolation',
+  'fanOut',
+  'overhead',
+  'backtest',
+  'scale',
+] as const;
 type SectionName = (typeof sectionNames)[number];
 
 /** A rise of the 1-minute load by this share of the cores during a timing section repeats it. */
@@ -122,7 +131,7 @@ const {
     name: 'bench',
     usage: 'npm run bench --',
     summary:
-      'Measures cold start, bundle size, isolation, fan-out, overhead and backtest speed side by side and prints them against their targets (see bench/RESULTS.md).',
+      'Measures cold start, bundle size, isolation, fan-out, overhead, backtest speed and the fan-out of 1,000 symbols (scale) side by side and prints them against their targets (see bench/RESULTS.md).',
     options,
   },
   ({ values }) => {
@@ -375,6 +384,16 @@ async function main(): Promise<void> {
         work: () => measureBacktest({ config, minCandles: 1_000_000, runs: 3 }),
         done: (t) =>
           `${t.candlesPerSec.toLocaleString('en-US')} candles/s over ${t.candles} candles`,
+      });
+    }
+    if (wanted('scale')) {
+      results.scale = await runner.run({
+        name: 'scale',
+        what: 'fanOutTick of 1,000 symbols with the DynamoDB store and SQS queue, on dynalite and local-aws-sqs',
+        repeatOnLoad: true,
+        work: () => measureScale({ symbols: 1000, repeats: 7 }),
+        done: ({ fanOut: f }) =>
+          `fan-out of ${f.symbols} symbols p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms (CPU ${f.cpuP50Ms} ms); ${f.batchReads} BatchGetItem, ${f.sendCalls} SendMessageBatch calls`,
       });
     }
   } finally {

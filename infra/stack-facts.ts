@@ -22,7 +22,13 @@ export const AlarmIds = {
 export type AlarmId = keyof typeof AlarmIds;
 
 /**
- * Memory of each function in MB. Lambda's CPU share grows with memory; 512 MB gives the trade
- * function (ccxt, JSON parsing, strategy) a third of a vCPU, the fan-out needs less.
+ * Memory of each function in MB. Lambda's CPU share grows with memory (a whole vCPU at 1,769 MB);
+ * 512 MB gives the trade function (ccxt, JSON parsing, strategy) about a third of one.
+ *
+ * The fan-out is CPU-bound at scale: a tick of 1,000 symbols spends about 220 ms of CPU signing
+ * and (de)serialising its 11 BatchGetItem and 100 SendMessageBatch calls (bench `scale`
+ * section). At 256 MB (~1/7 vCPU) that alone would take ~1.5 s and delay every symbol's tick; at
+ * 1,024 MB (~0.58 vCPU) ~0.4 s. CPU-bound work bills about the same GB-seconds at any size
+ * below one vCPU, so the larger size costs little more and dispatches sooner.
  */
-export const functionMemoryMb = { trade: 512, 'fan-out': 256 } as const;
+export const functionMemoryMb = { trade: 512, 'fan-out': 1024 } as const;

@@ -1,19 +1,14 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SqsSymbolQueue } from '../../lib/adapters/sqs-symbol-queue.js';
+import {
+  SqsSymbolQueue,
+  sqsBatchSize,
+  sqsSendConcurrency,
+} from '../../lib/adapters/sqs-symbol-queue.js';
 import type { SymbolTick } from '../../lib/domain/tick.js';
 import { createSymbolQueues, localAwsClientConfig } from '../../lib/local/services.js';
 import { startDelayedSqs } from '../lib/delayed-sqs.js';
 import { fanOutLimitMs, fanOutRounds } from '../lib/fan-out-limit.js';
 import { median, round } from '../lib/stats.js';
-
-/**
- * Batches `SqsSymbolQueue` keeps in flight at once. The adapter does not export it: this is its
- * private `CONCURRENCY` constant in lib/adapters/sqs-symbol-queue.ts, copied here; keep the two
- * equal (or export it there and import it here).
- */
-export const sqsSendConcurrency = 8;
-/** SendMessageBatch's limit, the adapter's `BATCH_SIZE`. */
-export const sqsBatchSize = 10;
 
 export interface FanOutFigures {
   readonly symbols: number;

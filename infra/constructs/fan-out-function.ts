@@ -29,6 +29,7 @@ export class FanOutFunction extends TickfanFunction {
       handlerName: HandlerNames.FanOut,
       description: 'tickfan fan-out: queues one message per symbol for each schedule tick',
       timeout: Duration.seconds(props.config.timeouts.fanOutFunctionSeconds),
+      // Sized for 1,000 symbols: see functionMemoryMb.
       memorySize: functionMemoryMb['fan-out'],
     });
     this.bindTable(props.table, 'read');

@@ -8,6 +8,7 @@ import { type SymbolTick, tickId } from '../domain/tick.js';
 import { encodeTickMessage } from '../domain/tick-message.js';
 import type { DispatchResult, SymbolQueue } from '../ports/symbol-queue.js';
 import { toFifoId } from './fifo-id.js';
+import { forEachLimited } from './for-each-limited.js';
 
 export { toFifoId };
 
@@ -21,12 +22,17 @@ export interface SqsSymbolQueueOptions {
   readonly maxAttempts?: number;
   /** Base of the linear backoff between attempts, in ms. Default 50. */
   readonly backoffMs?: number;
+  /** SendMessageBatch calls in flight at once. Default {@link sqsSendConcurrency}. */
+  readonly concurrency?: number;
 }
 
 /** SendMessageBatch takes at most 10 entries. */
-const BATCH_SIZE = 10;
-/** Batches in flight at once: enough to send hundreds of symbols quickly, few enough to be polite. */
-const CONCURRENCY = 8;
+export const sqsBatchSize = 10;
+/**
+ * Batches in flight at once by default: a thousand symbols (100 batches) go out in ten rounds of
+ * round trips, well inside a minute's tick, over few enough connections to be polite.
+ */
+export const sqsSendConcurrency = 10;
 
 /**
  * {@link SymbolQueue} on an SQS FIFO queue. Each tick becomes one message in the message group
@@ -39,29 +45,32 @@ export class SqsSymbolQueue implements SymbolQueue {
   private readonly client: SQSClient;
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
+  private readonly concurrency: number;
 
   constructor(options: SqsSymbolQueueOptions) {
     this.queueUrl = options.queueUrl;
     this.client = options.client ?? new SQSClient({});
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.backoffMs = options.backoffMs ?? 50;
+    this.concurrency = options.concurrency ?? sqsSendConcurrency;
   }
 
   /**
-   * Sends `ticks` in batches of 10, up to 8 batches at a time. Entries SQS refuses, and whole
-   * batches whose call fails, are retried with a linear backoff; what still fails is returned
-   * with its last error rather than thrown, so one bad tick never costs the others theirs.
+   * Sends `ticks` in batches of 10, {@link SqsSymbolQueueOptions.concurrency} batches at a time.
+   * Entries SQS refuses, and whole batches whose call fails, are retried with a linear backoff;
+   * what still fails is returned, in the order of `ticks`, with its last error rather than
+   * thrown, so one bad tick never costs the others theirs.
    */
   async send(ticks: readonly SymbolTick[]): Promise<DispatchResult> {
-    const failed: { tick: SymbolTick; error: string }[] = [];
+    const failed: Failure[] = [];
     const batches: Pending[][] = [];
     let batch: Pending[] = [];
-    for (const tick of ticks) {
+    for (const [index, tick] of ticks.entries()) {
       let body: string;
       try {
         body = encodeTickMessage(tick);
       } catch (error) {
-        failed.push({ tick, error: `cannot encode tick: ${errorMessage(error)}` });
+        failed.push({ index, tick, error: `cannot encode tick: ${errorMessage(error)}` });
         continue;
       }
       const entry: SendMessageBatchRequestEntry = {
@@ -70,8 +79,8 @@ export class SqsSymbolQueue implements SymbolQueue {
         MessageGroupId: toFifoId(tick.symbol),
         MessageDeduplicationId: toFifoId(tickId(tick)),
       };
-      batch.push({ tick, entry });
-      if (batch.length === BATCH_SIZE) {
+      batch.push({ index, tick, entry });
+      if (batch.length === sqsBatchSize) {
         batches.push(batch);
         batch = [];
       }
@@ -79,18 +88,22 @@ export class SqsSymbolQueue implements SymbolQueue {
     if (batch.length > 0) batches.push(batch);
 
     let sent = 0;
-    await forEachLimited(batches, CONCURRENCY, async (entries) => {
+    // sendBatch never throws: a call's failure is its entries' error.
+    await forEachLimited(batches, this.concurrency, async (entries) => {
       const result = await this.sendBatch(entries);
       sent += result.sent;
       failed.push(...result.failed);
     });
-    return { sent, failed };
+    failed.sort((a, b) => a.index - b.index);
+    return { sent, failed: failed.map(({ tick, error }) => ({ tick, error })) };
   }
 
-  private async sendBatch(batch: readonly Pending[]): Promise<DispatchResult> {
+  private async sendBatch(
+    batch: readonly Pending[],
+  ): Promise<{ sent: number; failed: readonly Failure[] }> {
     let pending = batch;
     const lastError = new Map<string, string>();
-    const failed: { tick: SymbolTick; error: string }[] = [];
+    const failed: Failure[] = [];
     let sent = 0;
     for (let attempt = 1; pending.length > 0 && attempt <= this.maxAttempts; attempt++) {
       if (attempt > 1) await sleep(this.backoffMs * (attempt - 1));
@@ -108,7 +121,8 @@ export class SqsSymbolQueue implements SymbolQueue {
           if (item === undefined) continue;
           const error = `${refused.Code ?? 'Failed'}: ${refused.Message ?? 'no message'}`;
           // A sender fault (a malformed entry) fails the same way every time; don't retry it.
-          if (refused.SenderFault === true) failed.push({ tick: item.tick, error });
+          if (refused.SenderFault === true)
+            failed.push({ index: item.index, tick: item.tick, error });
           else {
             lastError.set(item.entry.Id ?? '', error);
             retry.push(item);
@@ -123,31 +137,27 @@ export class SqsSymbolQueue implements SymbolQueue {
       pending = retry;
     }
     for (const item of pending) {
-      failed.push({ tick: item.tick, error: lastError.get(item.entry.Id ?? '') ?? 'not sent' });
+      failed.push({
+        index: item.index,
+        tick: item.tick,
+        error: lastError.get(item.entry.Id ?? '') ?? 'not sent',
+      });
     }
     return { sent, failed };
   }
 }
 
 interface Pending {
+  /** Position in the ticks sent, so failures are reported in their order. */
+  readonly index: number;
   readonly tick: SymbolTick;
   readonly entry: SendMessageBatchRequestEntry;
 }
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+interface Failure {
+  readonly index: number;
+  readonly tick: SymbolTick;
+  readonly error: string;
 }
 
 function errorMessage(error: unknown): string {

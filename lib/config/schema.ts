@@ -203,6 +203,10 @@ export const configSchema = z
     timeouts: z
       .strictObject({
         tradeFunctionSeconds: z.number().int().min(3).max(900).default(30),
+        /**
+         * A fan-out of 1,000 symbols takes about a second (bench `scale` section); 30 s leaves
+         * room for the queue's and the store's retries and backoff without outliving the tick.
+         */
         fanOutFunctionSeconds: z.number().int().min(3).max(900).default(30),
         /** Upper bound of any single exchange call. */
         exchangeCallMs: z.number().int().min(100).max(120_000).default(10_000),

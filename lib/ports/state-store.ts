@@ -22,6 +22,24 @@ export interface TickState {
   readonly control: TradingControl;
 }
 
+/** Which symbols' health and positions {@link StateStore.getSymbolStates} reads. */
+export interface SymbolStatesRequest {
+  readonly health: readonly string[];
+  readonly positions: readonly string[];
+}
+
+/**
+ * The kill switch and the health and positions of many symbols, each as its own getter gives it
+ * (a symbol never written has its healthy or flat default), keyed by symbol.
+ */
+export interface SymbolStates {
+  readonly control: TradingControl;
+  /** One entry per symbol of the request's `health`. */
+  readonly health: ReadonlyMap<string, SymbolHealth>;
+  /** One entry per symbol of the request's `positions`. */
+  readonly positions: ReadonlyMap<string, Position>;
+}
+
 /** Durable trading state: positions, orders and tick results. */
 export interface StateStore {
   getPosition(symbol: string): Promise<Position>;
@@ -56,6 +74,12 @@ export interface StateStore {
    * position and health and the kill switch, each as its own getter gives it.
    */
   getTickState(symbol: string): Promise<TickState>;
+  /**
+   * The kill switch and the health and positions of many symbols, read in as few round trips as
+   * the store can (the fan-out reads a thousand symbols a tick): what `getControl`, `getHealth`
+   * and `getPosition` would give, with the same consistency.
+   */
+  getSymbolStates(request: SymbolStatesRequest): Promise<SymbolStates>;
   putControl(control: TradingControl): Promise<void>;
   /** The symbol's breaker and last success; healthy and version 0 when never written. */
   getHealth(symbol: string): Promise<SymbolHealth>;

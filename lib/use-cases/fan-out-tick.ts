@@ -10,7 +10,8 @@ import type { SymbolQueue } from '../ports/symbol-queue.js';
 export interface FanOutDeps {
   readonly queue: SymbolQueue;
   readonly metrics: MetricsSink;
-  readonly store: Pick<StateStore, 'getHealth' | 'getControl' | 'getPosition'>;
+  /** Read in batches: a tick of a thousand symbols must not cost a thousand round trips. */
+  readonly store: Pick<StateStore, 'getSymbolStates'>;
   readonly config: Pick<BotConfig, 'symbols' | 'guards'>;
 }
 
@@ -39,13 +40,17 @@ export interface FanOutResult {
  *
  * 1. Align the scheduled time to its minute (Scheduler fires within the minute).
  * 2. Pick the enabled symbols whose timeframe starts a new candle at that time.
- * 3. Unless the kill switch halts trading, send them to the symbol queue, ten per batch; the
- *    queue retries failed entries. (Close-only still dispatches: exits must go on.) While halted,
- *    and for a disabled symbol, only a symbol holding a position is sent: its tick trades
- *    nothing, but reconciles the stop that protects what it holds.
- * 4. Read every enabled symbol's health: count open breakers and symbols silent for
- *    `silencePeriods` of their periods (silence is an alarm, not an absence of logs).
- * 5. Count what was due, dispatched and lost, and return it.
+ * 3. Read the kill switch, every enabled symbol's health and the position of every due disabled
+ *    symbol in one batched read; only while halted, read the due enabled symbols' positions in a
+ *    second (a running bot does not pay a thousand position reads a tick it has no use for).
+ * 4. Unless the kill switch halts trading, send the due symbols to the symbol queue, ten per
+ *    batch and several batches at once; the queue retries failed entries. (Close-only still
+ *    dispatches: exits must go on.) While halted, and for a disabled symbol, only a symbol
+ *    holding a position is sent: its tick trades nothing, but reconciles the stop that protects
+ *    what it holds.
+ * 5. From the health read, count open breakers and symbols silent for `silencePeriods` of their
+ *    periods (silence is an alarm, not an absence of logs).
+ * 6. Count what was due, dispatched and lost, and return it.
  */
 export async function fanOutTick(
   deps: FanOutDeps,
@@ -56,33 +61,49 @@ export async function fanOutTick(
   const enabled = config.symbols.filter((s) => s.enabled);
   const due = (s: { readonly timeframe: Timeframe }) => isDue(scheduledAt, s.timeframe);
   const ticks: SymbolTick[] = enabled.filter(due).map((s) => ({ symbol: s.symbol, scheduledAt }));
-  const [control, health] = await Promise.all([
-    deps.store.getControl(),
-    Promise.all(enabled.map((s) => deps.store.getHealth(s.symbol))),
-  ]);
+  const read = await deps.store.getSymbolStates({
+    health: enabled.map((s) => s.symbol),
+    positions: config.symbols.filter((s) => !s.enabled && due(s)).map((s) => s.symbol),
+  });
+  const { control } = read;
   const halted = control.mode === TradingMode.Halted;
-  const guarded = await heldOnly(
-    deps.store,
-    config.symbols.filter((s) => due(s) && (halted || !s.enabled)),
-  );
+  const positions =
+    halted && ticks.length > 0
+      ? new Map([
+          ...read.positions,
+          ...(
+            await deps.store.getSymbolStates({ health: [], positions: ticks.map((t) => t.symbol) })
+          ).positions,
+        ])
+      : read.positions;
+  const guarded = config.symbols
+    .filter((s) => due(s) && (halted || !s.enabled))
+    .filter((s) => (positions.get(s.symbol)?.amount ?? 0) > 0)
+    .map((s) => s.symbol);
   const protecting = guarded.map((symbol) => ({ symbol, scheduledAt }));
   const sending = halted ? protecting : [...ticks, ...protecting];
   const result = sending.length > 0 ? await deps.queue.send(sending) : { sent: 0, failed: [] };
-  const silent = enabled
-    .filter((s, i) => {
-      const h = health[i];
+  const health = enabled.flatMap((s) => {
+    const h = read.health.get(s.symbol);
+    return h === undefined ? [] : [{ config: s, health: h }];
+  });
+  const silent = health
+    .filter(({ config: s, health: h }) => {
       const window = config.guards.silencePeriods * timeframeMs(s.timeframe);
-      return h !== undefined && isSilent(h, scheduledAt, window);
+      return isSilent(h, scheduledAt, window);
     })
-    .map((s) => s.symbol);
-  const openBreakers = health.filter((h) => h.breaker !== BreakerState.Closed).map((h) => h.symbol);
+    .map(({ config: s }) => s.symbol);
+  const openBreakers = health
+    .filter(({ health: h }) => h.breaker !== BreakerState.Closed)
+    .map(({ health: h }) => h.symbol);
   metrics.add('TicksScheduled', ticks.length);
   metrics.add('SymbolsDispatched', result.sent);
   metrics.add('DispatchFailures', result.failed.length);
   metrics.add('SilentSymbols', silent.length);
   metrics.add('OpenBreakers', openBreakers.length);
   metrics.add('TradingHalted', control.mode === TradingMode.Active ? 0 : 1);
-  const undispatched = halted ? ticks.filter((t) => !guarded.includes(t.symbol)).length : 0;
+  const held = new Set(guarded);
+  const undispatched = halted ? ticks.filter((t) => !held.has(t.symbol)).length : 0;
   if (halted) metrics.add('HaltRefusals', undispatched);
   return {
     scheduledAt: new Date(scheduledAt).toISOString(),
@@ -95,13 +116,4 @@ export async function fanOutTick(
     halted: undispatched,
     protecting: protecting.length,
   };
-}
-
-/** The symbols of `candidates` holding a position. */
-async function heldOnly(
-  store: Pick<StateStore, 'getPosition'>,
-  candidates: readonly { readonly symbol: string }[],
-): Promise<string[]> {
-  const positions = await Promise.all(candidates.map((s) => store.getPosition(s.symbol)));
-  return candidates.filter((_, i) => (positions[i]?.amount ?? 0) > 0).map((s) => s.symbol);
 }

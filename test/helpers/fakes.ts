@@ -19,6 +19,8 @@ import {
   ConflictError,
   type OrderRecord,
   type StateStore,
+  type SymbolStates,
+  type SymbolStatesRequest,
   type TickState,
 } from '../../lib/ports/state-store.js';
 import type { DispatchResult, SymbolQueue } from '../../lib/ports/symbol-queue.js';
@@ -118,6 +120,18 @@ export class InMemoryStore implements StateStore {
       this.getControl(),
     ]);
     return { position, health, control };
+  }
+  /** Every `getSymbolStates` request, in order, so a test can count the reads. */
+  readonly symbolStateReads: SymbolStatesRequest[] = [];
+  async getSymbolStates(request: SymbolStatesRequest): Promise<SymbolStates> {
+    this.symbolStateReads.push(request);
+    const read = <T>(symbols: readonly string[], get: (s: string) => Promise<T>) =>
+      Promise.all(symbols.map(async (s) => [s, await get(s)] as const));
+    return {
+      control: this.control,
+      health: new Map(await read(request.health, (s) => this.getHealth(s))),
+      positions: new Map(await read(request.positions, (s) => this.getPosition(s))),
+    };
   }
   async getHealth(symbol: string): Promise<SymbolHealth> {
     return this.health.get(symbol) ?? healthyState(symbol);

@@ -212,7 +212,7 @@ describe('TickfanStack', () => {
 
       for (const [name, timeout, memory] of [
         ['trade', 45, 512],
-        ['fan-out', 12, 256],
+        ['fan-out', 12, 1024],
       ] as const) {
         template.hasResourceProperties('AWS::Lambda::Function', {
           Description: Match.stringLikeRegexp(`^tickfan ${name}:`),

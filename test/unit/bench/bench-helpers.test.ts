@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { benchConfig, inventedSymbols } from '../../../bench/lib/bench-markets.js';
 import { fanOutLimitMs, fanOutRounds } from '../../../bench/lib/fan-out-limit.js';
@@ -8,7 +7,6 @@ import { formatMarkdownTable, formatTable, type Row, verdict } from '../../../be
 import { type BenchResults, rowsOf } from '../../../bench/results.js';
 import { replayBackToBack } from '../../../bench/sections/backtest.js';
 import { externalImportsOf } from '../../../bench/sections/cold-init.js';
-import { sqsBatchSize, sqsSendConcurrency } from '../../../bench/sections/fan-out.js';
 import { loadConfigFile } from '../../../lib/config/load.js';
 
 describe('median', () => {
@@ -58,12 +56,6 @@ describe('fanOutLimitMs', () => {
   it('counts whole rounds of concurrent batches', () => {
     expect(fanOutRounds({ symbols: 1000, batchSize: 10, concurrency: 8 })).toBe(13);
     expect(fanOutRounds({ symbols: 800, batchSize: 10, concurrency: 8 })).toBe(10);
-  });
-
-  it('uses the batch size and concurrency SqsSymbolQueue has', () => {
-    const source = readFileSync('lib/adapters/sqs-symbol-queue.ts', 'utf8');
-    expect(source).toMatch(new RegExp(`const BATCH_SIZE = ${sqsBatchSize};`));
-    expect(source).toMatch(new RegExp(`const CONCURRENCY = ${sqsSendConcurrency};`));
   });
 });
 
@@ -151,6 +143,47 @@ describe('rowsOf', () => {
     expect(rows.find((r) => r.section === 'fanOut' && r.figure === 'ratio')?.verdict).toBe('miss');
     expect(rows.find((r) => r.figure === 'candlesPerSec')?.verdict).toBe('pass');
     expect(rows.map((r) => r.section)).toEqual(['fanOut', 'fanOut', 'fanOut', 'backtest']);
+  });
+});
+
+describe('rowsOf scale', () => {
+  it("lists the scale section's fan-out figures under named fields, with the calls it made", () => {
+    const results: BenchResults = {
+      date: '2026-01-01T00:00:00.000Z',
+      scale: {
+        fanOut: {
+          symbols: 1000,
+          repeats: 7,
+          p50Ms: 636.3,
+          p95Ms: 1150.9,
+          cpuP50Ms: 219.4,
+          batchReads: 11,
+          itemReads: 0,
+          sendCalls: 100,
+          dispatched: 1000,
+        },
+      },
+    };
+
+    const rows = rowsOf(results);
+
+    expect(rows.map((r) => `${r.section}.${r.figure}=${r.value}`)).toEqual([
+      'scale.fanOut.p50Ms=636 ms',
+      'scale.fanOut.p95Ms=1,151 ms',
+      'scale.fanOut.cpuP50Ms=219 ms',
+    ]);
+    expect(rows[1]?.anchor).toBe(
+      'per fan-out: 11 BatchGetItem, 0 GetItem, 100 SendMessageBatch calls',
+    );
+  });
+
+  it('records a failed scale section as one failed row', () => {
+    const rows = rowsOf({
+      date: '2026-01-01T00:00:00.000Z',
+      scale: { failed: true, timedOut: false, reason: 'Error: boom' },
+    });
+
+    expect(rows).toEqual([expect.objectContaining({ section: 'scale', verdict: 'failed' })]);
   });
 });
 

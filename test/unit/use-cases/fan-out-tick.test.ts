@@ -177,3 +177,60 @@ describe('fanOutTick kill switch', () => {
     expect(result).toMatchObject({ dispatched: 2, halted: 0, trading: 'close-only' });
   });
 });
+
+describe('fanOutTick at 1,000 symbols', () => {
+  const at = Date.UTC(2018, 0, 20, 12, 5);
+  // 990 enabled (half 1m, half 5m: all due at 12:05), 10 disabled.
+  const many = testConfig({
+    schedule: { expression: 'rate(1 minute)' },
+    symbols: Array.from({ length: 1000 }, (_, i) => ({
+      symbol: `S${i}/BTC`,
+      timeframe: i % 2 === 0 ? '1m' : '5m',
+      enabled: i < 990,
+    })),
+  });
+
+  it('reads the kill switch, every health and the disabled symbols positions in one batched read, not one read per symbol', async () => {
+    // Prepare
+    const queue = new InMemoryQueue();
+    const store = new InMemoryStore();
+
+    // Act
+    const result = await fanOutTick(
+      { queue, metrics: new RecordingMetrics(), store, config: many },
+      { scheduledAt: at },
+    );
+
+    // Assess
+    expect(store.symbolStateReads).toHaveLength(1);
+    expect(store.symbolStateReads[0]?.health).toHaveLength(990);
+    expect(store.symbolStateReads[0]?.positions).toEqual(
+      Array.from({ length: 10 }, (_, i) => `S${990 + i}/BTC`),
+    );
+    expect(result).toMatchObject({ scheduled: 990, dispatched: 990, protecting: 0 });
+    expect(new Set(queue.sent.map((t) => t.symbol)).size).toBe(990);
+  });
+
+  it('while halted, reads the due symbols positions in a second batched read and dispatches only those held', async () => {
+    // Prepare
+    const queue = new InMemoryQueue();
+    const store = new InMemoryStore();
+    store.control = { mode: 'halted', reason: 'maintenance', by: 'operator' };
+    for (const symbol of ['S4/BTC', 'S501/BTC', 'S995/BTC']) {
+      store.positions.set(symbol, { ...flatPosition(symbol), amount: 1, version: 1 });
+    }
+
+    // Act
+    const result = await fanOutTick(
+      { queue, metrics: new RecordingMetrics(), store, config: many },
+      { scheduledAt: at },
+    );
+
+    // Assess
+    expect(store.symbolStateReads).toHaveLength(2);
+    expect(store.symbolStateReads[1]).toMatchObject({ health: [] });
+    expect(store.symbolStateReads[1]?.positions).toHaveLength(990);
+    expect(queue.sent.map((t) => t.symbol)).toEqual(['S4/BTC', 'S501/BTC', 'S995/BTC']);
+    expect(result).toMatchObject({ dispatched: 3, halted: 988, protecting: 3 });
+  });
+});
