@@ -7,8 +7,9 @@ import {
   Refusal,
   type SimOrder,
 } from './matching-engine.js';
+import type { RateCharge, RateRefusal, RateRule } from './rate-limits.js';
 import { marketsByWireId, type SimMarket } from './sim-markets.js';
-import type { ExchangeWire, WireReply, WireRequest, WireRoute } from './wire.js';
+import type { ExchangeWire, WireRateLimits, WireReply, WireRequest, WireRoute } from './wire.js';
 
 /**
  * A Binance error reply: HTTP status plus the `{ code, msg }` body. The codes and messages are the
@@ -77,11 +78,23 @@ export const binanceErrors = {
       -1,
       `Not found: ${method} ${path} is not served by the exchange simulator.`,
     ),
-  rateLimited: () =>
+  rateLimited: (limit: number) =>
     new BinanceApiError(
       429,
       -1003,
-      'Too many requests; current limit of IP(127.0.0.1) is 6000 requests per minute. Please use WebSocket Streams for live updates to avoid polling the API.',
+      `Too much request weight used; current limit is ${limit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`,
+    ),
+  ipBanned: (until: number) =>
+    new BinanceApiError(
+      418,
+      -1003,
+      `Way too much request weight used; IP banned until ${until}. Please use WebSocket Streams for live updates to avoid bans.`,
+    ),
+  tooManyOrders: (limit: number, interval: string) =>
+    new BinanceApiError(
+      429,
+      -1015,
+      `Too many new orders; current limit is ${limit} orders per ${interval}.`,
     ),
   internal: (detail: string) =>
     new BinanceApiError(
@@ -335,9 +348,19 @@ function exchangeInfo(engine: MatchingEngine, request: WireRequest): WireReply {
     timezone: 'UTC',
     serverTime: engine.now(),
     rateLimits: [
-      { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: 1, limit: 6000 },
-      { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
-      { rateLimitType: 'ORDERS', interval: 'DAY', intervalNum: 1, limit: 200_000 },
+      {
+        rateLimitType: 'REQUEST_WEIGHT',
+        interval: 'MINUTE',
+        intervalNum: 1,
+        limit: binanceLimits.requestWeight,
+      },
+      {
+        rateLimitType: 'ORDERS',
+        interval: 'SECOND',
+        intervalNum: 10,
+        limit: binanceLimits.orders10s,
+      },
+      { rateLimitType: 'ORDERS', interval: 'DAY', intervalNum: 1, limit: binanceLimits.ordersDay },
     ],
     exchangeFilters: [],
     symbols: markets.map((m) => exchangeInfoSymbol(marketId(m), m.base, m.quote, m.rules)),
@@ -590,6 +613,112 @@ function ipRestriction(engine: MatchingEngine, request: WireRequest): WireReply 
   });
 }
 
+/**
+ * Binance's documented spot limits: request weight per IP per minute (`/api/*` endpoints share
+ * it), orders per account per 10 seconds and per day, and the separate weight each IP-limited
+ * `/sapi/*` endpoint has of its own.
+ */
+export const binanceLimits = {
+  requestWeight: 6000,
+  orders10s: 50,
+  ordersDay: 160_000,
+  sapiIpWeight: 12_000,
+} as const;
+
+const minuteMs = 60_000;
+
+const binanceRules: readonly RateRule[] = [
+  {
+    id: 'REQUEST_WEIGHT',
+    window: { kind: 'fixed', ms: minuteMs, limit: binanceLimits.requestWeight },
+    // IP bans scale for repeat offenders from 2 minutes to 3 days (Binance's LIMITS page).
+    ban: { firstMs: 2 * minuteMs, maxMs: 3 * 24 * 60 * minuteMs },
+    usedHeader: 'x-mbx-used-weight-1m',
+  },
+  {
+    id: 'ORDERS_10S',
+    window: { kind: 'fixed', ms: 10_000, limit: binanceLimits.orders10s },
+    usedHeader: 'x-mbx-order-count-10s',
+  },
+  {
+    id: 'ORDERS_1D',
+    window: { kind: 'fixed', ms: 24 * 60 * minuteMs, limit: binanceLimits.ordersDay },
+    usedHeader: 'x-mbx-order-count-1d',
+  },
+  {
+    // Over it, /sapi/* answers 429 and never bans.
+    id: 'SAPI_IP_WEIGHT',
+    window: { kind: 'fixed', ms: minuteMs, limit: binanceLimits.sapiIpWeight },
+    usedHeader: 'x-sapi-used-ip-weight-1m',
+  },
+];
+
+/** Request weights of the `/api/v3` endpoints, from Binance's spot REST docs. */
+const apiWeights: Readonly<Record<string, number>> = {
+  'GET /api/v3/ping': 1,
+  'GET /api/v3/time': 1,
+  'GET /api/v3/exchangeInfo': 20,
+  'GET /api/v3/klines': 2,
+  'POST /api/v3/order': 1,
+  'GET /api/v3/order': 4,
+  'DELETE /api/v3/order': 1,
+  'GET /api/v3/account': 20,
+  'GET /api/v3/myTrades': 20,
+};
+
+/** Weights that depend on whether one symbol is named (one symbol, every symbol). */
+const perSymbolWeights: Readonly<Record<string, readonly [number, number]>> = {
+  'GET /api/v3/openOrders': [6, 80],
+  'GET /api/v3/ticker/24hr': [2, 80],
+};
+
+function requestWeight(request: WireRequest): number {
+  const key = `${request.method} ${request.path}`;
+  const bySymbol = perSymbolWeights[key];
+  if (bySymbol !== undefined) return paramsOf(request).get('symbol') ? bySymbol[0] : bySymbol[1];
+  return apiWeights[key] ?? 1;
+}
+
+const binanceRateLimits: WireRateLimits = {
+  rules: binanceRules,
+  cost(_engine, request, ip) {
+    const weight = requestWeight(request);
+    if (request.path.startsWith('/sapi/')) {
+      return {
+        weight,
+        charges: [{ rule: 'SAPI_IP_WEIGHT', bucket: `ip:${ip}|${request.path}`, amount: weight }],
+      };
+    }
+    const charges: RateCharge[] = [{ rule: 'REQUEST_WEIGHT', bucket: `ip:${ip}`, amount: weight }];
+    if (request.method === 'POST' && request.path === '/api/v3/order') {
+      // The simulator keeps one account, whatever key signs for it.
+      charges.push(
+        { rule: 'ORDERS_10S', bucket: 'account', amount: 1 },
+        { rule: 'ORDERS_1D', bucket: 'account', amount: 1 },
+      );
+    }
+    return { weight, charges };
+  },
+  isMarketsRequest: (request) =>
+    request.method === 'GET' && request.path === '/api/v3/exchangeInfo',
+};
+
+/** Binance's answer to a request its limits refuse, as ccxt's binance reads it. */
+function rateLimitedReply(refusal: RateRefusal): WireReply {
+  const error =
+    refusal.kind === 'banned'
+      ? binanceErrors.ipBanned(refusal.until)
+      : refusal.rule === 'ORDERS_10S'
+        ? binanceErrors.tooManyOrders(refusal.limit, '10 SECOND')
+        : refusal.rule === 'ORDERS_1D'
+          ? binanceErrors.tooManyOrders(refusal.limit, '1 DAY')
+          : binanceErrors.rateLimited(refusal.limit || binanceLimits.requestWeight);
+  return {
+    ...errorReply(error),
+    headers: { 'retry-after': String(refusal.retryAfterSeconds) },
+  };
+}
+
 const routes: readonly WireRoute[] = [
   { method: 'GET', path: '/api/v3/ping', handle: () => ok({}) },
   { method: 'GET', path: '/api/v3/time', handle: (engine) => ok({ serverTime: engine.now() }) },
@@ -625,10 +754,8 @@ export const binanceWire: ExchangeWire = {
   },
   placesOrder: (request) => request.method === 'POST' && request.path === '/api/v3/order',
   notFound: (request) => errorReply(binanceErrors.notFound(request.method, request.path)),
-  rateLimited: (retryAfterSeconds) => ({
-    ...errorReply(binanceErrors.rateLimited()),
-    headers: { 'retry-after': String(retryAfterSeconds) },
-  }),
+  rateLimited: rateLimitedReply,
+  rateLimits: binanceRateLimits,
   replyToError(error) {
     if (error instanceof BinanceApiError) return errorReply(error);
     if (error instanceof EngineRefusalError) return errorReply(refusals[error.reason]());

@@ -12,11 +12,20 @@ import {
   type SimOrder,
   tradingOnlyKey,
 } from './matching-engine.js';
-import { loadSimMarkets } from './sim-markets.js';
+import type { RateLimitOverrides } from './rate-limits.js';
+import type { ExchangeRequestStats } from './request-stats.js';
+import { loadSimMarkets, type SimMarket } from './sim-markets.js';
+import { loadSyntheticMarket, syntheticIndex } from './synthetic-markets.js';
 import type { ExchangeWire } from './wire.js';
 
 export type { SimFault } from './faults.js';
 export { type ApiRestrictions, type SimOrder, tradingOnlyKey } from './matching-engine.js';
+export type { RateLimitOverrides } from './rate-limits.js';
+export {
+  type ExchangeRequestStats,
+  fetchRequestStats,
+  requestStatsPath,
+} from './request-stats.js';
 
 /** How to start an {@link ExchangeSimulator}. */
 export interface SimulatorOptions {
@@ -44,6 +53,20 @@ export interface SimulatorOptions {
    * killed at any moment restarts on the exchange its client saw. Default: in memory only.
    */
   stateFile?: string;
+  /**
+   * Enforce the exchange's request-rate limits per client IP (and per key or account where the
+   * exchange counts so), on `clock`: `true` (the default) with the exchange's documented figures,
+   * an object changing some of them by rule id (binance `REQUEST_WEIGHT`, `ORDERS_10S`,
+   * `ORDERS_1D`, `SAPI_IP_WEIGHT`; okx the endpoint, e.g. `GET /api/v5/market/candles`; kraken
+   * `public`, `private`, `trading`), or `false` for none.
+   */
+  rateLimits?: boolean | RateLimitOverrides;
+  /**
+   * Serve this many synthetic markets besides the others: `S0001/BTC` ... (see
+   * `syntheticSymbols`), each replaying a shipped candle file moved in time and price. A
+   * synthetic symbol named in `symbols` is served too. Default 0.
+   */
+  synthetic?: number;
 }
 
 /**
@@ -92,6 +115,20 @@ export class ExchangeSimulator {
     return this.server.requestCount();
   }
 
+  /**
+   * What the simulator served so far: requests, their weight in the exchange's unit, rate-limit
+   * refusals (429) and bans (418), and requests for the market list. Another process reads the
+   * same at `${url}${requestStatsPath}` (see `fetchRequestStats`).
+   */
+  requestStats(): ExchangeRequestStats {
+    return this.server.stats();
+  }
+
+  /** True when `symbol` is a synthetic market (moved replay of a shipped file). */
+  isSynthetic(symbol: string): boolean {
+    return this.engine.market(symbol).synthetic === true;
+  }
+
   /** The loaded candles of `symbol` (default: its shortest timeframe), oldest first. */
   candles(symbol: string, timeframe?: Timeframe): readonly Candle[] {
     return this.engine.candles(symbol, timeframe);
@@ -138,7 +175,7 @@ export class ExchangeSimulator {
  * Throws when a requested symbol has no candle file.
  */
 export async function startSimulator(options: SimulatorOptions): Promise<ExchangeSimulator> {
-  const markets = await loadSimMarkets(options.dataDir, options.symbols);
+  const markets = await loadMarkets(options);
   const wire = options.wire ?? binanceWire;
   const engine = new MatchingEngine(markets, {
     ...(wire.clientIdsUnique === undefined ? {} : { clientIdsUnique: wire.clientIdsUnique }),
@@ -156,6 +193,34 @@ export async function startSimulator(options: SimulatorOptions): Promise<Exchang
     // The file holds every change from now on, even one that no request has made yet.
     file.save(engine.exportState());
   }
-  const server = await serveWire(engine, wire, options.port);
+  const server = await serveWire(engine, wire, options.port, {
+    ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
+  });
   return new ExchangeSimulator(engine, server);
+}
+
+/** The file markets asked for, then the synthetic ones: the first `synthetic` and any named. */
+async function loadMarkets(options: SimulatorOptions): Promise<SimMarket[]> {
+  const named = options.symbols ?? [];
+  const syntheticNamed = new Map<number, string>();
+  for (const symbol of named) {
+    const index = syntheticIndex(symbol);
+    if (index !== undefined) syntheticNamed.set(index, symbol);
+  }
+  const files = await loadSimMarkets(
+    options.dataDir,
+    options.symbols?.filter((s) => syntheticIndex(s) === undefined),
+  );
+  const count = options.synthetic ?? 0;
+  if (!Number.isInteger(count) || count < 0) {
+    throw new RangeError(`synthetic: must be a whole number >= 0, got ${count}`);
+  }
+  const indexes = new Set([
+    ...Array.from({ length: count }, (_, i) => i + 1),
+    ...syntheticNamed.keys(),
+  ]);
+  const synthetic = await Promise.all(
+    [...indexes].sort((a, b) => a - b).map((i) => loadSyntheticMarket(i, syntheticNamed.get(i))),
+  );
+  return [...files, ...synthetic];
 }

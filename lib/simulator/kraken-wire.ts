@@ -6,8 +6,9 @@ import {
   Refusal,
   type SimOrder,
 } from './matching-engine.js';
+import type { RateCharge, RateRule } from './rate-limits.js';
 import type { SimMarket } from './sim-markets.js';
-import type { ExchangeWire, WireReply, WireRequest, WireRoute } from './wire.js';
+import type { ExchangeWire, WireRateLimits, WireReply, WireRequest, WireRoute } from './wire.js';
 
 /**
  * A Kraken error reply: Kraken names every failure with one string in the `error` array
@@ -78,6 +79,8 @@ export const krakenErrors = {
       `EGeneral:Unknown method:${method} ${path} is not served by the exchange simulator`,
     ),
   rateLimited: () => new KrakenApiError(429, 'EAPI:Rate limit exceeded'),
+  /** Over the matching engine's per-pair limit on placing and cancelling orders. */
+  tradingRateLimited: () => new KrakenApiError(429, 'EOrder:Rate limit exceeded'),
   // Kraken's internal error takes a code after it; with one, ccxt raises a plain ExchangeError
   // rather than the retryable ExchangeNotAvailable of the bare message: a simulator bug is not
   // worth retrying.
@@ -967,6 +970,120 @@ const privateRoutes: readonly [string, WireRoute['handle']][] = [
   ['/0/private/GetApiKeyInfo', apiKeyInfo],
 ];
 
+/**
+ * Kraken's spot limits, from its REST rate-limit guide and support article, at the Starter tier
+ * (the one ccxt's kraken class paces itself for): the public endpoints per IP (OHLC per IP and
+ * pair), calls at 1 per second staying inside, modelled as a counter falling by 1 a second with
+ * a burst of 15 (Kraken states no burst; this is the private counter's); the private API
+ * counter per key, 15 at most, falling by 0.33 a second, trade history costing 2; placing and
+ * cancelling orders on the matching engine's counter per pair, 60 at most, falling by 1 a second,
+ * a cancel costing more the younger its order.
+ */
+export const krakenLimits = {
+  publicMax: 15,
+  publicDecayPerSecond: 1,
+  privateMax: 15,
+  privateDecayPerSecond: 0.33,
+  tradingMax: 60,
+  tradingDecayPerSecond: 1,
+} as const;
+
+const krakenRules: readonly RateRule[] = [
+  {
+    id: 'public',
+    window: {
+      kind: 'decay',
+      max: krakenLimits.publicMax,
+      perSecond: krakenLimits.publicDecayPerSecond,
+    },
+  },
+  {
+    id: 'private',
+    window: {
+      kind: 'decay',
+      max: krakenLimits.privateMax,
+      perSecond: krakenLimits.privateDecayPerSecond,
+    },
+  },
+  {
+    id: 'trading',
+    window: {
+      kind: 'decay',
+      max: krakenLimits.tradingMax,
+      perSecond: krakenLimits.tradingDecayPerSecond,
+    },
+  },
+];
+
+/** Private calls that count 2 on the API counter (ledger and trade history). */
+const historyCalls = new Set(['/0/private/TradesHistory', '/0/private/Ledgers']);
+
+/** Kraken's cancel penalty by the age of the order cancelled (seconds below, points). */
+const cancelPenalties: readonly (readonly [number, number])[] = [
+  [5, 8],
+  [10, 6],
+  [15, 5],
+  [45, 4],
+  [90, 2],
+  [300, 1],
+];
+
+/** The order a CancelOrder names, if the engine has it. */
+function cancelledOrder(engine: MatchingEngine, params: Params): SimOrder | undefined {
+  const txid = params.get('txid');
+  const clientOrderId = params.get('cl_ord_id');
+  if (txid) {
+    const orderId = engineIdOf('O', txid);
+    return engine.allOrders().find((o) => o.orderId === orderId);
+  }
+  if (clientOrderId) return engine.allOrders().find((o) => clientIdOf(o) === clientOrderId);
+  return undefined;
+}
+
+function tradingCharge(
+  engine: MatchingEngine,
+  request: WireRequest,
+  key: string,
+): RateCharge | undefined {
+  let params: Params;
+  try {
+    params = paramsOf(request);
+  } catch {
+    return undefined;
+  }
+  if (request.path === '/0/private/AddOrder') {
+    const pair = pairsOf(engine).byName.get(params.get('pair') ?? '');
+    return { rule: 'trading', bucket: `key:${key}|${pair?.id ?? ''}`, amount: 1 };
+  }
+  const order = cancelledOrder(engine, params);
+  if (order === undefined) return undefined;
+  const ageSeconds = (engine.now() - order.placedAt) / 1000;
+  const penalty = cancelPenalties.find(([below]) => ageSeconds < below)?.[1] ?? 0;
+  const pair = pairsOf(engine).bySymbol.get(order.symbol);
+  return { rule: 'trading', bucket: `key:${key}|${pair?.id ?? ''}`, amount: penalty };
+}
+
+const krakenRateLimits: WireRateLimits = {
+  rules: krakenRules,
+  cost(engine, request, ip) {
+    if (request.path.startsWith('/0/public/')) {
+      const pair = request.path === '/0/public/OHLC' ? `|${request.query.get('pair') ?? ''}` : '';
+      return { weight: 1, charges: [{ rule: 'public', bucket: `ip:${ip}${pair}`, amount: 1 }] };
+    }
+    if (!request.path.startsWith('/0/private/')) return { weight: 1, charges: [] };
+    const key = header(request, 'api-key') ?? '';
+    if (request.path === '/0/private/AddOrder' || request.path === '/0/private/CancelOrder') {
+      const charge = tradingCharge(engine, request, key);
+      return charge === undefined
+        ? { weight: 0, charges: [] }
+        : { weight: charge.amount, charges: [charge] };
+    }
+    const amount = historyCalls.has(request.path) ? 2 : 1;
+    return { weight: amount, charges: [{ rule: 'private', bucket: `key:${key}`, amount }] };
+  },
+  isMarketsRequest: (request) => request.path === '/0/public/AssetPairs',
+};
+
 // Kraken's public methods answer GET and POST alike; its private ones POST only.
 const routes: readonly WireRoute[] = [
   ...publicRoutes.flatMap(([path, handle]) =>
@@ -1000,10 +1117,13 @@ export const krakenWire: ExchangeWire = {
   },
   placesOrder: (request) => request.method === 'POST' && request.path === '/0/private/AddOrder',
   notFound: (request) => errorReply(krakenErrors.unknownMethod(request.method, request.path)),
-  rateLimited: (retryAfterSeconds) => ({
-    ...errorReply(krakenErrors.rateLimited()),
-    headers: { 'retry-after': String(retryAfterSeconds) },
+  rateLimited: (refusal) => ({
+    ...errorReply(
+      refusal.rule === 'trading' ? krakenErrors.tradingRateLimited() : krakenErrors.rateLimited(),
+    ),
+    headers: { 'retry-after': String(refusal.retryAfterSeconds) },
   }),
+  rateLimits: krakenRateLimits,
   replyToError(error) {
     if (error instanceof KrakenApiError) return errorReply(error);
     if (error instanceof EngineRefusalError) return errorReply(refusals[error.reason]());

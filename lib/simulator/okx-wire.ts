@@ -7,8 +7,9 @@ import {
   Refusal,
   type SimOrder,
 } from './matching-engine.js';
+import type { RateRule } from './rate-limits.js';
 import { marketsByWireId, type SimMarket } from './sim-markets.js';
-import type { ExchangeWire, WireReply, WireRequest, WireRoute } from './wire.js';
+import type { ExchangeWire, WireRateLimits, WireReply, WireRequest, WireRoute } from './wire.js';
 
 /**
  * An OKX error: the HTTP status and the `{ code, data: [], msg }` body OKX answers a request it
@@ -1206,6 +1207,68 @@ function namedInstrument(request: WireRequest): string | undefined {
 }
 
 /**
+ * OKX's per-endpoint limits, in requests per 2 seconds (batch-orders: orders), from its v5 API
+ * docs: counted per IP for public endpoints (instruments per IP and instrument type), per user
+ * for private ones (the trade endpoints naming an order per user and instrument). Over one, OKX
+ * answers HTTP 429 with code 50011; it has no IP ban.
+ */
+const okxEndpointLimits: Readonly<
+  Record<string, { readonly limit: number; readonly by: 'ip' | 'user'; readonly per?: string }>
+> = {
+  'GET /api/v5/public/time': { limit: 10, by: 'ip' },
+  'GET /api/v5/public/instruments': { limit: 20, by: 'ip', per: 'instType' },
+  'GET /api/v5/market/candles': { limit: 40, by: 'ip' },
+  'GET /api/v5/market/history-candles': { limit: 20, by: 'ip' },
+  'POST /api/v5/trade/order': { limit: 60, by: 'user', per: 'instId' },
+  'POST /api/v5/trade/batch-orders': { limit: 300, by: 'user', per: 'instId' },
+  'POST /api/v5/trade/order-algo': { limit: 20, by: 'user' },
+  'GET /api/v5/trade/order': { limit: 60, by: 'user', per: 'instId' },
+  'GET /api/v5/trade/order-algo': { limit: 20, by: 'user' },
+  'POST /api/v5/trade/cancel-order': { limit: 60, by: 'user', per: 'instId' },
+  'POST /api/v5/trade/cancel-algos': { limit: 20, by: 'user' },
+  'GET /api/v5/trade/fills': { limit: 60, by: 'user' },
+  'GET /api/v5/trade/fills-history': { limit: 10, by: 'user' },
+  'GET /api/v5/account/balance': { limit: 10, by: 'user' },
+  'GET /api/v5/account/config': { limit: 5, by: 'user' },
+  'GET /api/v5/asset/currencies': { limit: 12, by: 'user' },
+};
+
+const okxRules: readonly RateRule[] = Object.entries(okxEndpointLimits).map(([id, { limit }]) => ({
+  id,
+  window: { kind: 'fixed', ms: 2000, limit },
+}));
+
+/** How many orders a batch request carries (1 for any body that is not an array of them). */
+function batchSize(request: WireRequest): number {
+  try {
+    const body = JSON.parse(request.body) as unknown;
+    return Array.isArray(body) ? Math.max(1, body.length) : 1;
+  } catch {
+    return 1;
+  }
+}
+
+const okxRateLimits: WireRateLimits = {
+  rules: okxRules,
+  cost(_engine, request, ip) {
+    const id = `${request.method} ${request.path}`;
+    const endpoint = okxEndpointLimits[id];
+    const amount = request.path === '/api/v5/trade/batch-orders' ? batchSize(request) : 1;
+    // A path OKX does not serve has no limit of its own.
+    if (endpoint === undefined) return { weight: 1, charges: [] };
+    const key = request.headers['ok-access-key'];
+    const who = endpoint.by === 'ip' ? `ip:${ip}` : `user:${typeof key === 'string' ? key : ''}`;
+    const per =
+      endpoint.per === undefined
+        ? ''
+        : `|${(endpoint.per === 'instId' ? namedInstrument(request) : request.query.get(endpoint.per)) ?? ''}`;
+    return { weight: amount, charges: [{ rule: id, bucket: `${who}${per}`, amount }] };
+  },
+  isMarketsRequest: (request) =>
+    request.method === 'GET' && request.path === '/api/v5/public/instruments',
+};
+
+/**
  * The subset of OKX's v5 REST API that ccxt's `okx` class uses for spot trading in cash mode:
  * `public/time`, `public/instruments`, `market/candles` and `market/history-candles`,
  * `trade/order` and `trade/batch-orders` (market orders), `trade/order-algo` (conditional
@@ -1226,10 +1289,11 @@ export const okxWire: ExchangeWire = {
   },
   placesOrder: (request) => request.method === 'POST' && orderPlacements.has(request.path),
   notFound: (request) => errorReply(okxErrors.notFound(request.method, request.path)),
-  rateLimited: (retryAfterSeconds) => ({
+  rateLimited: (refusal) => ({
     ...errorReply(okxErrors.rateLimited()),
-    headers: { 'retry-after': String(retryAfterSeconds) },
+    headers: { 'retry-after': String(refusal.retryAfterSeconds) },
   }),
+  rateLimits: okxRateLimits,
   replyToError(error) {
     if (error instanceof OkxApiError) return errorReply(error);
     if (error instanceof EngineRefusalError) return errorReply(refusals[error.reason]({}));

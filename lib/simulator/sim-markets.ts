@@ -20,6 +20,8 @@ export interface SimMarket {
   /** The shortest timeframe with data: it prices fills, being the most up to date. */
   readonly finest: Timeframe;
   readonly rules: MarketRules;
+  /** Set on a synthetic market (`S0001/BTC`, ...), which replays a shipped file moved in time and price. */
+  readonly synthetic?: true;
 }
 
 /**

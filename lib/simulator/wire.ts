@@ -1,4 +1,5 @@
 import type { ClientIdUniqueness, MatchingEngine } from './matching-engine.js';
+import type { RateRefusal, RateRule, RequestCost } from './rate-limits.js';
 
 /** One HTTP request as a wire sees it: no socket, nothing to answer with. */
 export interface WireRequest {
@@ -54,10 +55,25 @@ export interface ExchangeWire {
   placesOrder(request: WireRequest): boolean;
   /** The answer to a path no route serves. */
   notFound(request: WireRequest): WireReply;
-  /** The exchange's rate-limit answer (HTTP 429 and its code), asking to wait that long. */
-  rateLimited(retryAfterSeconds: number): WireReply;
+  /**
+   * The exchange's answer to a request its rate limits (or an injected `ratelimit` fault)
+   * refuse: its status (429, or Binance's 418 for a banned IP), code and Retry-After.
+   */
+  rateLimited(refusal: RateRefusal): WireReply;
+  /** The exchange's request-rate limits and what each of its requests costs. */
+  readonly rateLimits: WireRateLimits;
   /** The answer to an error a handler threw: engine refusals, the wire's own errors, bugs. */
   replyToError(error: unknown): WireReply;
+}
+
+/** A wire's rate limits: its rules and what each of its requests costs. */
+export interface WireRateLimits {
+  /** Every rule the exchange enforces, with its documented figures. */
+  readonly rules: readonly RateRule[];
+  /** What `request`, sent from address `ip`, costs. */
+  cost(engine: MatchingEngine, request: WireRequest, ip: string): RequestCost;
+  /** True for a request for the exchange's market list (what a client's `loadMarkets` asks). */
+  isMarketsRequest(request: WireRequest): boolean;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   MatchingEngine,
   Refusal,
 } from '../../../lib/simulator/matching-engine.js';
+import { faultRefusal } from '../../../lib/simulator/rate-limits.js';
 import { routeRequest, type WireReply, type WireRequest } from '../../../lib/simulator/wire.js';
 import binance from '../../../node_modules/ccxt/js/src/binance.js';
 
@@ -98,7 +99,7 @@ describe('binanceWire', () => {
 
   it('asks to wait with 429 and Retry-After, which ccxt raises as DDoSProtection', () => {
     // Act
-    const reply = binanceWire.rateLimited(3);
+    const reply = binanceWire.rateLimited(faultRefusal(3, 0));
 
     // Assess
     expect(reply.status).toBe(429);

@@ -6,6 +6,7 @@ import {
   MatchingEngine,
   Refusal,
 } from '../../../lib/simulator/matching-engine.js';
+import { faultRefusal } from '../../../lib/simulator/rate-limits.js';
 import { routeRequest, type WireReply, type WireRequest } from '../../../lib/simulator/wire.js';
 import kraken from '../../../node_modules/ccxt/js/src/kraken.js';
 
@@ -142,7 +143,7 @@ describe('krakenWire', () => {
 
     it('asks to wait with 429, Retry-After and EAPI:Rate limit exceeded, which ccxt raises as DDoSProtection', () => {
       // Act
-      const reply = krakenWire.rateLimited(3);
+      const reply = krakenWire.rateLimited(faultRefusal(3, 0));
 
       // Assess
       expect(reply).toEqual({

@@ -6,6 +6,7 @@ import {
   Refusal,
 } from '../../../lib/simulator/matching-engine.js';
 import { okxWire } from '../../../lib/simulator/okx-wire.js';
+import { faultRefusal } from '../../../lib/simulator/rate-limits.js';
 import { routeRequest, type WireReply, type WireRequest } from '../../../lib/simulator/wire.js';
 import okx from '../../../node_modules/ccxt/js/src/okx.js';
 
@@ -244,7 +245,7 @@ describe('okxWire', () => {
 
     it('answers a rate limit with HTTP 429, code 50011 and Retry-After, which ccxt raises as RateLimitExceeded', () => {
       // Act
-      const reply = okxWire.rateLimited(3);
+      const reply = okxWire.rateLimited(faultRefusal(3, 0));
 
       // Assess
       expect(reply).toEqual({
