@@ -359,6 +359,38 @@ describe('parseConfig refuses a config under which no tick could trade', () => {
     expect(parseConfig(raw).symbols[0]?.params).toEqual({ slow: 998 });
   });
 
+  it('sizes the rate budget at 80% of the exchange limits by default, on', () => {
+    expect(parseConfig(base).rateBudget).toEqual({ enabled: true, share: 0.8 });
+  });
+
+  it.each([
+    [{ share: 0 }, /rateBudget\.share: must be above 0 \(got 0\)/],
+    [{ share: 1.5 }, /rateBudget\.share: must be at most 1 \(got 1\.5\)/],
+    [{ requestLimit: -5 }, /rateBudget\.requestLimit: .* \(got -5\)/],
+  ])('refuses a rate budget of %o, naming the field and the value', (rateBudget, message) => {
+    expect(() => parseConfig({ ...base, rateBudget })).toThrow(message);
+  });
+
+  it("refuses a share that leaves entries less than one entry's draw, naming what one needs", () => {
+    // okx: 10% of 300 units per 2 s is 30, a buy with its stop draws 6 + 30.
+    const raw = { ...base, exchange: { id: 'okx' }, rateBudget: { share: 0.1 } };
+    expect(() => parseConfig(raw)).toThrow(
+      /rateBudget\.share: leaves entries 30 of okx's 300 request weight per 2 s, less than the 36 one entry draws, so every entry would be skipped: ratelimit \(got 0\.1\)/,
+    );
+  });
+
+  it('refuses an order limit whose share cannot send a buy and its stop', () => {
+    const raw = { ...base, rateBudget: { orderLimit: 2 } };
+    expect(() => parseConfig(raw)).toThrow(
+      /rateBudget\.orderLimit: leaves entries 1 of binance's 2 orders per 10 s, less than the 2 \(a buy and its stop\) one entry sends/,
+    );
+  });
+
+  it('accepts any share with the budget off', () => {
+    const raw = { ...base, exchange: { id: 'okx' }, rateBudget: { share: 0.01, enabled: false } };
+    expect(parseConfig(raw).rateBudget.enabled).toBe(false);
+  });
+
   it('names the config source it was given', () => {
     const raw = { ...base, schedule: { timezone: 'Mars/Olympus_Mons' } };
     expect(() => parseConfig(raw, '-c tickfan=...')).toThrow(/^-c tickfan=\.\.\. is invalid:/);
