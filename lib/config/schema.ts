@@ -594,6 +594,35 @@ function rateBudgetIssues(c: RateBudgetConfig): ConfigIssue[] {
 }
 
 /**
+ * Why the rate budget cannot hold the entry ticks that fall due together, or undefined when it
+ * can. A schedule tick queues every enabled symbol at once, so their candle fetches arrive in
+ * the same window; a tick refused waits for the next window within its timeout (binance's and
+ * kraken's windows are longer than a 30 s function, okx's fit many). What the entry share of
+ * those windows cannot hold is skipped as `ratelimit`. Not every tick needs to trade and held
+ * positions draw past the share, so this is a warning, not a refusal.
+ */
+export function rateBudgetWarning(config: BotConfig): string | undefined {
+  if (!config.rateBudget.enabled) return undefined;
+  const rules = rateBudgetRules(config);
+  const { weights } = exchangeLimits[config.exchange.id].rate;
+  const enabled = config.symbols.filter((s) => s.enabled).length;
+  const waitMs = config.timeouts.tradeFunctionSeconds * 1000 - config.timeouts.safetyMarginMs;
+  const windows = Math.min(20, 1 + Math.floor(waitMs / rules.requests.windowMs));
+  const capacity = poolAllowance(rules.requests, rules.share, BudgetPriority.Entry) * windows;
+  const burst = enabled * weights.candles;
+  if (burst <= capacity) return undefined;
+  const held = Math.floor(capacity / weights.candles);
+  return (
+    `rateBudget: the ${enabled} enabled symbols draw ${burst} ${config.exchange.id} request ` +
+    `weight (${weights.candles} each for candles) when their ticks fall due together, more than ` +
+    `the ${capacity} that ${windows} window(s) of ${rules.requests.windowMs / 1000} s hold at ` +
+    `the entry share ${rules.share} within a tick's timeout: about ${enabled - held} flat ` +
+    "symbols' ticks would be skipped as ratelimit each time. Trade fewer symbols, spread their " +
+    'timeframes, or raise rateBudget.share if nothing else uses the key and address.'
+  );
+}
+
+/**
  * Why a retry of an attempt that ran until its timeout would arrive too late to decide, or
  * undefined when it would not: the redelivery comes the retry delay after the attempt ends, at
  * the latest the trade function's timeout after it started. Such a config still trades (a fast

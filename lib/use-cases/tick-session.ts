@@ -29,8 +29,11 @@ type TickEnd = Partial<TickResult> & Pick<TickResult, 'status' | 'signal'>;
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Refusals a draw waits out before it gives up: the next window, then a pause behind it. */
-const budgetAttempts = 3;
+/**
+ * Refusals a draw waits out at most; the deadline ends it first (okx's 2-s windows fit 14 in a
+ * 30 s function), this only bounds it where time does not pass.
+ */
+export const budgetAttempts = 20;
 
 const outcomeMetric = {
   ok: 'TickSucceeded',

@@ -4,6 +4,7 @@ import {
   ConfigError,
   concurrencyWarning,
   parseConfig,
+  rateBudgetWarning,
   retryTimingWarning,
 } from '../../../lib/config/schema.js';
 
@@ -417,6 +418,34 @@ describe('concurrencyWarning', () => {
     expect(concurrencyWarning(parseConfig({ symbols: symbols(10) }))).toBeUndefined();
     const someOff = parseConfig({ symbols: symbols(12, 2), queue: { maxConcurrency: 10 } });
     expect(concurrencyWarning(someOff)).toBeUndefined();
+  });
+});
+
+describe('rateBudgetWarning', () => {
+  const many = (exchange: string, count: number, rateBudget = {}) =>
+    parseConfig({
+      exchange: { id: exchange },
+      symbols: Array.from({ length: count }, (_, i) => ({ symbol: `S${i}/BTC`, timeframe: '5m' })),
+      rateBudget,
+    });
+
+  it("is quiet while one window's entry share holds every symbol's candles: 1,000 on binance", () => {
+    // 1,000 * 2 weight against 80% of 6,000.
+    expect(rateBudgetWarning(many('binance', 1_000))).toBeUndefined();
+  });
+
+  it('warns how many ticks would be skipped when the symbols due together outgrow it', () => {
+    // okx: 15 units each; 240 per 2-s window, 15 windows within a 30 s function: 3,600.
+    expect(rateBudgetWarning(many('okx', 1_000))).toMatch(
+      /^rateBudget: the 1000 enabled symbols draw 15000 okx request weight \(15 each for candles\) when their ticks fall due together, more than the 3600 that 15 window\(s\) of 2 s hold at the entry share 0\.8 within a tick's timeout: about 760 flat symbols' ticks would be skipped as ratelimit each time/,
+    );
+  });
+
+  it('counts one kraken window (30 s, past a tick that can wait 29 s) and is quiet with the budget off', () => {
+    // kraken: 6 units each, 120 per 30 s window at 0.8: 20 symbols fit, 21 do not.
+    expect(rateBudgetWarning(many('kraken', 20))).toBeUndefined();
+    expect(rateBudgetWarning(many('kraken', 21))).toMatch(/about 1 flat symbols' ticks/);
+    expect(rateBudgetWarning(many('kraken', 21, { enabled: false }))).toBeUndefined();
   });
 });
 
