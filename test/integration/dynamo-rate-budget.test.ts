@@ -206,6 +206,15 @@ describe('two containers sharing one budget', () => {
         (e: unknown) => e,
       );
     sim.setFault('LTC/BTC', undefined);
+    const pauseWrites = first.roundTrips.writes;
+    const sentBefore = sim.requestCount();
+    // Its own cool-off refuses the next call at once: nothing sent, nothing written again.
+    const coolOff = await throttled
+      .fetchCandles({ symbol: 'LTC/BTC', timeframe: '5m', limit: 2, timeoutMs: 2_000 })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     const during = await second.reserve(draw);
     clock.at += 999;
     const almost = await second.reserve(draw);
@@ -215,6 +224,10 @@ describe('two containers sharing one budget', () => {
     // Assess
     expect(error).toBeInstanceOf(ExchangeUnavailableError);
     expect(error).toMatchObject({ kind: 'rate-limit', retryAfterSeconds: 1 });
+    expect(pauseWrites).toBe(2);
+    expect(coolOff).toMatchObject({ kind: 'rate-limit' });
+    expect(sim.requestCount()).toBe(sentBefore);
+    expect(first.roundTrips.writes).toBe(pauseWrites);
     expect(during).toEqual({ granted: false, reason: 'paused', retryAt: minute + 21_000 });
     expect(almost).toMatchObject({ granted: false, reason: 'paused' });
     expect(after).toEqual({ granted: true });
