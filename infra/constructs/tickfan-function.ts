@@ -84,8 +84,8 @@ export interface TickfanFunctionProps extends TickfanFunctionCommonProps {
  * DynamoDB actions per kind of access, listed rather than taken from `grantReadWriteData`, which
  * also hands out Scan, BatchWriteItem and the stream reads that no tickfan code performs.
  * - `read`: single reads, key queries and batched reads of control and health items.
- * - `readWrite`: plus the single-item conditional writes and deletes the state store and the
- *   paper broker make (never transactions: see DESIGN.md).
+ * - `readWrite`: plus the single-item conditional writes and deletes the state store, the
+ *   paper broker and the shared rate budget make (never transactions: see DESIGN.md).
  * - `idempotency`: exactly what Powertools' `DynamoDBPersistenceLayer` calls.
  */
 export const tableActions = {

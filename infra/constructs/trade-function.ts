@@ -4,7 +4,11 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { concurrencyWarning, retryTimingWarning } from '../../lib/config/schema.js';
+import {
+  concurrencyWarning,
+  rateBudgetWarning,
+  retryTimingWarning,
+} from '../../lib/config/schema.js';
 import { HandlerNames } from '../bundling.js';
 import { functionMemoryMb } from '../stack-facts.js';
 import {
@@ -68,6 +72,10 @@ export class TradeFunction extends TickfanFunction {
     const retryWarning = retryTimingWarning(props.config);
     if (retryWarning !== undefined) {
       Annotations.of(this).addWarningV2('tickfan:retry-after-stale-limit', retryWarning);
+    }
+    const budgetWarning = rateBudgetWarning(props.config);
+    if (budgetWarning !== undefined) {
+      Annotations.of(this).addWarningV2('tickfan:rate-budget-below-symbols', budgetWarning);
     }
   }
 }

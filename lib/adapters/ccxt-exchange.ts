@@ -36,6 +36,7 @@ import {
   ExchangeUnavailableError,
   type MarketData,
 } from '../ports/market-data.js';
+import type { ThrottleListener } from '../ports/rate-budget.js';
 import type {
   ClientIdRequest,
   ExchangeClient,
@@ -88,14 +89,24 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
   private marketsFailed = false;
   /** Until when (performance.now) the exchange asked us to stay away after a 429 or 418. */
   private coolOffUntil = 0;
+  private readonly onThrottle: ThrottleListener | undefined;
 
   /**
    * @param deps.dialect - default: the dialect of `exchange.id` (a client without an id is taken
    *   for binance's)
+   * @param deps.onThrottle - told of every 429 or 418 with its Retry-After, before the call
+   *   fails: the shared rate budget pauses the other containers with it, while this instance's
+   *   own cool-off keeps it from asking again meanwhile
    */
-  constructor(deps: { exchange: ExchangeClient; clock: Clock; dialect?: ExchangeDialect }) {
+  constructor(deps: {
+    exchange: ExchangeClient;
+    clock: Clock;
+    dialect?: ExchangeDialect;
+    onThrottle?: ThrottleListener;
+  }) {
     this.exchange = deps.exchange;
     this.clock = deps.clock;
+    this.onThrottle = deps.onThrottle;
     this.dialect = deps.dialect ?? dialectOf(deps.exchange.id ?? 'binance');
     this.candlesPerRequest = exchangeLimits[this.dialect.id].candlesPerRequest;
     if (this.exchange.precisionMode !== undefined && this.exchange.precisionMode !== TICK_SIZE) {
@@ -408,7 +419,11 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     try {
       return await Promise.race([work, expired]);
     } catch (error) {
-      throw this.redact(this.translate(error, operation, symbol, kind));
+      const translated = this.translate(error, operation, symbol, kind);
+      if (isThrottle(error) && translated instanceof ExchangeUnavailableError) {
+        await this.onThrottle?.((translated.retryAfterSeconds ?? 1) * 1000).catch(() => undefined);
+      }
+      throw this.redact(translated);
     } finally {
       clearTimeout(guard);
     }
@@ -441,7 +456,7 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     if (error instanceof RequestTimeout) {
       return new ExchangeUnavailableError(ExchangeFailureKind.Timeout, message, { cause: error });
     }
-    if (error instanceof RateLimitExceeded || error instanceof DDoSProtection) {
+    if (isThrottle(error)) {
       const retryAfter = retryAfterSeconds(this.exchange.last_response_headers);
       // Without a Retry-After, one second: Binance counts request weight per minute.
       this.coolOffUntil = performance.now() + (retryAfter ?? 1) * 1000;
@@ -475,6 +490,11 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     }
     return error;
   }
+}
+
+/** A 429 (RateLimitExceeded) or a 418 ban (DDoSProtection), as ccxt raises them. */
+function isThrottle(error: unknown): boolean {
+  return error instanceof RateLimitExceeded || error instanceof DDoSProtection;
 }
 
 function retryAfterSeconds(headers: Record<string, string> | undefined): number | undefined {

@@ -5,7 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { concurrencyWarning } from '../config/schema.js';
+import { concurrencyWarning, rateBudgetWarning } from '../config/schema.js';
 import { parseFaultSpec } from '../local/faults/fault-spec.js';
 import { runLocal, selectSymbols } from '../local/run.js';
 import { type RunReportData, runReportInput } from '../local/run-report.js';
@@ -93,8 +93,9 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
   const tty = process.stderr.isTTY;
   const started = Date.now();
 
-  const warning = concurrencyWarning(selected);
-  if (warning !== undefined) console.error(`tickfan: warning: ${warning}`);
+  for (const warning of [concurrencyWarning(selected), rateBudgetWarning(selected)]) {
+    if (warning !== undefined) console.error(`tickfan: warning: ${warning}`);
+  }
   console.error(
     `tickfan: building functions and starting dynalite, local-aws-sqs and the exchange simulator (${config.exchange.id})`,
   );

@@ -3,6 +3,14 @@ import { type Timeframe, Timeframes, timeframeMs } from '../domain/candle.js';
 import { minCallMs } from '../domain/deadline.js';
 import { defaultFeeRate } from '../domain/fee-rate.js';
 import {
+  BudgetPriority,
+  type BudgetRules,
+  type ExchangeRateLimits,
+  heaviestEntryWeight,
+  orderWeight,
+  poolAllowance,
+} from '../domain/rate-budget.js';
+import {
   createStrategy,
   type StrategyName,
   strategies,
@@ -27,14 +35,89 @@ import {
  *
  * `requiresIpWhitelist`: the exchange deletes or refuses a trading key whose IP access is
  * unrestricted (Binance does), so live trading there needs `network.staticEgressIp`.
+ *
+ * `rate`: the request and order limits every invocation of one account and egress IP shares
+ * (the rate budget, `lib/domain/rate-budget.ts`), each counted in fixed windows, and what each
+ * call a tick makes weighs in the request limit's unit. The weights are ccxt's own endpoint
+ * costs (`node_modules/ccxt/js/src/<id>.js`, the `api` map) scaled to the exchange's unit:
+ *
+ * - binance: request weight, 6,000 per minute per IP, counted in fixed minute windows; orders,
+ *   50 per 10 s per account. ccxt prices 1 weight at cost 0.2 against its 50 ms `rateLimit`
+ *   (1000 / (50 * 0.2) * 60 = 6,000 a minute), so weight = cost * 5: klines 0.4 -> 2,
+ *   exchangeInfo 4 -> 20, POST and DELETE order 0.2 -> 1, GET order 0.8 -> 4, account 4 -> 20.
+ * - okx: limits are per endpoint, most of those a tick uses 20 requests per 2 s (candles per
+ *   IP, algo orders and look-ups per user); ccxt paces okx as one 20-per-2-s bucket (cost 1 per
+ *   100 ms) and prices cheaper endpoints as fractions (trade/order 1/3, batch-orders 1/15). One
+ *   unit here is 1/15 of a request, weight = cost * 15, 300 per 2 s. An order: batch-orders
+ *   1/15 plus the trade/order look-up that confirms it (1/3) = 6; a stop: order-algo 1 plus its
+ *   look-up 1 = 30; a cancel: cancel-algos 1 plus its look-up 1 = 30; a look-up: an algo order's
+ *   1 = 15 (a market order's is 5); balance 2 = 30. Orders: 20 per 2 s (order-algo, the tightest
+ *   order endpoint a tick uses).
+ * - kraken: the private API counter (starter tier: at most 15, decaying 0.33 a second; each
+ *   private call adds 1) and public calls per IP (about one a second). ccxt paces kraken at 1
+ *   cost a second and prices OHLC 1.2 and a private call 3 (one counter point per 3 s, the
+ *   starter's decay). One unit here is ccxt's cost * 5, 150 per 30 s: OHLC 6, Assets and
+ *   AssetPairs 5 each, OpenOrders, ClosedOrders, Balance 15 each. AddOrder and CancelOrder add
+ *   nothing to the API counter (ccxt's cost 0); they count in the matching engine's per-pair
+ *   counter instead: orders, 60 per minute (the starter tier's threshold of 60, decaying about
+ *   1 a second). A look-up by client id may read open and then closed orders (30), and Kraken
+ *   acknowledges a placement or a cancel with ids alone, so each is followed by one: 30.
+ *
+ * The windows are fixed, as binance counts them; a burst across a window boundary may reach
+ * twice one window's allowance, which `rateBudget.share` below 1 keeps under the limit for
+ * kraken's and okx's decaying counters in practice.
  */
 export const exchangeLimits = {
-  binance: { candlesPerRequest: 1000, requiresIpWhitelist: true },
-  okx: { candlesPerRequest: 300, requiresIpWhitelist: false },
-  kraken: { candlesPerRequest: 720, requiresIpWhitelist: false },
+  binance: {
+    candlesPerRequest: 1000,
+    requiresIpWhitelist: true,
+    rate: {
+      requests: { limit: 6_000, windowMs: 60_000 },
+      orders: { limit: 50, windowMs: 10_000 },
+      weights: { candles: 2, markets: 20, order: 1, stop: 1, cancel: 1, lookup: 4, balance: 20 },
+    },
+  },
+  okx: {
+    candlesPerRequest: 300,
+    requiresIpWhitelist: false,
+    rate: {
+      requests: { limit: 300, windowMs: 2_000 },
+      orders: { limit: 20, windowMs: 2_000 },
+      weights: {
+        candles: 15,
+        markets: 15,
+        order: 6,
+        stop: 30,
+        cancel: 30,
+        lookup: 15,
+        balance: 30,
+      },
+    },
+  },
+  kraken: {
+    candlesPerRequest: 720,
+    requiresIpWhitelist: false,
+    rate: {
+      requests: { limit: 150, windowMs: 30_000 },
+      orders: { limit: 60, windowMs: 60_000 },
+      weights: {
+        candles: 6,
+        markets: 10,
+        order: 30,
+        stop: 30,
+        cancel: 30,
+        lookup: 30,
+        balance: 15,
+      },
+    },
+  },
 } as const satisfies Record<
   string,
-  { readonly candlesPerRequest: number; readonly requiresIpWhitelist: boolean }
+  {
+    readonly candlesPerRequest: number;
+    readonly requiresIpWhitelist: boolean;
+    readonly rate: ExchangeRateLimits;
+  }
 >;
 
 /** The id of an exchange tickfan trades on. */
@@ -248,6 +331,27 @@ export const configSchema = z
         maxConcurrency: z.number().int().min(2).max(1000).default(10),
       })
       .prefault({}),
+    /**
+     * The rate budget all trade invocations share (one per exchange account and egress IP, in
+     * the state table): each tick reserves its request weight before its first exchange call,
+     * each order its place in the order-rate limit, and a 429 or 418 seen by any invocation
+     * pauses all of them until its Retry-After has passed.
+     */
+    rateBudget: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /**
+         * Fraction of the exchange's documented limits entries may use; the rest is headroom
+         * (other clients of the key, clock skew between windows). Protection (the ticks of held
+         * positions, exits) may use the whole limit.
+         */
+        share: z.number().gt(0, 'must be above 0').max(1, 'must be at most 1').default(0.8),
+        /** Overrides the documented request limit per window, in the exchange's weight unit. */
+        requestLimit: z.number().int().positive().optional(),
+        /** Overrides the documented order limit per window. */
+        orderLimit: z.number().int().positive().optional(),
+      })
+      .prefault({}),
     /** Who is told about trade and health events: e-mail and Slack, Discord, Telegram webhooks. */
     notifications: notificationsConfig,
   })
@@ -278,6 +382,7 @@ export const configSchema = z
     for (const issue of paperBalanceIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of deadlineIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of retryIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of rateBudgetIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 interface ConfigIssue {
@@ -468,6 +573,91 @@ function retryIssues(c: RetryTimingConfig): ConfigIssue[] {
       input: c.guards.retryDelayMs,
     },
   ];
+}
+
+interface RateBudgetConfig {
+  readonly exchange: { readonly id: ExchangeId };
+  readonly rateBudget: {
+    readonly enabled: boolean;
+    readonly share: number;
+    readonly requestLimit?: number | undefined;
+    readonly orderLimit?: number | undefined;
+  };
+}
+
+/**
+ * The limits the rate budget of `config` draws from: the exchange's documented ones (its
+ * `exchangeLimits` entry) or the config's overrides, with the share entries may use.
+ */
+export function rateBudgetRules(config: RateBudgetConfig): BudgetRules {
+  const { requests, orders } = exchangeLimits[config.exchange.id].rate;
+  const { requestLimit, orderLimit, share } = config.rateBudget;
+  return {
+    requests: { ...requests, limit: requestLimit ?? requests.limit },
+    orders: { ...orders, limit: orderLimit ?? orders.limit },
+    share,
+  };
+}
+
+/**
+ * A budget whose entry share cannot hold one entry's draw: every flat symbol's tick (or every
+ * buy) would be skipped as `ratelimit`.
+ */
+function rateBudgetIssues(c: RateBudgetConfig): ConfigIssue[] {
+  if (!c.rateBudget.enabled) return [];
+  const rules = rateBudgetRules(c);
+  const { weights } = exchangeLimits[c.exchange.id].rate;
+  const issues: ConfigIssue[] = [];
+  const needs = heaviestEntryWeight(weights);
+  const requests = poolAllowance(rules.requests, rules.share, BudgetPriority.Entry);
+  if (requests < needs) {
+    const field = c.rateBudget.requestLimit === undefined ? 'share' : 'requestLimit';
+    issues.push({
+      path: ['rateBudget', field],
+      message: `leaves entries ${requests} of ${c.exchange.id}'s ${rules.requests.limit} request weight per ${rules.requests.windowMs / 1000} s, less than the ${needs} one entry draws, so every entry would be skipped: ratelimit`,
+      input: c.rateBudget[field],
+    });
+  }
+  const orders = poolAllowance(rules.orders, rules.share, BudgetPriority.Entry);
+  const perBuy = orderWeight(weights, 'buy').orders;
+  if (orders < perBuy) {
+    const field = c.rateBudget.orderLimit === undefined ? 'share' : 'orderLimit';
+    issues.push({
+      path: ['rateBudget', field],
+      message: `leaves entries ${orders} of ${c.exchange.id}'s ${rules.orders.limit} orders per ${rules.orders.windowMs / 1000} s, less than the ${perBuy} (a buy and its stop) one entry sends, so every entry would be skipped: ratelimit`,
+      input: c.rateBudget[field],
+    });
+  }
+  return issues;
+}
+
+/**
+ * Why the rate budget cannot hold the entry ticks that fall due together, or undefined when it
+ * can. A schedule tick queues every enabled symbol at once, so their candle fetches arrive in
+ * the same window; a tick refused waits for the next window within its timeout (binance's and
+ * kraken's windows are longer than a 30 s function, okx's fit many). What the entry share of
+ * those windows cannot hold is skipped as `ratelimit`. Not every tick needs to trade and held
+ * positions draw past the share, so this is a warning, not a refusal.
+ */
+export function rateBudgetWarning(config: BotConfig): string | undefined {
+  if (!config.rateBudget.enabled) return undefined;
+  const rules = rateBudgetRules(config);
+  const { weights } = exchangeLimits[config.exchange.id].rate;
+  const enabled = config.symbols.filter((s) => s.enabled).length;
+  const waitMs = config.timeouts.tradeFunctionSeconds * 1000 - config.timeouts.safetyMarginMs;
+  const windows = Math.min(20, 1 + Math.floor(waitMs / rules.requests.windowMs));
+  const capacity = poolAllowance(rules.requests, rules.share, BudgetPriority.Entry) * windows;
+  const burst = enabled * weights.candles;
+  if (burst <= capacity) return undefined;
+  const held = Math.floor(capacity / weights.candles);
+  return (
+    `rateBudget: the ${enabled} enabled symbols draw ${burst} ${config.exchange.id} request ` +
+    `weight (${weights.candles} each for candles) when their ticks fall due together, more than ` +
+    `the ${capacity} that ${windows} window(s) of ${rules.requests.windowMs / 1000} s hold at ` +
+    `the entry share ${rules.share} within a tick's timeout: about ${enabled - held} flat ` +
+    "symbols' ticks would be skipped as ratelimit each time. Trade fewer symbols, spread their " +
+    'timeframes, or raise rateBudget.share if nothing else uses the key and address.'
+  );
 }
 
 /**

@@ -14,7 +14,8 @@ export interface TableDefinition {
 /**
  * The state table holds every trading item, keyed by `pk` (the owner, e.g. `SYM#LTC/BTC`) and
  * `sk` (the item, e.g. `POSITION`, `ORDER#<clientOrderId>`, `TICK#<iso time>`). Tick results
- * expire through `expiresAt`.
+ * expire through `expiresAt`. The shared rate budget keeps its two counters here too
+ * (`BUDGET#<exchange>` / `REQUESTS`, `ORDERS`), expiring a day after their last write.
  */
 export const stateTable: TableDefinition = {
   id: 'state',

@@ -23,6 +23,11 @@ export const SkipReason = {
   Deadline: 'deadline',
   /** The symbol is `enabled: false` in the config: a queued or direct tick is never traded. */
   Disabled: 'disabled',
+  /**
+   * The shared rate budget had no room for the tick's exchange calls within its deadline (or
+   * a 429/418 paused it): nothing was asked, and a held position's stop stays resting.
+   */
+  RateLimit: 'ratelimit',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 

@@ -1,11 +1,12 @@
 import { CcxtExchange } from '../adapters/ccxt-exchange.js';
+import { createRateBudget } from '../adapters/dynamo-rate-budget.js';
 import type { ExchangeClientFactory } from '../adapters/exchanges/client-options.js';
 import { PaperBroker, stopCandlesFrom } from '../adapters/paper-broker.js';
 import { readExchangeKeys } from '../adapters/secrets-manager-keys.js';
 import { SystemClock } from '../adapters/system-clock.js';
 import { readFunctionEnv } from '../config/env.js';
 import type { ExchangeId } from '../config/schema.js';
-import { createTradeHandler } from './trade-handler.js';
+import { createTradeHandler, pauseOnThrottle } from './trade-handler.js';
 
 /**
  * The deployed trade function on exchange `exchangeId`, whose ccxt client `createClient` makes:
@@ -15,7 +16,8 @@ import { createTradeHandler } from './trade-handler.js';
  * 1. Read the environment and refuse a config for another exchange than the bundle's.
  * 2. In live mode, read the keys from Secrets Manager straight into the client: never into the
  *    environment, a log line or an error message.
- * 3. Build the handler: orders to the exchange in live mode, to the paper broker otherwise.
+ * 3. Build the handler: orders to the exchange in live mode, to the paper broker otherwise, all
+ *    of its exchange calls drawn from the rate budget the exchange's 429s pause.
  */
 export async function createDeployedTradeHandler(
   exchangeId: ExchangeId,
@@ -35,10 +37,16 @@ export async function createDeployedTradeHandler(
     live && secretName
       ? await readExchangeKeys(secretName, undefined, { requirePassword: exchangeId === 'okx' })
       : undefined;
-  const exchange = new CcxtExchange({ exchange: createClient(keys ?? {}), clock });
+  const budget = createRateBudget({ tableName: env.tableName, config: env.config, clock });
+  const exchange = new CcxtExchange({
+    exchange: createClient(keys ?? {}),
+    clock,
+    ...(budget === undefined ? {} : { onThrottle: pauseOnThrottle(budget, clock) }),
+  });
   return createTradeHandler({
     env,
     clock,
+    ...(budget === undefined ? {} : { budget }),
     market: exchange,
     secrets: keys ? [keys.apiKey, keys.secret, ...(keys.password ? [keys.password] : [])] : [],
     broker: live

@@ -22,6 +22,7 @@ import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import type { MarketData } from '../ports/market-data.js';
 import type { FlushableNotifier } from '../ports/notifier.js';
+import type { RateBudget, ThrottleListener } from '../ports/rate-budget.js';
 import { handleTickMessage } from '../use-cases/handle-tick-message.js';
 import { invokeSymbol } from '../use-cases/invoke-symbol.js';
 import { processSymbolTick, type TradeDeps } from '../use-cases/process-symbol-tick.js';
@@ -45,6 +46,11 @@ export interface TradeHandlerParts {
   readonly secrets?: readonly string[];
   /** Where trade events go; default: the notification topic, when the stack set one. */
   readonly notifier?: FlushableNotifier;
+  /**
+   * The rate budget shared by every invocation on the exchange account and egress IP (the one
+   * the exchange adapter reports its 429s to); none when `rateBudget.enabled` is off.
+   */
+  readonly budget?: RateBudget;
 }
 
 /**
@@ -98,6 +104,7 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
         }));
   const deps: TradeDeps = {
     ...(notifier === undefined ? {} : { notifier }),
+    ...(parts.budget === undefined ? {} : { budget: parts.budget }),
     market: parts.market,
     broker: parts.broker,
     store: new DynamoStateStore({ tableName: env.tableName, clock }),
@@ -225,6 +232,14 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
         },
       );
     });
+}
+
+/**
+ * The exchange adapter's 429/418 listener: pauses `budget` for every invocation until the
+ * Retry-After has passed. A pause that cannot be written leaves the adapter's own cool-off.
+ */
+export function pauseOnThrottle(budget: RateBudget, clock: Clock): ThrottleListener {
+  return (retryAfterMs) => budget.pause(clock.now() + retryAfterMs).catch(() => undefined);
 }
 
 function isSqsEvent(event: unknown): event is SQSEvent {

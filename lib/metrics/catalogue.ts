@@ -81,7 +81,8 @@ export const metricCatalogue = {
     unit: 'Count',
     emittedBy: 'trade',
     statistic: 'Sum',
-    meaning: 'Symbol ticks acknowledged without trading (stale, halted, breaker, deadline)',
+    meaning:
+      'Symbol ticks acknowledged without trading (stale, halted, breaker, deadline, ratelimit)',
   },
   VanishedAttempts: {
     unit: 'Count',
@@ -94,6 +95,19 @@ export const metricCatalogue = {
     emittedBy: 'trade',
     statistic: 'Sum',
     meaning: 'Ticks skipped because they ran late or their candle had not closed',
+  },
+  RateLimitSkips: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning:
+      'Ticks or orders the shared rate budget had no room for within their deadline (skipped: ratelimit)',
+  },
+  RateBudgetWaits: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning: 'Times a tick waited for the next rate-budget window or for a 429/418 pause to end',
   },
   TickDuration: {
     unit: 'Milliseconds',

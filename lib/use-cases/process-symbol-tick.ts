@@ -44,8 +44,12 @@ export class TickFailedError extends Error {
  * Runs one symbol's share of one schedule tick. Protection comes first: whatever the tick then
  * skips, the position it holds keeps its stop on the exchange.
  *
- * 1. Find the symbol's config. On a redelivery whose last attempt left no result, count it
- *    toward the breaker.
+ * 1. Find the symbol's config. Reserve the request weight of the tick's exchange calls from the
+ *    shared rate budget (as protection, up to the whole limit, when it holds a position or a
+ *    pending order; else up to the budget's share), waiting for the next window or the end of
+ *    a 429/418 pause within the deadline; without it, skip (`ratelimit`) before any call, the
+ *    stop of what is held resting on the exchange. On a redelivery whose last attempt left no
+ *    result, count it toward the breaker.
  * 2. A disabled symbol (a message queued before it was, or a direct invoke) or a halted bot:
  *    settle, by look-up only, an order an earlier tick left pending, reconcile the stop, and skip.
  * 3. Settle the order an earlier tick left pending (look it up, apply its fill or cancel it).
@@ -66,7 +70,8 @@ export class TickFailedError extends Error {
  *    exit and nothing more is sold. Then place the order at most once (sized within the risk
  *    limits, recorded as an intent under its deterministic client id before it is sent, looked
  *    up by that id on a retry), and apply its fill once. An entry that filled gets its stop at
- *    once, in the same tick.
+ *    once, in the same tick. Before any of it, the order is drawn from the budget's order-rate
+ *    limit with its request weight (`ratelimit` without room, the stop still resting).
  *
  * Exchange failures count toward the breaker. A failed tick is stored and rethrown as
  * {@link TickFailedError}, so the queue retries the message.
@@ -83,14 +88,23 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
     timeframe: symbol.timeframe,
     candleTime: expected,
   };
+  const maxLag = deps.config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
+  const stale = tick.lagMs > maxLag;
   try {
+    const holding = tick.position.amount > 0;
+    const budgeted = await tick.reserveTick({
+      fetchesCandles:
+        symbol.enabled && tick.control.mode !== TradingMode.Halted && (!stale || holding),
+      holding,
+      pendingOrder: tick.position.pendingOrderId !== undefined,
+    });
+    // Nothing asked yet: a held position's stop keeps resting on the exchange.
+    if (!budgeted) return await tick.skip('ratelimit');
     if (!symbol.enabled) return await protectThenSkip(ports, tick, guard, 'disabled');
     await tick.countVanishedAttempt();
     if (tick.control.mode === TradingMode.Halted) {
       return await protectThenSkip(ports, tick, guard, 'halted');
     }
-    const maxLag = deps.config.guards.maxTickLagMs ?? timeframeMs(symbol.timeframe) / 2;
-    const stale = tick.lagMs > maxLag;
     // A stale tick decides exits only: flat, it will not decide, so it settles its own order too.
     const decides = !stale || tick.position.amount > 0;
     const settled = await settlePendingOrder(ports, tick.position, decides ? expected : Number.NaN);
@@ -134,6 +148,8 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       await tick.markHealthy();
       return await tick.skip('halted', decided);
     }
+    // Drawn before an exit cancels the stop: without room, the stop keeps protecting.
+    if (!(await tick.reserveOrder(decision.side))) return await tick.skip('ratelimit', decided);
     if (decision.side === Side.Sell) {
       const unguarded = await cancelStop(ports, tick.position, symbol.timeframe);
       if (unguarded === 'deadline') return await tick.skip('deadline', decided);

@@ -1,7 +1,16 @@
-import type { SymbolConfig } from '../config/schema.js';
+import { exchangeLimits, type SymbolConfig } from '../config/schema.js';
 import type { TradingControl } from '../domain/control.js';
 import { callTimeout, type DeadlineRules } from '../domain/deadline.js';
 import type { Position } from '../domain/position.js';
+import {
+  BudgetPriority,
+  type BudgetRequest,
+  orderWeight,
+  RatePool,
+  type TickCalls,
+  tickPriority,
+  tickWeight,
+} from '../domain/rate-budget.js';
 import { Signal } from '../domain/signal.js';
 import {
   type BreakerRules,
@@ -17,6 +26,14 @@ import { notifyBreaker } from './notify.js';
 import { type ExchangeCall, minCallMs, type TickInput, type TradeDeps } from './trade-deps.js';
 
 type TickEnd = Partial<TickResult> & Pick<TickResult, 'status' | 'signal'>;
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Refusals a draw waits out at most; the deadline ends it first (okx's 2-s windows fit 14 in a
+ * 30 s function), this only bounds it where time does not pass.
+ */
+export const budgetAttempts = 20;
 
 const outcomeMetric = {
   ok: 'TickSucceeded',
@@ -87,6 +104,58 @@ export class TickSession {
       metrics.add('ExchangeLatency', Math.round(performance.now() - began), { call });
     }
   };
+
+  /**
+   * Reserves the request weight of the tick's exchange calls (`calls`) from the shared rate
+   * budget, before the first of them: as protection when it holds a position or a pending
+   * order (up to the whole limit), else as an entry (up to the budget's share). False when the
+   * budget had no room within the deadline.
+   */
+  reserveTick(calls: TickCalls): Promise<boolean> {
+    const { weights } = exchangeLimits[this.deps.config.exchange.id].rate;
+    return this.draw({
+      pool: RatePool.Requests,
+      weight: tickWeight(weights, calls),
+      priority: tickPriority(calls),
+    });
+  }
+
+  /**
+   * Reserves a market order about to be sent: its place in the order-rate limit and its request
+   * weight (a buy's with its stop's). An exit draws as protection. Paper orders never reach the
+   * exchange and draw nothing.
+   */
+  async reserveOrder(side: 'buy' | 'sell'): Promise<boolean> {
+    const { config } = this.deps;
+    if (config.exchange.mode === 'paper') return true;
+    const weight = orderWeight(exchangeLimits[config.exchange.id].rate.weights, side);
+    const priority = side === 'sell' ? BudgetPriority.Protection : BudgetPriority.Entry;
+    return (
+      (await this.draw({ pool: RatePool.Orders, weight: weight.orders, priority })) &&
+      (await this.draw({ pool: RatePool.Requests, weight: weight.requests, priority }))
+    );
+  }
+
+  /**
+   * Draws `request` from the budget. Refused, it waits until the budget says to try again
+   * (the next window, or the end of a 429/418 pause) if an exchange call still fits the
+   * deadline after that wait; otherwise it gives up.
+   */
+  private async draw(request: BudgetRequest): Promise<boolean> {
+    const { budget, clock, metrics, sleep } = this.deps;
+    if (budget === undefined || request.weight <= 0) return true;
+    for (let attempt = 0; attempt < budgetAttempts; attempt++) {
+      const answer = await budget.reserve(request);
+      if (answer.granted) return true;
+      const waitMs = Math.max(0, answer.retryAt - clock.now());
+      const leftMs = this.input.remainingMs() - this.deadlineRules.safetyMarginMs;
+      if (waitMs + minCallMs > leftMs) break;
+      metrics.add('RateBudgetWaits', 1);
+      await (sleep ?? wait)(waitMs);
+    }
+    metrics.add('RateLimitSkips', 1);
+    return false;
+  }
 
   /**
    * On a redelivery, counts a last attempt that left no result toward the breaker: it was killed

@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.js';
 import type { MarketData } from '../ports/market-data.js';
 import type { MetricsSink } from '../ports/metrics.js';
 import type { Notifier } from '../ports/notifier.js';
+import type { RateBudget } from '../ports/rate-budget.js';
 import type { StateStore } from '../ports/state-store.js';
 
 /** The ports a symbol tick runs on, given as one object. */
@@ -22,6 +23,11 @@ export interface TradeDeps {
   readonly strategyFor?: (symbol: SymbolConfig) => Strategy;
   /** Where trade events go; none when nobody is to be told. Never delays or fails a trade. */
   readonly notifier?: Notifier;
+  /**
+   * The request and order budget shared with every other invocation on the same exchange
+   * account and egress IP; none when `rateBudget.enabled` is off.
+   */
+  readonly budget?: RateBudget;
 }
 
 export interface TickInput {

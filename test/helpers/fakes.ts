@@ -2,6 +2,15 @@ import type { Candle } from '../../lib/domain/candle.js';
 import { activeTrading, type TradingControl } from '../../lib/domain/control.js';
 import type { Market } from '../../lib/domain/market.js';
 import { flatPosition, type Position } from '../../lib/domain/position.js';
+import {
+  type BudgetRequest,
+  type BudgetRules,
+  type PoolState,
+  pauseUntil,
+  type RatePool,
+  type Reservation,
+  reserveFrom,
+} from '../../lib/domain/rate-budget.js';
 import { healthyState, type SymbolHealth } from '../../lib/domain/symbol-health.js';
 import type { SymbolTick, TickResult } from '../../lib/domain/tick.js';
 import type { MetricName } from '../../lib/metrics/catalogue.js';
@@ -15,6 +24,7 @@ import { OrderStatus } from '../../lib/ports/broker.js';
 import type { Clock } from '../../lib/ports/clock.js';
 import type { MarketData } from '../../lib/ports/market-data.js';
 import type { MetricsSink } from '../../lib/ports/metrics.js';
+import type { RateBudget } from '../../lib/ports/rate-budget.js';
 import {
   ConflictError,
   type OrderRecord,
@@ -281,4 +291,39 @@ export function candleSeries(
     close,
     volume: 1,
   }));
+}
+
+/**
+ * The shared rate budget in memory, on the domain's own arithmetic (`reserveFrom`), read on
+ * `clock`: one instance stands for the table every container shares.
+ */
+export class InMemoryRateBudget implements RateBudget {
+  readonly pools = new Map<RatePool, PoolState>();
+  readonly requests: BudgetRequest[] = [];
+  constructor(
+    private readonly clock: Clock,
+    readonly rules: BudgetRules,
+  ) {}
+  async reserve(request: BudgetRequest): Promise<Reservation> {
+    this.requests.push(request);
+    const drawn = reserveFrom(this.pools.get(request.pool), request, this.clock.now(), this.rules);
+    if (drawn.state !== undefined) this.pools.set(request.pool, drawn.state);
+    return drawn.reservation;
+  }
+  async pause(untilMs: number): Promise<void> {
+    for (const pool of ['requests', 'orders'] as const) {
+      this.pools.set(pool, pauseUntil(this.pools.get(pool), untilMs));
+    }
+  }
+  /** Marks `used` of the current window of `pool` as drawn, by other containers. */
+  spend(pool: RatePool, used: number): void {
+    const window = pool === 'orders' ? this.rules.orders : this.rules.requests;
+    const windowStart = Math.floor(this.clock.now() / window.windowMs) * window.windowMs;
+    const pausedUntil = this.pools.get(pool)?.pausedUntil;
+    this.pools.set(pool, {
+      windowStart,
+      used,
+      ...(pausedUntil === undefined ? {} : { pausedUntil }),
+    });
+  }
 }

@@ -6,10 +6,11 @@
  * client factory, and `lib/local/build.ts` bundles that entry with the deployed bundle options.
  */
 import { CcxtExchange } from '../../adapters/ccxt-exchange.js';
+import { createRateBudget } from '../../adapters/dynamo-rate-budget.js';
 import type { ExchangeClientFactory } from '../../adapters/exchanges/client-options.js';
 import { SystemClock } from '../../adapters/system-clock.js';
 import { readFunctionEnv } from '../../config/env.js';
-import { createTradeHandler } from '../../handlers/trade-handler.js';
+import { createTradeHandler, pauseOnThrottle } from '../../handlers/trade-handler.js';
 import { blockingMarket } from '../faults/blocking-market.js';
 import { localEnvNames } from '../lambda-protocol.js';
 import { LoopbackNotifier } from '../notifier-client.js';
@@ -29,7 +30,12 @@ export async function createLocalTradeHandler(createClient: ExchangeClientFactor
     const offset = Number(process.env[localEnvNames.clockOffsetMs] ?? 0);
     return Number.isFinite(offset) ? offset : 0;
   });
-  const exchange = new CcxtExchange({ exchange: createClient({ url: exchangeUrl }), clock });
+  const budget = createRateBudget({ tableName: env.tableName, config: env.config, clock });
+  const exchange = new CcxtExchange({
+    exchange: createClient({ url: exchangeUrl }),
+    clock,
+    ...(budget === undefined ? {} : { onThrottle: pauseOnThrottle(budget, clock) }),
+  });
   // Trade events go to the run's loopback stand-in for the SNS topic, when it has one.
   const notifyUrl = process.env[localEnvNames.notifyUrl];
 
@@ -38,6 +44,7 @@ export async function createLocalTradeHandler(createClient: ExchangeClientFactor
     clock,
     market: blocked.length > 0 ? blockingMarket(exchange, blocked) : exchange,
     broker: exchange,
+    ...(budget === undefined ? {} : { budget }),
     ...(notifyUrl ? { notifier: new LoopbackNotifier(notifyUrl) } : {}),
   });
 }

@@ -4,6 +4,7 @@ import {
   ConfigError,
   concurrencyWarning,
   parseConfig,
+  rateBudgetWarning,
   retryTimingWarning,
 } from '../../../lib/config/schema.js';
 
@@ -380,6 +381,38 @@ describe('parseConfig refuses a config under which no tick could trade', () => {
     expect(parseConfig(raw).symbols[0]?.params).toEqual({ slow: 998 });
   });
 
+  it('sizes the rate budget at 80% of the exchange limits by default, on', () => {
+    expect(parseConfig(base).rateBudget).toEqual({ enabled: true, share: 0.8 });
+  });
+
+  it.each([
+    [{ share: 0 }, /rateBudget\.share: must be above 0 \(got 0\)/],
+    [{ share: 1.5 }, /rateBudget\.share: must be at most 1 \(got 1\.5\)/],
+    [{ requestLimit: -5 }, /rateBudget\.requestLimit: .* \(got -5\)/],
+  ])('refuses a rate budget of %o, naming the field and the value', (rateBudget, message) => {
+    expect(() => parseConfig({ ...base, rateBudget })).toThrow(message);
+  });
+
+  it("refuses a share that leaves entries less than one entry's draw, naming what one needs", () => {
+    // okx: 10% of 300 units per 2 s is 30, a buy with its stop draws 6 + 30.
+    const raw = { ...base, exchange: { id: 'okx' }, rateBudget: { share: 0.1 } };
+    expect(() => parseConfig(raw)).toThrow(
+      /rateBudget\.share: leaves entries 30 of okx's 300 request weight per 2 s, less than the 36 one entry draws, so every entry would be skipped: ratelimit \(got 0\.1\)/,
+    );
+  });
+
+  it('refuses an order limit whose share cannot send a buy and its stop', () => {
+    const raw = { ...base, rateBudget: { orderLimit: 2 } };
+    expect(() => parseConfig(raw)).toThrow(
+      /rateBudget\.orderLimit: leaves entries 1 of binance's 2 orders per 10 s, less than the 2 \(a buy and its stop\) one entry sends/,
+    );
+  });
+
+  it('accepts any share with the budget off', () => {
+    const raw = { ...base, exchange: { id: 'okx' }, rateBudget: { share: 0.01, enabled: false } };
+    expect(parseConfig(raw).rateBudget.enabled).toBe(false);
+  });
+
   it('names the config source it was given', () => {
     const raw = { ...base, schedule: { timezone: 'Mars/Olympus_Mons' } };
     expect(() => parseConfig(raw, '-c tickfan=...')).toThrow(/^-c tickfan=\.\.\. is invalid:/);
@@ -406,6 +439,34 @@ describe('concurrencyWarning', () => {
     expect(concurrencyWarning(parseConfig({ symbols: symbols(10) }))).toBeUndefined();
     const someOff = parseConfig({ symbols: symbols(12, 2), queue: { maxConcurrency: 10 } });
     expect(concurrencyWarning(someOff)).toBeUndefined();
+  });
+});
+
+describe('rateBudgetWarning', () => {
+  const many = (exchange: string, count: number, rateBudget = {}) =>
+    parseConfig({
+      exchange: { id: exchange },
+      symbols: Array.from({ length: count }, (_, i) => ({ symbol: `S${i}/BTC`, timeframe: '5m' })),
+      rateBudget,
+    });
+
+  it("is quiet while one window's entry share holds every symbol's candles: 1,000 on binance", () => {
+    // 1,000 * 2 weight against 80% of 6,000.
+    expect(rateBudgetWarning(many('binance', 1_000))).toBeUndefined();
+  });
+
+  it('warns how many ticks would be skipped when the symbols due together outgrow it', () => {
+    // okx: 15 units each; 240 per 2-s window, 15 windows within a 30 s function: 3,600.
+    expect(rateBudgetWarning(many('okx', 1_000))).toMatch(
+      /^rateBudget: the 1000 enabled symbols draw 15000 okx request weight \(15 each for candles\) when their ticks fall due together, more than the 3600 that 15 window\(s\) of 2 s hold at the entry share 0\.8 within a tick's timeout: about 760 flat symbols' ticks would be skipped as ratelimit each time/,
+    );
+  });
+
+  it('counts one kraken window (30 s, past a tick that can wait 29 s) and is quiet with the budget off', () => {
+    // kraken: 6 units each, 120 per 30 s window at 0.8: 20 symbols fit, 21 do not.
+    expect(rateBudgetWarning(many('kraken', 20))).toBeUndefined();
+    expect(rateBudgetWarning(many('kraken', 21))).toMatch(/about 1 flat symbols' ticks/);
+    expect(rateBudgetWarning(many('kraken', 21, { enabled: false }))).toBeUndefined();
   });
 });
 
