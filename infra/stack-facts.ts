@@ -23,6 +23,10 @@ export type AlarmId = keyof typeof AlarmIds;
 
 /**
  * Memory of each function in MB. Lambda's CPU share grows with memory; 512 MB gives the trade
- * function (ccxt, JSON parsing, strategy) a third of a vCPU, the fan-out needs less.
+ * function (ccxt, JSON parsing, strategy) a third of a vCPU, the fan-out needs less. The markets
+ * function parses the exchange's whole market list (Binance's runs to megabytes) once an hour.
  */
-export const functionMemoryMb = { trade: 512, 'fan-out': 256 } as const;
+export const functionMemoryMb = { trade: 512, 'fan-out': 256, markets: 512 } as const;
+
+/** The markets function's timeout: one market list fetched, one item per symbol written. */
+export const marketsFunctionSeconds = 60;

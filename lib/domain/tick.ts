@@ -23,6 +23,11 @@ export const SkipReason = {
   Deadline: 'deadline',
   /** The symbol is `enabled: false` in the config: a queued or direct tick is never traded. */
   Disabled: 'disabled',
+  /**
+   * The exchange lists the market as inactive or no longer lists it: the tick's entry or exit is
+   * not sent, and what is held keeps its stop.
+   */
+  Delisted: 'delisted',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
