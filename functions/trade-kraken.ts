@@ -1,9 +1,13 @@
 import { createKrakenClient } from '../lib/adapters/exchanges/kraken-client.js';
-import { createDeployedTradeHandler } from '../lib/handlers/deployed-trade-handler.js';
+import { createDeployedTradeBundle } from '../lib/handlers/deployed-trade-handler.js';
 
 /**
- * The trade function on kraken: an SQS batch of symbol ticks, or a direct `{ symbol, at?, rerun? }`
- * invocation. The stack deploys this entry when `exchange.id` is `kraken`; its bundle holds
- * kraken's ccxt class and no other exchange's.
+ * The functions on kraken, one bundle holding kraken's ccxt class and no other exchange's; the stack
+ * deploys this entry when `exchange.id` is `kraken`.
+ *
+ * - `handler`: the trade function: an SQS batch of symbol ticks, or a direct
+ *   `{ symbol, at?, rerun? }` invocation.
+ * - `refresh`: the markets function: every `markets.refreshMinutes`, the exchange's market rules
+ *   stored once for every trade container.
  */
-export const handler = await createDeployedTradeHandler('kraken', createKrakenClient);
+export const { handler, refresh } = await createDeployedTradeBundle('kraken', createKrakenClient);

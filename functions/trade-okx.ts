@@ -1,9 +1,13 @@
 import { createOkxClient } from '../lib/adapters/exchanges/okx-client.js';
-import { createDeployedTradeHandler } from '../lib/handlers/deployed-trade-handler.js';
+import { createDeployedTradeBundle } from '../lib/handlers/deployed-trade-handler.js';
 
 /**
- * The trade function on okx: an SQS batch of symbol ticks, or a direct `{ symbol, at?, rerun? }`
- * invocation. The stack deploys this entry when `exchange.id` is `okx`; its bundle holds
- * okx's ccxt class and no other exchange's.
+ * The functions on okx, one bundle holding okx's ccxt class and no other exchange's; the stack
+ * deploys this entry when `exchange.id` is `okx`.
+ *
+ * - `handler`: the trade function: an SQS batch of symbol ticks, or a direct
+ *   `{ symbol, at?, rerun? }` invocation.
+ * - `refresh`: the markets function: every `markets.refreshMinutes`, the exchange's market rules
+ *   stored once for every trade container.
  */
-export const handler = await createDeployedTradeHandler('okx', createOkxClient);
+export const { handler, refresh } = await createDeployedTradeBundle('okx', createOkxClient);

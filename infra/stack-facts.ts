@@ -30,5 +30,11 @@ export type AlarmId = keyof typeof AlarmIds;
  * section). At 256 MB (~1/7 vCPU) that alone would take ~1.5 s and delay every symbol's tick; at
  * 1,024 MB (~0.58 vCPU) ~0.4 s. CPU-bound work bills about the same GB-seconds at any size
  * below one vCPU, so the larger size costs little more and dispatches sooner.
+ *
+ * The markets function parses the exchange's whole market list (Binance's runs to megabytes)
+ * once per refresh period.
  */
-export const functionMemoryMb = { trade: 512, 'fan-out': 1024 } as const;
+export const functionMemoryMb = { trade: 512, 'fan-out': 1024, markets: 512 } as const;
+
+/** The markets function's timeout: one market list fetched, one item per symbol written. */
+export const marketsFunctionSeconds = 60;

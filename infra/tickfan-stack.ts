@@ -16,6 +16,8 @@ import { ConfigLayer } from './constructs/config-layer.js';
 import { TickfanDashboard } from './constructs/dashboard.js';
 import { EgressNetwork } from './constructs/egress-network.js';
 import { FanOutFunction } from './constructs/fan-out-function.js';
+import { MarketsFunction } from './constructs/markets-function.js';
+import { MarketsSchedule } from './constructs/markets-schedule.js';
 import { Notifications } from './constructs/notifications.js';
 import { TickSchedule } from './constructs/schedule.js';
 import { SymbolQueue } from './constructs/symbol-queue.js';
@@ -31,7 +33,7 @@ export interface TickfanStackProps extends StackProps {
 
 /**
  * One tickfan deployment: schedule → fan-out function → FIFO queue → trade function → state and
- * idempotency tables, the exchange secret in live mode, and the alarms on one topic and the
+ * idempotency tables, the markets function on its own schedule storing the exchange's rules, the exchange secret in live mode, and the alarms on one topic and the
  * dashboard that watch it all.
  */
 export class TickfanStack extends Stack {
@@ -51,6 +53,9 @@ export class TickfanStack extends Stack {
   public readonly egressNetwork?: EgressNetwork;
   public readonly tradeFunction: TradeFunction;
   public readonly fanOutFunction: FanOutFunction;
+  /** Stores the exchange's market rules once a refresh period, for every trade container. */
+  public readonly marketsFunction: MarketsFunction;
+  public readonly marketsSchedule: MarketsSchedule;
   public readonly tickSchedule: TickSchedule;
   public readonly alarmTopic: AlarmTopic;
   public readonly alarms: TickfanAlarms;
@@ -100,8 +105,17 @@ export class TickfanStack extends Stack {
       table: this.stateTable.table,
       idempotencyTable: this.idempotencyTable.table,
       exchangeSecret: this.exchangeSecret,
-      // Only the trade function calls the exchange; the fan-out needs no fixed address.
+      // Only the trade and markets functions call the exchange; the fan-out needs no fixed address.
       network: this.egressNetwork?.functionNetwork,
+    });
+    this.marketsFunction = new MarketsFunction(this, 'MarketsFunction', {
+      ...common,
+      table: this.stateTable.table,
+      network: this.egressNetwork?.functionNetwork,
+    });
+    this.marketsSchedule = new MarketsSchedule(this, 'MarketsSchedule', {
+      refreshMinutes: config.markets.refreshMinutes,
+      target: this.marketsFunction.function,
     });
     this.fanOutFunction = new FanOutFunction(this, 'FanOutFunction', {
       ...common,

@@ -73,6 +73,10 @@ export interface FunctionNetwork {
 export interface TickfanFunctionProps extends TickfanFunctionCommonProps {
   /** The handler file under `functions/`. */
   readonly handlerName: HandlerName;
+  /** The export of that file the function runs; default `handler`. */
+  readonly exportName?: string;
+  /** Powertools service name; default the handler file's (`serviceNames`). */
+  readonly serviceName?: string;
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
@@ -104,6 +108,8 @@ export const tableActions = {
     'dynamodb:UpdateItem',
     'dynamodb:DeleteItem',
   ],
+  /** The markets refresh: its symbols' stored rules read in batches, the changed ones written. */
+  markets: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TableAccess = keyof typeof tableActions;
@@ -141,15 +147,16 @@ export class TickfanFunction extends Construct {
       removalPolicy: props.logRemovalPolicy,
     });
     // In place of AWSLambdaBasicExecutionRole, which may write to every log group in the account.
+    const serviceName = props.serviceName ?? serviceNames[props.handlerName];
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `${serviceNames[props.handlerName]}: its own log group plus what the stack binds`,
+      description: `${serviceName}: its own log group plus what the stack binds`,
     });
     this.logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: handlerEntry(props.handlerName, props.config.exchange.id),
-      handler: 'handler',
+      handler: props.exportName ?? 'handler',
       projectRoot: repoRoot,
       depsLockFilePath: join(repoRoot, 'package-lock.json'),
       description: props.description,
@@ -165,7 +172,7 @@ export class TickfanFunction extends Construct {
       layers: [props.configLayer.layer],
       environment: {
         ...props.configLayer.environment,
-        POWERTOOLS_SERVICE_NAME: serviceNames[props.handlerName],
+        POWERTOOLS_SERVICE_NAME: serviceName,
         POWERTOOLS_METRICS_NAMESPACE: props.metricNamespace,
         NODE_OPTIONS: '--enable-source-maps',
       },

@@ -36,6 +36,13 @@ import {
   ExchangeUnavailableError,
   type MarketData,
 } from '../ports/market-data.js';
+import type {
+  ListedMarket,
+  MarketCatalogue,
+  MarketRecord,
+  MarketStore,
+  StoredMarket,
+} from '../ports/market-store.js';
 import type { ThrottleListener } from '../ports/rate-budget.js';
 import type {
   ClientIdRequest,
@@ -59,10 +66,35 @@ export class UnknownMarketError extends Error {
 }
 
 /**
+ * Where a trade container takes its markets from instead of loading the exchange's whole list:
+ * the item the markets refresh stored for each symbol.
+ */
+export interface StoredMarketRules {
+  readonly store: Pick<MarketStore, 'getMarket'>;
+  /** How long a copy read from the store is used before it is read again: the refresh period. */
+  readonly maxAgeMs: number;
+}
+
+/** A symbol whose rules were not stored, so every market was loaded from the exchange instead. */
+export interface MarketRulesFallback {
+  readonly symbol: string;
+  /** `not-stored`: no refresh has stored the symbol yet; `store-failed`: it could not be read. */
+  readonly reason: 'not-stored' | 'store-failed';
+  readonly error?: unknown;
+}
+
+/**
  * Market data, market orders and stops through a ccxt exchange: binance, okx or kraken, each
  * through ccxt's unified API, with what differs between them (where the client id travels, how an
  * order is found and cancelled by it, what a duplicate id looks like, what the key may do) in its
  * {@link ExchangeDialect}, picked by the client's ccxt id.
+ *
+ * With `storedMarkets`, a symbol's market comes from the markets store, read when the instance
+ * has no copy of it or its copy is older than the refresh period, and handed to ccxt with
+ * `setMarkets`: no request to the exchange. A symbol the store does not hold (no refresh yet, or
+ * the store failing with no copy to go on) loads every market from the exchange once, and the
+ * fallback listeners are told: rules are never what keeps a position from its stop. Without
+ * `storedMarkets`, every market loads from the exchange once per instance.
  *
  * Every method takes the time it may use at most and keeps to it as a whole: markets are loaded
  * inside the same budget, each HTTP request gets what is left as ccxt's timeout, a request that
@@ -79,7 +111,7 @@ export class UnknownMarketError extends Error {
  * its `cause` chain, has its request signatures, credential parameters and headers, and the
  * client's own key values replaced by `***`, and an exchange's response body cut to 2 KB.
  */
-export class CcxtExchange implements MarketData, Broker, KeyInspector {
+export class CcxtExchange implements MarketData, Broker, KeyInspector, MarketCatalogue {
   private readonly exchange: ExchangeClient;
   private readonly clock: Clock;
   private readonly dialect: ExchangeDialect;
@@ -90,6 +122,15 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
   /** Until when (performance.now) the exchange asked us to stay away after a 429 or 418. */
   private coolOffUntil = 0;
   private readonly onThrottle: ThrottleListener | undefined;
+  private readonly storedMarkets: StoredMarketRules | undefined;
+  /** The symbols whose market this instance holds, when it got it, and from where. */
+  private readonly marketCopies = new Map<
+    string,
+    { readonly readAt: number; readonly fetchedAt?: number; readonly from: 'store' | 'exchange' }
+  >();
+  /** ccxt holds markets set from the store, so its own loadMarkets would not load the rest. */
+  private marketsSet = false;
+  private readonly fallbackListeners: ((event: MarketRulesFallback) => void)[] = [];
 
   /**
    * @param deps.dialect - default: the dialect of `exchange.id` (a client without an id is taken
@@ -97,16 +138,23 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
    * @param deps.onThrottle - told of every 429 or 418 with its Retry-After, before the call
    *   fails: the shared rate budget pauses the other containers with it, while this instance's
    *   own cool-off keeps it from asking again meanwhile
+   * @param deps.storedMarkets - take each symbol's market from the markets store; default: load
+   *   every market from the exchange
    */
   constructor(deps: {
     exchange: ExchangeClient;
     clock: Clock;
     dialect?: ExchangeDialect;
     onThrottle?: ThrottleListener;
+    storedMarkets?: StoredMarketRules;
   }) {
     this.exchange = deps.exchange;
     this.clock = deps.clock;
     this.onThrottle = deps.onThrottle;
+    this.storedMarkets = deps.storedMarkets;
+    if (this.storedMarkets !== undefined && this.exchange.setMarkets === undefined) {
+      throw new Error('CcxtExchange with storedMarkets needs a client that can setMarkets');
+    }
     this.dialect = deps.dialect ?? dialectOf(deps.exchange.id ?? 'binance');
     this.candlesPerRequest = exchangeLimits[this.dialect.id].candlesPerRequest;
     if (this.exchange.precisionMode !== undefined && this.exchange.precisionMode !== TICK_SIZE) {
@@ -134,11 +182,42 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     }
   }
 
-  /** Trading rules of `symbol`; markets load once per instance (a failed load is retried). */
+  /**
+   * Trading rules of `symbol`: from the markets store (see the class), else from markets loaded
+   * once per instance (a failed load is retried).
+   */
   market(symbol: string, timeoutMs: number): Promise<Market> {
     return this.call(`market(${symbol})`, symbol, timeoutMs, 'read', async (arm) => {
-      await this.loadMarkets(arm);
+      await this.marketsFor(symbol, arm);
       return toDomainMarket(this.ccxtMarket(symbol));
+    });
+  }
+
+  /** Tells `listener` of every symbol whose rules were not stored and loaded from the exchange. */
+  onMarketRulesFallback(listener: (event: MarketRulesFallback) => void): void {
+    this.fallbackListeners.push(listener);
+  }
+
+  /**
+   * Loads every market of the exchange afresh, within `timeoutMs`, and returns those of
+   * `symbols` it lists, each as a JSON copy of ccxt's unified market (what `setMarkets` takes
+   * back). A market ccxt states no `active` for counts as trading, as ccxt means it.
+   */
+  listMarkets(
+    symbols: readonly string[],
+    timeoutMs: number,
+  ): Promise<ReadonlyMap<string, ListedMarket>> {
+    return this.call('listMarkets', '', timeoutMs, 'read', async (arm) => {
+      arm();
+      const all = await this.exchange.loadMarkets(true);
+      const listed = new Map<string, ListedMarket>();
+      for (const symbol of symbols) {
+        const market = all[symbol];
+        if (market === undefined) continue;
+        const rules = JSON.parse(JSON.stringify(market)) as MarketRecord;
+        listed.set(symbol, { active: market.active !== false, rules });
+      }
+      return listed;
     });
   }
 
@@ -166,7 +245,7 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
       timeoutMs,
       'read',
       async (arm) => {
-        await this.loadMarkets(arm);
+        await this.marketsFor(symbol, arm);
         this.ccxtMarket(symbol);
         arm();
         // One more than asked, as the newest row may be the candle still forming.
@@ -239,7 +318,7 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
       timeoutMs,
       'order',
       async (arm) => {
-        await this.loadMarkets(arm);
+        await this.marketsFor(symbol, arm);
         const market = this.ccxtMarket(symbol);
         arm();
         try {
@@ -281,7 +360,7 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
       timeoutMs,
       'read',
       async (arm) => {
-        await this.loadMarkets(arm);
+        await this.marketsFor(symbol, arm);
         const market = this.ccxtMarket(symbol);
         // Only resting stops are ever cancelled.
         const request = { symbol, clientOrderId, kind: 'stop' } as const;
@@ -311,7 +390,7 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
       timeoutMs,
       'read',
       async (arm) => {
-        await this.loadMarkets(arm);
+        await this.marketsFor(symbol, arm);
         const market = this.ccxtMarket(symbol);
         const kind = isStopClientOrderId(clientOrderId) ? 'stop' : 'market';
         return this.fetchByClientId(market, { symbol, clientOrderId, kind }, arm);
@@ -339,6 +418,60 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
     return order === undefined ? undefined : toReport(order, market, request.clientOrderId);
   }
 
+  /**
+   * Makes sure ccxt holds `symbol`'s market: from the store when this instance's copy is missing
+   * or older than the refresh period, else (or without a store) by loading every market.
+   */
+  private async marketsFor(symbol: string, arm: () => void): Promise<void> {
+    const stored = this.storedMarkets;
+    if (stored === undefined) return this.loadMarkets(arm);
+    const now = this.clock.now();
+    const copy = this.marketCopies.get(symbol);
+    if (copy !== undefined && now - copy.readAt < stored.maxAgeMs) {
+      // A fallback's load is joined (it may have failed on an earlier call's budget).
+      return copy.from === 'exchange' ? this.loadMarkets(arm) : undefined;
+    }
+    let item: StoredMarket | undefined;
+    try {
+      item = await stored.store.getMarket(symbol);
+    } catch (error) {
+      // The copy held, however old, is better than none; without one, the exchange's.
+      if (copy !== undefined) return copy.from === 'exchange' ? this.loadMarkets(arm) : undefined;
+      return this.fallBack(symbol, now, { symbol, reason: 'store-failed', error }, arm);
+    }
+    if (item === undefined) {
+      return this.fallBack(symbol, now, { symbol, reason: 'not-stored' }, arm);
+    }
+    if (item.rules !== undefined && item.fetchedAt !== copy?.fetchedAt) {
+      this.setMarket({ ...item.rules, symbol, active: item.active } as unknown as MarketInterface);
+    }
+    // A symbol the exchange never listed has no rules: ccxt does not know it (UnknownMarketError).
+    this.marketCopies.set(symbol, { readAt: now, fetchedAt: item.fetchedAt, from: 'store' });
+  }
+
+  /** Loads every market from the exchange for `symbol`, telling the fallback listeners. */
+  private async fallBack(
+    symbol: string,
+    now: number,
+    event: MarketRulesFallback,
+    arm: () => void,
+  ): Promise<void> {
+    for (const listener of this.fallbackListeners) listener(event);
+    await this.loadMarkets(arm);
+    this.marketCopies.set(symbol, { readAt: now, from: 'exchange' });
+  }
+
+  /** Hands ccxt `market` in place of what it held for its symbol, keeping every other market. */
+  private setMarket(market: MarketInterface): void {
+    const held = Object.values(this.exchange.markets ?? {}).filter(
+      (m) => m.symbol !== market.symbol,
+    );
+    this.exchange.setMarkets?.([...held, market]);
+    this.marketsSet = true;
+    const set = this.exchange.markets?.[market.symbol];
+    if (set !== undefined) this.dialect.indexMarkets?.(this.exchange, [set]);
+  }
+
   private async loadMarkets(arm: () => void): Promise<void> {
     const joined = this.marketsLoaded;
     if (joined !== undefined) {
@@ -353,7 +486,8 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector {
       arm();
       // ccxt keeps a failed load's rejected promise and hands it out again on the next
       // loadMarkets(); only reload=true makes it ask the exchange again.
-      this.marketsLoaded = this.exchange.loadMarkets(this.marketsFailed).then(
+      // Markets set from the store would be taken for loaded ones: only a reload asks for all.
+      this.marketsLoaded = this.exchange.loadMarkets(this.marketsFailed || this.marketsSet).then(
         () => {
           this.marketsFailed = false;
         },
@@ -518,6 +652,8 @@ function toDomainMarket(market: MarketInterface): Market {
     symbol: market.symbol,
     base: market.base,
     quote: market.quote,
+    // ccxt leaves `active` undefined where the exchange does not say; that is a trading market.
+    active: market.active !== false,
     amountStep,
     priceStep,
     minAmount: market.limits.amount?.min ?? 0,

@@ -20,6 +20,11 @@ export interface FunctionEnv {
   readonly deadLetterQueueUrl?: string;
   /** SNS topic trade events are published to (trade only); none when nobody is told. */
   readonly notificationTopicArn?: string;
+  /**
+   * Lambda's handler setting (`_HANDLER`, e.g. `index.refresh`): which export of a bundle this
+   * function runs, where one bundle serves two functions (trade and markets).
+   */
+  readonly handler?: string;
 }
 
 /** The variable naming the file that holds the bot config as JSON. */
@@ -67,6 +72,7 @@ export function readFunctionEnv(env: NodeJS.ProcessEnv = process.env): FunctionE
     idempotencyTableName: env.TICKFAN_IDEMPOTENCY_TABLE_NAME || undefined,
     secretName: env.TICKFAN_SECRET_NAME || undefined,
     notificationTopicArn: env.TICKFAN_NOTIFICATION_TOPIC_ARN || undefined,
+    handler: env._HANDLER || undefined,
   };
 }
 

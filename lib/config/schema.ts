@@ -352,6 +352,16 @@ export const configSchema = z
         orderLimit: z.number().int().positive().optional(),
       })
       .prefault({}),
+    markets: z
+      .strictObject({
+        /**
+         * Minutes between two fetches of the exchange's market rules (precision, limits, ids) for
+         * the whole deployment; a trade container reads its symbol's stored rules again once its
+         * copy is this old.
+         */
+        refreshMinutes: z.number().int().min(1).max(1_440).default(60),
+      })
+      .prefault({}),
     /** Who is told about trade and health events: e-mail and Slack, Discord, Telegram webhooks. */
     notifications: notificationsConfig,
   })

@@ -3,6 +3,11 @@ export interface Market {
   readonly symbol: string;
   readonly base: string;
   readonly quote: string;
+  /**
+   * False when the exchange takes no orders on the market: it lists it as inactive (halted,
+   * delisting) or no longer lists it. Absent: trading.
+   */
+  readonly active?: boolean;
   /** Smallest amount increment (a tick size, e.g. 0.001). */
   readonly amountStep: number;
   /** Smallest price increment. */

@@ -28,6 +28,11 @@ export const SkipReason = {
    * a 429/418 paused it): nothing was asked, and a held position's stop stays resting.
    */
   RateLimit: 'ratelimit',
+  /**
+   * The exchange lists the market as inactive or no longer lists it: the tick's entry or exit is
+   * not sent, and what is held keeps its stop.
+   */
+  Delisted: 'delisted',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 

@@ -7,6 +7,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { MarketRulesFallback } from '../adapters/ccxt-exchange.js';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import { eventLoopDelay } from '../adapters/event-loop-delay.js';
 import { PowertoolsMetrics } from '../adapters/powertools-metrics.js';
@@ -28,18 +29,20 @@ import { invokeSymbol } from '../use-cases/invoke-symbol.js';
 import { processSymbolTick, type TradeDeps } from '../use-cases/process-symbol-tick.js';
 import type { RecordedTickResult, TickRequest } from '../use-cases/tick-runner.js';
 
-/** Market data whose markets can be loaded ahead of the first tick (during the cold start). */
-export type PrimedMarket = MarketData & {
-  /** Loads the markets within `timeoutMs`; false when they could not be loaded in time. */
-  prime(timeoutMs: number): Promise<boolean>;
+/**
+ * Market data whose rules come from the markets store, and which tells when a symbol's were not
+ * stored and every market was loaded from the exchange instead.
+ */
+export type TradeMarket = MarketData & {
+  onMarketRulesFallback?(listener: (event: MarketRulesFallback) => void): void;
 };
 
 /** The adapters a trade handler runs on; the rest it builds from the environment. */
 export interface TradeHandlerParts {
   readonly env: FunctionEnv;
   readonly clock: Clock;
-  /** Candles for the decisions; loaded markets once, during the cold start. */
-  readonly market: PrimedMarket;
+  /** Candles and market rules for the decisions; no markets are loaded at the cold start. */
+  readonly market: TradeMarket;
   /** Where orders go: the paper broker, or the exchange in live mode. */
   readonly broker: Broker;
   /** Values no log line may show (the exchange keys): each is written as `***`. */
@@ -67,7 +70,7 @@ export type TradeResponse = SQSBatchResponse | RecordedTickResult;
  * FIFO partial-batch processor that routes each SQS record through `handleTickMessage`, and a
  * direct `{ symbol, at?, rerun? }` invocation through `invokeSymbol`. The deployed entries
  * (`functions/trade-<exchange>.ts`) and the local runtime's call it with their own adapters, so
- * both run the same handler. Call it once per cold start: it loads the markets before it returns.
+ * both run the same handler. Call it once per cold start.
  */
 export async function createTradeHandler(parts: TradeHandlerParts) {
   const { env, clock } = parts;
@@ -83,11 +86,15 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
   // Metrics' own warnings (e.g. an invocation that published none) go out as structured log lines.
   const metrics = new Metrics({ serviceName: serviceNames.trade, logger });
   const metricsSink = new PowertoolsMetrics(metrics);
-  // Markets load during init, not in the first tick's budget; at most 2 of the 10 s Lambda
-  // allows for init. A failed load is made again by the first tick.
-  if (!(await parts.market.prime(Math.min(env.config.timeouts.exchangeCallMs, 2_000)))) {
-    logger.warn('markets not loaded at cold start; the first tick loads them');
-  }
+  // No markets request at the cold start: a tick reads its symbol's rules from the markets store.
+  // A symbol no refresh has stored yet costs its container the exchange's whole market list.
+  parts.market.onMarketRulesFallback?.((event) => {
+    logger.warn('market rules not stored; every market loaded from the exchange instead', {
+      marketRules: { symbol: event.symbol, reason: event.reason },
+      ...(event.error === undefined ? {} : { error: event.error }),
+    });
+    metricsSink.add('MarketRulesFallbacks', 1);
+  });
   // The invocation's time left, for a publish that starts while its tick runs.
   let remainingMs = () => 0;
   const publishBudget = () => Math.min(2_000, remainingMs() - env.config.timeouts.safetyMarginMs);

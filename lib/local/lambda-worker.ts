@@ -13,11 +13,16 @@ import { localEnvNames, type WorkerInvoke, type WorkerMessage } from './lambda-p
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-const { bundleFile, functionName, memoryMb } = workerData as {
+const { bundleFile, functionName, memoryMb, handlerName } = workerData as {
   bundleFile: string;
   functionName: string;
   memoryMb: number;
+  /** The bundle's export this function runs; default `handler`. */
+  handlerName?: string;
 };
+const exportName = handlerName ?? 'handler';
+// Lambda tells the code which export it runs the same way (the trade bundle serves two functions).
+process.env._HANDLER = `index.${exportName}`;
 const port = parentPort;
 if (port === null) throw new Error('lambda-worker must run in a worker thread');
 const post = (message: WorkerMessage) => port.postMessage(message);
@@ -50,9 +55,10 @@ if (tid !== undefined) post({ type: 'thread', tid });
 
 let handler: Handler;
 try {
-  const mod = (await import(pathToFileURL(bundleFile).href)) as { handler?: Handler };
-  if (typeof mod.handler !== 'function') throw new Error(`${bundleFile} exports no handler`);
-  handler = mod.handler;
+  const mod = (await import(pathToFileURL(bundleFile).href)) as Record<string, Handler | undefined>;
+  const exported = mod[exportName];
+  if (typeof exported !== 'function') throw new Error(`${bundleFile} exports no ${exportName}`);
+  handler = exported;
   post({ type: 'ready' });
 } catch (error) {
   post({ type: 'init-error', error: describe(error) });

@@ -11,7 +11,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { functionMemoryMb } from '../../infra/stack-facts.js';
+import { functionMemoryMb, marketsFunctionSeconds } from '../../infra/stack-facts.js';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import { configFileEnvName } from '../config/env.js';
 import type { BotConfig } from '../config/schema.js';
@@ -19,6 +19,7 @@ import { type TradingControl, TradingMode } from '../domain/control.js';
 import { metricNamespace } from '../metrics/catalogue.js';
 import { type ExchangeSimulator, startSimulator } from '../simulator/exchange-simulator.js';
 import { wireOf } from '../simulator/wires.js';
+import type { RefreshMarketsResult } from '../use-cases/refresh-markets.js';
 import { buildFunctions, type LocalBuild } from './build.js';
 import { CpuShare } from './cpu-share.js';
 import { createIdempotencyTable, createStateTable } from './create-tables.js';
@@ -143,6 +144,8 @@ export class LocalEnvironment {
     readonly dlqUrl: string,
     readonly trade: LocalFunction,
     readonly fanOut: LocalFunction,
+    /** The markets function: the trade bundle's `refresh` export. */
+    readonly markets: LocalFunction,
     readonly eventSource: SqsEventSource,
     private readonly services: readonly LocalService[],
   ) {}
@@ -284,6 +287,15 @@ export class LocalEnvironment {
         memoryMb: functionMemoryMb['fan-out'],
         maxConcurrency: 1,
       });
+      const markets = new LocalFunction({
+        ...common,
+        name: 'tickfan-local-markets',
+        bundleFile: build.bundles.trade,
+        handlerName: 'refresh',
+        timeoutMs: marketsFunctionSeconds * 1000,
+        memoryMb: functionMemoryMb.markets,
+        maxConcurrency: 1,
+      });
       const eventSource = new SqsEventSource({
         sqs,
         queueUrl,
@@ -325,6 +337,7 @@ export class LocalEnvironment {
         dlqUrl,
         trade,
         fanOut,
+        markets,
         eventSource,
         services,
       );
@@ -332,6 +345,16 @@ export class LocalEnvironment {
       await Promise.allSettled(services.map((s) => s.close()));
       throw error;
     }
+  }
+
+  /**
+   * Runs the markets function once at `clockOffsetMs` (the simulated clock): the exchange's
+   * market rules stored for every configured symbol, as the deployed schedule does each period.
+   */
+  async refreshMarkets(clockOffsetMs = this.clock.offsetMs): Promise<RefreshMarketsResult> {
+    const outcome = await this.markets.invoke({ source: 'tickfan.local' }, clockOffsetMs);
+    if (!outcome.ok) throw new Error(`markets refresh failed: ${outcome.error.message}`);
+    return outcome.value as RefreshMarketsResult;
   }
 
   /** Messages in a queue, visible or in flight. */
@@ -372,7 +395,7 @@ export class LocalEnvironment {
 
   async close(): Promise<void> {
     await this.eventSource.stop();
-    await Promise.allSettled([this.trade.close(), this.fanOut.close()]);
+    await Promise.allSettled([this.trade.close(), this.fanOut.close(), this.markets.close()]);
     this.sqs.destroy();
     this.dynamo.destroy();
     for (const service of [...this.services].reverse()) await service.close();

@@ -9,6 +9,8 @@ export interface LocalFunctionOptions {
   readonly name: string;
   /** The function's bundle, as built for Lambda. */
   readonly bundleFile: string;
+  /** The bundle's export the function runs (Lambda's handler setting); default `handler`. */
+  readonly handlerName?: string;
   /** The bundled lambda-worker shim. */
   readonly workerFile: string;
   readonly env: Readonly<Record<string, string>>;
@@ -199,6 +201,7 @@ export class LocalFunction {
         bundleFile: options.bundleFile,
         functionName: options.name,
         memoryMb,
+        ...(options.handlerName === undefined ? {} : { handlerName: options.handlerName }),
       },
       env: { ...options.env },
       stdout: true,

@@ -245,6 +245,17 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
           .map(([k]) => inFlightOf(k))
           .filter((t) => Date.parse(t.scheduledAt) < nextTickAt),
       });
+    // The markets function runs at the first tick and once a refresh period of the simulated
+    // clock after it, as its schedule does deployed; a failed refresh leaves the stored rules be.
+    const refreshMs = config.markets.refreshMinutes * 60_000;
+    let marketsRefreshedAt: number | undefined;
+    const refreshMarketsWhenDue = async (at: number) => {
+      if (marketsRefreshedAt !== undefined && at - marketsRefreshedAt < refreshMs) return;
+      marketsRefreshedAt = at;
+      await env.refreshMarkets(env.clock.offsetMs).catch((error: unknown) => {
+        process.emitWarning(`markets not refreshed: ${(error as Error).message}`);
+      });
+    };
     let tick = 0;
     for (; tick < options.ticks; tick++) {
       const scheduledAt = firstTick + tick * period;
@@ -259,6 +270,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       // Registered before the fan-out: a trade invocation can finish before the fan-out returns.
       for (const s of due) messages.set(key(s.symbol, iso), { attempts: 0, resolved: false });
       env.clock.set(scheduledAt + fireDelayMs);
+      await refreshMarketsWhenDue(scheduledAt);
       fanOutStartedAt.set(iso, Date.now());
       const fanOut = await env.fanOut.invoke(
         { scheduledAt: iso, source: 'tickfan.local' },

@@ -183,6 +183,13 @@ export const metricCatalogue = {
     meaning:
       'Trade events that could not be published to the notification topic (the trade went on)',
   },
+  MarketRulesFallbacks: {
+    unit: 'Count',
+    emittedBy: 'trade',
+    statistic: 'Sum',
+    meaning:
+      'Symbols a trade container found no stored market rules for, so it loaded every market from the exchange',
+  },
   EventLoopDelayP99: {
     unit: 'Milliseconds',
     emittedBy: 'trade',
@@ -215,3 +222,9 @@ export const metricNamespace = 'tickfan';
 
 /** Powertools service names, one per function: the `service` dimension of every metric. */
 export const serviceNames = { trade: 'tickfan-trade', 'fan-out': 'tickfan-fan-out' } as const;
+
+/**
+ * The service name of the markets function's log lines. It emits no catalogue metric (its
+ * failures are Lambda's own Errors metric), so it is no metric emitter.
+ */
+export const marketsServiceName = 'tickfan-markets';

@@ -65,7 +65,10 @@ export class TickFailedError extends Error {
  * 8. With `risk.trailingStopPct`, raise the stop below a new highest close (cancel, replace).
  * 9. Decide: the strategy's signal and the held position give an entry, an exit (`signal`, the
  *    `roi` ratio for the time held, or `stoploss`/`trailing` when the close is through the stop)
- *    or nothing. Close-only and stale ticks refuse entries (`skipped: halted` / `stale`).
+ *    or nothing. Close-only and stale ticks refuse entries (`skipped: halted` / `stale`). On a
+ *    market the exchange lists as inactive or no longer lists, no order is sent (`skipped:
+ *    delisted`): the position keeps its resting stop rather than have it cancelled for an exit
+ *    the exchange would refuse.
  * 10. An exit cancels the resting stop first; if the stop filled meanwhile, that fill is the
  *    exit and nothing more is sold. Then place the order at most once (sized within the risk
  *    limits, recorded as an intent under its deterministic client id before it is sent, looked
@@ -148,6 +151,14 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       await tick.markHealthy();
       return await tick.skip('halted', decided);
     }
+    const trading = await marketTrades(ports, symbol.symbol);
+    if (trading === 'deadline') return await tick.skip('deadline', decided);
+    if (!trading) {
+      // The exchange takes no orders here: an exit would cancel the stop and then be refused,
+      // leaving the position bare. The stop keeps resting, and fills if the exchange lets it.
+      await tick.markHealthy();
+      return await tick.skip('delisted', decided);
+    }
     // Drawn before an exit cancels the stop: without room, the stop keeps protecting.
     if (!(await tick.reserveOrder(decision.side))) return await tick.skip('ratelimit', decided);
     if (decision.side === Side.Sell) {
@@ -211,6 +222,14 @@ async function protectQuietly(
   } catch (error) {
     if (!(error instanceof ExchangeUnavailableError)) throw error;
   }
+}
+
+/** Whether the exchange takes orders on `symbol`'s market (false: inactive or delisted). */
+async function marketTrades(ports: TickPorts, symbol: string): Promise<boolean | 'deadline'> {
+  const timeout = ports.timeout();
+  if (timeout === undefined) return 'deadline';
+  const market = await ports.call('market', () => ports.market.market(symbol, timeout));
+  return market.active !== false;
 }
 
 /**

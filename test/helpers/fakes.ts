@@ -166,9 +166,13 @@ export const testMarket = (symbol: string): Market => ({
 export class FakeMarketData implements MarketData {
   readonly calls: { symbol: string; since?: number; limit: number; timeoutMs: number }[] = [];
   failWith?: Error;
+  /** Symbols whose market the exchange lists as inactive (or no longer lists). */
+  readonly inactive = new Set<string>();
   constructor(public candles: Candle[]) {}
   async market(symbol: string): Promise<Market> {
-    return testMarket(symbol);
+    return this.inactive.has(symbol)
+      ? { ...testMarket(symbol), active: false }
+      : testMarket(symbol);
   }
   async fetchCandles(request: {
     symbol: string;

@@ -387,13 +387,16 @@ describe('cdk-nag on the fixed egress IP', () => {
       (a) => a.id.startsWith('AwsSolutions-') && !a.path.includes('/TickSchedule/'),
     );
 
-    expect(acks.map(({ path, id }) => ({ path, id }))).toEqual([
-      { path: 'tickfan-dev/TradeFunction/Role', id: 'AwsSolutions-IAM5[Resource::*]' },
-      {
-        path: 'tickfan-dev/TradeFunction/Role',
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
-      },
-    ]);
+    // The trade and markets functions both run in the VPC, each with its own role.
+    expect(acks.map(({ path, id }) => ({ path, id }))).toEqual(
+      ['TradeFunction', 'MarketsFunction'].flatMap((fn) => [
+        { path: `tickfan-dev/${fn}/Role`, id: 'AwsSolutions-IAM5[Resource::*]' },
+        {
+          path: `tickfan-dev/${fn}/Role`,
+          id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]',
+        },
+      ]),
+    );
     for (const ack of acks) expect(ack.reason.length, ack.id).toBeGreaterThan(40);
   });
 });

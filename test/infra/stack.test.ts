@@ -230,7 +230,7 @@ describe('TickfanStack', () => {
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
       const layer = logicalId(stack, stack.configLayer.layer);
 
-      expect(functions).toHaveLength(2);
+      expect(functions).toHaveLength(3);
       for (const fn of functions) {
         expect(fn.Properties.Layers).toEqual([{ Ref: layer }]);
         expect(fn.Properties.Environment.Variables).toMatchObject({
@@ -432,15 +432,17 @@ describe('TickfanStack', () => {
     it('gives each function its own log group with a retention', () => {
       const { stack, template } = sharedTestStack();
 
-      for (const fn of [stack.tradeFunction, stack.fanOutFunction]) {
+      for (const [fn, name] of [
+        [stack.tradeFunction, 'trade'],
+        [stack.fanOutFunction, 'fan-out'],
+        [stack.marketsFunction, 'markets'],
+      ] as const) {
         template.hasResourceProperties('AWS::Lambda::Function', {
-          Description: Match.stringLikeRegexp(
-            `^tickfan ${fn === stack.tradeFunction ? 'trade' : 'fan-out'}:`,
-          ),
+          Description: Match.stringLikeRegexp(`^tickfan ${name}:`),
           LoggingConfig: { LogGroup: { Ref: logicalId(stack, fn.logGroup) } },
         });
       }
-      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 2);
+      template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 3);
     });
 
     it('feeds the trade function one message at a time, reporting failures per message', () => {

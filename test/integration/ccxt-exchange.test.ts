@@ -151,6 +151,7 @@ describe.each(exchangeIds)('CcxtExchange on %s', (id) => {
         symbol: 'LTC/BTC',
         base: 'LTC',
         quote: 'BTC',
+        active: true,
         amountStep: rules.stepSize,
         priceStep: rules.tickSize,
         minAmount: id === 'okx' ? minSize(sim.engine.market('LTC/BTC')) : rules.minQty,

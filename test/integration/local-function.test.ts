@@ -64,6 +64,15 @@ describe('LocalFunction', () => {
     expect(remaining).toBeLessThanOrEqual(1_000);
   });
 
+  it('runs the export its handler name picks, and tells the bundle as Lambda does (_HANDLER)', async () => {
+    const fn = localFunction({ handlerName: 'refresh' });
+    const outcome = await fn.invoke({});
+    expect(outcome).toMatchObject({
+      ok: true,
+      value: { export: 'refresh', handlerSetting: 'index.refresh' },
+    });
+  });
+
   it('reuses a warm container for the next invocation', async () => {
     const fn = localFunction();
     await fn.invoke({ kind: 'echo' });

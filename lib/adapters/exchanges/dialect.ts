@@ -1,5 +1,10 @@
 import type { Exchange } from '../../../node_modules/ccxt/js/src/base/Exchange.js';
-import type { Dict, Order, Trade } from '../../../node_modules/ccxt/js/src/base/types.js';
+import type {
+  Dict,
+  MarketInterface,
+  Order,
+  Trade,
+} from '../../../node_modules/ccxt/js/src/base/types.js';
 import type { ExchangeId } from '../../config/schema.js';
 import type { KeyPermissions } from '../../ports/key-permissions.js';
 
@@ -14,6 +19,14 @@ export type ExchangeClient = Pick<
 > & {
   /** The exchange's clock, which the download reads to know which candle is still forming. */
   fetchTime?: Exchange['fetchTime'];
+  /**
+   * The markets ccxt holds, and how it is handed some without loading them: a trade container
+   * sets the one market it reads from the markets store.
+   */
+  markets?: Exchange['markets'];
+  setMarkets?: Exchange['setMarkets'];
+  /** ccxt's per-exchange options, where some classes keep indexes of their markets. */
+  options?: Exchange['options'];
   /** ccxt's id of the exchange, e.g. `okx`; it picks the dialect. */
   readonly id?: string;
   /** The fills of one order, for the fees a look-up does not carry. */
@@ -85,6 +98,11 @@ export interface ExchangeDialect {
   isOrderRefusal(error: unknown): boolean;
   /** What the key in use may do, and the addresses it is bound to. */
   keyPermissions(client: ExchangeClient, arm: Arm): Promise<KeyPermissions>;
+  /**
+   * Builds what the exchange's ccxt class indexes its markets by beyond ccxt's own maps, for
+   * markets handed to it with `setMarkets` rather than loaded (its `fetchMarkets` builds them).
+   */
+  indexMarkets?(client: ExchangeClient, markets: readonly MarketInterface[]): void;
 }
 
 /** One order named by its client id. */

@@ -62,6 +62,19 @@ export const krakenDialect: ExchangeDialect = {
   // ("EOrder:Rate limit exceeded") is a DDoSProtection, handled before this is asked.
   isOrderRefusal: (error) => error instanceof ExchangeError && error.message.includes('"EOrder:'),
 
+  // ccxt's kraken finds an order's market by the pair's altname (`LTCXBT`), through an index its
+  // fetchMarkets builds; without it an order of a market set by hand parses under no symbol.
+  indexMarkets(client, markets) {
+    const options = client.options;
+    if (options === undefined) return;
+    const byAltname = { ...(options.marketsByAltname as Record<string, unknown> | undefined) };
+    for (const market of markets) {
+      const altname = (market as { altname?: unknown }).altname;
+      if (typeof altname === 'string') byAltname[altname] = market;
+    }
+    options.marketsByAltname = byAltname;
+  },
+
   async keyPermissions(client, arm) {
     const ask = client.privatePostGetApiKeyInfo;
     if (ask === undefined) throw new Error('this kraken client cannot report key permissions');

@@ -1,5 +1,8 @@
 import { createOkxClient } from '../../adapters/exchanges/okx-client.js';
-import { createLocalTradeHandler } from './local-trade-handler.js';
+import { createLocalTradeBundle } from './local-trade-handler.js';
 
-/** The local trade function on the simulator speaking okx's API, through ccxt's okx class. */
-export const handler = await createLocalTradeHandler(createOkxClient);
+/**
+ * The local trade (`handler`) and markets (`refresh`) functions on the simulator speaking
+ * okx's API, through ccxt's okx class.
+ */
+export const { handler, refresh } = await createLocalTradeBundle(createOkxClient);

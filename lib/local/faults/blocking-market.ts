@@ -1,4 +1,4 @@
-import type { PrimedMarket } from '../../handlers/trade-handler.js';
+import type { TradeMarket } from '../../handlers/trade-handler.js';
 import type { MarketData } from '../../ports/market-data.js';
 
 /** Text of the error a blocked invocation can never reach; it marks this module in a bundle. */
@@ -12,7 +12,7 @@ export const blockFaultMarker = 'tickfan fault injection: block';
  * counts toward the breaker, an open breaker skips the tick), so the runtime's kill at the
  * function's timeout is the only way out, and the breaker can still protect the symbol.
  */
-export function blockingMarket(inner: PrimedMarket, symbols: readonly string[]): PrimedMarket {
+export function blockingMarket(inner: TradeMarket, symbols: readonly string[]): TradeMarket {
   const blocked = (symbol: string) => symbols.includes('*') || symbols.includes(symbol);
   const fetchCandles: MarketData['fetchCandles'] = (request) => {
     if (!blocked(request.symbol)) return inner.fetchCandles(request);
@@ -26,6 +26,6 @@ export function blockingMarket(inner: PrimedMarket, symbols: readonly string[]):
   return {
     market: (symbol, timeoutMs) => inner.market(symbol, timeoutMs),
     fetchCandles,
-    prime: (timeoutMs) => inner.prime(timeoutMs),
+    onMarketRulesFallback: (listener) => inner.onMarketRulesFallback?.(listener),
   };
 }
