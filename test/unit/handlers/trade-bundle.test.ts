@@ -2,14 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBinanceClient } from '../../../lib/adapters/exchanges/binance-client.js';
 import { createDeployedTradeBundle } from '../../../lib/handlers/deployed-trade-handler.js';
 import { exportNameOf, lazyHandler } from '../../../lib/handlers/lazy-handler.js';
-import { testConfig } from '../../helpers/config.js';
+import { testConfig, writeConfigFile } from '../../helpers/config.js';
 import { lambdaContext } from '../../helpers/events.js';
 
 const saved = { ...process.env };
 
 /** The environment the stack gives the markets function: the config and the state table only. */
 function marketsFunctionEnv(handlerSetting: string | undefined): void {
-  process.env.TICKFAN_CONFIG = JSON.stringify(testConfig());
+  process.env.TICKFAN_CONFIG_FILE = writeConfigFile(testConfig());
   process.env.TICKFAN_TABLE_NAME = 'state';
   delete process.env.TICKFAN_IDEMPOTENCY_TABLE_NAME;
   if (handlerSetting === undefined) delete process.env._HANDLER;
