@@ -498,7 +498,8 @@ describe('TickfanStack', () => {
       const { stack, template } = synthTestStack({ config });
       const functions = Object.values(template.findResources('AWS::Lambda::Function'));
 
-      expect(functions).toHaveLength(3);
+      // trade, markets, fan-out, notifier
+      expect(functions).toHaveLength(4);
       for (const fn of functions) {
         const bytes = environmentBytes(fn.Properties.Environment.Variables);
         expect(bytes).toBeLessThan(2048);
