@@ -123,6 +123,33 @@ const overlaps = (a: InvocationRecord, b: InvocationRecord) =>
   a.startedAt < b.endedAt && b.startedAt < a.endedAt;
 
 describe('SqsEventSource', () => {
+  it('runs many more symbols than maxConcurrency on a pool of at most maxConcurrency containers', async () => {
+    // Prepare: a cold function whose pool is the event source's concurrency (4), and 24 symbols
+    const pooled = new LocalFunction({
+      name: 'pooled',
+      bundleFile,
+      workerFile: await buildWorkerShim(dir),
+      env: {},
+      timeoutMs: 2_000,
+      maxConcurrency: 4,
+    });
+    try {
+      const symbols = Array.from({ length: 24 }, (_, i) => ({ symbol: `S${i}/BTC`, ms: 20 }));
+
+      // Act
+      const { records } = await run('pool', symbols, { fn: pooled });
+
+      // Assess: every symbol ran, on at most four containers started cold and reused after
+      expect(new Set(records.map((r) => r.symbol)).size).toBe(24);
+      expect(records.every((r) => r.outcome.ok)).toBe(true);
+      expect(records.filter((r) => r.outcome.coldStart).length).toBeLessThanOrEqual(4);
+      expect(pooled.containers).toBeLessThanOrEqual(4);
+      expect(pooled.containers).toBeGreaterThanOrEqual(1);
+    } finally {
+      await pooled.close();
+    }
+  });
+
   it('never has two messages of one FIFO group in flight, and keeps their order', async () => {
     const { records } = await run('order', [
       { symbol: 'A/BTC', ms: 200 },
