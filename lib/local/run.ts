@@ -138,6 +138,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
   }
   const invocations: InvocationRecord[] = [];
   const fanOutStartedAt = new Map<string, number>();
+  const fanOutMs = new Map<string, number>();
   const messages = new Map<string, MessageState>();
   const dueTicks: DueSymbolTick[] = [];
   const key = (symbol: string, scheduledAt: string) => `${symbol}#${scheduledAt}`;
@@ -274,6 +275,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
         { scheduledAt: iso, source: 'tickfan.local' },
         env.clock.offsetMs,
       );
+      fanOutMs.set(iso, fanOut.durationMs);
       if (!fanOut.ok) throw new Error(`fan-out failed at ${iso}: ${fanOut.error.message}`);
       lastFanOut = fanOut.value as FanOutResult;
       haltedDispatches += lastFanOut.halted;
@@ -386,6 +388,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       invocations,
       fanOutStartedAt,
+      fanOutMs,
       tickResults: tickResults.filter(
         (t) => fanOutStartedAt.has(t.scheduledAt) || redelivered.has(key(t.symbol, t.scheduledAt)),
       ),

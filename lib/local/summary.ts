@@ -143,6 +143,8 @@ export interface TickTiming {
   readonly scheduledAt: string;
   /** Symbol ticks due at it. */
   readonly symbolTicks: number;
+  /** How long its fan-out invocation took, of the fan-out function's timeout; 0 when unknown. */
+  readonly fanOutMs: number;
   /** Fan-out start to the end of its last symbol tick's last invocation; 0 with none due. */
   readonly latencyMs: number;
   /** Due symbol ticks of this tick that were lost (see {@link RunSummary.lost}). */
@@ -215,6 +217,8 @@ export interface SummaryInput {
   readonly invocations: readonly InvocationRecord[];
   /** Wall-clock start of the fan-out invocation of each tick, by scheduled time (ISO). */
   readonly fanOutStartedAt: ReadonlyMap<string, number>;
+  /** How long each tick's fan-out invocation took (ms), by scheduled time (ISO); default none. */
+  readonly fanOutMs?: ReadonlyMap<string, number>;
   readonly tickResults: readonly TickResult[];
   readonly orders: readonly OrderRecord[];
   readonly positions: readonly Position[];
@@ -293,6 +297,7 @@ export function tickTimings(
   due: readonly DueSymbolTick[],
   results: readonly TickResult[],
   periodMs: number,
+  fanOutMs: ReadonlyMap<string, number> = new Map(),
 ): TickTiming[] {
   const lastEnd = new Map<string, number>();
   for (const r of invocations) {
@@ -324,6 +329,7 @@ export function tickTimings(
       return {
         scheduledAt,
         symbolTicks,
+        fanOutMs: fanOutMs.get(scheduledAt) ?? 0,
         latencyMs,
         lost,
         withinPeriod: lost === 0 && latencyMs <= periodMs,
@@ -460,6 +466,7 @@ export function summarise(input: SummaryInput): RunSummary {
     input.dueTicks ?? [],
     finalTicks,
     spacingMs,
+    input.fanOutMs,
   );
   const tickLatencyValues = timings.map((t) => t.latencyMs);
 

@@ -232,7 +232,9 @@ describe('summarise: a run of many symbols', () => {
   });
 
   it('times each tick from its fan-out start to the end of its last invocation, retries included', () => {
-    const summary = summarise(input({ dueTicks: due([0, 1, 2, 3, 4]) }));
+    const summary = summarise(
+      input({ dueTicks: due([0, 1, 2, 3, 4]), fanOutMs: new Map([[iso(0), 40]]) }),
+    );
 
     // 1001-900, 1011-910, 1021-920, then ticks 3 and 4 end on their second attempt: 1032-930, 1042-940
     expect(summary.tickLatency.ticks.map((t) => t.latencyMs)).toEqual([101, 101, 101, 102, 102]);
@@ -242,6 +244,7 @@ describe('summarise: a run of many symbols', () => {
     expect(summary.tickLatency.ticks[0]).toEqual({
       scheduledAt: iso(0),
       symbolTicks: 1,
+      fanOutMs: 40,
       latencyMs: 101,
       lost: 0,
       withinPeriod: true,
