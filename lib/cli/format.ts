@@ -110,7 +110,7 @@ export function formatSummary(
     `tick latency (fan-out start to its last symbol's end): p50 ${ms(tickLatency.p50Ms)} ms  p99 ${ms(tickLatency.p99Ms)} ms  max ${ms(tickLatency.max)} ms; ${late === 0 ? 'every tick' : `${late} of ${tickLatency.ticks.length} ticks NOT`} done within its ${ms(tickLatency.periodMs)} ms period; fan-out up to ${ms(Math.max(0, ...tickLatency.ticks.map((t) => t.fanOutMs)))} ms`,
     `peak memory (resident, the whole run): ${formatNumber(summary.peakRssBytes / 2 ** 20, { step: 1 })} MiB`,
     `pnl is realised plus unrealised; unrealised marks the position held at the last close`,
-    `function timeouts scaled by ${summary.timeScale} for this local run`,
+    `trade function timeout, retry delay and stale limit scaled by ${summary.timeScale} for this local run`,
     ...notificationLines(summary.notifications),
     ...resumeLines(summary),
   ].join('\n');

@@ -62,7 +62,7 @@ const options = {
     type: 'string',
     default: String(defaultTimeScale),
     value: 'F',
-    help: 'factor in (0, 1] applied to the function timeouts, retry delay, stale limit and tick spacing',
+    help: "factor in (0, 1] applied to the trade function's timeout, retry delay, stale limit and tick spacing",
   },
   'notify-url': {
     type: 'string',

@@ -50,7 +50,7 @@ export interface RunOptions {
   /** Folder of candle files the simulator serves; default the shipped ones. */
   readonly dataDir?: string;
   /**
-   * Factor applied to the function timeouts, retry delay, stale limit and tick spacing (see
+   * Factor applied to the trade function's timeout, retry delay, stale limit and tick spacing (see
    * `scaleTimeouts`); default {@link defaultTimeScale}.
    */
   readonly timeScale?: number;

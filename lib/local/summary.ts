@@ -84,7 +84,7 @@ export interface RunSummary {
   readonly breakers: Readonly<Record<string, BreakerState>>;
   /** Messages the trade function dead-lettered itself as unprocessable. */
   readonly poisoned: number;
-  /** Factor the configured function timeouts were scaled by for this local run. */
+  /** Factor the trade function's timeout, retry delay and stale limit were scaled by for this local run. */
   readonly timeScale: number;
   /** How a `--resume` run took over from the last one; absent on a fresh run. */
   readonly resume?: ResumeSummary;
