@@ -56,6 +56,8 @@ export async function runSharedLoop(options: {
   const clock = new SimClock();
   const simulator = await startSimulator({
     clock,
+    // The loop is timed against the exchange's latency, not its rate budget.
+    rateLimits: false,
     symbols,
     feeRate: config.paper.feeRate,
     balances: config.paper.balances,

@@ -1,5 +1,5 @@
 /**
- * `npm run simulator [-- --exchange ID] [--port N] [--data DIR] [--at ISO]`: the exchange
+ * `npm run simulator [-- --exchange ID] [--port N] [--data DIR] [--at ISO] [--synthetic N]`: the exchange
  * simulator on its own, serving candle files through one exchange's REST API (binance, okx or
  * kraken) until Ctrl-C, so that `download --url`, `preflight --url` and a person's own ccxt
  * scripts can reach it.
@@ -9,6 +9,7 @@ import { timeframeMs } from '../domain/candle.js';
 import { SimClock } from '../local/sim-clock.js';
 import { defaultDataDir } from '../market-data/ohlcv-data.js';
 import { startSimulator } from '../simulator/exchange-simulator.js';
+import { maxSyntheticMarkets } from '../simulator/synthetic-markets.js';
 import { wireOf, wires } from '../simulator/wires.js';
 import { UsageError } from './args.js';
 import { type CliArgs, runCli } from './run-cli.js';
@@ -35,6 +36,12 @@ const options = {
     type: 'string',
     value: 'ISO',
     help: "the simulated clock's start; it then runs at wall speed (default: the end of the data, every candle closed)",
+  },
+  synthetic: {
+    type: 'string',
+    default: '0',
+    value: 'N',
+    help: `also serve N synthetic markets S0001/BTC ... (0 to ${maxSyntheticMarkets}), each a shipped candle file moved in time and price`,
   },
 } as const;
 
@@ -72,8 +79,28 @@ function startOf(value: string | undefined): number | undefined {
   return at;
 }
 
+function syntheticOf(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n > maxSyntheticMarkets) {
+    throw new UsageError(
+      `--synthetic ${JSON.stringify(value)} must be a whole number from 0 to ${maxSyntheticMarkets}`,
+    );
+  }
+  return n;
+}
+
+/** The symbols served, with the synthetic ones as a count and a range rather than a thousand names. */
+function servedList(symbols: readonly string[]): string {
+  const synthetic = symbols.filter((s) => /^S[0-9]{4}\//.test(s));
+  const others = symbols.filter((s) => !synthetic.includes(s));
+  if (synthetic.length === 0) return others.join(', ');
+  const range = `${synthetic.length} synthetic (${synthetic[0]} ... ${synthetic.at(-1)})`;
+  return [...others, range].join(', ');
+}
+
 async function main({ values }: CliArgs<typeof options>): Promise<void> {
   const port = portOf(values.port);
+  const synthetic = syntheticOf(values.synthetic);
   const dataDir = dataDirOf(values.data);
   const start = startOf(values.at);
   if (wires[values.exchange] === undefined) {
@@ -82,7 +109,13 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     );
   }
   const clock = new SimClock(start);
-  const sim = await startSimulator({ clock, dataDir, port, wire: wireOf(values.exchange) });
+  const sim = await startSimulator({
+    clock,
+    dataDir,
+    port,
+    wire: wireOf(values.exchange),
+    synthetic,
+  });
   if (sim.symbols.length === 0) {
     await sim.close();
     throw new UsageError(
@@ -102,7 +135,7 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   console.log(
-    `exchange simulator (${values.exchange}) at ${sim.url} serving ${sim.symbols.join(', ')}, clock at ${new Date(clock.now()).toISOString()}; ` +
+    `exchange simulator (${values.exchange}) at ${sim.url} serving ${servedList(sim.symbols)}, clock at ${new Date(clock.now()).toISOString()}; ` +
       `ccxt ${values.exchange}: ${clientHints[values.exchange] ?? ''}`.replaceAll('URL', sim.url) +
       ' (Ctrl-C stops it)',
   );

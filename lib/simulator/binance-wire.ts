@@ -9,13 +9,7 @@ import {
 } from './matching-engine.js';
 import type { RateCharge, RateRefusal, RateRule } from './rate-limits.js';
 import { marketsByWireId, type SimMarket } from './sim-markets.js';
-import type {
-  ExchangeWire,
-  WireRateLimits,
-  WireReply,
-  WireRequest,
-  WireRoute,
-} from './wire.js';
+import type { ExchangeWire, WireRateLimits, WireReply, WireRequest, WireRoute } from './wire.js';
 
 /**
  * A Binance error reply: HTTP status plus the `{ code, msg }` body. The codes and messages are the
@@ -705,7 +699,8 @@ const binanceRateLimits: WireRateLimits = {
     }
     return { weight, charges };
   },
-  isMarketsRequest: (request) => request.method === 'GET' && request.path === '/api/v3/exchangeInfo',
+  isMarketsRequest: (request) =>
+    request.method === 'GET' && request.path === '/api/v3/exchangeInfo',
 };
 
 /** Binance's answer to a request its limits refuse, as ccxt's binance reads it. */

@@ -19,13 +19,13 @@ import { loadSyntheticMarket, syntheticIndex } from './synthetic-markets.js';
 import type { ExchangeWire } from './wire.js';
 
 export type { SimFault } from './faults.js';
+export { type ApiRestrictions, type SimOrder, tradingOnlyKey } from './matching-engine.js';
 export type { RateLimitOverrides } from './rate-limits.js';
 export {
   type ExchangeRequestStats,
   fetchRequestStats,
   requestStatsPath,
 } from './request-stats.js';
-export { type ApiRestrictions, type SimOrder, tradingOnlyKey } from './matching-engine.js';
 
 /** How to start an {@link ExchangeSimulator}. */
 export interface SimulatorOptions {
@@ -215,7 +215,10 @@ async function loadMarkets(options: SimulatorOptions): Promise<SimMarket[]> {
   if (!Number.isInteger(count) || count < 0) {
     throw new RangeError(`synthetic: must be a whole number >= 0, got ${count}`);
   }
-  const indexes = new Set([...Array.from({ length: count }, (_, i) => i + 1), ...syntheticNamed.keys()]);
+  const indexes = new Set([
+    ...Array.from({ length: count }, (_, i) => i + 1),
+    ...syntheticNamed.keys(),
+  ]);
   const synthetic = await Promise.all(
     [...indexes].sort((a, b) => a - b).map((i) => loadSyntheticMarket(i, syntheticNamed.get(i))),
   );

@@ -5,8 +5,8 @@ import type { MatchingEngine } from './matching-engine.js';
 import {
   clientIp,
   faultRefusal,
-  type RateLimitOverrides,
   RateLimiter,
+  type RateLimitOverrides,
   type RateRefusal,
 } from './rate-limits.js';
 import { type ExchangeRequestStats, requestStatsPath } from './request-stats.js';
@@ -123,7 +123,11 @@ export class WireServer {
       const refusal = faultRefusal(admission.retryAfterSeconds, this.engine.now());
       return this.send(res, this.wire.rateLimited(refusal));
     }
-    const cost = this.wire.rateLimits.cost(this.engine, request, clientIp(req.socket.remoteAddress));
+    const cost = this.wire.rateLimits.cost(
+      this.engine,
+      request,
+      clientIp(req.socket.remoteAddress),
+    );
     let limitHeaders: Readonly<Record<string, string>> = {};
     if (this.limiter !== undefined) {
       const decision = this.limiter.admit(cost.charges, this.engine.now());

@@ -8,13 +8,7 @@ import {
 } from './matching-engine.js';
 import type { RateCharge, RateRule } from './rate-limits.js';
 import type { SimMarket } from './sim-markets.js';
-import type {
-  ExchangeWire,
-  WireRateLimits,
-  WireReply,
-  WireRequest,
-  WireRoute,
-} from './wire.js';
+import type { ExchangeWire, WireRateLimits, WireReply, WireRequest, WireRoute } from './wire.js';
 
 /**
  * A Kraken error reply: Kraken names every failure with one string in the `error` array

@@ -9,13 +9,7 @@ import {
 } from './matching-engine.js';
 import type { RateRule } from './rate-limits.js';
 import { marketsByWireId, type SimMarket } from './sim-markets.js';
-import type {
-  ExchangeWire,
-  WireRateLimits,
-  WireReply,
-  WireRequest,
-  WireRoute,
-} from './wire.js';
+import type { ExchangeWire, WireRateLimits, WireReply, WireRequest, WireRoute } from './wire.js';
 
 /**
  * An OKX error: the HTTP status and the `{ code, data: [], msg }` body OKX answers a request it

@@ -159,7 +159,8 @@ export class RateLimiter {
       if (now < state.bannedUntil) return banRefusal(rule, state.bannedUntil, now);
       if (now < state.notBefore) {
         state.bans += 1;
-        state.bannedUntil = now + Math.min(rule.ban.maxMs, rule.ban.firstMs * 2 ** (state.bans - 1));
+        state.bannedUntil =
+          now + Math.min(rule.ban.maxMs, rule.ban.firstMs * 2 ** (state.bans - 1));
         state.notBefore = state.bannedUntil;
         return banRefusal(rule, state.bannedUntil, now);
       }

@@ -122,7 +122,9 @@ export function syntheticIndex(symbol: string): number | undefined {
  */
 export async function loadSyntheticMarket(index: number, symbol?: string): Promise<SimMarket> {
   if (!Number.isInteger(index) || index < 1 || index > maxSyntheticMarkets) {
-    throw new RangeError(`synthetic market index must be 1 to ${maxSyntheticMarkets}, got ${index}`);
+    throw new RangeError(
+      `synthetic market index must be 1 to ${maxSyntheticMarkets}, got ${index}`,
+    );
   }
   const { source, base, symbol: own, shiftCandles, factor } = plan(index);
   if (symbol !== undefined && symbol !== own) {
@@ -163,7 +165,14 @@ function representative(candles: readonly Candle[], factor: number): Candle {
       : ((closes[middle - 1] ?? 0) + (closes[middle] ?? 0)) / 2;
   const highest = candles.reduce((max, c) => Math.max(max, c.high), 0);
   const close = roundToWire(median * factor);
-  return { time: 0, open: close, high: roundToWire(highest * factor), low: close, close, volume: 0 };
+  return {
+    time: 0,
+    open: close,
+    high: roundToWire(highest * factor),
+    low: close,
+    close,
+    volume: 0,
+  };
 }
 
 /**

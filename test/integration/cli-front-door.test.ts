@@ -105,6 +105,20 @@ describe('the front door of every command', () => {
       /--at "yesterday"/,
     ],
     [
+      'npm run simulator -- --synthetic lots',
+      'lib/cli/simulator.ts',
+      () => ['--synthetic', 'lots'],
+      2,
+      /--synthetic "lots" must be a whole number from 0 to 9999/,
+    ],
+    [
+      'npm run simulator -- --synthetic 10000',
+      'lib/cli/simulator.ts',
+      () => ['--synthetic', '10000'],
+      2,
+      /--synthetic "10000" must be a whole number from 0 to 9999/,
+    ],
+    [
       'npm run preflight -- --egress-ip 300.1.2.3',
       'lib/cli/preflight.ts',
       () => ['--egress-ip', '300.1.2.3', '--url', 'http://127.0.0.1:9'],
@@ -396,5 +410,32 @@ describe.each(exchangeIds)('npm run simulator -- --exchange %s', (id) => {
     expect(Object.keys(markets)).toEqual(expect.arrayContaining(['LTC/BTC', 'ETH/BTC']));
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('simulator stopped (SIGINT)');
+  }, 120_000);
+});
+
+describe('npm run simulator -- --synthetic N', () => {
+  it('serves N synthetic markets besides the shipped ones, and says how many it serves', async () => {
+    const child = start('lib/cli/simulator.ts', ['--synthetic', '3', '--port', '0'], withoutAws());
+    const finished = finish(child);
+    let printed = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        printed += chunk.toString();
+        const found = / at (http:\/\/127\.0\.0\.1:\d+) /.exec(printed)?.[1];
+        if (found !== undefined) resolve(found);
+      });
+      child.once('exit', (code) => reject(new Error(`simulator exited ${code}: ${printed}`)));
+    });
+
+    const markets = await exchangeClients.binance({ url }).loadMarkets();
+    child.kill('SIGINT');
+    const result = await finished;
+
+    expect(printed).toContain('3 synthetic (S0001/BTC ... S0003/BTC)');
+    expect(Object.keys(markets)).toEqual(
+      expect.arrayContaining(['LTC/BTC', 'S0001/BTC', 'S0002/BTC', 'S0003/BTC']),
+    );
+    expect(Object.keys(markets)).not.toContain('S0004/BTC');
+    expect(result.code).toBe(0);
   }, 120_000);
 });
