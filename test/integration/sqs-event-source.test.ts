@@ -240,4 +240,61 @@ describe('SqsEventSource', () => {
       await relay.close();
     }
   }, 60_000);
+
+  it('starts no invocation once stopped, so a function closed after stop() is never called', async () => {
+    // Prepare: three symbols, one invocation at a time; the first is held until we stop
+    const { queueUrl, dlqUrl } = await createSymbolQueues(sqs, {
+      name: 'stopping',
+      maxReceiveCount: 2,
+      visibilityTimeoutSeconds: 30,
+    });
+    for (const symbol of ['A/BTC', 'B/BTC', 'C/BTC']) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify({ v: 1, symbol, scheduledAt: '2018-01-01T00:00:00.000Z' }),
+          MessageGroupId: symbol,
+          MessageDeduplicationId: symbol,
+        }),
+      );
+    }
+    let release = () => {};
+    let invoked = 0;
+    let firstInvoked = () => {};
+    const first = new Promise<void>((resolve) => {
+      firstInvoked = resolve;
+    });
+    const held = {
+      invoke: async () => {
+        invoked++;
+        firstInvoked();
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return { ok: true, value: {}, durationMs: 1, coldStart: false } as const;
+      },
+    } as unknown as LocalFunction;
+    const source = new SqsEventSource({
+      sqs,
+      queueUrl,
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:stopping.fifo',
+      deadLetterQueueUrl: dlqUrl,
+      fn: held,
+      maxConcurrency: 1,
+      visibilityTimeoutMs: 300,
+      maxReceiveCount: 2,
+      clockOffsetMs: () => 0,
+    });
+    source.start();
+    await first;
+    expect(source.busy).toBeGreaterThanOrEqual(2);
+
+    // Act: stop while the first invocation runs, then let it end
+    const stopped = source.stop();
+    release();
+    await stopped;
+
+    // Assess: the messages still held were not handed to the function
+    expect(invoked).toBe(1);
+  });
 });
