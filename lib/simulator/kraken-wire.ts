@@ -973,14 +973,15 @@ const privateRoutes: readonly [string, WireRoute['handle']][] = [
 /**
  * Kraken's spot limits, from its REST rate-limit guide and support article, at the Starter tier
  * (the one ccxt's kraken class paces itself for): the public endpoints per IP (OHLC per IP and
- * pair), calls at 1 per second staying inside, modelled as a counter falling by 1 a second with
- * a burst of 15 (Kraken states no burst; this is the private counter's); the private API
- * counter per key, 15 at most, falling by 0.33 a second, trade history costing 2; placing and
- * cancelling orders on the matching engine's counter per pair, 60 at most, falling by 1 a second,
- * a cancel costing more the younger its order.
+ * pair), calls at 1 per second staying inside, modelled as a counter falling by 1 a second; Kraken
+ * states no burst, so the simulator assumes one of 60 calls (a minute's worth at that rate): a
+ * run whose hung symbol has its containers killed and restarted loads markets some 30 times in a
+ * tick. The private API counter per key, 15 at most, falling by 0.33 a second, trade history
+ * costing 2; placing and cancelling orders on the matching engine's counter per pair, 60 at most,
+ * falling by 1 a second, a cancel costing more the younger its order.
  */
 export const krakenLimits = {
-  publicMax: 15,
+  publicMax: 60,
   publicDecayPerSecond: 1,
   privateMax: 15,
   privateDecayPerSecond: 0.33,

@@ -432,7 +432,8 @@ export function minSize(market: SimMarket): number {
   let size = minSizes.get(market);
   if (size === undefined) {
     const { stepSize, minQty, minNotional } = market.rules;
-    const lowest = Math.min(...(market.series.get(market.finest) ?? []).map((c) => c.low));
+    const lowest =
+      market.lowest ?? Math.min(...(market.series.get(market.finest) ?? []).map((c) => c.low));
     const steps =
       Number.isFinite(lowest) && lowest > 0 ? Math.ceil(minNotional / lowest / stepSize) : 1;
     size = Math.max(minQty, Number((steps * stepSize).toPrecision(12)));

@@ -20,6 +20,11 @@ export interface SimMarket {
   /** The shortest timeframe with data: it prices fills, being the most up to date. */
   readonly finest: Timeframe;
   readonly rules: MarketRules;
+  /**
+   * The lowest low of the finest candles, where known without reading them all (a synthetic
+   * market's, from its source): a thousand scans of a moved series cost seconds.
+   */
+  readonly lowest?: number;
   /** Set on a synthetic market (`S0001/BTC`, ...), which replays a shipped file moved in time and price. */
   readonly synthetic?: true;
 }

@@ -131,6 +131,7 @@ export async function loadSyntheticMarket(index: number, symbol?: string): Promi
     throw new RangeError(`no synthetic market ${symbol}: market ${index} is ${own}`);
   }
   const candles = await loadCandles(source.file);
+  const levels = levelsOf(candles);
   const shiftMs = shiftCandles * timeframeMs(source.timeframe);
   return {
     symbol: own,
@@ -138,7 +139,9 @@ export async function loadSyntheticMarket(index: number, symbol?: string): Promi
     quote: source.quote,
     series: new Map([[source.timeframe, movedCandles(candles, shiftMs, factor)]]),
     finest: source.timeframe,
-    rules: deriveMarketRules(source.quote, [representative(candles, factor)]),
+    rules: deriveMarketRules(source.quote, [representative(levels, factor)]),
+    // Scaling by a positive factor and rounding keep the order of prices.
+    lowest: roundToWire(levels.lowest * factor),
     synthetic: true,
   };
 }
@@ -149,30 +152,48 @@ export function loadSyntheticMarkets(n: number): Promise<SimMarket[]> {
   return Promise.all(Array.from({ length: n }, (_, i) => loadSyntheticMarket(i + 1)));
 }
 
+/** What the rules and limits of a moved series are derived from: its source's price extremes. */
+interface SourceLevels {
+  readonly medianClose: number;
+  readonly highest: number;
+  readonly lowest: number;
+}
+
+const levelsCache = new WeakMap<readonly Candle[], SourceLevels>();
+
+/** The median close, highest high and lowest low of a source file, computed once per file. */
+function levelsOf(candles: readonly Candle[]): SourceLevels {
+  let levels = levelsCache.get(candles);
+  if (levels === undefined) {
+    const closes = candles
+      .map((c) => c.close)
+      .filter((p) => p > 0)
+      .sort((a, b) => a - b);
+    const middle = closes.length / 2;
+    const medianClose =
+      closes.length % 2 === 1
+        ? (closes[Math.floor(middle)] ?? 0)
+        : ((closes[middle - 1] ?? 0) + (closes[middle] ?? 0)) / 2;
+    let highest = 0;
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const c of candles) {
+      highest = Math.max(highest, c.high);
+      lowest = Math.min(lowest, c.low);
+    }
+    levels = { medianClose, highest, lowest };
+    levelsCache.set(candles, levels);
+  }
+  return levels;
+}
+
 /**
  * One candle carrying the moved series' median close and highest high: all that the rules are
  * derived from, without walking a moved copy of the whole series.
  */
-function representative(candles: readonly Candle[], factor: number): Candle {
-  const closes = candles
-    .map((c) => c.close)
-    .filter((p) => p > 0)
-    .sort((a, b) => a - b);
-  const middle = closes.length / 2;
-  const median =
-    closes.length % 2 === 1
-      ? (closes[Math.floor(middle)] ?? 0)
-      : ((closes[middle - 1] ?? 0) + (closes[middle] ?? 0)) / 2;
-  const highest = candles.reduce((max, c) => Math.max(max, c.high), 0);
-  const close = roundToWire(median * factor);
-  return {
-    time: 0,
-    open: close,
-    high: roundToWire(highest * factor),
-    low: close,
-    close,
-    volume: 0,
-  };
+function representative(levels: SourceLevels, factor: number): Candle {
+  const close = roundToWire(levels.medianClose * factor);
+  const high = roundToWire(levels.highest * factor);
+  return { time: 0, open: close, high, low: close, close, volume: 0 };
 }
 
 /**

@@ -310,6 +310,24 @@ describe('kraken request limits', () => {
   });
 });
 
+describe('kraken trading limits', () => {
+  it('answers EOrder:Rate limit exceeded over the per-pair order counter, which ccxt raises as DDoSProtection', async () => {
+    // Prepare
+    const { client } = await simulator('kraken', { rateLimits: { trading: 1 } });
+    await client.loadMarkets();
+    await client.createOrder('LTC/BTC', 'market', 'buy', 0.1);
+
+    // Act
+    const over = await failure(() => client.createOrder('LTC/BTC', 'market', 'buy', 0.1));
+    const otherPair = await client.createOrder('ADA/BTC', 'market', 'buy', 100);
+
+    // Assess
+    expect(over.name).toBe('DDoSProtection');
+    expect(over.message).toContain('EOrder:Rate limit exceeded');
+    expect(otherPair.id).toBeTruthy();
+  });
+});
+
 describe('request stats over HTTP', () => {
   it('gives another process the same counts as the simulator holds, without counting the ask', async () => {
     // Prepare
