@@ -8,6 +8,22 @@ export function positiveInt(flag: string, value: string | undefined): number {
   return n;
 }
 
+/** Reads a whole-number flag in `[min, max]`; the error names the flag, the range and the value. */
+export function wholeNumberIn(
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number {
+  const n = Number(value);
+  if (value === undefined || !/^\s*\d+\s*$/.test(value) || n < min || n > max) {
+    throw new UsageError(
+      `${flag} must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return n;
+}
+
 /** A command line that cannot be run as given; the front door (`runCli`) exits 2 for it. */
 export class UsageError extends Error {
   constructor(message: string) {

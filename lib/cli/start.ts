@@ -9,9 +9,21 @@ import { concurrencyWarning, rateBudgetWarning } from '../config/schema.js';
 import { parseFaultSpec } from '../local/faults/fault-spec.js';
 import { runLocal, selectSymbols } from '../local/run.js';
 import { type RunReportData, runReportInput } from '../local/run-report.js';
+import {
+  maxSynthetic,
+  syntheticMarketsFor,
+  withSyntheticSymbols,
+} from '../local/synthetic-symbols.js';
 import { defaultTimeScale } from '../local/time-scale.js';
 import { renderReport } from '../report/render-report.js';
-import { configOption, exchangeOption, positiveInt, UsageError, withExchange } from './args.js';
+import {
+  configOption,
+  exchangeOption,
+  positiveInt,
+  UsageError,
+  wholeNumberIn,
+  withExchange,
+} from './args.js';
 import { formatSummary } from './format.js';
 import { configFile, outputFile } from './paths.js';
 import { type CliArgs, runCli } from './run-cli.js';
@@ -30,6 +42,11 @@ const options = {
     value: 'KIND:SYMBOL[:ARG]',
     help: 'inject a fault, repeatable (hang, slow:MS, http5xx:RATE, ratelimit:RATE, lose-response:RATE, reject, block; duplicate-delivery:RATE without a symbol)',
   },
+  synthetic: {
+    type: 'string',
+    value: 'N',
+    help: `also trade N synthetic markets the simulator generates (1 to ${maxSynthetic}; those on candles the schedule ticks), with the strategy of the config's first symbol`,
+  },
   'summary-json': { type: 'string', value: 'PATH', help: 'also write the run summary as JSON' },
   report: {
     type: 'string',
@@ -45,7 +62,7 @@ const options = {
     type: 'string',
     default: String(defaultTimeScale),
     value: 'F',
-    help: 'factor in (0, 1] applied to the function timeouts, retry delay, stale limit and tick spacing',
+    help: "factor in (0, 1] applied to the trade function's timeout, retry delay, stale limit and tick spacing",
   },
   'notify-url': {
     type: 'string',
@@ -70,6 +87,10 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  const synthetic =
+    values.synthetic === undefined
+      ? 0
+      : wholeNumberIn('--synthetic', values.synthetic, 1, maxSynthetic);
   const selected = selectSymbols(config, symbols);
   const traded = selected.symbols.map((s) => s.symbol);
   const faults = values.fault.map((spec) => parseFaultSpec(spec, traded));
@@ -93,7 +114,9 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
   const tty = process.stderr.isTTY;
   const started = Date.now();
 
-  for (const warning of [concurrencyWarning(selected), rateBudgetWarning(selected)]) {
+  // Checked now, with the markets it adds, rather than after the build.
+  const run = withSyntheticSymbols(selected, syntheticMarketsFor(selected, synthetic));
+  for (const warning of [concurrencyWarning(run), rateBudgetWarning(run)]) {
     if (warning !== undefined) console.error(`tickfan: warning: ${warning}`);
   }
   console.error(
@@ -107,6 +130,7 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
     config,
     ticks,
     ...(symbols ? { symbols } : {}),
+    synthetic,
     resume: values.resume,
     ...(notifyUrl === undefined ? {} : { notifyUrl }),
     faults,

@@ -434,25 +434,39 @@ function scheduleIssues(c: {
   const { expression, timezone } = c.schedule;
   if (scheduleExpressionProblem(expression) !== undefined) return [];
   if (timezoneProblem(timezone) !== undefined) return [];
-  const every = ratePeriodMs(expression);
-  const missedByTimeframe = new Map<Timeframe, number | undefined>();
+  // Once per timeframe: a thousand symbols share a handful, and each cron check samples two days.
+  const missedByTimeframe = new Map<Timeframe, string | undefined>();
   return c.symbols.flatMap((s, i) => {
-    const path = ['symbols', i, 'timeframe'];
-    if (every !== undefined) {
-      if (timeframeMs(s.timeframe) % every === 0) return [];
-      const message = `is not a multiple of the schedule ${expression}, so its candles would be missed`;
-      return [{ path, message, input: s.timeframe }];
-    }
-    // Once per timeframe: a thousand symbols share a handful, and each check samples two days.
     if (!missedByTimeframe.has(s.timeframe)) {
-      missedByTimeframe.set(s.timeframe, cronMissedClose(expression, timezone, s.timeframe));
+      missedByTimeframe.set(s.timeframe, scheduleMissProblem(c.schedule, s.timeframe));
     }
-    const missed = missedByTimeframe.get(s.timeframe);
-    if (missed === undefined) return [];
-    const at = new Date(missed).toISOString().slice(0, 16).replace('T', ' ');
-    const message = `closes at ${at} UTC among others, when the schedule ${expression} (${timezone}) does not fire, so its candles would be missed`;
-    return [{ path, message, input: s.timeframe }];
+    const message = missedByTimeframe.get(s.timeframe);
+    if (message === undefined) return [];
+    return [{ path: ['symbols', i, 'timeframe'], message, input: s.timeframe }];
   });
+}
+
+/**
+ * Why `schedule` would miss candles of `timeframe` (it does not fire as each one closes), or
+ * undefined when it ticks every one; also undefined for a schedule that is itself invalid (the
+ * schema names that).
+ */
+export function scheduleMissProblem(
+  schedule: { readonly expression: string; readonly timezone: string },
+  timeframe: Timeframe,
+): string | undefined {
+  const { expression, timezone } = schedule;
+  if (scheduleExpressionProblem(expression) !== undefined) return undefined;
+  if (timezoneProblem(timezone) !== undefined) return undefined;
+  const every = ratePeriodMs(expression);
+  if (every !== undefined) {
+    if (timeframeMs(timeframe) % every === 0) return undefined;
+    return `is not a multiple of the schedule ${expression}, so its candles would be missed`;
+  }
+  const missed = cronMissedClose(expression, timezone, timeframe);
+  if (missed === undefined) return undefined;
+  const at = new Date(missed).toISOString().slice(0, 16).replace('T', ' ');
+  return `closes at ${at} UTC among others, when the schedule ${expression} (${timezone}) does not fire, so its candles would be missed`;
 }
 
 /** Symbols whose strategy needs more candles than the exchange serves in one request. */

@@ -196,6 +196,7 @@ export class LocalEnvironment {
       const simulator = await startSimulator({
         clock,
         wire: wireOf(exchangeId),
+        // A synthetic market named here (`--synthetic`) is served as well as the candle files.
         symbols: config.symbols.map((s) => s.symbol),
         feeRate: config.paper.feeRate,
         balances: config.paper.balances,

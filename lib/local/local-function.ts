@@ -136,6 +136,14 @@ export class LocalFunction {
     this.idle.push(...fresh);
   }
 
+  /**
+   * Containers alive now, idle or running: never more than `maxConcurrency`, since an
+   * invocation takes an idle one before it starts another, whatever the number of symbols.
+   */
+  get containers(): number {
+    return this.all.size;
+  }
+
   /** Terminates every container. */
   async close(): Promise<void> {
     this.closed = true;

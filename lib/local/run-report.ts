@@ -13,6 +13,7 @@ import type {
   MarketSteps,
   ReportInput,
   SymbolReport,
+  SymbolTable,
   TradeRow,
 } from '../report/report-input.js';
 import { isoMinute } from '../report/svg-charts.js';
@@ -57,28 +58,35 @@ export type ReportedSummary = Pick<
   | 'trades'
   | 'latencyMs'
   | 'notifications'
-> & {
-  readonly perSymbol: Readonly<
-    Record<
-      string,
-      Pick<
-        SymbolSummary,
-        | 'ticks'
-        | 'ok'
-        | 'skipped'
-        | 'failedTicks'
-        | 'succeeded'
-        | 'failed'
-        | 'orders'
-        | 'position'
-        | 'pnl'
-        | 'unrealisedPnl'
-        | 'markPrice'
-        | 'latencyMs'
-      >
+> &
+  Partial<
+    Pick<
+      RunSummary,
+      'exchange' | 'synthetic' | 'dueSymbolTicks' | 'lost' | 'peakRssBytes' | 'tickLatency'
     >
-  >;
-};
+  > & {
+    readonly perSymbol: Readonly<
+      Record<
+        string,
+        Pick<
+          SymbolSummary,
+          | 'ticks'
+          | 'ok'
+          | 'skipped'
+          | 'failedTicks'
+          | 'succeeded'
+          | 'failed'
+          | 'orders'
+          | 'position'
+          | 'pnl'
+          | 'unrealisedPnl'
+          | 'markPrice'
+          | 'latencyMs'
+        > &
+          Partial<Pick<SymbolSummary, 'synthetic'>>
+      >
+    >;
+  };
 
 /** Everything a run report is built from; all of it is at hand at the end of `runLocal`. */
 export interface RunReportData {
@@ -178,9 +186,52 @@ export function runFigures(
     ['round trips', closed],
     ['latency p50 (ms)', summary.latencyMs.p50],
     ['latency p99 (ms)', summary.latencyMs.p99],
+    ...scaleFigures(summary),
     ...notificationFigures(summary.notifications),
   ];
   return figures.map(([label, value]) => [label, formatNumber(value)]);
+}
+
+/** The figures that tell a run of many symbols kept up: losses, tick latency, memory, requests. */
+function scaleFigures(summary: ReportedSummary): [string, number][] {
+  const { exchange, tickLatency } = summary;
+  return [
+    ...(summary.synthetic === undefined
+      ? []
+      : ([['synthetic symbols', summary.synthetic]] as [string, number][])),
+    ...(summary.lost === undefined || summary.dueSymbolTicks === undefined
+      ? []
+      : ([
+          ['symbol ticks: due', summary.dueSymbolTicks],
+          ['symbol ticks: lost', summary.lost],
+        ] as [string, number][])),
+    ...(tickLatency === undefined
+      ? []
+      : ([
+          ['tick latency p50 (ms)', tickLatency.p50Ms],
+          ['tick latency p99 (ms)', tickLatency.p99Ms],
+          ['tick latency max (ms)', tickLatency.max],
+          [
+            'ticks done within their period',
+            tickLatency.ticks.filter((t) => t.withinPeriod).length,
+          ],
+        ] as [string, number][])),
+    ...(summary.peakRssBytes === undefined
+      ? []
+      : ([['peak memory (MiB)', Math.round(summary.peakRssBytes / 2 ** 20)]] as [
+          string,
+          number,
+        ][])),
+    ...(exchange === undefined
+      ? []
+      : ([
+          ['exchange requests', exchange.requests],
+          ['exchange request weight', exchange.weight],
+          ['exchange 429 answers', exchange.http429],
+          ['exchange 418 answers', exchange.http418],
+          ['exchange markets requests', exchange.marketsRequests],
+        ] as [string, number][])),
+  ];
 }
 
 /**
@@ -317,6 +368,126 @@ function symbolReport(
   };
 }
 
+/**
+ * Symbols a run report charts and gives a row of their own at most; with more, the ones worth a
+ * look come first and the rest are summed in one row, so a thousand symbols stay one readable page.
+ */
+export const reportedSymbols = 25;
+
+/** Failure groups a run report lists at most; the rest are summed by kind. */
+export const reportedFailures = 50;
+
+/**
+ * The symbols in the order a report shows them: all of them as configured when they fit;
+ * otherwise the configured before the synthetic, each those with failed, then skipped ticks,
+ * then the most orders first.
+ */
+export function rankSymbols(summary: ReportedSummary): string[] {
+  if (summary.symbols.length <= reportedSymbols) return [...summary.symbols];
+  const own = (symbol: string) => summary.perSymbol[symbol];
+  return summary.symbols
+    .map((symbol, index) => ({ symbol, index, s: own(symbol) }))
+    .sort(
+      (a, b) =>
+        Number(a.s?.synthetic ?? false) - Number(b.s?.synthetic ?? false) ||
+        (b.s?.failedTicks ?? 0) - (a.s?.failedTicks ?? 0) ||
+        (b.s?.skipped ?? 0) - (a.s?.skipped ?? 0) ||
+        (b.s?.orders ?? 0) - (a.s?.orders ?? 0) ||
+        a.index - b.index,
+    )
+    .map((r) => r.symbol);
+}
+
+/** One row per symbol shown, and one summing the others (see {@link reportedSymbols}). */
+function symbolTable(summary: ReportedSummary, ranked: readonly string[]): SymbolTable {
+  const shown = ranked.slice(0, reportedSymbols);
+  const rest = ranked.slice(reportedSymbols).flatMap((symbol) => {
+    const own = summary.perSymbol[symbol];
+    return own === undefined ? [] : [own];
+  });
+  const rows = shown.flatMap((symbol) => {
+    const s = summary.perSymbol[symbol];
+    if (s === undefined) return [];
+    return [
+      {
+        symbol,
+        cells: [
+          s.synthetic ? `${symbol} (synthetic)` : symbol,
+          String(s.ticks),
+          String(s.ok),
+          String(s.skipped),
+          String(s.failedTicks),
+          String(s.orders),
+          formatNumber(s.pnl),
+          formatNumber(s.latencyMs.p50),
+          formatNumber(s.latencyMs.p99),
+        ],
+      },
+    ];
+  });
+  if (rest.length > 0) {
+    const sum = (pick: (s: (typeof rest)[number]) => number) =>
+      String(rest.reduce((total, s) => total + pick(s), 0));
+    const synthetic = rest.filter((s) => s.synthetic).length;
+    rows.push({
+      cells: [
+        `${rest.length} other symbols${synthetic > 0 ? ` (${synthetic} synthetic)` : ''}`,
+        sum((s) => s.ticks),
+        sum((s) => s.ok),
+        sum((s) => s.skipped),
+        sum((s) => s.failedTicks),
+        sum((s) => s.orders),
+        formatNumber(rest.reduce((total, s) => total + s.pnl, 0)),
+        '',
+        '',
+      ],
+    } as (typeof rows)[number]);
+  }
+  const synthetic = summary.synthetic ?? 0;
+  return {
+    caption: `Symbols: ${summary.symbols.length}${synthetic > 0 ? `, ${synthetic} of them synthetic` : ''}`,
+    note:
+      (rest.length > 0
+        ? `The ${shown.length} symbols worth a look first (failed, then skipped ticks, then orders; configured before synthetic), charted below; the other ${rest.length} summed in the last row. `
+        : '') +
+      "A synthetic market is generated by the simulator (npm start -- --synthetic N), not one of the config's symbols.",
+    head: ['symbol', 'ticks', 'ok', 'skipped', 'failed', 'orders', 'pnl', 'p50 ms', 'p99 ms'],
+    rows,
+  };
+}
+
+/** The first {@link reportedFailures} failure groups, and the rest summed by kind. */
+function cappedFailures(rows: readonly FailureRow[]): FailureRow[] {
+  if (rows.length <= reportedFailures) return [...rows];
+  const byKind = new Map<string, { symbols: Set<string>; count: number }>();
+  for (const r of rows.slice(reportedFailures)) {
+    const kind = byKind.get(r.kind) ?? { symbols: new Set<string>(), count: 0 };
+    kind.symbols.add(r.symbol);
+    kind.count += r.count;
+    byKind.set(r.kind, kind);
+  }
+  return [
+    ...rows.slice(0, reportedFailures),
+    ...[...byKind].map(([kind, k]) => ({
+      symbol: `${k.symbols.size} other symbols`,
+      kind,
+      count: k.count,
+    })),
+  ];
+}
+
+/** The symbols under the title: all of them when few, else the first few and how many more. */
+function symbolsLine(summary: ReportedSummary): string {
+  const synthetic = summary.synthetic ?? 0;
+  const configured = summary.symbols.length - synthetic;
+  const named = summary.symbols.slice(0, Math.min(configured, 10));
+  const more = configured - named.length;
+  return [
+    named.join(', ') + (more > 0 ? ` and ${more} more` : ''),
+    ...(synthetic > 0 ? [`${synthetic} synthetic`] : []),
+  ].join(' + ');
+}
+
 /** The run report of a local run: figures, per-symbol charts, latencies, failures, trades. */
 export function runReportInput(data: RunReportData): ReportInput {
   const { summary } = data;
@@ -331,13 +502,16 @@ export function runReportInput(data: RunReportData): ReportInput {
   const span = data.span
     ? `${summary.ticks} ticks from ${isoMinute(data.span.firstTick)} to ${isoMinute(data.span.lastTick)}`
     : `${summary.ticks} ticks`;
+  const ranked = rankSymbols(summary);
+  const charted = ranked.slice(0, reportedSymbols);
   return {
     title: data.title ?? 'tickfan run report',
-    subtitle: `${span} · ${summary.symbols.join(', ')}`,
+    subtitle: `${span} · ${symbolsLine(summary)}`,
     figures: runFigures(summary, feeRate),
-    symbols: summary.symbols.map((s) => symbolReport(s, data, fills.get(s) ?? [], feeRate, start)),
+    symbolTable: symbolTable(summary, ranked),
+    symbols: charted.map((s) => symbolReport(s, data, fills.get(s) ?? [], feeRate, start)),
     latenciesMs: data.invocations.flatMap((i) => (i.latencyMs === undefined ? [] : [i.latencyMs])),
-    failures: failureRows(data.invocations, data.skips),
+    failures: cappedFailures(failureRows(data.invocations, data.skips)),
     trades: tradeRows(summary.trades, feeRate, lastCloses),
     ...(data.markets === undefined ? {} : { markets: data.markets }),
   };

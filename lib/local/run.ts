@@ -18,7 +18,8 @@ import { type UnreconciledSymbol, unreconciledSymbols } from './resume-reconcili
 import { type RunReportData, runInvocations } from './run-report.js';
 import { type InFlightTick, readRunState, runStateFile, writeRunState } from './run-state.js';
 import type { InvocationRecord } from './sqs-event-source.js';
-import { type ResumeSummary, type RunSummary, summarise } from './summary.js';
+import { type DueSymbolTick, type ResumeSummary, type RunSummary, summarise } from './summary.js';
+import { syntheticMarketsFor, withSyntheticSymbols } from './synthetic-symbols.js';
 import { defaultTimeScale, scaleTimeouts } from './time-scale.js';
 
 export interface RunOptions {
@@ -26,6 +27,11 @@ export interface RunOptions {
   readonly ticks: number;
   /** Trade only these symbols of the config; default all. */
   readonly symbols?: readonly string[];
+  /**
+   * Add this many synthetic markets to the symbols traded (see `withSyntheticSymbols`), served by
+   * the simulator; default 0.
+   */
+  readonly synthetic?: number;
   /**
    * Continue the last run's trading state, exchange and clock instead of starting afresh: from
    * the tick it started last, with the symbol ticks it left in flight sent again.
@@ -44,7 +50,7 @@ export interface RunOptions {
   /** Folder of candle files the simulator serves; default the shipped ones. */
   readonly dataDir?: string;
   /**
-   * Factor applied to the function timeouts, retry delay, stale limit and tick spacing (see
+   * Factor applied to the trade function's timeout, retry delay, stale limit and tick spacing (see
    * `scaleTimeouts`); default {@link defaultTimeScale}.
    */
   readonly timeScale?: number;
@@ -108,7 +114,10 @@ interface MessageState {
  */
 export async function runLocal(options: RunOptions): Promise<RunSummary> {
   const timeScale = options.timeScale ?? defaultTimeScale;
-  const config = scaleTimeouts(selectSymbols(options.config, options.symbols), timeScale);
+  const selected = selectSymbols(options.config, options.symbols);
+  const syntheticMarkets = syntheticMarketsFor(selected, options.synthetic ?? 0);
+  const syntheticNames = syntheticMarkets.map((s) => s.symbol);
+  const config = scaleTimeouts(withSyntheticSymbols(selected, syntheticMarkets), timeScale);
   const symbols = config.symbols.map((s) => s.symbol);
   const period = tickPeriodMs(
     config.schedule.expression,
@@ -129,7 +138,9 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
   }
   const invocations: InvocationRecord[] = [];
   const fanOutStartedAt = new Map<string, number>();
+  const fanOutMs = new Map<string, number>();
   const messages = new Map<string, MessageState>();
+  const dueTicks: DueSymbolTick[] = [];
   const key = (symbol: string, scheduledAt: string) => `${symbol}#${scheduledAt}`;
   let lastFanOut: FanOutResult | undefined;
   let haltedDispatches = 0;
@@ -276,24 +287,31 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
         { scheduledAt: iso, source: 'tickfan.local' },
         env.clock.offsetMs,
       );
+      fanOutMs.set(iso, fanOut.durationMs);
       if (!fanOut.ok) throw new Error(`fan-out failed at ${iso}: ${fanOut.error.message}`);
       lastFanOut = fanOut.value as FanOutResult;
       haltedDispatches += lastFanOut.halted;
       // What the fan-out did not dispatch (halted, or lost) is not waited for.
+      const notSent = new Set(lastFanOut.failed.map((f) => f.symbol));
+      const halted = lastFanOut.halted > 0;
       for (const s of due) {
-        const dispatched =
-          lastFanOut.halted === 0 && !lastFanOut.failed.some((f) => f.symbol === s.symbol);
-        if (!dispatched) messages.delete(key(s.symbol, iso));
+        dueTicks.push({ symbol: s.symbol, scheduledAt: iso, ...(halted ? { halted } : {}) });
+        if (halted || notSent.has(s.symbol)) messages.delete(key(s.symbol, iso));
       }
-      const settled = () =>
-        due.every((s) => {
+      const settled = () => {
+        // FIFO: SQS holds a message back while an older one of its group is unresolved. One pass
+        // over the messages, not one per symbol: a thousand symbols make this quadratic.
+        const heldBack = new Set<string>();
+        for (const [k, m] of messages) {
+          const t = inFlightOf(k);
+          if (!m.resolved && t.scheduledAt < iso) heldBack.add(t.symbol);
+        }
+        return due.every((s) => {
           const mine = messages.get(key(s.symbol, iso));
           if (mine === undefined || mine.attempts > 0 || mine.resolved) return true;
-          // FIFO: SQS holds this message back while an older one of its group is unresolved.
-          return [...messages.entries()].some(
-            ([k, m]) => k.startsWith(`${s.symbol}#`) && k < key(s.symbol, iso) && !m.resolved,
-          );
+          return heldBack.has(s.symbol);
         });
+      };
       // Deployed, the next tick fires one period later whatever this one's messages do. Here it
       // starts as soon as they are all resolved (nothing of this tick is left to overlap it),
       // else once the period x time scale has passed: a retry waiting in a symbol's group then
@@ -372,11 +390,17 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     await notifications.close(15_000);
     const summary = summarise({
       exchange: config.exchange.id,
+      exchangeRequests: env.simulator.requestStats(),
       notifications: notifications.summary(),
       ticks: tick,
       symbols,
+      syntheticSymbols: syntheticNames,
+      dueTicks,
+      // Kilobytes; worker threads share the process, so this covers every container.
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
       invocations,
       fanOutStartedAt,
+      fanOutMs,
       tickResults: tickResults.filter(
         (t) => fanOutStartedAt.has(t.scheduledAt) || redelivered.has(key(t.symbol, t.scheduledAt)),
       ),
@@ -391,6 +415,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       deadLetteredBySymbol,
       poisoned,
       tickPeriodMs: period,
+      tickSpacingMs: period * timeScale,
       lastPrices,
       timeScale,
       ...(options.resume

@@ -174,16 +174,23 @@ export class SqsEventSource {
   }
 
   private pump(group: string): void {
+    // Once stopped, an attempt ending starts no other: the function may be closed next.
+    if (!this.running) return;
     if (this.active.has(group) || this.invoking >= this.options.maxConcurrency) return;
     const head = this.groups.get(group)?.[0];
     if (head === undefined) return;
     this.active.add(group);
     this.invoking++;
-    const task = this.attempt(group, head).finally(() => {
-      this.inFlight.delete(task);
-      this.invoking--;
-      this.pumpAll();
-    });
+    const task = this.attempt(group, head)
+      .catch((error: unknown) => {
+        // The message stays held; one lost SQS call must not end the whole run.
+        process.emitWarning(`SQS event source: ${(error as Error).message ?? String(error)}`);
+      })
+      .finally(() => {
+        this.inFlight.delete(task);
+        this.invoking--;
+        this.pumpAll();
+      });
     this.inFlight.add(task);
   }
 

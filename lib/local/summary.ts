@@ -4,17 +4,38 @@ import { totalPnl } from '../domain/position.js';
 import { BreakerState, type SymbolHealth } from '../domain/symbol-health.js';
 import { SkipReason, type TickResult, TickStatus, tickId } from '../domain/tick.js';
 import type { OrderRecord } from '../ports/state-store.js';
-import type { SimOrder } from '../simulator/exchange-simulator.js';
+import type { ExchangeRequestStats, SimOrder } from '../simulator/exchange-simulator.js';
 import { percentile as quantilePercentile } from '../stats/percentile.js';
 import type { NotificationSummary } from './notifier.js';
 import type { InvocationRecord } from './sqs-event-source.js';
 
 /** The summary of a local run: the contract `--summary-json` writes. Extend it; never break it. */
 export interface RunSummary {
-  /** The exchange whose API the simulator spoke and whose ccxt class traded (`exchange.id`). */
-  readonly exchange: string;
+  /**
+   * The exchange whose API the simulator spoke and whose ccxt class traded (`id`, the config's
+   * `exchange.id`), with the requests the simulator itself counted: their rate-limit weight, the
+   * 429s (slow down) and 418s (IP banned) it answered, and its markets requests.
+   */
+  readonly exchange: ExchangeSummary;
   readonly ticks: number;
   readonly symbols: readonly string[];
+  /** Synthetic markets the run added to the config's symbols (`--synthetic N`); 0 when none. */
+  readonly synthetic: number;
+  /**
+   * Symbol ticks the schedule made due (enabled symbols on each tick the run fanned out), and
+   * those of them that ended neither ok nor skipped with a reason: a last attempt that failed,
+   * a dead letter, a message never sent or never delivered. A due tick the fan-out held back
+   * because trading was halted counts as skipped (`skipped.halted`), not lost.
+   */
+  readonly dueSymbolTicks: number;
+  readonly lost: number;
+  /**
+   * The most memory the whole run held at once (resident set, bytes): the containers are worker
+   * threads of this process, so it covers them, dynalite, local-aws-sqs and the simulator too.
+   */
+  readonly peakRssBytes: number;
+  /** How long each tick took: from its fan-out's start to the end of its last symbol's invocation. */
+  readonly tickLatency: TickLatency;
   readonly invocations: number;
   readonly succeeded: number;
   readonly failed: number;
@@ -63,7 +84,7 @@ export interface RunSummary {
   readonly breakers: Readonly<Record<string, BreakerState>>;
   /** Messages the trade function dead-lettered itself as unprocessable. */
   readonly poisoned: number;
-  /** Factor the configured function timeouts were scaled by for this local run. */
+  /** Factor the trade function's timeout, retry delay and stale limit were scaled by for this local run. */
   readonly timeScale: number;
   /** How a `--resume` run took over from the last one; absent on a fresh run. */
   readonly resume?: ResumeSummary;
@@ -96,6 +117,50 @@ const alwaysListed: readonly SkipReason[] = [
   SkipReason.Halted,
   SkipReason.Breaker,
 ];
+
+/** The exchange of a run and what the simulator counted of its requests. */
+export interface ExchangeSummary extends ExchangeRequestStats {
+  readonly id: string;
+}
+
+/**
+ * Tick latencies: percentiles and the maximum over the run's ticks (ms), and each tick's own.
+ * A tick is done when the last invocation of any of its symbol ticks ended, retries included.
+ */
+export interface TickLatency {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** The slowest tick's latency, ms. */
+  readonly max: number;
+  /** The tick period this run spaced its ticks by (the schedule's period times the time scale). */
+  readonly periodMs: number;
+  readonly ticks: readonly TickTiming[];
+}
+
+/** One tick of the run: how long its symbols took, and whether they all made it in its period. */
+export interface TickTiming {
+  /** The scheduled time (ISO). */
+  readonly scheduledAt: string;
+  /** Symbol ticks due at it. */
+  readonly symbolTicks: number;
+  /** How long its fan-out invocation took, of the fan-out function's timeout; 0 when unknown. */
+  readonly fanOutMs: number;
+  /** Fan-out start to the end of its last symbol tick's last invocation; 0 with none due. */
+  readonly latencyMs: number;
+  /** Due symbol ticks of this tick that were lost (see {@link RunSummary.lost}). */
+  readonly lost: number;
+  /** Every due symbol tick ended, the last within `periodMs` of the fan-out's start. */
+  readonly withinPeriod: boolean;
+}
+
+/** A due symbol tick as the run knows it. */
+export interface DueSymbolTick {
+  readonly symbol: string;
+  /** Scheduled time (ISO). */
+  readonly scheduledAt: string;
+  /** Not dispatched because the kill switch halted trading: skipped, not lost. */
+  readonly halted?: boolean;
+}
 
 export interface TickOutcomes {
   readonly ok: number;
@@ -133,15 +198,27 @@ export interface SymbolSummary {
   /** The close the position is marked at (the last traded price); 0 when unknown. */
   readonly markPrice: number;
   readonly latencyMs: Latency;
+  /** A synthetic market added by `--synthetic`, not one of the config's symbols. */
+  readonly synthetic: boolean;
 }
 
 export interface SummaryInput {
   readonly exchange: string;
+  /** What the simulator counted of the requests it served. */
+  readonly exchangeRequests: ExchangeRequestStats;
   readonly ticks: number;
   readonly symbols: readonly string[];
+  /** The symbols among `symbols` that are synthetic markets; default none. */
+  readonly syntheticSymbols?: readonly string[];
+  /** Every symbol tick the run's fan-outs made due; default none. */
+  readonly dueTicks?: readonly DueSymbolTick[];
+  /** The run's peak resident set size, bytes. */
+  readonly peakRssBytes: number;
   readonly invocations: readonly InvocationRecord[];
   /** Wall-clock start of the fan-out invocation of each tick, by scheduled time (ISO). */
   readonly fanOutStartedAt: ReadonlyMap<string, number>;
+  /** How long each tick's fan-out invocation took (ms), by scheduled time (ISO); default none. */
+  readonly fanOutMs?: ReadonlyMap<string, number>;
   readonly tickResults: readonly TickResult[];
   readonly orders: readonly OrderRecord[];
   readonly positions: readonly Position[];
@@ -159,6 +236,8 @@ export interface SummaryInput {
   /** Dead letters the trade function parked itself, with the reason attached. */
   readonly poisoned: number;
   readonly tickPeriodMs: number;
+  /** What the run spaced its ticks by: `tickPeriodMs` times the time scale; default that product. */
+  readonly tickSpacingMs?: number;
   /** Last traded price of each symbol, to mark open positions. */
   readonly lastPrices: Readonly<Record<string, number>>;
   readonly resume?: ResumeSummary;
@@ -206,6 +285,57 @@ const latencyOf = (values: readonly number[]): Latency => ({
   p50: percentile(values, 50),
   p99: percentile(values, 99),
 });
+
+/**
+ * Each tick's latency and the symbol ticks it lost. A tick ends with the last invocation of any
+ * message of it (retries and duplicate deliveries included); a symbol tick is lost unless its
+ * tick result says ok or skipped, or the fan-out held it back while halted.
+ */
+export function tickTimings(
+  invocations: readonly InvocationRecord[],
+  fanOutStartedAt: ReadonlyMap<string, number>,
+  due: readonly DueSymbolTick[],
+  results: readonly TickResult[],
+  periodMs: number,
+  fanOutMs: ReadonlyMap<string, number> = new Map(),
+): TickTiming[] {
+  const lastEnd = new Map<string, number>();
+  for (const r of invocations) {
+    if (r.scheduledAt === undefined || r.symbol === undefined) continue;
+    lastEnd.set(r.scheduledAt, Math.max(lastEnd.get(r.scheduledAt) ?? 0, r.endedAt));
+  }
+  const ended = new Set(
+    results
+      .filter((t) => t.status === TickStatus.Ok || t.status === TickStatus.Skipped)
+      .map((t) => t.tickId),
+  );
+  const dueByTick = new Map<string, { symbolTicks: number; lost: number }>();
+  for (const d of due) {
+    const tick = dueByTick.get(d.scheduledAt) ?? { symbolTicks: 0, lost: 0 };
+    tick.symbolTicks++;
+    const id = tickId({ symbol: d.symbol, scheduledAt: Date.parse(d.scheduledAt) });
+    if (!d.halted && !ended.has(id)) tick.lost++;
+    dueByTick.set(d.scheduledAt, tick);
+  }
+  // A tick with due symbol ticks but no fan-out start recorded still counts what it lost.
+  const scheduled = new Set([...fanOutStartedAt.keys(), ...dueByTick.keys()]);
+  return [...scheduled]
+    .sort((a, b) => a.localeCompare(b))
+    .map((scheduledAt) => {
+      const { symbolTicks, lost } = dueByTick.get(scheduledAt) ?? { symbolTicks: 0, lost: 0 };
+      const start = fanOutStartedAt.get(scheduledAt);
+      const end = lastEnd.get(scheduledAt);
+      const latencyMs = end === undefined || start === undefined ? 0 : Math.max(0, end - start);
+      return {
+        scheduledAt,
+        symbolTicks,
+        fanOutMs: fanOutMs.get(scheduledAt) ?? 0,
+        latencyMs,
+        lost,
+        withinPeriod: lost === 0 && latencyMs <= periodMs,
+      };
+    });
+}
 
 /** How each symbol tick of `invocations` ended, by the tick results recorded for them. */
 function tickOutcomesOf(
@@ -255,6 +385,19 @@ function protectedPositions(
   return { open: open.length, withStopOnExchange: withStop.length };
 }
 
+/** `items` by `keyOf`, each group in the order of `items`. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | undefined): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
 /** Builds the run summary from what each part recorded on its own. */
 export function summarise(input: SummaryInput): RunSummary {
   const ok = (r: InvocationRecord) => r.outcome.ok && !r.itemFailed;
@@ -265,8 +408,6 @@ export function summarise(input: SummaryInput): RunSummary {
   }
 
   const finalTicks = input.tickResults;
-  const exchangeBySymbol = (symbol: string) =>
-    input.exchangeOrders.filter((o) => o.symbol === symbol);
   // The tick an order belongs to is the one it was decided at (its id carries the decision
   // candle, and that tick is scheduled as the candle closes); a retry after a lost response may
   // reach the exchange a tick later, and is still that tick's order. An id of another shape
@@ -282,39 +423,68 @@ export function summarise(input: SummaryInput): RunSummary {
   }
   const duplicates = [...buckets.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
 
+  const synthetic = new Set(input.syntheticSymbols ?? []);
+  // Grouped once: a run of a thousand symbols would otherwise scan every record per symbol.
+  const bySymbol = groupBy(input.invocations, (r) => r.symbol);
+  const resultsBySymbol = groupBy(finalTicks, (t) => t.symbol);
+  const exchangeOrdersBySymbol = groupBy(input.exchangeOrders, (o) => o.symbol);
+  const positionOf = new Map(input.positions.map((p) => [p.symbol, p] as const));
+  const healthOf = new Map(input.health.map((h) => [h.symbol, h] as const));
   const perSymbol: Record<string, SymbolSummary> = {};
   for (const symbol of input.symbols) {
-    const mine = input.invocations.filter((r) => r.symbol === symbol);
-    const position = input.positions.find((p) => p.symbol === symbol);
+    const mine = bySymbol.get(symbol) ?? [];
+    const results = resultsBySymbol.get(symbol) ?? [];
+    const position = positionOf.get(symbol);
+    const onExchange = exchangeOrdersBySymbol.get(symbol) ?? [];
     const price = input.lastPrices[symbol] ?? position?.entryPrice ?? 0;
-    const outcomes = tickOutcomesOf(
-      mine,
-      finalTicks.filter((t) => t.symbol === symbol),
-    );
+    const outcomes = tickOutcomesOf(mine, results);
     const pnl = position ? totalPnl(position, price) : 0;
     perSymbol[symbol] = {
       ticks: new Set(mine.map((r) => r.messageId)).size,
       succeeded: mine.filter(ok).length,
       failed: mine.filter((r) => !ok(r)).length,
-      skipped: finalTicks.filter((t) => t.symbol === symbol && t.status === 'skipped').length,
+      skipped: results.filter((t) => t.status === 'skipped').length,
       ok: outcomes.ok,
       failedTicks: outcomes.failed,
       deadLettered: input.deadLetteredBySymbol.get(symbol) ?? 0,
-      breaker: input.health.find((h) => h.symbol === symbol)?.breaker ?? BreakerState.Closed,
-      orders: exchangeBySymbol(symbol).length,
+      breaker: healthOf.get(symbol)?.breaker ?? BreakerState.Closed,
+      orders: onExchange.length,
       position: position?.amount ?? 0,
-      exchangePosition: netFilled(exchangeBySymbol(symbol)),
+      exchangePosition: netFilled(onExchange),
       pnl,
       unrealisedPnl: position ? pnl - position.realisedPnl : 0,
       markPrice: price,
       latencyMs: latencyOf(latencies.get(symbol) ?? []),
+      synthetic: synthetic.has(symbol),
     };
   }
 
+  const spacingMs = input.tickSpacingMs ?? input.tickPeriodMs * input.timeScale;
+  const timings = tickTimings(
+    input.invocations,
+    input.fanOutStartedAt,
+    input.dueTicks ?? [],
+    finalTicks,
+    spacingMs,
+    input.fanOutMs,
+  );
+  const tickLatencyValues = timings.map((t) => t.latencyMs);
+
   return {
-    exchange: input.exchange,
+    exchange: { id: input.exchange, ...input.exchangeRequests },
     ticks: input.ticks,
     symbols: input.symbols,
+    synthetic: input.syntheticSymbols?.length ?? 0,
+    dueSymbolTicks: input.dueTicks?.length ?? 0,
+    lost: timings.reduce((sum, t) => sum + t.lost, 0),
+    peakRssBytes: input.peakRssBytes,
+    tickLatency: {
+      p50Ms: percentile(tickLatencyValues, 50),
+      p99Ms: percentile(tickLatencyValues, 99),
+      max: tickLatencyValues.length === 0 ? 0 : Math.max(...tickLatencyValues),
+      periodMs: spacingMs,
+      ticks: timings,
+    },
     invocations: input.invocations.length,
     succeeded: input.invocations.filter(ok).length,
     failed: input.invocations.filter((r) => !ok(r)).length,

@@ -10,6 +10,7 @@ import type {
   MarketSteps,
   ReportInput,
   SymbolReport,
+  SymbolTable,
   TradeRow,
 } from './report-input.js';
 import { histogramBuckets, histogramChart, isoMinute, timeSeriesChart } from './svg-charts.js';
@@ -56,6 +57,7 @@ export function renderReport(input: ReportInput): string {
   const subtitle = input.subtitle ? `<p class="subtitle">${escapeHtml(input.subtitle)}</p>` : '';
   const sections = [
     figuresSection(input.figures),
+    input.symbolTable ? symbolTableSection(input.symbolTable) : '',
     ...input.symbols.map(symbolSection),
     input.latenciesMs ? latencySection(input.latenciesMs) : '',
     input.failures ? failureSection(input.failures) : '',
@@ -97,6 +99,21 @@ function figuresSection(figures: ReportInput['figures']): string {
   return `<section data-section="figures"><h2>Figures</h2><div class="figure-grid">${columns
     .map((c) => figureTable(c, 'figures'))
     .join('')}</div></section>`;
+}
+
+function symbolTableSection(table: SymbolTable): string {
+  const head = table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const rows = table.rows
+    .map((r) => {
+      const hook = r.symbol === undefined ? ' data-rest' : ` data-symbol="${escapeHtml(r.symbol)}"`;
+      const cells = r.cells
+        .map((c, i) => `<td${i === 0 ? '' : ' class="num"'}>${escapeHtml(c)}</td>`)
+        .join('');
+      return `<tr${hook}>${cells}</tr>`;
+    })
+    .join('');
+  const note = table.note ? `<p class="note">${escapeHtml(table.note)}</p>` : '';
+  return `<section data-section="symbols"><h2>${escapeHtml(table.caption)}</h2>${note}<table data-table="symbols"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 // Wide enough for eight-digit price labels, so a symbol's price and equity charts line up in time.

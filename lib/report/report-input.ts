@@ -8,6 +8,12 @@ export interface ReportInput {
   readonly subtitle?: string;
   /** Headline figures, shown as a table: label and already-formatted value. */
   readonly figures: readonly (readonly [label: string, value: string])[];
+  /**
+   * One row per symbol (run reports), shown before the charts: with many symbols, the first few
+   * rows and one row summing the rest, so the page stays readable at a thousand symbols.
+   */
+  readonly symbolTable?: SymbolTable;
+  /** The symbols charted, each in its own section. */
   readonly symbols: readonly SymbolReport[];
   /** Trade-invocation latencies in ms, drawn as a histogram (run reports). */
   readonly latenciesMs?: readonly number[];
@@ -17,6 +23,15 @@ export interface ReportInput {
   readonly trades?: readonly TradeRow[];
   /** Each symbol's price tick and amount step, where known: prices and amounts are rounded to them. */
   readonly markets?: Readonly<Record<string, MarketSteps>>;
+}
+
+/** A table of already-formatted cells, with a caption and a note under it. */
+export interface SymbolTable {
+  readonly caption: string;
+  readonly note?: string;
+  readonly head: readonly string[];
+  /** `symbol` names the row's symbol; a row summing several has none. */
+  readonly rows: readonly { readonly symbol?: string; readonly cells: readonly string[] }[];
 }
 
 /** The precision a market trades at. */

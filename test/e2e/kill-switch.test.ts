@@ -161,7 +161,7 @@ describe('the kill switch', () => {
       );
       await duringDone;
       const summary = JSON.parse(await readFile(out, 'utf8')) as RunSummary;
-      expect(summary.exchange).toBe(id);
+      expect(summary.exchange.id).toBe(id);
 
       // The halt exited 0 (run() rejects otherwise) on the running process, which went on ticking.
       expect(halt?.served).toBe(true);

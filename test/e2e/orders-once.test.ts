@@ -68,7 +68,7 @@ describe.each(exchangeIds)('orders on %s under lost responses and duplicate deli
   });
 
   it(`sends ${id}'s own client ids and logs them as a correlation key, never a key or secret`, () => {
-    expect(summary.exchange).toBe(id);
+    expect(summary.exchange.id).toBe(id);
     for (const trade of summary.trades) expect(trade.clientOrderId).toMatch(clientIdPatterns[id]);
     const lines = logText.split('\n').filter(Boolean);
     const ids = new Set(summary.trades.map((t) => t.clientOrderId));

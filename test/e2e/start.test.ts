@@ -143,7 +143,7 @@ describe.each(['okx', 'kraken'] as const)('npm start -- --exchange %s', (id) => 
   });
 
   it(`trades through ccxt's ${id} class against the simulator speaking ${id}'s API`, () => {
-    expect(ownSummary.exchange).toBe(id);
+    expect(ownSummary.exchange.id).toBe(id);
     expect(ownStdout).toContain(`exchange: ${id} (simulator)`);
     expect(ownSummary).toMatchObject({ ticks: 20, failed: 0, deadLettered: 0 });
     expect(ownSummary.succeeded).toBe(ownSummary.invocations);

@@ -202,6 +202,17 @@ describe('the front door of every command', () => {
       2,
       /^tickfan start: unknown option --bogus; see --help$/,
     ],
+    ...(['0', '5001', '2.5', 'many'] as const).map(
+      (n): [string, string, () => string[], number, RegExp] => [
+        `npm start -- --synthetic ${n}`,
+        'lib/cli/start.ts',
+        () => ['--synthetic', n, ...state()],
+        2,
+        new RegExp(
+          `^tickfan start: --synthetic must be a whole number from 1 to 5000 \\(got "${n.replace('.', '\\.')}"\\)$`,
+        ),
+      ],
+    ),
     [
       'npm run cost -- --from-summary /missing.json',
       'lib/cli/cost.ts',
@@ -359,6 +370,7 @@ describe('--help', () => {
       '--report PATH',
       '--resume',
       '--time-scale F',
+      '--synthetic N',
       '--config FILE',
       '--state-dir DIR',
     ]) {

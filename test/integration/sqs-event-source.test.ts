@@ -123,6 +123,33 @@ const overlaps = (a: InvocationRecord, b: InvocationRecord) =>
   a.startedAt < b.endedAt && b.startedAt < a.endedAt;
 
 describe('SqsEventSource', () => {
+  it('runs many more symbols than maxConcurrency on a pool of at most maxConcurrency containers', async () => {
+    // Prepare: a cold function whose pool is the event source's concurrency (4), and 24 symbols
+    const pooled = new LocalFunction({
+      name: 'pooled',
+      bundleFile,
+      workerFile: await buildWorkerShim(dir),
+      env: {},
+      timeoutMs: 2_000,
+      maxConcurrency: 4,
+    });
+    try {
+      const symbols = Array.from({ length: 24 }, (_, i) => ({ symbol: `S${i}/BTC`, ms: 20 }));
+
+      // Act
+      const { records } = await run('pool', symbols, { fn: pooled });
+
+      // Assess: every symbol ran, on at most four containers started cold and reused after
+      expect(new Set(records.map((r) => r.symbol)).size).toBe(24);
+      expect(records.every((r) => r.outcome.ok)).toBe(true);
+      expect(records.filter((r) => r.outcome.coldStart).length).toBeLessThanOrEqual(4);
+      expect(pooled.containers).toBeLessThanOrEqual(4);
+      expect(pooled.containers).toBeGreaterThanOrEqual(1);
+    } finally {
+      await pooled.close();
+    }
+  });
+
   it('never has two messages of one FIFO group in flight, and keeps their order', async () => {
     const { records } = await run('order', [
       { symbol: 'A/BTC', ms: 200 },
@@ -213,4 +240,61 @@ describe('SqsEventSource', () => {
       await relay.close();
     }
   }, 60_000);
+
+  it('starts no invocation once stopped, so a function closed after stop() is never called', async () => {
+    // Prepare: three symbols, one invocation at a time; the first is held until we stop
+    const { queueUrl, dlqUrl } = await createSymbolQueues(sqs, {
+      name: 'stopping',
+      maxReceiveCount: 2,
+      visibilityTimeoutSeconds: 30,
+    });
+    for (const symbol of ['A/BTC', 'B/BTC', 'C/BTC']) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify({ v: 1, symbol, scheduledAt: '2018-01-01T00:00:00.000Z' }),
+          MessageGroupId: symbol,
+          MessageDeduplicationId: symbol,
+        }),
+      );
+    }
+    let release = () => {};
+    let invoked = 0;
+    let firstInvoked = () => {};
+    const first = new Promise<void>((resolve) => {
+      firstInvoked = resolve;
+    });
+    const held = {
+      invoke: async () => {
+        invoked++;
+        firstInvoked();
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return { ok: true, value: {}, durationMs: 1, coldStart: false } as const;
+      },
+    } as unknown as LocalFunction;
+    const source = new SqsEventSource({
+      sqs,
+      queueUrl,
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:stopping.fifo',
+      deadLetterQueueUrl: dlqUrl,
+      fn: held,
+      maxConcurrency: 1,
+      visibilityTimeoutMs: 300,
+      maxReceiveCount: 2,
+      clockOffsetMs: () => 0,
+    });
+    source.start();
+    await first;
+    expect(source.busy).toBeGreaterThanOrEqual(2);
+
+    // Act: stop while the first invocation runs, then let it end
+    const stopped = source.stop();
+    release();
+    await stopped;
+
+    // Assess: the messages still held were not handed to the function
+    expect(invoked).toBe(1);
+  });
 });

@@ -3,6 +3,9 @@ import { applyFill, flatPosition, type Position, totalPnl } from '../../lib/doma
 import {
   fillsOf,
   type ReportedSummary,
+  type RunReportData,
+  reportedFailures,
+  reportedSymbols,
   runFigures,
   runInvocations,
   runReportInput,
@@ -11,6 +14,7 @@ import {
 import type { InvocationRecord } from '../../lib/local/sqs-event-source.js';
 import { percentile, summarise } from '../../lib/local/summary.js';
 import { formatNumber } from '../../lib/report/format-number.js';
+import { renderReport } from '../../lib/report/render-report.js';
 import { feeRate, realisticRun, shippedCandles, smaCrossTrades } from './fixtures.js';
 
 let run: Awaited<ReturnType<typeof realisticRun>>;
@@ -140,6 +144,117 @@ describe('runReportInput', () => {
   });
 });
 
+/** A run of `configured` plus `synthetic` symbols, one tick each, all ok unless `failing`. */
+function manySymbols(
+  configured: number,
+  synthetic: number,
+  failing: readonly string[] = [],
+): RunReportData {
+  const symbols = [
+    ...Array.from({ length: configured }, (_, i) => `C${i}/BTC`),
+    ...Array.from({ length: synthetic }, (_, i) => `SYN${i}/USDT`),
+  ];
+  const perSymbol = Object.fromEntries(
+    symbols.map((symbol, i) => {
+      const failed = failing.includes(symbol) ? 1 : 0;
+      return [
+        symbol,
+        {
+          ticks: 1,
+          ok: 1 - failed,
+          skipped: 0,
+          failedTicks: failed,
+          succeeded: 1 - failed,
+          failed,
+          orders: 0,
+          position: 0,
+          pnl: 0,
+          unrealisedPnl: 0,
+          markPrice: 1,
+          latencyMs: { p50: 10, p99: 10 },
+          synthetic: i >= configured,
+        },
+      ] as const;
+    }),
+  );
+  return {
+    summary: {
+      ...run.summary,
+      ticks: 1,
+      symbols,
+      synthetic,
+      perSymbol,
+      trades: [],
+    },
+    candles: {},
+    invocations: failing.map((symbol) => ({
+      symbol,
+      ok: false,
+      kind: 'timeout',
+      error: 'Task timed out',
+      durationMs: 30_000,
+    })),
+  };
+}
+
+describe('runReportInput with a thousand symbols', () => {
+  it('charts at most reportedSymbols symbols, the configured and the failing ones first', () => {
+    const data = manySymbols(3, 1000, ['SYN500/USDT', 'SYN900/USDT']);
+
+    const charted = runReportInput(data).symbols.map((s) => s.symbol);
+
+    expect(charted).toHaveLength(reportedSymbols);
+    expect(charted.slice(0, 5)).toEqual([
+      'C0/BTC',
+      'C1/BTC',
+      'C2/BTC',
+      'SYN500/USDT',
+      'SYN900/USDT',
+    ]);
+  });
+
+  it('gives the charted symbols a row each, synthetic ones marked, and sums the rest in one row', () => {
+    const table = runReportInput(manySymbols(3, 1000, ['SYN500/USDT'])).symbolTable;
+
+    expect(table?.caption).toBe('Symbols: 1003, 1000 of them synthetic');
+    expect(table?.rows).toHaveLength(reportedSymbols + 1);
+    expect(table?.rows[3]?.cells[0]).toBe('SYN500/USDT (synthetic)');
+    expect(table?.rows[0]?.cells[0]).toBe('C0/BTC');
+    expect(table?.rows.at(-1)?.symbol).toBeUndefined();
+    expect(table?.rows.at(-1)?.cells.slice(0, 5)).toEqual([
+      `${1003 - reportedSymbols} other symbols (${1003 - reportedSymbols} synthetic)`,
+      String(1003 - reportedSymbols),
+      String(1003 - reportedSymbols),
+      '0',
+      '0',
+    ]);
+  });
+
+  it('lists at most reportedFailures failure groups and sums the rest by kind', () => {
+    const failing = Array.from({ length: 80 }, (_, i) => `SYN${i}/USDT`);
+
+    const failures = runReportInput(manySymbols(0, 1000, failing)).failures ?? [];
+
+    expect(failures).toHaveLength(reportedFailures + 1);
+    expect(failures.at(-1)).toEqual({ symbol: '30 other symbols', kind: 'timeout', count: 30 });
+    expect(failures.reduce((sum, f) => sum + f.count, 0)).toBe(80);
+  });
+
+  it('names the configured symbols under the title and counts the synthetic ones', () => {
+    expect(runReportInput(manySymbols(12, 1000)).subtitle).toBe(
+      '1 ticks · C0/BTC, C1/BTC, C2/BTC, C3/BTC, C4/BTC, C5/BTC, C6/BTC, C7/BTC, C8/BTC, C9/BTC and 2 more + 1000 synthetic',
+    );
+  });
+
+  it('renders a page that stays small: no chart for the symbols summed in the last row', () => {
+    const html = renderReport(runReportInput(manySymbols(3, 1000)));
+
+    expect(html.match(/data-section="symbol"/g)).toHaveLength(reportedSymbols);
+    expect(html).toContain('data-rest');
+    expect(html.length).toBeLessThan(1_000_000);
+  });
+});
+
 describe('tradeRows', () => {
   it('pairs each entry with its exit and marks an open position at the last close', async () => {
     const real = await shippedCandles('ETC/BTC');
@@ -249,6 +364,8 @@ describe('runInvocations', () => {
       exchangeOrders: [],
       deadLettered: 0,
       exchange: 'binance',
+      exchangeRequests: { requests: 0, weight: 0, http429: 0, http418: 0, marketsRequests: 0 },
+      peakRssBytes: 0,
       tickPeriodMs: 300_000,
       lastPrices: {},
       health: [],

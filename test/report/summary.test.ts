@@ -94,6 +94,8 @@ function input(overrides: Partial<SummaryInput> = {}): SummaryInput {
     deadLetteredBySymbol: new Map([['LTC/BTC', 1]]),
     poisoned: 0,
     exchange: 'binance',
+    exchangeRequests: { requests: 12, weight: 30, http429: 1, http418: 0, marketsRequests: 2 },
+    peakRssBytes: 300 * 2 ** 20,
     tickPeriodMs: period,
     lastPrices: { 'LTC/BTC': 0.0125 },
     ...overrides,
@@ -179,6 +181,101 @@ describe('summarise', () => {
     );
 
     expect(summary.orders.duplicates).toBe(1);
+  });
+});
+
+const due = (ks: readonly number[], symbol = 'LTC/BTC') =>
+  ks.map((k) => ({ symbol, scheduledAt: iso(k) }));
+
+describe('summarise: a run of many symbols', () => {
+  it('gives the exchange id with the requests, weight, 429s, 418s and markets requests the simulator counted', () => {
+    expect(summarise(input()).exchange).toEqual({
+      id: 'binance',
+      requests: 12,
+      weight: 30,
+      http429: 1,
+      http418: 0,
+      marketsRequests: 2,
+    });
+  });
+
+  it('counts the synthetic markets and marks each one, the configured symbols unmarked', () => {
+    const summary = summarise(
+      input({ symbols: ['LTC/BTC', 'SYN1/USDT'], syntheticSymbols: ['SYN1/USDT'] }),
+    );
+
+    expect(summary.synthetic).toBe(1);
+    expect(summary.perSymbol['SYN1/USDT']?.synthetic).toBe(true);
+    expect(summary.perSymbol['LTC/BTC']?.synthetic).toBe(false);
+    expect(summarise(input()).synthetic).toBe(0);
+  });
+
+  it('reports the peak resident memory it was given, in bytes', () => {
+    expect(summarise(input({ peakRssBytes: 123_456_789 })).peakRssBytes).toBe(123_456_789);
+  });
+
+  it('counts a due symbol tick that ended neither ok nor skipped as lost, and a halted one as not', () => {
+    // ticks 0-3 ended ok or skipped; tick 4's every attempt timed out; tick 5 was never invoked;
+    // tick 6 was held back by the kill switch
+    const summary = summarise(
+      input({
+        dueTicks: [
+          ...due([0, 1, 2, 3, 4, 5]),
+          { symbol: 'LTC/BTC', scheduledAt: iso(6), halted: true },
+        ],
+      }),
+    );
+
+    expect(summary.dueSymbolTicks).toBe(7);
+    expect(summary.lost).toBe(2);
+    expect(summarise(input({ dueTicks: due([0, 1, 2, 3]) })).lost).toBe(0);
+  });
+
+  it('times each tick from its fan-out start to the end of its last invocation, retries included', () => {
+    const summary = summarise(
+      input({ dueTicks: due([0, 1, 2, 3, 4]), fanOutMs: new Map([[iso(0), 40]]) }),
+    );
+
+    // 1001-900, 1011-910, 1021-920, then ticks 3 and 4 end on their second attempt: 1032-930, 1042-940
+    expect(summary.tickLatency.ticks.map((t) => t.latencyMs)).toEqual([101, 101, 101, 102, 102]);
+    expect(summary.tickLatency.p50Ms).toBe(101);
+    expect(summary.tickLatency.p99Ms).toBeCloseTo(102, 12);
+    expect(summary.tickLatency.max).toBe(102);
+    expect(summary.tickLatency.ticks[0]).toEqual({
+      scheduledAt: iso(0),
+      symbolTicks: 1,
+      fanOutMs: 40,
+      latencyMs: 101,
+      lost: 0,
+      withinPeriod: true,
+    });
+  });
+
+  it('says per tick whether its last symbol finished within the tick period the run spaced ticks by', () => {
+    const summary = summarise(input({ dueTicks: due([0, 1, 2, 3]), tickSpacingMs: 101.5 }));
+
+    expect(summary.tickLatency.periodMs).toBe(101.5);
+    expect(summary.tickLatency.ticks.map((t) => t.withinPeriod)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    // By default the spacing is the schedule's period times the time scale.
+    expect(summarise(input()).tickLatency.periodMs).toBe(period * 0.1);
+  });
+
+  it('counts a tick with a lost symbol tick as not done within its period, however fast the rest', () => {
+    const summary = summarise(input({ dueTicks: due([0, 1, 2, 3, 4]) }));
+
+    expect(summary.tickLatency.ticks.map((t) => [t.lost, t.withinPeriod])).toEqual([
+      [0, true],
+      [0, true],
+      [0, true],
+      [0, true],
+      [1, false],
+    ]);
   });
 });
 
@@ -303,6 +400,54 @@ describe('formatSummary', () => {
     expect(formatSummary(summarise(input()))).toContain(
       'skipped: stale 1  halted 0  breaker 0  poison messages 0',
     );
+  });
+
+  it('marks synthetic symbols, lists the notable ones and sums the rest in one row', () => {
+    const symbols = ['LTC/BTC', ...Array.from({ length: 30 }, (_, i) => `SYN${i}/USDT`)];
+    const syn1 = { ...result(0, 'ok'), symbol: 'SYN1/USDT' };
+    const tickResults = [
+      result(0, 'ok'),
+      result(1, 'ok'),
+      { ...syn1, tickId: tickId({ symbol: 'SYN1/USDT', scheduledAt: Date.parse(iso(0)) }) },
+    ];
+    const text = formatSummary(
+      summarise(
+        input({
+          symbols,
+          syntheticSymbols: symbols.slice(1),
+          tickResults,
+          invocations: [
+            ...invocations.slice(0, 2),
+            { ...invocation('s1', 0, ok), symbol: 'SYN1/USDT' },
+            { ...invocation('s2', 0, timedOut), symbol: 'SYN2/USDT' },
+          ],
+        }),
+      ),
+    );
+    const lines = text.split('\n');
+
+    expect(lines.find((l) => l.startsWith('LTC/BTC '))).toBeDefined();
+    // SYN2's tick failed: it has a row of its own, marked
+    expect(lines.find((l) => l.startsWith('SYN2/USDT *'))).toMatch(/^SYN2\/USDT \*\s+1\s+0\s+1\s/);
+    expect(lines.some((l) => l.startsWith('SYN1/USDT'))).toBe(false);
+    // the other 29 (SYN1's one tick ended ok) summed in one row
+    expect(lines.find((l) => l.startsWith('29 more synthetic *'))).toMatch(
+      /^29 more synthetic \*\s+1\s+1\s+0\s/,
+    );
+    expect(text).toContain('* synthetic market generated by the simulator (--synthetic 30)');
+  });
+
+  it('prints the exchange counters, the lost symbol ticks, the tick latency and the peak memory', () => {
+    const text = formatSummary(
+      summarise(input({ dueTicks: due([0, 1, 2, 3, 4]), tickSpacingMs: 101.5 })),
+    );
+
+    expect(text).toContain(
+      'exchange: binance (simulator)  requests 12  weight 30  429 1  418 0  markets requests 2',
+    );
+    expect(text).toContain('symbol ticks: ok 3  skipped 1  failed 1  lost 1 of 5 due  LOST');
+    expect(text).toContain('p50 101 ms  p99 102 ms  max 102 ms; 2 of 5 ticks NOT done within');
+    expect(text).toContain('peak memory (resident, the whole run): 300 MiB');
   });
 
   it('rounds pnl to six significant digits and an amount to its market step', () => {

@@ -39,4 +39,10 @@ describe('scaleTimeouts', () => {
     expect(local.timeouts).toEqual(deployed.timeouts);
     expect(local.guards).toEqual({ ...deployed.guards, maxTickLagMs: 150_000 });
   });
+
+  it("leaves the fan-out's timeout as configured: its work grows with the symbols, not with time", () => {
+    const deployed = parseConfig({ ...fiveMinutes, timeouts: { fanOutFunctionSeconds: 30 } });
+
+    expect(scaleTimeouts(deployed, 0.1).timeouts.fanOutFunctionSeconds).toBe(30);
+  });
 });
