@@ -11,7 +11,7 @@ import { defaultDataDir } from '../market-data/ohlcv-data.js';
 import { startSimulator } from '../simulator/exchange-simulator.js';
 import { maxSyntheticMarkets } from '../simulator/synthetic-markets.js';
 import { wireOf, wires } from '../simulator/wires.js';
-import { UsageError } from './args.js';
+import { UsageError, wholeNumberIn } from './args.js';
 import { type CliArgs, runCli } from './run-cli.js';
 
 const options = {
@@ -79,16 +79,6 @@ function startOf(value: string | undefined): number | undefined {
   return at;
 }
 
-function syntheticOf(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n > maxSyntheticMarkets) {
-    throw new UsageError(
-      `--synthetic ${JSON.stringify(value)} must be a whole number from 0 to ${maxSyntheticMarkets}`,
-    );
-  }
-  return n;
-}
-
 /** The symbols served, with the synthetic ones as a count and a range rather than a thousand names. */
 function servedList(symbols: readonly string[]): string {
   const synthetic = symbols.filter((s) => /^S[0-9]{4}\//.test(s));
@@ -100,7 +90,7 @@ function servedList(symbols: readonly string[]): string {
 
 async function main({ values }: CliArgs<typeof options>): Promise<void> {
   const port = portOf(values.port);
-  const synthetic = syntheticOf(values.synthetic);
+  const synthetic = wholeNumberIn('--synthetic', values.synthetic, 0, maxSyntheticMarkets);
   const dataDir = dataDirOf(values.data);
   const start = startOf(values.at);
   if (wires[values.exchange] === undefined) {

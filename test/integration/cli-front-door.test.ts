@@ -109,14 +109,7 @@ describe('the front door of every command', () => {
       'lib/cli/simulator.ts',
       () => ['--synthetic', 'lots'],
       2,
-      /--synthetic "lots" must be a whole number from 0 to 9999/,
-    ],
-    [
-      'npm run simulator -- --synthetic 10000',
-      'lib/cli/simulator.ts',
-      () => ['--synthetic', '10000'],
-      2,
-      /--synthetic "10000" must be a whole number from 0 to 9999/,
+      /^tickfan simulator: --synthetic must be a whole number from 0 to 9999 \(got "lots"\)$/m,
     ],
     [
       'npm run preflight -- --egress-ip 300.1.2.3',
@@ -202,17 +195,14 @@ describe('the front door of every command', () => {
       2,
       /^tickfan start: unknown option --bogus; see --help$/,
     ],
-    ...(['0', '5001', '2.5', 'many'] as const).map(
-      (n): [string, string, () => string[], number, RegExp] => [
-        `npm start -- --synthetic ${n}`,
-        'lib/cli/start.ts',
-        () => ['--synthetic', n, ...state()],
-        2,
-        new RegExp(
-          `^tickfan start: --synthetic must be a whole number from 1 to 5000 \\(got "${n.replace('.', '\\.')}"\\)$`,
-        ),
-      ],
-    ),
+    // The range and each kind of bad value: test/unit/cli/args.test.ts.
+    [
+      'npm start -- --synthetic many',
+      'lib/cli/start.ts',
+      () => ['--synthetic', 'many', ...state()],
+      2,
+      /^tickfan start: --synthetic must be a whole number from 1 to 5000 \(got "many"\)$/,
+    ],
     [
       'npm run cost -- --from-summary /missing.json',
       'lib/cli/cost.ts',
