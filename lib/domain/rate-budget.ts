@@ -147,14 +147,16 @@ export interface TickCalls {
 }
 
 /**
- * The request weight a tick reserves before its first exchange call: its candles, the stop
- * check of a held position (a look-up, and a cancel and a new stop for an exit, a trailing raise
- * or a missing stop), and the look-up of a pending order. Its own order's weight is reserved
- * when the order is about to be sent ({@link orderWeight}): most ticks send none.
+ * The request weight a tick reserves before its first exchange call: its candles, the check of a
+ * held position's stop (one look-up, which every held tick makes), and the look-up of a pending
+ * order. What only some ticks do is reserved when they are about to do it: an order with its
+ * stop or its cancel ({@link orderWeight}). Reserving a cancel and a new stop on every held tick
+ * would price a held position at several times its real calls: on kraken three held symbols
+ * would fill a window, and their ticks would skip as `ratelimit` with the budget half unused.
  */
 export function tickWeight(weights: Readonly<Record<CallKind, number>>, calls: TickCalls): number {
   let weight = calls.fetchesCandles ? weights.candles : 0;
-  if (calls.holding) weight += weights.lookup + weights.cancel + weights.stop;
+  if (calls.holding) weight += weights.lookup;
   if (calls.pendingOrder) weight += weights.lookup;
   return weight;
 }
@@ -166,7 +168,8 @@ export function tickPriority(calls: TickCalls): BudgetPriority {
 
 /**
  * The request weight and the orders of sending one market order: a buy is followed by its
- * stop in the same tick, so it draws for both.
+ * stop in the same tick, so it draws for both; a sell (an exit) first cancels the stop it
+ * replaces.
  */
 export function orderWeight(
   weights: Readonly<Record<CallKind, number>>,
@@ -174,7 +177,7 @@ export function orderWeight(
 ): { readonly requests: number; readonly orders: number } {
   return side === 'buy'
     ? { requests: weights.order + weights.stop, orders: 2 }
-    : { requests: weights.order, orders: 1 };
+    : { requests: weights.cancel + weights.order, orders: 1 };
 }
 
 /**

@@ -115,10 +115,20 @@ describe('tick and order weights', () => {
     expect(tickPriority(calls)).toBe('entry');
   });
 
-  it("weighs a held position's tick with its stop check, cancel and replacement, as protection", () => {
+  it("weighs a held position's tick with its stop check, as protection", () => {
     const calls = { fetchesCandles: true, holding: true, pendingOrder: false };
-    expect(tickWeight(weights, calls)).toBe(2 + 4 + 1 + 1);
+    expect(tickWeight(weights, calls)).toBe(2 + 4);
     expect(tickPriority(calls)).toBe('protection');
+  });
+
+  it('lets a kraken window hold the ticks of more than three held positions', () => {
+    const kraken = exchangeLimits.kraken.rate;
+    const held = tickWeight(kraken.weights, {
+      fetchesCandles: true,
+      holding: true,
+      pendingOrder: false,
+    });
+    expect(Math.floor(kraken.requests.limit / held)).toBeGreaterThan(3);
   });
 
   it("adds a pending order's look-up, and weighs a tick that asks nothing as nothing", () => {
@@ -130,9 +140,9 @@ describe('tick and order weights', () => {
     ).toBe(0);
   });
 
-  it('draws a buy with its stop, and a sell alone', () => {
+  it('draws a buy with its stop, and a sell with the cancel of the stop it replaces', () => {
     expect(orderWeight(weights, 'buy')).toEqual({ requests: 2, orders: 2 });
-    expect(orderWeight(weights, 'sell')).toEqual({ requests: 1, orders: 1 });
+    expect(orderWeight(weights, 'sell')).toEqual({ requests: 2, orders: 1 });
   });
 });
 
