@@ -147,23 +147,39 @@ describe('rowsOf', () => {
 });
 
 describe('rowsOf scale', () => {
+  const fanOut = {
+    symbols: 1000,
+    repeats: 7,
+    p50Ms: 636.3,
+    p95Ms: 1150.9,
+    cpuP50Ms: 219.4,
+    batchReads: 11,
+    itemReads: 0,
+    sendCalls: 100,
+    dispatched: 1000,
+  };
+  const tick = {
+    symbols: 1000,
+    concurrency: 10,
+    timeScale: 1,
+    tickLatenciesMs: [21_000, 19_500],
+    latencyMs: 21_000,
+    singleSymbolTicksMs: [400, 150, 160, 170, 155],
+    singleSymbolMs: 157.5,
+    limitMs: 15_750,
+    ratio: 1.333,
+    pass: false,
+    dueSymbolTicks: 2000,
+    lost: 0,
+    failedInvocations: 0,
+    exchange: { requests: 2030, weight: 4400, http429: 0, http418: 0, marketsRequests: 11 },
+    peakRssMb: 1500,
+    processMaxRssMb: 1600,
+    runWallMs: 60_000,
+  };
+
   it("lists the scale section's fan-out figures under named fields, with the calls it made", () => {
-    const results: BenchResults = {
-      date: '2026-01-01T00:00:00.000Z',
-      scale: {
-        fanOut: {
-          symbols: 1000,
-          repeats: 7,
-          p50Ms: 636.3,
-          p95Ms: 1150.9,
-          cpuP50Ms: 219.4,
-          batchReads: 11,
-          itemReads: 0,
-          sendCalls: 100,
-          dispatched: 1000,
-        },
-      },
-    };
+    const results: BenchResults = { date: '2026-01-01T00:00:00.000Z', scale: { fanOut } };
 
     const rows = rowsOf(results);
 
@@ -177,13 +193,43 @@ describe('rowsOf scale', () => {
     );
   });
 
-  it('records a failed scale section as one failed row', () => {
+  it("judges the whole tick's ratio against 1 and lists its losses and exchange counters", () => {
+    const rows = rowsOf({ date: '2026-01-01T00:00:00.000Z', scale: { tick } });
+
+    expect(rows.find((r) => r.figure === 'tick.ratio')).toMatchObject({
+      value: '1.333',
+      target: '<= 1',
+      verdict: 'miss',
+    });
+    expect(rows.find((r) => r.figure === 'tick.limitMs')?.anchor).toBe(
+      'ceil(1000 / 10) x singleSymbolMs',
+    );
+    expect(rows.find((r) => r.figure === 'tick.exchange.requests')?.anchor).toBe(
+      'weight 4,400, http429 0, http418 0, marketsRequests 11',
+    );
+    expect(rows.map((r) => r.figure)).toContain('tick.lost');
+    expect(rows.map((r) => r.figure)).toContain('tick.peakRssMb');
+  });
+
+  it('records a failed measurement as its own failed row and keeps the others', () => {
     const rows = rowsOf({
       date: '2026-01-01T00:00:00.000Z',
-      scale: { failed: true, timedOut: false, reason: 'Error: boom' },
+      scale: {
+        fanOut,
+        tick: {
+          failed: true,
+          timedOut: false,
+          reason: 'Error: boom',
+          sectionRun: { load1Before: 1, load1After: 2, load1Max: 2, wallMs: 1000, attempts: 1 },
+        },
+      },
     });
 
-    expect(rows).toEqual([expect.objectContaining({ section: 'scale', verdict: 'failed' })]);
+    expect(rows.filter((r) => r.verdict === 'failed')).toEqual([
+      expect.objectContaining({ section: 'scale', figure: 'tick', anchor: 'Error: boom' }),
+    ]);
+    expect(rows.find((r) => r.figure === 'tick.load1')?.value).toBe('1.00 -> 2.00');
+    expect(rows.map((r) => r.figure)).toContain('fanOut.p50Ms');
   });
 });
 
