@@ -484,6 +484,13 @@ function scaleRows(rows: Row[], scale: ScaleFigures): void {
         `${t.peakRssMb.toFixed(0)} MB`,
         `sampled every 250 ms during the run of ${int(t.symbols)} (process lifetime peak ${t.processMaxRssMb.toFixed(0)} MB)`,
       ),
+      row(
+        'scale',
+        'tick.runCpuMs',
+        t.runCpuMs,
+        ms(t.runCpuMs),
+        `CPU of every thread over the run of ${int(t.symbols)} (start-up and drain included), ${int(t.runWallMs)} ms wall on ${t.cores} cores`,
+      ),
     );
   }
   runRow(rows, 'scale', scale.tick, 'tick.');
@@ -525,20 +532,28 @@ function scaleRows(rows: Row[], scale: ScaleFigures): void {
   runRow(rows, 'scale', scale.rateBudget, 'rateBudget.');
   const m = measured('memoryPerContainerMb', scale.memoryPerContainerMb);
   if (m) {
+    const rss = m.rssMb;
     rows.push(
       row(
         'scale',
         'memoryPerContainerMb',
         m.mb,
         `${m.mb.toFixed(1)} MB`,
-        `${m.how}; ${int(m.markets)} markets loaded at init; trade function ${m.functionMemoryMb} MB`,
+        `process RSS growth per pre-warmed trade container after the first, at init (${m.containers} containers, ${int(m.symbols)} symbols); trade function ${m.functionMemoryMb} MB`,
       ),
       row(
         'scale',
         'memoryPerContainerMb.firstContainerMb',
         m.firstContainerMb,
         `${m.firstContainerMb.toFixed(1)} MB`,
-        `the first container, worker runtime included (RSS ${m.rssMb.base.toFixed(0)} -> ${m.rssMb.first.toFixed(0)} -> ${m.rssMb.all.toFixed(0)} MB)`,
+        'the first container, the worker runtime included',
+      ),
+      row(
+        'scale',
+        'memoryPerContainerMb.afterTickMb',
+        m.afterTickMb,
+        `${m.afterTickMb.toFixed(1)} MB`,
+        `upper bound after one tick of ${int(m.invocations)} invocations (RSS ${rss.base.toFixed(0)} -> ${rss.first.toFixed(0)} -> ${rss.all.toFixed(0)} -> ${rss.afterTick.toFixed(0)} MB)`,
       ),
     );
   }

@@ -439,12 +439,12 @@ async function main(): Promise<void> {
       });
       scale.memoryPerContainerMb = await runner.run({
         name: 'scale.memoryPerContainerMb',
-        what: 'process RSS growth per pre-warmed trade container, with 1,000 markets loaded at init',
+        what: 'process RSS growth per pre-warmed trade container at init, and after a tick of 1,000 symbols',
         repeatOnLoad: false,
         work: () =>
           measureScaleMemory({ config, symbols: 1000, workDir: join(workDir, 'scale-memory') }),
         done: (m) =>
-          `${m.mb} MB per container after the first (first ${m.firstContainerMb} MB), ${m.containers} containers, ${m.markets} markets`,
+          `${m.mb} MB per container after the first at init (first ${m.firstContainerMb} MB), ${m.afterTickMb} MB after a tick of ${m.invocations} invocations; ${m.containers} containers`,
       });
     }
   } finally {

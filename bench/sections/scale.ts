@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -13,7 +14,9 @@ import {
   parseConfig,
   rateBudgetRules,
 } from '../../lib/config/schema.js';
+import { timeframeMs } from '../../lib/domain/candle.js';
 import { BudgetPriority, RatePool, tickWeight } from '../../lib/domain/rate-budget.js';
+import { createStrategy } from '../../lib/domain/strategies/registry.js';
 import { healthyState } from '../../lib/domain/symbol-health.js';
 import { createStateTable } from '../../lib/local/create-tables.js';
 import { LocalEnvironment } from '../../lib/local/local-environment.js';
@@ -247,6 +250,13 @@ export interface ScaleTickFigures {
   readonly processMaxRssMb: number;
   /** Wall time of the run of N, its start-up and drain included. */
   readonly runWallMs: number;
+  /**
+   * User + system CPU of this process over the run of N, every thread (containers, dynalite,
+   * the queue, the simulator), start-up and drain included; against `cores` x `runWallMs` it
+   * says how much of the machine the run had.
+   */
+  readonly runCpuMs: number;
+  readonly cores: number;
 }
 
 const mb = 2 ** 20;
@@ -284,6 +294,7 @@ export async function measureScaleTick(options: {
   }, 250);
   sampler.unref();
   const began = performance.now();
+  const cpu = process.cpuUsage();
   let summary: RunSummary;
   try {
     summary = await runLocal({
@@ -299,6 +310,7 @@ export async function measureScaleTick(options: {
     clearInterval(sampler);
   }
   const runWallMs = performance.now() - began;
+  const used = process.cpuUsage(cpu);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   if (summary.symbols.length !== options.symbols) {
     throw new Error(`the run traded ${summary.symbols.length} symbols, not ${options.symbols}`);
@@ -327,6 +339,8 @@ export async function measureScaleTick(options: {
     peakRssMb: round(peakRss / mb),
     processMaxRssMb: round(summary.peakRssBytes / mb),
     runWallMs: Math.round(runWallMs),
+    runCpuMs: Math.round((used.user + used.system) / 1000),
+    cores: availableParallelism(),
   };
 }
 
@@ -471,29 +485,47 @@ export async function measureScaleRateBudget(options: {
   }
 }
 
-/** Memory per pooled trade container, with the markets of many symbols loaded at its init. */
+/** Memory per pooled trade container, after its init and after a tick of many symbols. */
 export interface ScaleMemoryFigures {
-  /** Resident set each container after the first adds, MB (2^20 bytes). */
+  /** Resident set each container after the first adds at its init, MB (2^20 bytes). */
   readonly mb: number;
-  /** What the first container added, the worker runtime's one-time share included, MB. */
+  /** What the first container added at its init, the worker runtime's one-time share included, MB. */
   readonly firstContainerMb: number;
+  /**
+   * `mb` plus the growth over one tick of every symbol spread over the containers: an upper
+   * bound of a container that has run ticks, as the tick's growth also holds this process's
+   * (dynalite's writes, the queue, the invocation records).
+   */
+  readonly afterTickMb: number;
   /** Containers started (`queue.maxConcurrency`), as many as the function pools. */
   readonly containers: number;
-  /** Markets the simulator lists, all of which each container's init loads. */
-  readonly markets: number;
+  /** Symbols (and markets the simulator lists) of the runtime, all due in the tick. */
+  readonly symbols: number;
+  /** Trade invocations of the tick that succeeded. */
+  readonly invocations: number;
   /** The trade function's memory (its Lambda size, and each worker's old-generation cap), MB. */
   readonly functionMemoryMb: number;
-  /** The process's resident set before any trade container, with one, and with all, MB. */
-  readonly rssMb: { readonly base: number; readonly first: number; readonly all: number };
+  /**
+   * The process's resident set before any trade container, with one, with all, and after the
+   * tick, MB.
+   */
+  readonly rssMb: {
+    readonly base: number;
+    readonly first: number;
+    readonly all: number;
+    readonly afterTick: number;
+  };
   readonly how: string;
 }
 
 /**
  * Starts the local runtime for `symbols` symbols (the config's first and synthetic markets, as
- * the tick's run has them), then its trade containers as `runLocal` pre-warms them: one, then
- * the rest of `queue.maxConcurrency`. Each container's init loads the bundle and every market
- * of the simulator. The process's resident set is read before, after the first and after the
- * rest: worker threads live in this process, so their heaps and code show in its RSS.
+ * the tick's run has them), runs the markets function and starts the fan-out's container, then
+ * the trade containers as `runLocal` pre-warms them: one, then the rest of
+ * `queue.maxConcurrency`. A trade container loads no markets at its init (a tick reads its
+ * symbol's stored rules), so one tick of every symbol follows, each container running its share.
+ * The process's resident set is read before the first, after it, after the rest and after the
+ * tick: worker threads live in this process, so their heaps, code and buffers show in its RSS.
  */
 export async function measureScaleMemory(options: {
   config: BotConfig;
@@ -502,13 +534,21 @@ export async function measureScaleMemory(options: {
 }): Promise<ScaleMemoryFigures> {
   const config = scaleTimeouts(syntheticScaleConfig(options.config, options.symbols), 1);
   const containers = config.queue.maxConcurrency;
+  let succeeded = 0;
   const env = await LocalEnvironment.start({
     config,
     stateDir: options.workDir,
     persist: false,
     fresh: true,
+    onInvocation: (record) => {
+      if (record.outcome.ok && !record.itemFailed) succeeded += 1;
+    },
   });
   try {
+    const at = readyTickAt(env, config);
+    env.clock.set(at + 250);
+    await env.refreshMarkets();
+    await env.fanOut.warm(1);
     const baseBytes = process.memoryUsage.rss();
     await env.trade.warm(1);
     const firstBytes = process.memoryUsage.rss();
@@ -517,21 +557,66 @@ export async function measureScaleMemory(options: {
     if (env.trade.containers !== containers) {
       throw new Error(`${env.trade.containers} trade containers started, not ${containers}`);
     }
+    env.eventSource.start();
+    const fanOut = await env.fanOut.invoke(
+      { scheduledAt: new Date(at).toISOString(), source: 'tickfan.local' },
+      env.clock.offsetMs,
+    );
+    if (!fanOut.ok) throw new Error(`fan-out failed: ${fanOut.error.message}`);
+    await drained(env, 10 * 60_000);
+    const afterTickBytes = process.memoryUsage.rss();
+    if (succeeded < options.symbols) {
+      throw new Error(`${succeeded} of ${options.symbols} trade invocations of the tick succeeded`);
+    }
     const figures = perContainerMb({ baseBytes, firstBytes, allBytes, containers });
+    const tickGrowthMb = (afterTickBytes - allBytes) / mb / containers;
     return {
       mb: round(figures.perContainerMb),
       firstContainerMb: round(figures.firstMb),
+      afterTickMb: round(figures.perContainerMb + tickGrowthMb),
       containers,
-      markets: config.symbols.length,
+      symbols: config.symbols.length,
+      invocations: succeeded,
       functionMemoryMb: functionMemoryMb.trade,
       rssMb: {
         base: round(baseBytes / mb),
         first: round(firstBytes / mb),
         all: round(allBytes / mb),
+        afterTick: round(afterTickBytes / mb),
       },
-      how: `process RSS growth from 1 to ${containers} pre-warmed trade containers (worker threads) after their init, per container; no invocation run yet`,
+      how: `process RSS growth from 1 to ${containers} pre-warmed trade containers (worker threads) after their init, per container; afterTickMb adds the growth over one tick of every symbol, spread over the containers`,
     };
   } finally {
     await env.close();
+  }
+}
+
+/**
+ * The first tick at which every symbol's history covers its strategy's warm-up, aligned to the
+ * schedule: the tick a fresh `runLocal` starts with.
+ */
+function readyTickAt(env: LocalEnvironment, config: BotConfig): number {
+  const period = tickPeriodMs(
+    config.schedule.expression,
+    config.symbols.map((s) => s.timeframe),
+  );
+  const ready = config.symbols.map((s) => {
+    const first = env.simulator.candles(s.symbol)[0];
+    if (first === undefined) throw new Error(`the simulator has no candles for ${s.symbol}`);
+    return (
+      first.time + (createStrategy(s.strategy, s.params).warmup + 1) * timeframeMs(s.timeframe)
+    );
+  });
+  return Math.ceil(Math.max(...ready) / period) * period;
+}
+
+/** Waits until the queue is empty and no invocation runs, seen twice in a row. */
+async function drained(env: LocalEnvironment, limitMs: number): Promise<void> {
+  const until = Date.now() + limitMs;
+  let quiet = 0;
+  while (quiet < 2) {
+    if (Date.now() > until) throw new Error(`the queue did not drain within ${limitMs / 1000} s`);
+    quiet = env.eventSource.busy === 0 && (await env.queueDepth()) === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

@@ -176,6 +176,8 @@ describe('rowsOf scale', () => {
     peakRssMb: 1500,
     processMaxRssMb: 1600,
     runWallMs: 60_000,
+    runCpuMs: 100_000,
+    cores: 2,
   };
 
   it("lists the scale section's fan-out figures under named fields, with the calls it made", () => {
@@ -209,6 +211,55 @@ describe('rowsOf scale', () => {
     );
     expect(rows.map((r) => r.figure)).toContain('tick.lost');
     expect(rows.map((r) => r.figure)).toContain('tick.peakRssMb');
+  });
+
+  it('lists the rate budget per tick and the memory per container, each with its load row', () => {
+    const sectionRun = { load1Before: 1, load1After: 1.5, load1Max: 2, wallMs: 7000, attempts: 1 };
+    const first = { reservations: 10, writes: 19, reads: 0 };
+    const budgetTick = { reservations: 1000, granted: 1000, writes: 1009, reads: 0 };
+    const rows = rowsOf({
+      date: '2026-01-01T00:00:00.000Z',
+      scale: {
+        rateBudget: {
+          symbols: 1000,
+          containers: 10,
+          exchange: 'binance',
+          weightPerReservation: 2,
+          windowMs: 60_000,
+          tickPeriodMs: 300_000,
+          ticks: [1, 2].map(() => ({ ...budgetTick, firstOfWindow: first })),
+          firstTick: { writes: 1009, reads: 0 },
+          writesPerTick: 1009,
+          readsPerTick: 0,
+          steadyWritesPerReservation: 1,
+          sectionRun,
+        },
+        memoryPerContainerMb: {
+          mb: 51.3,
+          firstContainerMb: 47.6,
+          afterTickMb: 60.2,
+          containers: 10,
+          symbols: 1000,
+          invocations: 1000,
+          functionMemoryMb: 512,
+          rssMb: { base: 373, first: 421, all: 883, afterTick: 972 },
+          how: 'RSS growth',
+          sectionRun,
+        },
+      },
+    });
+
+    expect(rows.map((r) => `${r.figure}=${r.value}`)).toEqual([
+      'rateBudget.writesPerTick=1,009',
+      'rateBudget.readsPerTick=0',
+      'rateBudget.firstTick.writes=1,009',
+      'rateBudget.steadyWritesPerReservation=1',
+      'rateBudget.load1=1.00 -> 1.50',
+      'memoryPerContainerMb=51.3 MB',
+      'memoryPerContainerMb.firstContainerMb=47.6 MB',
+      'memoryPerContainerMb.afterTickMb=60.2 MB',
+      'memoryPerContainerMb.load1=1.00 -> 1.50',
+    ]);
   });
 
   it('records a failed measurement as its own failed row and keeps the others', () => {
