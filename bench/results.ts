@@ -41,8 +41,11 @@ export interface BenchResults {
   fanOut?: Guarded<FanOutFigures>;
   overhead?: Guarded<OverheadRun & { readonly withRateLimiter?: OverheadRun }>;
   backtest?: Guarded<BacktestFigures>;
-  /** A thousand symbols: one field per measurement (`fanOut` first). */
-  scale?: Guarded<ScaleFigures>;
+  /**
+   * A thousand symbols: one field per measurement (`fanOut`, `tick`, `rateBudget`,
+   * `memoryPerContainerMb`), each run as its own step and holding its figures or its failure.
+   */
+  scale?: ScaleFigures;
 }
 
 /** The targets of issue 7. `MB` is 10^6 bytes, the stricter reading. */
@@ -53,6 +56,7 @@ export const targets = {
   fanOutRatio: { op: '<=', limit: 2, label: '<= 2' },
   overheadP50Ms: { op: '<=', limit: 10, label: '<= 10 ms' },
   candlesPerSec: { op: '>=', limit: 1_000_000, label: '>= 1,000,000' },
+  scaleTickRatio: { op: '<=', limit: 1, label: '<= 1' },
 } as const satisfies Record<string, Target>;
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -337,29 +341,7 @@ export function rowsOf(results: BenchResults): Row[] {
     );
   }
   runRow(rows, 'backtest', results.backtest);
-  const s = figuresOf(rows, 'scale', results.scale);
-  if (s) {
-    const f = s.fanOut;
-    const calls = `${f.batchReads} BatchGetItem, ${f.itemReads} GetItem, ${f.sendCalls} SendMessageBatch calls`;
-    rows.push(
-      row(
-        'scale',
-        'fanOut.p50Ms',
-        f.p50Ms,
-        ms(f.p50Ms),
-        `fanOutTick, ${int(f.symbols)} symbols due, dynalite + local-aws-sqs, ${f.repeats} runs`,
-      ),
-      row('scale', 'fanOut.p95Ms', f.p95Ms, ms(f.p95Ms), `per fan-out: ${calls}`),
-      row(
-        'scale',
-        'fanOut.cpuP50Ms',
-        f.cpuP50Ms,
-        ms(f.cpuP50Ms),
-        'user + system CPU of the fan-out itself, median',
-      ),
-    );
-  }
-  runRow(rows, 'scale', results.scale);
+  scaleRows(rows, results.scale ?? {});
   return rows;
 }
 
@@ -390,13 +372,18 @@ function failedRow(section: string, failure: SectionFailure): Row {
 }
 
 /** How a section ran, as one row: the 1-minute load around it, its wall time, its repeats. */
-function runRow(rows: Row[], section: string, entry: { sectionRun?: SectionRun } | undefined) {
+function runRow(
+  rows: Row[],
+  section: string,
+  entry: { sectionRun?: SectionRun } | undefined,
+  prefix = '',
+) {
   const run = entry?.sectionRun;
   if (run === undefined) return;
   const notKept = (run.discarded ?? []).map((d) => d.reason);
   rows.push({
     section,
-    figure: 'load1',
+    figure: `${prefix}load1`,
     value: `${run.load1Before.toFixed(2)} -> ${run.load1After.toFixed(2)}`,
     target: '',
     anchor: [
@@ -410,4 +397,165 @@ function runRow(rows: Row[], section: string, entry: { sectionRun?: SectionRun }
     ].join('; '),
     verdict: '',
   });
+}
+
+/** The scale section's rows: each measurement's figures (or its failure) and its load. */
+function scaleRows(rows: Row[], scale: ScaleFigures): void {
+  const measured = <T extends object>(name: string, entry: Guarded<T> | undefined) => {
+    if (entry === undefined) return undefined;
+    if (!isFailure(entry)) return entry;
+    rows.push({ ...failedRow('scale', entry), figure: name });
+    return undefined;
+  };
+  const f = measured('fanOut', scale.fanOut);
+  if (f) {
+    const calls = `${f.batchReads} BatchGetItem, ${f.itemReads} GetItem, ${f.sendCalls} SendMessageBatch calls`;
+    rows.push(
+      row(
+        'scale',
+        'fanOut.p50Ms',
+        f.p50Ms,
+        ms(f.p50Ms),
+        `fanOutTick, ${int(f.symbols)} symbols due, dynalite + local-aws-sqs, ${f.repeats} runs`,
+      ),
+      row('scale', 'fanOut.p95Ms', f.p95Ms, ms(f.p95Ms), `per fan-out: ${calls}`),
+      row(
+        'scale',
+        'fanOut.cpuP50Ms',
+        f.cpuP50Ms,
+        ms(f.cpuP50Ms),
+        'user + system CPU of the fan-out itself, median',
+      ),
+    );
+  }
+  runRow(rows, 'scale', scale.fanOut, 'fanOut.');
+  const t = measured('tick', scale.tick);
+  if (t) {
+    const list = (values: readonly number[]) => values.map((v) => int(v)).join(', ');
+    const e = t.exchange;
+    rows.push(
+      row(
+        'scale',
+        'tick.latencyMs',
+        t.latencyMs,
+        ms(t.latencyMs),
+        `slowest of ${t.tickLatenciesMs.length} ticks (${list(t.tickLatenciesMs)} ms) of ${int(t.symbols)} symbols on runLocal, time scale ${t.timeScale}: fan-out start to last symbol end`,
+      ),
+      row(
+        'scale',
+        'tick.singleSymbolMs',
+        t.singleSymbolMs,
+        ms(t.singleSymbolMs),
+        `one symbol alone, median of ticks 2-${t.singleSymbolTicksMs.length} (warm container; all: ${list(t.singleSymbolTicksMs)} ms)`,
+      ),
+      row(
+        'scale',
+        'tick.limitMs',
+        t.limitMs,
+        ms(t.limitMs),
+        `ceil(${t.symbols} / ${t.concurrency}) x singleSymbolMs`,
+      ),
+      row(
+        'scale',
+        'tick.ratio',
+        t.ratio,
+        t.ratio.toFixed(3),
+        'latencyMs / limitMs',
+        targets.scaleTickRatio,
+      ),
+      row(
+        'scale',
+        'tick.lost',
+        t.lost,
+        int(t.lost),
+        `of ${int(t.dueSymbolTicks)} due symbol ticks; ${int(t.failedInvocations)} failed invocations`,
+      ),
+      row(
+        'scale',
+        'tick.exchange.requests',
+        e.requests,
+        int(e.requests),
+        `weight ${int(e.weight)}, http429 ${e.http429}, http418 ${e.http418}, marketsRequests ${e.marketsRequests}`,
+      ),
+      row(
+        'scale',
+        'tick.peakRssMb',
+        t.peakRssMb,
+        `${t.peakRssMb.toFixed(0)} MB`,
+        `sampled every 250 ms during the run of ${int(t.symbols)} (process lifetime peak ${t.processMaxRssMb.toFixed(0)} MB)`,
+      ),
+      row(
+        'scale',
+        'tick.runCpuMs',
+        t.runCpuMs,
+        ms(t.runCpuMs),
+        `CPU of every thread over the run of ${int(t.symbols)} (start-up and drain included), ${int(t.runWallMs)} ms wall on ${t.cores} cores`,
+      ),
+    );
+  }
+  runRow(rows, 'scale', scale.tick, 'tick.');
+  const b = measured('rateBudget', scale.rateBudget);
+  if (b) {
+    const warm = b.ticks.slice(1);
+    const firsts = warm.map((x) => x.firstOfWindow.writes).join(', ');
+    rows.push(
+      row(
+        'scale',
+        'rateBudget.writesPerTick',
+        b.writesPerTick,
+        int(b.writesPerTick),
+        `${int(b.symbols)} reservations of weight ${b.weightPerReservation} by ${b.containers} containers, ticks ${b.tickPeriodMs / 1000} s apart, ${b.windowMs / 1000} s window; each container's first of the tick: ${firsts} writes`,
+      ),
+      row(
+        'scale',
+        'rateBudget.readsPerTick',
+        b.readsPerTick,
+        int(b.readsPerTick),
+        'GetItem only after a refusal',
+      ),
+      row(
+        'scale',
+        'rateBudget.firstTick.writes',
+        b.firstTick.writes,
+        int(b.firstTick.writes),
+        `fresh containers; ${b.firstTick.reads} reads`,
+      ),
+      row(
+        'scale',
+        'rateBudget.steadyWritesPerReservation',
+        b.steadyWritesPerReservation,
+        String(b.steadyWritesPerReservation),
+        'in a window the container already drew from: one conditional UpdateItem',
+      ),
+    );
+  }
+  runRow(rows, 'scale', scale.rateBudget, 'rateBudget.');
+  const m = measured('memoryPerContainerMb', scale.memoryPerContainerMb);
+  if (m) {
+    const rss = m.rssMb;
+    rows.push(
+      row(
+        'scale',
+        'memoryPerContainerMb',
+        m.mb,
+        `${m.mb.toFixed(1)} MB`,
+        `process RSS growth per pre-warmed trade container after the first, at init (${m.containers} containers, ${int(m.symbols)} symbols); trade function ${m.functionMemoryMb} MB`,
+      ),
+      row(
+        'scale',
+        'memoryPerContainerMb.firstContainerMb',
+        m.firstContainerMb,
+        `${m.firstContainerMb.toFixed(1)} MB`,
+        'the first container, the worker runtime included',
+      ),
+      row(
+        'scale',
+        'memoryPerContainerMb.afterTickMb',
+        m.afterTickMb,
+        `${m.afterTickMb.toFixed(1)} MB`,
+        `upper bound after one tick of ${int(m.invocations)} invocations (RSS ${rss.base.toFixed(0)} -> ${rss.first.toFixed(0)} -> ${rss.all.toFixed(0)} -> ${rss.afterTick.toFixed(0)} MB)`,
+      ),
+    );
+  }
+  runRow(rows, 'scale', scale.memoryPerContainerMb, 'memoryPerContainerMb.');
 }

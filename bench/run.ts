@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --json PATH] [--markdown PATH] [--only a,b] [--runs N] [--ticks N]
  * [--pairs N] [--symbols N] [--isolation-concurrency N] [--section-timeout S] [--load-rise N]
- * [--max-repeats N] [--cdk-out DIR] [--strict]`: the figures of issue 7, and of 1,000 symbols (scale), against their targets and
+ * [--max-repeats N] [--cdk-out DIR] [--strict]`: the figures of issue 7, and of 1,000 symbols (scale: fan-out,
+ * whole tick, rate budget, memory per container), against their targets and
  * anchors, measured side by side in one run, printed as a table. Each section runs under a guard:
  * one that fails or times out is recorded as such and the next one runs. See bench/RESULTS.md.
  */
@@ -32,7 +33,12 @@ import {
 import { measureFanOut } from './sections/fan-out.js';
 import { isolationFigures, measureIsolation } from './sections/isolation.js';
 import { measureOverhead } from './sections/overhead.js';
-import { measureScale } from './sections/scale.js';
+import {
+  measureScaleFanOut,
+  measureScaleMemory,
+  measureScaleRateBudget,
+  measureScaleTick,
+} from './sections/scale.js';
 import { runSharedLoop, sharedLoopTimeoutMs } from './sections/shared-loop.js';
 
 const sectionNames = [
@@ -45,6 +51,10 @@ const sectionNames = [
   'scale',
 ] as const;
 type SectionName = (typeof sectionNames)[number];
+
+/** Ticks of 1,000 symbols in the scale section's tick, and ticks of its single-symbol run. */
+const scaleTicks = 2;
+const scaleSingleTicks = 5;
 
 /** A rise of the 1-minute load by this share of the cores during a timing section repeats it. */
 const defaultLoadRisePerCore = 0.75;
@@ -131,7 +141,7 @@ const {
     name: 'bench',
     usage: 'npm run bench --',
     summary:
-      'Measures cold start, bundle size, isolation, fan-out, overhead, backtest speed and the fan-out of 1,000 symbols (scale) side by side and prints them against their targets (see bench/RESULTS.md).',
+      'Measures cold start, bundle size, isolation, fan-out, overhead, backtest speed and 1,000 symbols (scale: fan-out, whole tick, rate budget, memory per container) side by side and prints them against their targets (see bench/RESULTS.md).',
     options,
   },
   ({ values }) => {
@@ -193,7 +203,8 @@ async function main(): Promise<void> {
   const results: BenchResults = { date: new Date().toISOString() };
   const wanted = (name: SectionName) => only.includes(name);
   const runner = new SectionRunner({
-    steps: sectionNames.filter(wanted).length,
+    // The scale section runs as four steps, one per measurement.
+    steps: sectionNames.filter(wanted).length + (wanted('scale') ? 3 : 0),
     timeoutMs: sectionTimeoutMs,
     ...(maxRepeats > 0 ? { repeat: { loadRise, maxRepeats } } : {}),
     log,
@@ -387,13 +398,53 @@ async function main(): Promise<void> {
       });
     }
     if (wanted('scale')) {
-      results.scale = await runner.run({
-        name: 'scale',
+      // Four steps, one per measurement: each records its own failure and load, and a failed
+      // one leaves the others their figures.
+      const scale: NonNullable<BenchResults['scale']> = {};
+      results.scale = scale;
+      scale.fanOut = await runner.run({
+        name: 'scale.fanOut',
         what: 'fanOutTick of 1,000 symbols with the DynamoDB store and SQS queue, on dynalite and local-aws-sqs',
         repeatOnLoad: true,
-        work: () => measureScale({ symbols: 1000, repeats: 7 }),
-        done: ({ fanOut: f }) =>
+        work: () => measureScaleFanOut({ symbols: 1000, repeats: 7 }),
+        done: (f) =>
           `fan-out of ${f.symbols} symbols p50 ${f.p50Ms} ms, p95 ${f.p95Ms} ms (CPU ${f.cpuP50Ms} ms); ${f.batchReads} BatchGetItem, ${f.sendCalls} SendMessageBatch calls`,
+      });
+      scale.tick = await runner.run({
+        name: 'scale.tick',
+        what: `runLocal at time scale 1: ${scaleSingleTicks} ticks of one symbol, then ${scaleTicks} ticks of 1,000 symbols (its first symbol + 999 synthetic markets)`,
+        // It loads both cores itself (ten containers, the simulator, the queue and the store), and
+        // a repeat would double minutes to measure the same.
+        repeatOnLoad: false,
+        work: () =>
+          measureScaleTick({
+            config,
+            symbols: 1000,
+            ticks: scaleTicks,
+            singleTicks: scaleSingleTicks,
+            timeScale: 1,
+            workDir: join(workDir, 'scale-tick'),
+          }),
+        done: (t) =>
+          `tick of ${t.symbols} symbols ${t.latencyMs} ms (ticks ${t.tickLatenciesMs.join(', ')} ms) against ceil(${t.symbols}/${t.concurrency}) x ${t.singleSymbolMs} ms = ${t.limitMs} ms: ratio ${t.ratio} (${t.pass ? 'pass' : 'miss'}); lost ${t.lost}, exchange ${t.exchange.requests} requests, weight ${t.exchange.weight}, 429s ${t.exchange.http429}, 418s ${t.exchange.http418}, markets ${t.exchange.marketsRequests}; peak RSS ${t.peakRssMb} MB`,
+      });
+      scale.rateBudget = await runner.run({
+        name: 'scale.rateBudget',
+        what: "1,000 reservations per tick from the shared rate budget on dynalite, by the trade function's concurrency of adapter instances, 4 ticks",
+        // DynamoDB requests are counted, not timed.
+        repeatOnLoad: false,
+        work: () => measureScaleRateBudget({ config, symbols: 1000, ticks: 4 }),
+        done: (b) =>
+          `${b.writesPerTick} writes and ${b.readsPerTick} reads per tick (first tick ${b.firstTick.writes} writes) for ${b.symbols} reservations by ${b.containers} containers`,
+      });
+      scale.memoryPerContainerMb = await runner.run({
+        name: 'scale.memoryPerContainerMb',
+        what: 'process RSS growth per pre-warmed trade container at init, and after a tick of 1,000 symbols',
+        repeatOnLoad: false,
+        work: () =>
+          measureScaleMemory({ config, symbols: 1000, workDir: join(workDir, 'scale-memory') }),
+        done: (m) =>
+          `${m.mb} MB per container after the first at init (first ${m.firstContainerMb} MB), ${m.afterTickMb} MB after a tick of ${m.invocations} invocations; ${m.containers} containers`,
       });
     }
   } finally {

@@ -147,23 +147,41 @@ describe('rowsOf', () => {
 });
 
 describe('rowsOf scale', () => {
+  const fanOut = {
+    symbols: 1000,
+    repeats: 7,
+    p50Ms: 636.3,
+    p95Ms: 1150.9,
+    cpuP50Ms: 219.4,
+    batchReads: 11,
+    itemReads: 0,
+    sendCalls: 100,
+    dispatched: 1000,
+  };
+  const tick = {
+    symbols: 1000,
+    concurrency: 10,
+    timeScale: 1,
+    tickLatenciesMs: [21_000, 19_500],
+    latencyMs: 21_000,
+    singleSymbolTicksMs: [400, 150, 160, 170, 155],
+    singleSymbolMs: 157.5,
+    limitMs: 15_750,
+    ratio: 1.333,
+    pass: false,
+    dueSymbolTicks: 2000,
+    lost: 0,
+    failedInvocations: 0,
+    exchange: { requests: 2030, weight: 4400, http429: 0, http418: 0, marketsRequests: 11 },
+    peakRssMb: 1500,
+    processMaxRssMb: 1600,
+    runWallMs: 60_000,
+    runCpuMs: 100_000,
+    cores: 2,
+  };
+
   it("lists the scale section's fan-out figures under named fields, with the calls it made", () => {
-    const results: BenchResults = {
-      date: '2026-01-01T00:00:00.000Z',
-      scale: {
-        fanOut: {
-          symbols: 1000,
-          repeats: 7,
-          p50Ms: 636.3,
-          p95Ms: 1150.9,
-          cpuP50Ms: 219.4,
-          batchReads: 11,
-          itemReads: 0,
-          sendCalls: 100,
-          dispatched: 1000,
-        },
-      },
-    };
+    const results: BenchResults = { date: '2026-01-01T00:00:00.000Z', scale: { fanOut } };
 
     const rows = rowsOf(results);
 
@@ -177,13 +195,92 @@ describe('rowsOf scale', () => {
     );
   });
 
-  it('records a failed scale section as one failed row', () => {
+  it("judges the whole tick's ratio against 1 and lists its losses and exchange counters", () => {
+    const rows = rowsOf({ date: '2026-01-01T00:00:00.000Z', scale: { tick } });
+
+    expect(rows.find((r) => r.figure === 'tick.ratio')).toMatchObject({
+      value: '1.333',
+      target: '<= 1',
+      verdict: 'miss',
+    });
+    expect(rows.find((r) => r.figure === 'tick.limitMs')?.anchor).toBe(
+      'ceil(1000 / 10) x singleSymbolMs',
+    );
+    expect(rows.find((r) => r.figure === 'tick.exchange.requests')?.anchor).toBe(
+      'weight 4,400, http429 0, http418 0, marketsRequests 11',
+    );
+    expect(rows.map((r) => r.figure)).toContain('tick.lost');
+    expect(rows.map((r) => r.figure)).toContain('tick.peakRssMb');
+  });
+
+  it('lists the rate budget per tick and the memory per container, each with its load row', () => {
+    const sectionRun = { load1Before: 1, load1After: 1.5, load1Max: 2, wallMs: 7000, attempts: 1 };
+    const first = { reservations: 10, writes: 19, reads: 0 };
+    const budgetTick = { reservations: 1000, granted: 1000, writes: 1009, reads: 0 };
     const rows = rowsOf({
       date: '2026-01-01T00:00:00.000Z',
-      scale: { failed: true, timedOut: false, reason: 'Error: boom' },
+      scale: {
+        rateBudget: {
+          symbols: 1000,
+          containers: 10,
+          exchange: 'binance',
+          weightPerReservation: 2,
+          windowMs: 60_000,
+          tickPeriodMs: 300_000,
+          ticks: [1, 2].map(() => ({ ...budgetTick, firstOfWindow: first })),
+          firstTick: { writes: 1009, reads: 0 },
+          writesPerTick: 1009,
+          readsPerTick: 0,
+          steadyWritesPerReservation: 1,
+          sectionRun,
+        },
+        memoryPerContainerMb: {
+          mb: 51.3,
+          firstContainerMb: 47.6,
+          afterTickMb: 60.2,
+          containers: 10,
+          symbols: 1000,
+          invocations: 1000,
+          functionMemoryMb: 512,
+          rssMb: { base: 373, first: 421, all: 883, afterTick: 972 },
+          how: 'RSS growth',
+          sectionRun,
+        },
+      },
     });
 
-    expect(rows).toEqual([expect.objectContaining({ section: 'scale', verdict: 'failed' })]);
+    expect(rows.map((r) => `${r.figure}=${r.value}`)).toEqual([
+      'rateBudget.writesPerTick=1,009',
+      'rateBudget.readsPerTick=0',
+      'rateBudget.firstTick.writes=1,009',
+      'rateBudget.steadyWritesPerReservation=1',
+      'rateBudget.load1=1.00 -> 1.50',
+      'memoryPerContainerMb=51.3 MB',
+      'memoryPerContainerMb.firstContainerMb=47.6 MB',
+      'memoryPerContainerMb.afterTickMb=60.2 MB',
+      'memoryPerContainerMb.load1=1.00 -> 1.50',
+    ]);
+  });
+
+  it('records a failed measurement as its own failed row and keeps the others', () => {
+    const rows = rowsOf({
+      date: '2026-01-01T00:00:00.000Z',
+      scale: {
+        fanOut,
+        tick: {
+          failed: true,
+          timedOut: false,
+          reason: 'Error: boom',
+          sectionRun: { load1Before: 1, load1After: 2, load1Max: 2, wallMs: 1000, attempts: 1 },
+        },
+      },
+    });
+
+    expect(rows.filter((r) => r.verdict === 'failed')).toEqual([
+      expect.objectContaining({ section: 'scale', figure: 'tick', anchor: 'Error: boom' }),
+    ]);
+    expect(rows.find((r) => r.figure === 'tick.load1')?.value).toBe('1.00 -> 2.00');
+    expect(rows.map((r) => r.figure)).toContain('fanOut.p50Ms');
   });
 });
 
