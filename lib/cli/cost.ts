@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { tickPeriodMs } from '../config/schedule.js';
+import { defaultMarketsRefreshMinutes } from '../config/schema.js';
 import { type CostInput, deployed, estimateMonthlyCost } from '../cost/cost-model.js';
 import { formatCostBreakdown, formatEgressComparison } from '../cost/format.js';
 import { configOption, positiveInt, UsageError } from './args.js';
@@ -133,6 +134,7 @@ function main({ values }: CliArgs<typeof options>): void {
     fanOutMemoryMb: deployed.fanOutMemoryMb,
     orderRate,
     live: values.live ?? config?.exchange.mode === 'live',
+    marketsRefreshMinutes: config?.markets.refreshMinutes ?? defaultMarketsRefreshMinutes,
   };
   const compare = values['static-ip'] === true;
   const egress =

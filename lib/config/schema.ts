@@ -120,6 +120,9 @@ export const exchangeLimits = {
   }
 >;
 
+/** Minutes between two fetches of the exchange's market rules, unless `markets.refreshMinutes` says. */
+export const defaultMarketsRefreshMinutes = 60;
+
 /** The id of an exchange tickfan trades on. */
 export type ExchangeId = keyof typeof exchangeLimits;
 
@@ -359,7 +362,7 @@ export const configSchema = z
          * the whole deployment; a trade container reads its symbol's stored rules again once its
          * copy is this old.
          */
-        refreshMinutes: z.number().int().min(1).max(1_440).default(60),
+        refreshMinutes: z.number().int().min(1).max(1_440).default(defaultMarketsRefreshMinutes),
       })
       .prefault({}),
     /** Who is told about trade and health events: e-mail and Slack, Discord, Telegram webhooks. */

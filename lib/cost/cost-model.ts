@@ -16,13 +16,20 @@ const msPerMonth = hoursPerMonth * 3_600_000;
  * DynamoDB requests of one trade tick, counted from `processSymbolTick`, the state store and the
  * paper broker (items stay under 1 KB for writes and 4 KB for reads, so each call is one unit):
  * - every tick: read position and health (2 RRU); write the tick result and the health (2 WRU);
- *   Powertools idempotency writes its record in progress and completed (2 WRU).
+ *   Powertools idempotency writes its record in progress and completed (2 WRU); the shared rate
+ *   budget's reservation (1 WRU).
  * - an order adds: read the order (1 RRU); write the intent, `sent`, the final status and the
  *   position (4 WRU); the paper broker reads the order and the balance (2 RRU) and writes the
  *   fill and two balances (3 WRU).
  */
-export const dynamoPerTick = { reads: 2, writes: 4 } as const;
+export const dynamoPerTick = { reads: 2, writes: 5 } as const;
 export const dynamoPerOrder = { reads: 3, writes: 7 } as const;
+/**
+ * The markets function: its billed duration (one market list fetched and parsed, the changed
+ * symbols' items written), an estimate.
+ */
+export const marketsDurationMs = 2_000;
+
 /** The fan-out reads the control item and each symbol's health once per tick. */
 export const fanOutReadsPerTick = (symbols: number): number => 1 + symbols;
 
@@ -70,9 +77,11 @@ export const deployed = {
  * - `order`: placing it, looking it up by client id and placing its stop: three calls with ~2.5 KB
  *   of bodies on the tick's connection. `tradeEvent`: its trade event to SNS, on a connection of
  *   its own.
- * - `coldStart`: `GET /api/v3/exchangeInfo`, the markets ccxt loads once per container: 96,093
- *   bytes gzip-compressed in a Feb 2024 log (freqtrade issue #9829), plus its call; in live mode
- *   also the Secrets Manager read of the keys on its own connection (`secretRead`).
+ * - `markets`: `GET /api/v3/exchangeInfo`, the market list the markets function loads once per
+ *   refresh period for the whole deployment (trade containers read their symbol's stored rules):
+ *   96,093 bytes gzip-compressed in a Feb 2024 log (freqtrade issue #9829), plus its connection
+ *   and call. In live mode each cold trade container reads the keys from Secrets Manager on its
+ *   own connection (`secretRead`).
  * DynamoDB's traffic takes the gateway endpoint and is not processed by the NAT gateway; Lambda's
  * own polling of the queue and its logs never enter the VPC.
  */
@@ -82,7 +91,7 @@ export const natBytes = {
   candle: 150,
   order: 3 * 1_600 + 2_500,
   tradeEvent: 6_500 + 1_600 + 1_000,
-  coldStart: 96_093 + 1_600,
+  markets: 6_500 + 1_600 + 96_093,
   secretRead: 6_500 + 1_600 + 500,
 } as const;
 
@@ -143,6 +152,8 @@ export interface CostInput {
   readonly orderRate: number;
   /** Live mode reads the exchange keys from one Secrets Manager secret. */
   readonly live: boolean;
+  /** Minutes between two runs of the markets function (`markets.refreshMinutes`). */
+  readonly marketsRefreshMinutes: number;
   /** The fixed egress IP's network; absent without `network.staticEgressIp`. */
   readonly egress?: EgressInput;
 }
@@ -209,6 +220,7 @@ export function estimateMonthlyCost(input: CostInput): CostBreakdown {
   const ticks = msPerMonth / input.everyMs;
   const symbolTicks = ticks * input.symbols;
   const orders = symbolTicks * input.orderRate;
+  const refreshes = refreshesPerMonth(input);
   const gbSeconds = (invocations: number, durationMs: number, memoryMb: number) =>
     invocations * (Math.ceil(durationMs) / 1000) * (memoryMb / 1024);
   // Steady state: each symbol keeps one result per tick of the retention window.
@@ -219,7 +231,12 @@ export function estimateMonthlyCost(input: CostInput): CostBreakdown {
   const metrics = customMetricCount();
 
   const lines: CostLine[] = [
-    line('Lambda', 'requests (trade + fan-out)', symbolTicks + ticks, 'lambdaRequests'),
+    line(
+      'Lambda',
+      'requests (trade + fan-out + markets)',
+      symbolTicks + ticks + refreshes,
+      'lambdaRequests',
+    ),
     line(
       'Lambda',
       `trade compute (${input.tradeMemoryMb} MB × ${input.tradeDurationMs} ms)`,
@@ -230,6 +247,12 @@ export function estimateMonthlyCost(input: CostInput): CostBreakdown {
       'Lambda',
       `fan-out compute (${input.fanOutMemoryMb} MB × ${input.fanOutDurationMs} ms)`,
       gbSeconds(ticks, input.fanOutDurationMs, input.fanOutMemoryMb),
+      'lambdaArmGbSecond',
+    ),
+    line(
+      'Lambda',
+      `markets compute (${functionMemoryMb.markets} MB × ${marketsDurationMs} ms, every ${input.marketsRefreshMinutes} min)`,
+      gbSeconds(refreshes, marketsDurationMs, functionMemoryMb.markets),
       'lambdaArmGbSecond',
     ),
     line(
@@ -248,14 +271,15 @@ export function estimateMonthlyCost(input: CostInput): CostBreakdown {
     ),
     line(
       'DynamoDB',
-      'writes (ticks, health, idempotency, orders)',
+      'writes (ticks, health, idempotency, rate budget, orders)',
       symbolTicks * dynamoPerTick.writes + orders * dynamoPerOrder.writes,
       'dynamoWriteUnits',
     ),
     line(
       'DynamoDB',
-      'reads (position, health, orders, fan-out control)',
+      'reads (position, health, orders, fan-out control, market rules)',
       symbolTicks * dynamoPerTick.reads +
+        Math.min(symbolTicks, input.symbols * refreshes) +
         orders * dynamoPerOrder.reads +
         ticks * fanOutReadsPerTick(input.symbols),
       'dynamoReadUnits',
@@ -313,6 +337,7 @@ function egressLines(
   const ticks = msPerMonth / input.everyMs;
   const symbolTicks = ticks * input.symbols;
   const coldStarts = Math.min(symbolTicks, input.symbols * hoursPerMonth * coldStartsPerSymbolHour);
+  const refreshes = refreshesPerMonth(input);
   const tickBytes = natBytes.connection + natBytes.call + egress.candlesPerTick * natBytes.candle;
   const secretBytes = input.live ? coldStarts * natBytes.secretRead : 0;
   const snsBytes = orders * natBytes.tradeEvent;
@@ -320,7 +345,7 @@ function egressLines(
     (symbolTicks * tickBytes +
       orders * natBytes.order +
       snsBytes +
-      coldStarts * natBytes.coldStart +
+      refreshes * natBytes.markets +
       secretBytes) /
     1024 ** 3;
   const addressHours = egress.azs * hoursPerMonth;
@@ -349,4 +374,12 @@ function egressLines(
     awsApiGb: (secretBytes + snsBytes) / 1024 ** 3,
     interfaceEndpointBreakEvenGb: interfaceEndpointBreakEvenGb(egress.azs),
   };
+}
+
+/** Runs of the markets function a month. */
+function refreshesPerMonth(input: Pick<CostInput, 'marketsRefreshMinutes'>): number {
+  if (!(input.marketsRefreshMinutes >= 1)) {
+    throw new RangeError('need a markets refresh period of at least 1 minute');
+  }
+  return (hoursPerMonth * 60) / input.marketsRefreshMinutes;
 }

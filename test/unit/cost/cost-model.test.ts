@@ -24,6 +24,7 @@ const tenSymbolsEveryMinute: CostInput = {
   fanOutMemoryMb: 256,
   orderRate: 0.01,
   live: false,
+  marketsRefreshMinutes: 60,
 };
 
 /** 730 hours of one-minute ticks. */
@@ -39,10 +40,11 @@ function lineOf(lines: readonly CostLine[], item: string): CostLine {
 describe('estimateMonthlyCost', () => {
   const { lines, totalUsd, byService, ticksPerMonth } = estimateMonthlyCost(tenSymbolsEveryMinute);
 
-  it('counts a 730-hour month of ticks, one trade invocation per symbol tick', () => {
+  it('counts a 730-hour month of ticks, one trade invocation per symbol tick, a markets run an hour', () => {
     expect(ticksPerMonth).toBe(43_800);
-    expect(lineOf(lines, 'requests').quantity).toBe(symbolTicks + ticks);
-    expect(lineOf(lines, 'requests').usd).toBeCloseTo((481_800 / 1e6) * 0.2, 10);
+    expect(lineOf(lines, 'requests').quantity).toBe(symbolTicks + ticks + 730);
+    expect(lineOf(lines, 'requests').usd).toBeCloseTo((482_530 / 1e6) * 0.2, 10);
+    expect(lineOf(lines, 'markets compute').quantity).toBeCloseTo(730 * 2 * 0.5, 6);
   });
 
   it('bills trade compute as invocations × seconds × GB at the arm64 price', () => {
@@ -70,13 +72,15 @@ describe('estimateMonthlyCost', () => {
   it('counts DynamoDB units per tick and per order', () => {
     const orders = symbolTicks * 0.01;
 
-    expect(lineOf(lines, 'writes').quantity).toBeCloseTo(symbolTicks * 4 + orders * 7, 6);
+    // A tick's writes include the rate budget's reservation; each symbol's market rules are
+    // read once per refresh.
+    expect(lineOf(lines, 'writes').quantity).toBeCloseTo(symbolTicks * 5 + orders * 7, 6);
     expect(lineOf(lines, 'reads').quantity).toBeCloseTo(
-      symbolTicks * 2 + orders * 3 + ticks * 11,
+      symbolTicks * 2 + orders * 3 + ticks * 11 + 10 * 730,
       6,
     );
     expect(lineOf(lines, 'writes').usd).toBeCloseTo(
-      ((symbolTicks * 4 + orders * 7) / 1e6) * 0.625,
+      ((symbolTicks * 5 + orders * 7) / 1e6) * 0.625,
       8,
     );
   });

@@ -22,6 +22,7 @@ const fiveSymbols: CostInput = {
   fanOutMemoryMb: 256,
   orderRate: 0.01,
   live: true,
+  marketsRefreshMinutes: 60,
 };
 const ticks = (730 * 60) / 5;
 const symbolTicks = ticks * 5;
@@ -56,13 +57,14 @@ describe('the fixed egress IP in the cost model', () => {
     }
   });
 
-  it('counts the NAT data of every tick, order and cold start, DynamoDB excluded', () => {
+  it('counts the NAT data of every tick, order, cold start and markets refresh, DynamoDB excluded', () => {
     const { lines, egress } = withEgress(1);
     const coldStarts = 5 * 730 * coldStartsPerSymbolHour;
     const bytes =
       symbolTicks * (natBytes.connection + natBytes.call + 32 * natBytes.candle) +
       orders * (natBytes.order + natBytes.tradeEvent) +
-      coldStarts * (natBytes.coldStart + natBytes.secretRead);
+      coldStarts * natBytes.secretRead +
+      730 * natBytes.markets;
 
     expect(lineOf(lines, 'NAT data processed').quantity).toBeCloseTo(bytes / 1024 ** 3, 10);
     expect(egress?.natGb).toBeCloseTo(bytes / 1024 ** 3, 10);
@@ -80,13 +82,14 @@ describe('the fixed egress IP in the cost model', () => {
     expect(live - paper).toBeCloseTo((5 * 730 * natBytes.secretRead) / 1024 ** 3, 10);
   });
 
-  it('makes every tick cold when ticks are hours apart', () => {
+  it('makes every tick cold when ticks are hours apart, the markets still loaded once a period', () => {
     const daily = withEgress(1, { ...fiveSymbols, everyMs: 86_400_000 });
     const dailyTicks = 5 * (730 / 24);
     const bytes =
       dailyTicks * (natBytes.connection + natBytes.call + 32 * natBytes.candle) +
       dailyTicks * 0.01 * (natBytes.order + natBytes.tradeEvent) +
-      dailyTicks * (natBytes.coldStart + natBytes.secretRead);
+      dailyTicks * natBytes.secretRead +
+      730 * natBytes.markets;
 
     expect(daily.egress?.natGb).toBeCloseTo(bytes / 1024 ** 3, 10);
   });
