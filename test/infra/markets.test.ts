@@ -29,17 +29,6 @@ describe('markets refresh', () => {
     });
   });
 
-  it('also runs the markets function once at a deployment that changes it, without waiting on it', () => {
-    const { template } = sharedTestStack();
-    const triggers = Object.values(template.findResources('Custom::Trigger'));
-
-    expect(triggers).toHaveLength(1);
-    expect(triggers[0]?.Properties).toMatchObject({
-      InvocationType: 'Event',
-      HandlerArn: { Ref: expect.stringMatching(/^MarketsFunction.*CurrentVersion/) },
-    });
-  });
-
   it('follows a configured refresh period', () => {
     const config = parseConfig({ ...rawConfig(), markets: { refreshMinutes: 15 } });
     const { stack, template } = synthTestStack({ config });
