@@ -163,6 +163,7 @@ export class TickfanStack extends Stack {
     const outputs: Record<StackOutputKey, string> = {
       TradeFunctionName: this.tradeFunction.function.functionName,
       FanOutFunctionName: this.fanOutFunction.function.functionName,
+      MarketsFunctionName: this.marketsFunction.function.functionName,
       QueueUrl: this.symbolQueue.queue.queueUrl,
       DeadLetterQueueUrl: this.symbolQueue.deadLetterQueue.queueUrl,
       ScheduleDeadLetterQueueUrl: this.tickSchedule.deadLetterQueue.queueUrl,

@@ -32,6 +32,8 @@ export const StackOutputKeys = {
   TradeFunctionName: 'TradeFunctionName',
   /** Name of the fan-out function the schedule invokes. */
   FanOutFunctionName: 'FanOutFunctionName',
+  /** Name of the markets function (invoke it once after a first deploy to store the rules). */
+  MarketsFunctionName: 'MarketsFunctionName',
   /** URL of the FIFO queue of symbol ticks. */
   QueueUrl: 'QueueUrl',
   /** URL of the symbol queue's dead-letter queue. */

@@ -670,6 +670,7 @@ describe('TickfanStack', () => {
       for (const [id, value] of [
         ['TradeFunctionName', ref(stack.tradeFunction.function)],
         ['FanOutFunctionName', ref(stack.fanOutFunction.function)],
+        ['MarketsFunctionName', ref(stack.marketsFunction.function)],
         ['QueueUrl', ref(stack.symbolQueue.queue)],
         ['DeadLetterQueueUrl', ref(stack.symbolQueue.deadLetterQueue)],
         ['ScheduleDeadLetterQueueUrl', ref(stack.tickSchedule.deadLetterQueue)],

@@ -41,6 +41,7 @@ function describeStacksResponse(
 const deployed = {
   TradeFunctionName: 'tickfan-prod-TradeFunction1A2B3C4D-AbCdEfGhIjKl',
   FanOutFunctionName: 'tickfan-prod-FanOutFunction5E6F7A8B-MnOpQrStUvWx',
+  MarketsFunctionName: 'tickfan-prod-MarketsFunction9C8D7E6F-AbCdEfGhIjKl',
   QueueUrl: 'https://sqs.eu-central-1.amazonaws.com/123456789012/tickfan-prod-SymbolQueue-abc.fifo',
   DeadLetterQueueUrl:
     'https://sqs.eu-central-1.amazonaws.com/123456789012/tickfan-prod-SymbolQueueDLQ-def.fifo',
