@@ -1,36 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { processSymbolTick } from '../../../lib/use-cases/process-symbol-tick.js';
-import { testConfig } from '../../helpers/config.js';
+import { candleSeries } from '../../helpers/fakes.js';
 import {
-  candleSeries,
-  FakeBroker,
-  FakeClock,
-  FakeMarketData,
-  InMemoryStore,
-  RecordingMetrics,
-} from '../../helpers/fakes.js';
-
-const tf = 300_000;
-const scheduledAt = Date.UTC(2018, 0, 20, 12, 0);
-const lastClosed = scheduledAt - tf;
-// sma-cross fast 2 / slow 4: the last candle crosses up (an entry) or down (an exit).
-const crossUp = [5, 5, 5, 5, 5, 6];
-const crossDown = [5, 5, 5, 5, 5, 6, 4, 3];
-
-function setup(closes: number[]) {
-  const clock = new FakeClock(scheduledAt + 2_000);
-  const deps = {
-    market: new FakeMarketData(candleSeries(closes, lastClosed)),
-    broker: new FakeBroker(),
-    store: new InMemoryStore(),
-    clock,
-    sleep: clock.sleep,
-    metrics: new RecordingMetrics(),
-    config: testConfig(),
-  };
-  const input = { tick: { symbol: 'LTC/BTC', scheduledAt }, remainingMs: () => 25_000 };
-  return { deps, input };
-}
+  crossDown,
+  crossUp,
+  scheduledAt,
+  symbolTickSetup as setup,
+  tf,
+} from '../../helpers/symbol-tick.js';
 
 describe('processSymbolTick on a market the exchange no longer trades', () => {
   it('refuses the entry its strategy signals, as skipped: delisted', async () => {

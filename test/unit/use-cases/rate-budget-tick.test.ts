@@ -3,22 +3,16 @@ import { rateBudgetRules } from '../../../lib/config/schema.js';
 import { OrderStatus } from '../../../lib/ports/broker.js';
 import { processSymbolTick } from '../../../lib/use-cases/process-symbol-tick.js';
 import { testConfig } from '../../helpers/config.js';
+import { candleSeries, InMemoryRateBudget, type InMemoryStore } from '../../helpers/fakes.js';
 import {
-  candleSeries,
-  FakeBroker,
-  FakeClock,
-  FakeMarketData,
-  InMemoryRateBudget,
-  InMemoryStore,
-  RecordingMetrics,
-} from '../../helpers/fakes.js';
+  crossDown,
+  crossUp,
+  lastClosed,
+  scheduledAt,
+  symbolTickSetup,
+  tf,
+} from '../../helpers/symbol-tick.js';
 
-const tf = 300_000;
-const scheduledAt = Date.UTC(2018, 0, 20, 12, 0);
-const lastClosed = scheduledAt - tf;
-// fast 2 / slow 4: the last candle is a cross up, or (with two more) a cross down
-const crossUp = [5, 5, 5, 5, 5, 6];
-const crossDown = [5, 5, 5, 5, 5, 6, 4, 3];
 /** Binance's request window is the minute; its order window ten seconds. */
 const nextMinute = scheduledAt + 60_000;
 
@@ -28,21 +22,13 @@ const live = {
 };
 
 function setup(options: { startsAt?: number; config?: Record<string, unknown> } = {}) {
-  const clock = new FakeClock(options.startsAt ?? scheduledAt + 2_000);
   const config = testConfig(options.config);
-  const budget = new InMemoryRateBudget(clock, rateBudgetRules(config));
-  const deps = {
-    market: new FakeMarketData(candleSeries(crossUp, lastClosed)),
-    broker: new FakeBroker(),
-    store: new InMemoryStore(),
-    clock,
-    sleep: clock.sleep,
-    metrics: new RecordingMetrics(),
+  const { deps, input, clock } = symbolTickSetup(crossUp, {
     config,
-    budget,
-  };
-  const input = { tick: { symbol: 'LTC/BTC', scheduledAt }, remainingMs: () => 25_000 };
-  return { deps, input, budget, clock };
+    ...(options.startsAt === undefined ? {} : { startsAt: options.startsAt }),
+  });
+  const budget = new InMemoryRateBudget(clock, rateBudgetRules(config));
+  return { deps: { ...deps, budget }, input, budget, clock };
 }
 
 function hold(store: InMemoryStore, amount = 0.5): void {
