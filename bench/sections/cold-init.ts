@@ -187,8 +187,8 @@ export async function measureColdInit(options: {
     [configFileEnvName]: await configFile('trade', options.config),
     TICKFAN_TABLE_NAME: localNames.table,
     TICKFAN_IDEMPOTENCY_TABLE_NAME: localNames.idempotencyTable,
-    // The trade function loads the exchange's markets at init. A closed loopback port refuses at
-    // once, so the figure stays the cost of loading the code (in Lambda, init adds that request).
+    // The trade function asks the exchange nothing at init (its market rules come from the
+    // table on the first tick); a closed loopback port would refuse at once if it ever did.
     TICKFAN_EXCHANGE_URL: 'http://127.0.0.1:1',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',

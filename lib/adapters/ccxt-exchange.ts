@@ -167,22 +167,6 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector, MarketCat
   }
 
   /**
-   * Loads the markets ahead of the first call, within `timeoutMs`, so that a container's init
-   * pays for them rather than its first tick's budget. Never throws: a load that fails or runs
-   * out of time is simply made again by the first call that needs it.
-   *
-   * @returns whether the markets are loaded
-   */
-  async prime(timeoutMs: number): Promise<boolean> {
-    try {
-      await this.call('loadMarkets', '', timeoutMs, 'read', (arm) => this.loadMarkets(arm));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /**
    * Trading rules of `symbol`: from the markets store (see the class), else from markets loaded
    * once per instance (a failed load is retried).
    */

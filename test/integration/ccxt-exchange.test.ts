@@ -191,39 +191,6 @@ describe.each(exchangeIds)('CcxtExchange on %s', (id) => {
       expect(market.symbol).toBe('LTC/BTC');
     });
 
-    it('is served without a request once primed', async () => {
-      // Prepare
-      const fresh = freshExchange();
-      const primed = await fresh.prime(2_000);
-      const before = sim.requestCount();
-
-      // Act
-      const market = await fresh.market('LTC/BTC', 2_000);
-
-      // Assess
-      expect(primed).toBe(true);
-      expect(market.symbol).toBe('LTC/BTC');
-      expect(sim.requestCount()).toBe(before);
-    });
-
-    it('is loaded by the first call when priming failed, and priming never throws', async () => {
-      // Prepare
-      const fresh = freshExchange();
-      sim.setFault('*', { kind: 'hang' });
-      const started = Date.now();
-      const primed = await fresh.prime(300);
-      const primeMs = Date.now() - started;
-      sim.setFault('*', undefined);
-
-      // Act
-      const market = await fresh.market('LTC/BTC', 2_000);
-
-      // Assess
-      expect(primed).toBe(false);
-      expect(primeMs).toBeLessThan(2_000);
-      expect(market.symbol).toBe('LTC/BTC');
-    });
-
     it('names a symbol the exchange does not list', async () => {
       // Act
       const error = await failure(exchange.market('DOGE/BTC', 2_000));
