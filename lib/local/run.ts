@@ -358,8 +358,10 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     const tickResults: TickResult[] = [];
     for (const symbol of symbols) tickResults.push(...(await env.store.listTickResults(symbol)));
     const orders = (await Promise.all(symbols.map((s) => env.store.listOrders(s)))).flat();
-    const positions = await Promise.all(symbols.map((s) => env.store.getPosition(s)));
-    const health: SymbolHealth[] = await Promise.all(symbols.map((s) => env.store.getHealth(s)));
+    // In batched reads, as the fan-out makes them: a run may hold a thousand symbols.
+    const states = await env.store.getSymbolStates({ health: symbols, positions: symbols });
+    const positions = [...states.positions.values()];
+    const health: SymbolHealth[] = [...states.health.values()];
     const lastPrices = Object.fromEntries(
       symbols.map((s) => [s, env.simulator.lastPrice(s) ?? 0] as const),
     );
