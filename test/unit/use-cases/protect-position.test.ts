@@ -5,20 +5,15 @@ import { OrderStatus } from '../../../lib/ports/broker.js';
 import { ExchangeUnavailableError } from '../../../lib/ports/market-data.js';
 import { processSymbolTick } from '../../../lib/use-cases/process-symbol-tick.js';
 import { testConfig } from '../../helpers/config.js';
+import { candleSeries } from '../../helpers/fakes.js';
 import {
-  candleSeries,
-  FakeBroker,
-  FakeClock,
-  FakeMarketData,
-  InMemoryStore,
-  RecordingMetrics,
-} from '../../helpers/fakes.js';
+  crossUp,
+  lastClosed,
+  scheduledAt,
+  symbolTickSetup,
+  tf,
+} from '../../helpers/symbol-tick.js';
 
-const tf = 300_000;
-const scheduledAt = Date.UTC(2018, 0, 20, 12, 0);
-const lastClosed = scheduledAt - tf;
-// fast 2 / slow 4 (the test config's sma-cross): the last candle is a cross up
-const crossUp = [5, 5, 5, 5, 5, 6];
 /** No signal, and above the 5.4 stop of a position entered at 6. */
 const steady = [6, 6, 6, 6, 6, 6];
 /** A cross down whose close (5.6) stays above that stop. */
@@ -26,17 +21,7 @@ const crossDown = [6, 6, 6, 6, 6, 7, 6.5, 5.6];
 const at = (n: number) => ({ symbol: 'LTC/BTC', scheduledAt: scheduledAt + n * tf });
 
 function setup(closes: number[] = crossUp, overrides: Parameters<typeof testConfig>[0] = {}) {
-  const clock = new FakeClock(scheduledAt + 2_000);
-  const deps = {
-    market: new FakeMarketData(candleSeries(closes, lastClosed)),
-    broker: new FakeBroker(),
-    store: new InMemoryStore(),
-    clock,
-    sleep: clock.sleep,
-    metrics: new RecordingMetrics(),
-    config: testConfig(overrides),
-  };
-  return { deps, input: { tick: at(0), remainingMs: () => 25_000 } };
+  return symbolTickSetup(closes, { config: testConfig(overrides) });
 }
 type Deps = ReturnType<typeof setup>['deps'];
 
