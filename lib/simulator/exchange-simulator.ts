@@ -10,6 +10,7 @@ import {
   type EngineState,
   MatchingEngine,
   type SimOrder,
+  type SimTicker,
   tradingOnlyKey,
 } from './matching-engine.js';
 import type { RateLimitOverrides } from './rate-limits.js';
@@ -19,7 +20,12 @@ import { loadSyntheticMarket, syntheticIndex } from './synthetic-markets.js';
 import type { ExchangeWire } from './wire.js';
 
 export type { SimFault } from './faults.js';
-export { type ApiRestrictions, type SimOrder, tradingOnlyKey } from './matching-engine.js';
+export {
+  type ApiRestrictions,
+  type SimOrder,
+  type SimTicker,
+  tradingOnlyKey,
+} from './matching-engine.js';
 export type { RateLimitOverrides } from './rate-limits.js';
 export {
   type ExchangeRequestStats,
@@ -147,6 +153,22 @@ export class ExchangeSimulator {
   /** The price a market order of `symbol` would fill at now; undefined before the data starts. */
   lastPrice(symbol: string): number | undefined {
     return this.engine.lastPrice(symbol);
+  }
+
+  /**
+   * Every served market's 24-hour ticker at now, as each wire's ticker endpoint serves it (see
+   * `MatchingEngine.tickers`).
+   */
+  tickers(): SimTicker[] {
+    return this.engine.tickers();
+  }
+
+  /**
+   * Multiplies the volumes the tickers report for `symbol` by `factor` (finite, >= 0; 1
+   * restores them), moving the market in a ranking by volume; its candles keep their volumes.
+   */
+  setVolumeScale(symbol: string, factor: number): void {
+    this.engine.setVolumeScale(symbol, factor);
   }
 
   /** Sets (or with `undefined` clears) the fault of one symbol, or of every request with `'*'`. */

@@ -152,6 +152,40 @@ export type Admission =
       readonly loseResponse: boolean;
     };
 
+/**
+ * One market's figures over a window of its shortest timeframe's candles, as an exchange's
+ * 24-hour ticker states them. The candle files hold no trades, so the figures are the candles':
+ * the quote volume of a candle is its close times its volume, as the wires' candle rows
+ * estimate it, and the vwap is the window's quote volume over its base volume.
+ */
+export interface SimTicker {
+  readonly symbol: string;
+  /** Open time of the window's first candle, epoch ms. */
+  readonly openTime: number;
+  /** Close time of the window's newest candle (the newest closed at now), epoch ms. */
+  readonly closeTime: number;
+  /** The close of the newest candle closed at now: what a market order would fill at. */
+  readonly last: number;
+  /** The open of the window's first candle; `last` over a window without candles. */
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  /** Sum of the window's candle volumes, times the market's volume scale. */
+  readonly baseVolume: number;
+  /**
+   * Sum of the window's candles' close times volume, times the market's volume scale (a
+   * synthetic market's: its source's times its price factor, see `SimMarket.replay`).
+   */
+  readonly quoteVolume: number;
+  /** `quoteVolume / baseVolume`; `last` over a window without volume. */
+  readonly vwap: number;
+  /** How many candles the window holds. */
+  readonly candles: number;
+}
+
+/** The window of an exchange's 24-hour ticker. */
+const tickerWindowMs = 24 * 60 * 60_000;
+
 /** How to build a {@link MatchingEngine}. */
 export interface MatchingEngineOptions {
   /** The engine's notion of now: it serves history up to it and fills at its prices. */
@@ -220,6 +254,8 @@ export class MatchingEngine {
   /** Resting stops, with the index of the next candle to check each against. */
   private readonly resting = new Map<number, number>();
   private readonly faults = new Map<string, SimFault>();
+  /** Factors the tickers' volumes of a market are multiplied by; 1 when absent. */
+  private readonly volumeScales = new Map<string, number>();
   private readonly dice: FaultDice;
   private readonly clock: Clock;
   private readonly clientIdsUnique: ClientIdUniqueness;
@@ -314,6 +350,42 @@ export class MatchingEngine {
   /** The price a market order of `symbol` would fill at now; undefined before the data starts. */
   lastPrice(symbol: string): number | undefined {
     return this.priceAt(this.market(symbol), this.now());
+  }
+
+  /**
+   * Every served market's ticker at now, in the order of {@link MatchingEngine.symbols}: the
+   * candles of its shortest timeframe closed by now and opened at or after `from`, by default
+   * the 24 hours ending at the close of the newest one (288 candles of 5 minutes). A market
+   * with no candle closed by now (its data start later) has no price and is left out, as an
+   * exchange lists no ticker before a pair's first trade; one whose data ended long before now
+   * keeps its last price with no volume. Reads only the window's candles of each market, found
+   * by binary search.
+   */
+  tickers(from?: number): SimTicker[] {
+    const now = this.now();
+    const tickers: SimTicker[] = [];
+    for (const symbol of this.symbols) {
+      const ticker = this.tickerOf(this.knownMarket(symbol), now, from);
+      if (ticker !== undefined) tickers.push(ticker);
+    }
+    return tickers;
+  }
+
+  /**
+   * Multiplies the volumes {@link MatchingEngine.tickers} reports for `symbol` by `factor`
+   * (1 restores them), so that a test can move the market up or down a ranking by volume. The
+   * candles keep their volumes: they are what strategies read, and the knob is meant to
+   * reorder a selection without changing what any strategy sees.
+   */
+  setVolumeScale(symbol: string, factor: number): void {
+    this.market(symbol);
+    if (!(Number.isFinite(factor) && factor >= 0)) {
+      throw new RangeError(
+        `volume scale of ${symbol}: factor must be a finite number >= 0, got ${factor}`,
+      );
+    }
+    if (factor === 1) this.volumeScales.delete(symbol);
+    else this.volumeScales.set(symbol, factor);
   }
 
   /** A copy of the account's free balances (what resting orders lock is left out). */
@@ -690,6 +762,51 @@ export class MatchingEngine {
       throw new EngineRefusalError(Refusal.UnknownSymbol, `${symbol} is not served`);
     }
     return market;
+  }
+
+  private tickerOf(market: SimMarket, now: number, from?: number): SimTicker | undefined {
+    const candles = market.series.get(market.finest) ?? [];
+    const tf = timeframeMs(market.finest);
+    const newest = lastIndexAtOrBefore(candles, now - tf);
+    const newestCandle = candles[newest];
+    if (newestCandle === undefined) return undefined;
+    const closeTime = newestCandle.time + tf;
+    const first = firstIndexAtOrAfter(candles, from ?? closeTime - tickerWindowMs);
+    const count = Math.max(0, newest - first + 1);
+    const last = newestCandle.close;
+    const scale = this.volumeScales.get(market.symbol) ?? 1;
+    // A synthetic market's window is summed over its source's candles, then moved in price:
+    // scaling by a positive factor and rounding keep the order of prices, so the extremes are
+    // exact; its quote volume is the source's times the factor, which leaves out only the
+    // rounding of each candle's close to 8 decimals.
+    const { source, factor } = market.replay ?? { source: candles, factor: 1 };
+    const price = (value: number) => (factor === 1 ? value : roundToWire(value * factor));
+    let high = -Infinity;
+    let low = Infinity;
+    let baseVolume = 0;
+    let quoteVolume = 0;
+    for (let i = first; i <= newest; i++) {
+      const c = source[i] as Candle;
+      if (c.high > high) high = c.high;
+      if (c.low < low) low = c.low;
+      baseVolume += c.volume;
+      quoteVolume += c.close * c.volume;
+    }
+    quoteVolume *= factor;
+    const firstCandle = count > 0 ? (source[first] as Candle) : undefined;
+    return {
+      symbol: market.symbol,
+      openTime: count > 0 ? (candles[first] as Candle).time : closeTime,
+      closeTime,
+      last,
+      open: firstCandle === undefined ? last : price(firstCandle.open),
+      high: count > 0 ? price(high) : last,
+      low: count > 0 ? price(low) : last,
+      baseVolume: roundToWire(baseVolume * scale),
+      quoteVolume: roundToWire(quoteVolume * scale),
+      vwap: baseVolume > 0 ? roundToWire(quoteVolume / baseVolume) : last,
+      candles: count,
+    };
   }
 
   private priceAt(market: SimMarket, now: number): number | undefined {

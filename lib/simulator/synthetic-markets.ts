@@ -143,6 +143,7 @@ export async function loadSyntheticMarket(index: number, symbol?: string): Promi
     // Scaling by a positive factor and rounding keep the order of prices.
     lowest: roundToWire(levels.lowest * factor),
     synthetic: true,
+    replay: { source: candles, factor },
   };
 }
 

@@ -439,4 +439,84 @@ describe('MatchingEngine', () => {
       );
     });
   });
+
+  describe('tickers', () => {
+    it("sums each market's candles closed in the 24 hours ending at the newest close", () => {
+      // Prepare: a candle opened a day before t0 lies outside the window ending at t0+2m.
+      const ltc = market('LTC/BTC');
+      const dayBefore = { ...candles()[0], time: t0 - 24 * 60 * minute, volume: 5 } as Candle;
+      const sim = new MatchingEngine(
+        [{ ...ltc, series: new Map([['1m', [dayBefore, ...candles()]]]) }],
+        { clock: { now: () => t0 + 2 * minute + 30_000 } },
+      );
+
+      // Act
+      const tickers = sim.tickers();
+
+      // Assess: candles t0 and t0+1m (closes 0.010 and 0.011, 100 each); t0+2m is forming.
+      expect(tickers).toEqual([
+        {
+          symbol: 'LTC/BTC',
+          openTime: t0,
+          closeTime: t0 + 2 * minute,
+          last: 0.011,
+          open: 0.01,
+          high: 0.02,
+          low: 0.005,
+          baseVolume: 200,
+          quoteVolume: 2.1,
+          vwap: 0.0105,
+          candles: 2,
+        },
+      ]);
+    });
+
+    it('sums from a given open time on', () => {
+      // Prepare
+      const sim = engine();
+
+      // Act
+      const [ticker] = sim.tickers(t0 + minute);
+
+      // Assess
+      expect(ticker).toMatchObject({ openTime: t0 + minute, baseVolume: 100, quoteVolume: 1.1 });
+    });
+
+    it('leaves out a market with no candle closed by now', () => {
+      // Prepare
+      const sim = engine({ now: t0 + 30_000 });
+
+      // Act
+      const tickers = sim.tickers();
+
+      // Assess
+      expect(tickers).toEqual([]);
+    });
+
+    it("multiplies one market's volumes by its volume scale, not its prices", () => {
+      // Prepare
+      const sim = engine();
+
+      // Act
+      sim.setVolumeScale('ETH/BTC', 2.5);
+
+      // Assess
+      const [eth, ltc] = sim.tickers();
+      expect(eth).toMatchObject({ symbol: 'ETH/BTC', baseVolume: 500, quoteVolume: 5.25 });
+      expect(eth?.vwap).toBe(0.0105);
+      expect(ltc).toMatchObject({ symbol: 'LTC/BTC', baseVolume: 200, quoteVolume: 2.1 });
+      expect(sim.candles('ETH/BTC')[0]?.volume).toBe(100);
+    });
+
+    it('refuses a volume scale of an unserved market, naming what is served', () => {
+      // Prepare
+      const sim = engine();
+
+      // Act
+      const act = () => sim.setVolumeScale('XRP/BTC', 2);
+
+      // Assess
+      expect(act).toThrow('the simulator does not serve XRP/BTC');
+    });
+  });
 });
