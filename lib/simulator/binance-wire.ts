@@ -6,6 +6,7 @@ import {
   type OrderRef,
   Refusal,
   type SimOrder,
+  type SimTicker,
 } from './matching-engine.js';
 import type { RateCharge, RateRefusal, RateRule } from './rate-limits.js';
 import { marketsByWireId, type SimMarket } from './sim-markets.js';
@@ -367,6 +368,89 @@ function exchangeInfo(engine: MatchingEngine, request: WireRequest): WireReply {
   });
 }
 
+/**
+ * One `GET /api/v3/ticker/24hr` entry (the `FULL` type), shaped like Binance's spot reply; ccxt's
+ * binance reads an entry carrying `bidQty` and no `time` as a spot ticker. The simulator keeps no
+ * order book and no trades: bid and ask are the last price with no size, trade ids and count
+ * are those of no trade (-1, -1, 0).
+ */
+export function ticker24hr(market: SimMarket, ticker: SimTicker) {
+  const change = roundToWire(ticker.last - ticker.open);
+  const percent = ticker.open > 0 ? (change / ticker.open) * 100 : 0;
+  return {
+    symbol: marketId(market),
+    priceChange: formatDecimal(change),
+    priceChangePercent: percent.toFixed(3),
+    weightedAvgPrice: formatDecimal(ticker.vwap),
+    prevClosePrice: formatDecimal(ticker.open),
+    lastPrice: formatDecimal(ticker.last),
+    lastQty: formatDecimal(0),
+    bidPrice: formatDecimal(ticker.last),
+    bidQty: formatDecimal(0),
+    askPrice: formatDecimal(ticker.last),
+    askQty: formatDecimal(0),
+    openPrice: formatDecimal(ticker.open),
+    highPrice: formatDecimal(ticker.high),
+    lowPrice: formatDecimal(ticker.low),
+    volume: formatDecimal(ticker.baseVolume),
+    quoteVolume: formatDecimal(ticker.quoteVolume),
+    openTime: ticker.openTime,
+    closeTime: ticker.closeTime - 1,
+    firstId: -1,
+    lastId: -1,
+    count: 0,
+  };
+}
+
+/** The markets a ticker request names in `symbols` (a JSON array of ids), in that order. */
+function namedMarkets(engine: MatchingEngine, params: Params): SimMarket[] | undefined {
+  const text = params.get('symbols');
+  if (text === null || text === '') return undefined;
+  let ids: unknown;
+  try {
+    ids = JSON.parse(text);
+  } catch {
+    throw binanceErrors.illegalParam('symbols', '["SYMBOL",...]');
+  }
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string')) {
+    throw binanceErrors.illegalParam('symbols', '["SYMBOL",...]');
+  }
+  return ids.map((id: string) => {
+    const market = marketsById(engine).get(id);
+    if (market === undefined) throw binanceErrors.invalidSymbol();
+    return market;
+  });
+}
+
+/**
+ * `GET /api/v3/ticker/24hr`: one market's rolling 24-hour statistics with `symbol` (an object),
+ * those of `symbols` (a JSON array of ids), or, with neither, every market's (what ccxt's
+ * `fetchTickers` asks on spot without symbols): an array.
+ */
+function ticker24hrRoute(engine: MatchingEngine, request: WireRequest): WireReply {
+  const params = paramsOf(request);
+  if (params.get('symbol') && params.get('symbols')) {
+    throw new BinanceApiError(
+      400,
+      -1128,
+      'Combination of optional parameters invalid. Recommendation: send either symbol or symbols.',
+    );
+  }
+  const tickers = new Map(engine.tickers().map((t) => [t.symbol, t]));
+  const row = (market: SimMarket) => {
+    const ticker = tickers.get(market.symbol);
+    // A market with no candle closed by now has no ticker yet (see MatchingEngine.tickers).
+    return ticker === undefined ? undefined : ticker24hr(market, ticker);
+  };
+  if (params.get('symbol')) {
+    const one = row(requiredMarket(engine, params));
+    if (one === undefined) throw binanceErrors.marketClosed();
+    return ok(one);
+  }
+  const markets = namedMarkets(engine, params) ?? [...marketsById(engine).values()];
+  return ok(markets.flatMap((m) => row(m) ?? []));
+}
+
 function klines(engine: MatchingEngine, request: WireRequest): WireReply {
   const params = paramsOf(request);
   const market = requiredMarket(engine, params);
@@ -672,10 +756,32 @@ const perSymbolWeights: Readonly<Record<string, readonly [number, number]>> = {
   'GET /api/v3/ticker/24hr': [2, 80],
 };
 
+/**
+ * `ticker/24hr`'s weight by the number of `symbols` named (Binance's docs: 1-20 → 2, 21-100 →
+ * 40, 101 or more → 80, as many as all of them).
+ */
+function symbolsWeight(params: Params): number | undefined {
+  const text = params.get('symbols');
+  if (!text) return undefined;
+  let count = 0;
+  try {
+    const ids = JSON.parse(text) as unknown;
+    count = Array.isArray(ids) ? ids.length : 0;
+  } catch {
+    return undefined;
+  }
+  return count <= 20 ? 2 : count <= 100 ? 40 : 80;
+}
+
 function requestWeight(request: WireRequest): number {
   const key = `${request.method} ${request.path}`;
   const bySymbol = perSymbolWeights[key];
-  if (bySymbol !== undefined) return paramsOf(request).get('symbol') ? bySymbol[0] : bySymbol[1];
+  if (bySymbol !== undefined) {
+    const params = paramsOf(request);
+    if (params.get('symbol')) return bySymbol[0];
+    if (key === 'GET /api/v3/ticker/24hr') return symbolsWeight(params) ?? bySymbol[1];
+    return bySymbol[1];
+  }
   return apiWeights[key] ?? 1;
 }
 
@@ -724,6 +830,7 @@ const routes: readonly WireRoute[] = [
   { method: 'GET', path: '/api/v3/time', handle: (engine) => ok({ serverTime: engine.now() }) },
   { method: 'GET', path: '/api/v3/exchangeInfo', handle: exchangeInfo },
   { method: 'GET', path: '/api/v3/klines', handle: klines },
+  { method: 'GET', path: '/api/v3/ticker/24hr', handle: ticker24hrRoute },
   { method: 'POST', path: '/api/v3/order', handle: placeOrder },
   { method: 'GET', path: '/api/v3/order', handle: queryOrder },
   { method: 'DELETE', path: '/api/v3/order', handle: cancelOrder },
@@ -739,7 +846,7 @@ const routes: readonly WireRoute[] = [
 
 /**
  * The subset of Binance's spot REST API that ccxt's `binance` class uses: `exchangeInfo`,
- * `klines`, `order` (POST, GET, DELETE; market and `STOP_LOSS`), `myTrades`, `account`, `time`,
+ * `klines`, `ticker/24hr`, `order` (POST, GET, DELETE; market and `STOP_LOSS`), `myTrades`, `account`, `time`,
  * `ping`, and the key's
  * `apiRestrictions` with its `ipRestriction`. Private endpoints want an `X-MBX-APIKEY` header and a `signature`
  * parameter, neither verified. Point ccxt's binance at it with `urls.api.public` and

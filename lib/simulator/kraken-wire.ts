@@ -644,6 +644,70 @@ function ohlc(engine: MatchingEngine, request: WireRequest): WireReply {
   });
 }
 
+const dayMs = 24 * 60 * 60_000;
+
+/**
+ * A 24-hour VWAP written with twelve significant digits: ccxt's kraken derives the quote volume
+ * as the 24-hour volume times this, so it must carry more than a price's decimals.
+ */
+function vwapText(quoteVolume: number, baseVolume: number, last: number): string {
+  const vwap = baseVolume > 0 ? quoteVolume / baseVolume : last;
+  if (!(vwap > 0)) return '0';
+  const decimals = Math.min(20, Math.max(8, 11 - Math.floor(Math.log10(vwap))));
+  return vwap
+    .toFixed(decimals)
+    .replace(/(\.[0-9]*?)0+$/, '$1')
+    .replace(/\.$/, '');
+}
+
+/**
+ * `GET /0/public/Ticker?pair=`: the tickers of the pairs named (ids or altnames, comma
+ * separated) or, without `pair`, of every pair (what ccxt's kraken `fetchTickers` asks without
+ * symbols), keyed by pair id. Each array holds today's figure (since 00:00 UTC) and the last 24
+ * hours', ccxt reading the latter: `v` volume, `p` VWAP (ccxt's quote volume is `v[1] * p[1]`),
+ * `l` and `h` low and high, `t` trade counts (none: the candles hold no trades), `o` today's
+ * open. The simulator keeps no order book: `a` and `b` are the last price with no volume.
+ */
+function ticker(engine: MatchingEngine, request: WireRequest): WireReply {
+  const params = paramsOf(request);
+  const pairs = pairsOf(engine);
+  const wanted = params.get('pair');
+  const listed = wanted
+    ? wanted.split(',').map((name) => {
+        const pair = pairs.byName.get(name);
+        if (pair === undefined) throw krakenErrors.unknownAssetPair();
+        return pair;
+      })
+    : pairs.all;
+  const day = new Map(engine.tickers().map((t) => [t.symbol, t]));
+  const today = new Map(
+    engine.tickers(Math.floor(engine.now() / dayMs) * dayMs).map((t) => [t.symbol, t]),
+  );
+  const result: Record<string, unknown> = {};
+  for (const pair of listed) {
+    const full = day.get(pair.market.symbol);
+    const since = today.get(pair.market.symbol);
+    if (full === undefined || since === undefined) continue;
+    const price = (value: number) => fixed(value, pair.pairDecimals);
+    const last = price(full.last);
+    result[pair.id] = {
+      a: [last, '0', '0.000'],
+      b: [last, '0', '0.000'],
+      c: [last, fixed(0, 8)],
+      v: [fixed(since.baseVolume, 8), fixed(full.baseVolume, 8)],
+      p: [
+        vwapText(since.quoteVolume, since.baseVolume, since.last),
+        vwapText(full.quoteVolume, full.baseVolume, full.last),
+      ],
+      t: [0, 0],
+      l: [price(since.low), price(full.low)],
+      h: [price(since.high), price(full.high)],
+      o: price(since.open),
+    };
+  }
+  return ok(result);
+}
+
 /** `AddOrder` parameters the simulator models; any other Kraken one is refused, not ignored. */
 const addOrderParams = new Set([
   'nonce',
@@ -956,6 +1020,7 @@ const publicRoutes: readonly [string, WireRoute['handle']][] = [
   ['/0/public/Assets', assets],
   ['/0/public/AssetPairs', assetPairs],
   ['/0/public/OHLC', ohlc],
+  ['/0/public/Ticker', ticker],
 ];
 
 const privateRoutes: readonly [string, WireRoute['handle']][] = [
@@ -1095,7 +1160,7 @@ const routes: readonly WireRoute[] = [
 
 /**
  * The subset of Kraken's spot REST API that ccxt's `kraken` class uses: public `Time`, `Assets`,
- * `AssetPairs` and `OHLC`; private `AddOrder` (market and `stop-loss`, with `cl_ord_id`),
+ * `AssetPairs`, `OHLC` and `Ticker`; private `AddOrder` (market and `stop-loss`, with `cl_ord_id`),
  * `CancelOrder`, `OpenOrders`, `ClosedOrders`, `QueryOrders`, `TradesHistory`, `Balance`,
  * `BalanceEx` and the key's `GetApiKeyInfo`. Answers are `{ error: [], result }`, refusals Kraken's error strings. Private
  * calls want `API-Key` and `API-Sign` headers and a `nonce`, none verified. Point ccxt's kraken at

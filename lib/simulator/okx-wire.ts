@@ -6,6 +6,7 @@ import {
   type OrderRef,
   Refusal,
   type SimOrder,
+  type SimTicker,
 } from './matching-engine.js';
 import type { RateRule } from './rate-limits.js';
 import { marketsByWireId, type SimMarket } from './sim-markets.js';
@@ -500,6 +501,51 @@ function instruments(engine: MatchingEngine, request: WireRequest): WireReply {
       ? [...marketsById(engine).values()]
       : [requiredMarket(engine, fields)];
   return ok(markets.map(instrument));
+}
+
+/**
+ * One `GET /api/v5/market/tickers` entry, shaped like OKX's spot tickers: `vol24h` in the base,
+ * `volCcy24h` in the quote (for spot; ccxt's okx reads it as the quote volume of spot markets
+ * only). The simulator keeps no order book: bid and ask are the last price with no size.
+ * `sodUtc0` and `sodUtc8` (the opens at 00:00 UTC and UTC+8) are the 24-hour open.
+ */
+export function okxTicker(market: SimMarket, ticker: SimTicker, now: number) {
+  const last = okxDecimal(ticker.last);
+  const open = okxDecimal(ticker.open);
+  return {
+    instType: 'SPOT',
+    instId: instrumentId(market),
+    last,
+    lastSz: '0',
+    askPx: last,
+    askSz: '0',
+    bidPx: last,
+    bidSz: '0',
+    open24h: open,
+    high24h: okxDecimal(ticker.high),
+    low24h: okxDecimal(ticker.low),
+    volCcy24h: okxDecimal(ticker.quoteVolume),
+    vol24h: okxDecimal(ticker.baseVolume),
+    ts: String(now),
+    sodUtc0: open,
+    sodUtc8: open,
+  };
+}
+
+/**
+ * `GET /api/v5/market/tickers?instType=`: every spot pair's ticker (what ccxt's okx
+ * `fetchTickers` asks, with `instType=SPOT`); the simulator lists no margin or derivative
+ * instruments, so other types have none.
+ */
+function tickers(engine: MatchingEngine, request: WireRequest): WireReply {
+  const fields = queryFields(request);
+  const instType = requiredField(fields, 'instType');
+  if (!['SPOT', 'SWAP', 'FUTURES', 'OPTION'].includes(instType)) {
+    throw okxErrors.paramError('instType');
+  }
+  if (instType !== 'SPOT') return ok([]);
+  const now = engine.now();
+  return ok(engine.tickers().map((t) => okxTicker(engine.market(t.symbol), t, now)));
 }
 
 /** `tdMode`: a spot cash account trades `cash` only; margin modes are another account mode. */
@@ -1162,6 +1208,7 @@ const routes: readonly WireRoute[] = [
     path: '/api/v5/market/history-candles',
     handle: (engine, request) => candles(engine, request, false),
   },
+  { method: 'GET', path: '/api/v5/market/tickers', handle: tickers },
   { method: 'POST', path: '/api/v5/trade/order', handle: placeOrder },
   { method: 'POST', path: '/api/v5/trade/batch-orders', handle: placeBatch },
   { method: 'POST', path: '/api/v5/trade/order-algo', handle: placeAlgo },
@@ -1220,6 +1267,7 @@ const okxEndpointLimits: Readonly<
   'GET /api/v5/public/instruments': { limit: 20, by: 'ip', per: 'instType' },
   'GET /api/v5/market/candles': { limit: 40, by: 'ip' },
   'GET /api/v5/market/history-candles': { limit: 20, by: 'ip' },
+  'GET /api/v5/market/tickers': { limit: 20, by: 'ip' },
   'POST /api/v5/trade/order': { limit: 60, by: 'user', per: 'instId' },
   'POST /api/v5/trade/batch-orders': { limit: 300, by: 'user', per: 'instId' },
   'POST /api/v5/trade/order-algo': { limit: 20, by: 'user' },
@@ -1272,6 +1320,7 @@ const okxRateLimits: WireRateLimits = {
 /**
  * The subset of OKX's v5 REST API that ccxt's `okx` class uses for spot trading in cash mode:
  * `public/time`, `public/instruments`, `market/candles` and `market/history-candles`,
+ * `market/tickers`,
  * `trade/order` and `trade/batch-orders` (market orders), `trade/order-algo` (conditional
  * stop-losses sold at market: place and look up), `trade/cancel-algos`, `trade/cancel-order`,
  * `trade/order` (look-up), `trade/fills` and `trade/fills-history`, `account/balance` and
