@@ -15,6 +15,7 @@ import type {
   MarketInterface,
   OHLCV,
   Order,
+  Ticker,
 } from '../../node_modules/ccxt/js/src/base/types.js';
 import { exchangeLimits } from '../config/schema.js';
 import { type Candle, candleFromRow, type Timeframe, timeframeMs } from '../domain/candle.js';
@@ -44,6 +45,7 @@ import type {
   StoredMarket,
 } from '../ports/market-store.js';
 import type { ThrottleListener } from '../ports/rate-budget.js';
+import type { MarketTicker, TickerSource } from '../ports/ticker-source.js';
 import type {
   ClientIdRequest,
   ExchangeClient,
@@ -111,7 +113,9 @@ export interface MarketRulesFallback {
  * its `cause` chain, has its request signatures, credential parameters and headers, and the
  * client's own key values replaced by `***`, and an exchange's response body cut to 2 KB.
  */
-export class CcxtExchange implements MarketData, Broker, KeyInspector, MarketCatalogue {
+export class CcxtExchange
+  implements MarketData, Broker, KeyInspector, MarketCatalogue, TickerSource
+{
   private readonly exchange: ExchangeClient;
   private readonly clock: Clock;
   private readonly dialect: ExchangeDialect;
@@ -203,6 +207,58 @@ export class CcxtExchange implements MarketData, Broker, KeyInspector, MarketCat
       }
       return listed;
     });
+  }
+
+  /**
+   * Every spot market's ticker, in one `fetchTickers` request without symbols (binance
+   * `GET /api/v3/ticker/24hr`, okx `GET /api/v5/market/tickers?instType=SPOT`, kraken
+   * `GET /0/public/Ticker`), within `timeoutMs`.
+   *
+   * ccxt names each ticker by the market it holds under the ticker's id, so every market must be
+   * loaded first: a client holding none (or only those set from the markets store) would name
+   * them by raw ids, which are no `BASE/QUOTE` symbol, and the result would be silently empty.
+   * Markets are loaded here as {@link CcxtExchange.market} loads them, once per instance, within
+   * the same budget: no request when this instance (or `listMarkets`, on the same client) has
+   * loaded them already, one more otherwise.
+   *
+   * Only spot markets are kept (a derivative's `BASE/QUOTE:SETTLE` is not), base and quote from
+   * ccxt's market; a figure ccxt leaves undefined or not finite stays undefined.
+   */
+  listTickers(timeoutMs: number): Promise<readonly MarketTicker[]> {
+    return this.call('listTickers', '', timeoutMs, 'read', async (arm) => {
+      if (this.exchange.markets === undefined || this.marketsSet) await this.loadMarkets(arm);
+      arm();
+      const tickers = await this.exchange.fetchTickers();
+      const listed: MarketTicker[] = [];
+      for (const ticker of Object.values(tickers)) {
+        const entry = this.toMarketTicker(ticker);
+        if (entry !== undefined) listed.push(entry);
+      }
+      return listed;
+    });
+  }
+
+  /** `ticker` as a {@link MarketTicker}; undefined unless it is a spot market's. */
+  private toMarketTicker(ticker: Ticker): MarketTicker | undefined {
+    const symbol = ticker.symbol;
+    if (typeof symbol !== 'string') return undefined;
+    const market = this.exchange.markets?.[symbol];
+    const pair = /^([^/:]+)\/([^/:]+)$/.exec(symbol);
+    if (pair === null || (market !== undefined && market.spot === false)) return undefined;
+    const base = market?.base ?? pair[1];
+    const quote = market?.quote ?? pair[2];
+    if (base === undefined || quote === undefined) return undefined;
+    const last = finiteOrUndefined(ticker.last);
+    const quoteVolume = finiteOrUndefined(ticker.quoteVolume);
+    const baseVolume = finiteOrUndefined(ticker.baseVolume);
+    return {
+      symbol,
+      base,
+      quote,
+      ...(last === undefined ? {} : { last }),
+      ...(quoteVolume === undefined ? {} : { quoteVolume }),
+      ...(baseVolume === undefined ? {} : { baseVolume }),
+    };
   }
 
   /**
@@ -618,6 +674,11 @@ function isThrottle(error: unknown): boolean {
 function retryAfterSeconds(headers: Record<string, string> | undefined): number | undefined {
   const value = Number(headers?.['Retry-After']);
   return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** A number ccxt parsed, or undefined where it gave none (undefined, NaN, infinite). */
+function finiteOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function numericRow(row: OHLCV, symbol: string): number[] {

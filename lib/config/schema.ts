@@ -74,7 +74,17 @@ export const exchangeLimits = {
     rate: {
       requests: { limit: 6_000, windowMs: 60_000 },
       orders: { limit: 50, windowMs: 10_000 },
-      weights: { candles: 2, markets: 20, order: 1, stop: 1, cancel: 1, lookup: 4, balance: 20 },
+      weights: {
+        candles: 2,
+        markets: 20,
+        order: 1,
+        stop: 1,
+        cancel: 1,
+        lookup: 4,
+        balance: 20,
+        // ticker/24hr without a symbol: ccxt's noSymbol cost 16 * 5 = 80, Binance's documented weight.
+        tickers: 80,
+      },
     },
   },
   okx: {
@@ -91,6 +101,8 @@ export const exchangeLimits = {
         cancel: 30,
         lookup: 15,
         balance: 30,
+        // market/tickers: ccxt's cost 1 * 15 = 15 (its own 20 per 2 s per IP, as candles).
+        tickers: 15,
       },
     },
   },
@@ -108,6 +120,8 @@ export const exchangeLimits = {
         cancel: 30,
         lookup: 30,
         balance: 15,
+        // public Ticker, every pair in one call: ccxt's cost 1 * 5 = 5 (one public call).
+        tickers: 5,
       },
     },
   },

@@ -21,6 +21,8 @@ export const CallKind = {
   Lookup: 'lookup',
   /** The account's balances. */
   Balance: 'balance',
+  /** Every spot market's ticker in one request (the markets refresh ranking pairs by volume). */
+  Tickers: 'tickers',
 } as const;
 export type CallKind = (typeof CallKind)[keyof typeof CallKind];
 

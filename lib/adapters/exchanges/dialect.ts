@@ -15,7 +15,13 @@ import type { KeyPermissions } from '../../ports/key-permissions.js';
  */
 export type ExchangeClient = Pick<
   Exchange,
-  'loadMarkets' | 'market' | 'fetchOHLCV' | 'createOrder' | 'fetchOrder' | 'cancelOrder'
+  | 'loadMarkets'
+  | 'market'
+  | 'fetchOHLCV'
+  | 'fetchTickers'
+  | 'createOrder'
+  | 'fetchOrder'
+  | 'cancelOrder'
 > & {
   /** The exchange's clock, which the download reads to know which candle is still forming. */
   fetchTime?: Exchange['fetchTime'];
