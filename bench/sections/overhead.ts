@@ -5,7 +5,7 @@ import { CcxtExchange } from '../../lib/adapters/ccxt-exchange.js';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
 import { createBinanceClient } from '../../lib/adapters/exchanges/binance-client.js';
 import { tickPeriodMs } from '../../lib/config/schedule.js';
-import type { BotConfig } from '../../lib/config/schema.js';
+import { type BotConfig, fixedSymbols } from '../../lib/config/schema.js';
 import { timeframeMs } from '../../lib/domain/candle.js';
 import { createStrategy } from '../../lib/domain/strategies/registry.js';
 import { localNames } from '../../lib/local/local-environment.js';
@@ -76,7 +76,7 @@ export async function measureOverhead(options: {
   rateLimiter: boolean;
 }): Promise<OverheadRun> {
   const { config } = options;
-  const symbols = config.symbols.map((s) => s.symbol);
+  const symbols = fixedSymbols(config).map((s) => s.symbol);
   const services = await startTradeServices({
     symbols,
     tableName: localNames.table,
@@ -134,7 +134,7 @@ export async function measureOverhead(options: {
       config.schedule.expression,
       config.symbols.map((s) => s.timeframe),
     );
-    const ready = config.symbols.map((s) => {
+    const ready = fixedSymbols(config).map((s) => {
       const first = services.firstCandle[s.symbol] ?? Number.NaN;
       const warmup = createStrategy(s.strategy, s.params).warmup;
       return first + (warmup + 1) * timeframeMs(s.timeframe);

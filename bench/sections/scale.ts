@@ -11,6 +11,7 @@ import { tickPeriodMs } from '../../lib/config/schedule.js';
 import {
   type BotConfig,
   exchangeLimits,
+  fixedSymbols,
   parseConfig,
   rateBudgetRules,
 } from '../../lib/config/schema.js';
@@ -112,7 +113,7 @@ export async function measureScaleFanOut(options: {
       client: DynamoDBDocumentClient.from(dynamo),
     });
     const now = firstTick - 60_000;
-    for (const s of config.symbols) {
+    for (const s of fixedSymbols(config)) {
       await store.putHealth({
         ...healthyState(s.symbol),
         lastSuccessAt: now,
@@ -202,7 +203,7 @@ export interface ScaleFigures {
 
 /** The first symbol of `config`, which the runs of many symbols keep beside the synthetic ones. */
 function firstSymbolOf(config: BotConfig): string {
-  const first = config.symbols[0]?.symbol;
+  const first = fixedSymbols(config)[0]?.symbol;
   if (first === undefined) throw new Error('the bench config trades no symbol');
   return first;
 }
@@ -600,7 +601,7 @@ function readyTickAt(env: LocalEnvironment, config: BotConfig): number {
     config.schedule.expression,
     config.symbols.map((s) => s.timeframe),
   );
-  const ready = config.symbols.map((s) => {
+  const ready = fixedSymbols(config).map((s) => {
     const first = env.simulator.candles(s.symbol)[0];
     if (first === undefined) throw new Error(`the simulator has no candles for ${s.symbol}`);
     return (

@@ -1,7 +1,7 @@
 import { CcxtExchange } from '../../lib/adapters/ccxt-exchange.js';
 import { createBinanceClient } from '../../lib/adapters/exchanges/binance-client.js';
 import { tickPeriodMs } from '../../lib/config/schedule.js';
-import type { BotConfig } from '../../lib/config/schema.js';
+import { type BotConfig, fixedSymbols } from '../../lib/config/schema.js';
 import { type Candle, lastClosedCandleTime, timeframeMs } from '../../lib/domain/candle.js';
 import { callTimeout } from '../../lib/domain/deadline.js';
 import { Signal } from '../../lib/domain/signal.js';
@@ -70,7 +70,7 @@ export async function runSharedLoop(options: {
       clock,
     });
     const steps = symbols.map((symbol) => {
-      const s = config.symbols.find((c) => c.symbol === symbol);
+      const s = fixedSymbols(config).find((c) => c.symbol === symbol);
       if (s === undefined) throw new Error(`${symbol} is not in the bench config`);
       return { config: s, strategy: createStrategy(s.strategy, s.params) };
     });

@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { activeTrading, type TradingControl } from '../domain/control.js';
+import type { PairSelection } from '../domain/pair-selection.js';
 import { flatPosition, type Position } from '../domain/position.js';
 import { healthyState, type SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
@@ -174,10 +175,13 @@ export class DynamoStateStore implements StateStore {
   async getSymbolStates(request: SymbolStatesRequest): Promise<SymbolStates> {
     const found = await this.batchGet([
       tradingKey,
+      ...(request.selection === true ? [selectionKey] : []),
       ...request.health.map(healthKey),
       ...request.positions.map(positionKey),
     ]);
+    const selection = found.get(keyId(selectionKey));
     return {
+      ...(selection === undefined ? {} : { selection: asSelection(selection) }),
       control: asControl(found.get(keyId(tradingKey))),
       health: new Map(
         request.health.map((s) => [s, asHealth(s, found.get(keyId(healthKey(s))))] as const),
@@ -197,6 +201,20 @@ export class DynamoStateStore implements StateStore {
       new PutCommand({
         TableName: this.tableName,
         Item: { ...toItem(control), ...tradingKey },
+      }),
+    );
+  }
+
+  async getSelection(): Promise<PairSelection | undefined> {
+    const item = await this.get(selectionKey.pk, selectionKey.sk);
+    return item === undefined ? undefined : asSelection(item);
+  }
+
+  async putSelection(selection: PairSelection): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...toItem(selection), ...selectionKey },
       }),
     );
   }
@@ -372,6 +390,8 @@ export class DynamoStateStore implements StateStore {
 const controlKey = 'CONTROL';
 const globalKey = 'GLOBAL';
 const tradingKey: Key = { pk: controlKey, sk: 'TRADING' };
+/** The pairs the volume selectors picked, one item for the deployment (well under 400 KB). */
+const selectionKey: Key = { pk: globalKey, sk: 'SELECTION' };
 
 function symbolKey(symbol: string): string {
   return `SYM#${symbol}`;
@@ -396,6 +416,11 @@ function asPosition(symbol: string, item: Item | undefined): Position {
 
 function asHealth(symbol: string, item: Item | undefined): SymbolHealth {
   return item === undefined ? healthyState(symbol) : (item as unknown as SymbolHealth);
+}
+
+function asSelection(item: Item): PairSelection {
+  const { pk: _pk, sk: _sk, ...selection } = item;
+  return selection as unknown as PairSelection;
 }
 
 function asControl(item: Item | undefined): TradingControl {

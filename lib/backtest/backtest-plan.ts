@@ -1,4 +1,4 @@
-import type { BotConfig } from '../config/schema.js';
+import { type BotConfig, fixedSymbol, selectorsOf } from '../config/schema.js';
 import { type Candle, Timeframes } from '../domain/candle.js';
 import type { Market } from '../domain/market.js';
 import type { RiskLimits } from '../domain/sizing.js';
@@ -147,7 +147,11 @@ function resolveStrategy(
   config: BotConfig,
   symbol: string,
 ): { params: Record<string, unknown>; strategy: Strategy } {
-  const configured = config.symbols.find((s) => s.symbol === symbol);
+  // A pair the config does not name may be one its selectors pick: the first of its quote's.
+  const quote = symbol.split('/')[1];
+  const configured =
+    fixedSymbol(config, symbol) ??
+    selectorsOf(config).find((s) => s.enabled && s.select.quote === quote);
   const wanted = flags.strategy ?? configured?.strategy ?? 'sma-cross';
   if (!isStrategyName(wanted)) {
     throw new BacktestError(

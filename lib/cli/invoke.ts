@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { exchangeClients } from '../adapters/exchanges/clients.js';
-import type { ExchangeId } from '../config/schema.js';
+import { type ExchangeId, fixedSymbols, selectorsOf } from '../config/schema.js';
 import {
   type DirectInvocation,
   directInvocationSchema,
@@ -76,8 +76,12 @@ async function main({ values, positionals }: CliArgs<typeof options>): Promise<v
     ...(values.rerun ? { rerun: true } : {}),
   };
   const config = withExchange(configFile(values.config), values.exchange);
-  // Refuse a bad symbol or time here, before anything starts or any request leaves.
-  parseDirectInvocation(event, config, Date.now());
+  // Refuse a bad symbol or time here, before anything starts or any request leaves; a pair a
+  // volume selector may have picked is known only to the stored selection, which the function reads.
+  const fixed = fixedSymbols(config);
+  if (selectorsOf(config).length === 0 || fixed.some((s) => s.symbol === symbol)) {
+    parseDirectInvocation(event, { symbols: fixed }, Date.now());
+  }
 
   if (values.remote) {
     const aws = awsClientConfig(values.region);

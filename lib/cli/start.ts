@@ -5,7 +5,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { concurrencyWarning, rateBudgetWarning } from '../config/schema.js';
+import { concurrencyWarning, fixedSymbols, rateBudgetWarning } from '../config/schema.js';
 import { parseFaultSpec } from '../local/faults/fault-spec.js';
 import { runLocal, selectSymbols } from '../local/run.js';
 import { type RunReportData, runReportInput } from '../local/run-report.js';
@@ -92,7 +92,7 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
       ? 0
       : wholeNumberIn('--synthetic', values.synthetic, 1, maxSynthetic);
   const selected = selectSymbols(config, symbols);
-  const traded = selected.symbols.map((s) => s.symbol);
+  const traded = fixedSymbols(selected).map((s) => s.symbol);
   const faults = values.fault.map((spec) => parseFaultSpec(spec, traded));
   const timeScale = Number(values['time-scale']);
   if (!(timeScale > 0 && timeScale <= 1)) {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type Timeframe, Timeframes, timeframeMs } from '../domain/candle.js';
 import { minCallMs } from '../domain/deadline.js';
 import { defaultFeeRate } from '../domain/fee-rate.js';
+import { type PairSettings, SelectBy, selectorKey } from '../domain/pair-selection.js';
 import {
   BudgetPriority,
   type BudgetRules,
@@ -163,7 +164,7 @@ function strategyParams(strategy: StrategyName, params: unknown): z.ZodSafeParse
   const key = `${strategy}:${JSON.stringify(params)}`;
   let result = checkedParams.get(key);
   if (result === undefined) {
-    result = strategies[strategy].params.safeParse(params) as z.ZodSafeParseResult<unknown>;
+    result = strategies[strategy].params.safeParse(params, { reportInput: true }) as z.ZodSafeParseResult<unknown>;
     checkedParams.set(key, result);
   }
   return result;
@@ -181,27 +182,94 @@ function strategyWarmup(strategy: StrategyName, params: unknown): number {
   return warmup;
 }
 
-const symbolConfig = z
-  .strictObject({
-    symbol: z.string().regex(symbolPattern, 'must look like BASE/QUOTE, e.g. LTC/BTC'),
-    timeframe: z.enum(Timeframes),
-    strategy: z.enum(strategyNames).default('sma-cross'),
-    params: z.record(z.string(), z.unknown()).default({}),
-    enabled: z.boolean().default(true),
-  })
-  .superRefine((s, ctx) => {
-    const result = strategyParams(s.strategy, s.params);
-    if (!result.success) {
-      for (const issue of result.error.issues) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-          message: issue.message,
-          input: issue.input,
-        });
-      }
+/** The strategy params of a symbol entry, each issue under `params`. */
+function paramIssues(
+  s: { readonly strategy: StrategyName; readonly params: unknown },
+  ctx: { addIssue(issue: z.core.$ZodRawIssue): void },
+): void {
+  const result = strategyParams(s.strategy, s.params);
+  if (result.success) return;
+  for (const issue of result.error.issues) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['params', ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+      message: issue.message,
+      input: issue.input,
+      continue: true,
+    });
+  }
+}
+
+/** What every symbol entry trades with, a fixed pair or a selector. */
+const entrySettings = {
+  timeframe: z.enum(Timeframes),
+  strategy: z.enum(strategyNames).default('sma-cross'),
+  params: z.record(z.string(), z.unknown()).default({}),
+  enabled: z.boolean().default(true),
+};
+
+const symbolConfig = z.strictObject({
+  symbol: z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is required: a pair such as LTC/BTC, or a "select" to pick pairs by volume'
+          : undefined,
+    })
+    .regex(symbolPattern, 'must look like BASE/QUOTE, e.g. LTC/BTC'),
+  ...entrySettings,
+});
+
+/** A currency code as a unified symbol spells it: `USDT`, `BTC`. */
+const currencyPattern = /^[A-Z0-9]{2,12}$/;
+
+/**
+ * A symbol entry that picks its pairs by volume at each markets refresh, Freqtrade's
+ * VolumePairList: `{ "select": { "quote": "USDT", "top": 50 }, "timeframe": "5m" }`.
+ */
+const selectorConfig = z.strictObject({
+  select: z.strictObject({
+    /** The quote currency of the pairs picked. */
+    quote: z.string().regex(currencyPattern, 'must be a currency code, e.g. USDT'),
+    /** How many pairs, the highest by `by` first. */
+    top: z.number().int().min(1).max(1_000),
+    /** What pairs are ranked by: the last 24 hours' volume in the quote currency. */
+    by: z.enum([SelectBy.QuoteVolume]).default(SelectBy.QuoteVolume),
+    /** Pairs whose last price is below this are left out. */
+    minPrice: z.number().positive().optional(),
+    /** Pairs never picked, e.g. `["USDC/USDT"]`. */
+    exclude: z
+      .array(z.string().regex(symbolPattern, 'must look like BASE/QUOTE, e.g. USDC/USDT'))
+      .default([]),
+  }),
+  ...entrySettings,
+});
+
+/**
+ * One entry of `symbols`: a fixed pair, or a selector (an object with `select`), each checked
+ * against its own schema so an error names the entry's own fields.
+ */
+const symbolEntry = z.unknown().transform((value, ctx) => {
+  const schema =
+    typeof value === 'object' && value !== null && 'select' in value
+      ? selectorConfig
+      : symbolConfig;
+  const result = schema.safeParse(value, { reportInput: true });
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...issue.path],
+        message: issue.message,
+        input: issue.input,
+      });
     }
-  });
+    return z.NEVER;
+  }
+  // Bad params still let the whole config's checks run, so every problem is named at once.
+  paramIssues(result.data, ctx);
+  return result.data;
+});
 
 /** The bot's whole configuration: the `tickfan` context in cdk.json. */
 export const configSchema = z
@@ -239,7 +307,7 @@ export const configSchema = z
         timezone: z.string().superRefine(checked(timezoneProblem)).default('UTC'),
       })
       .prefault({}),
-    symbols: z.array(symbolConfig).min(1, 'at least one symbol is needed'),
+    symbols: z.array(symbolEntry).min(1, 'at least one symbol is needed'),
     risk: z
       .strictObject({
         /** Quote-currency value of one entry. */
@@ -385,15 +453,19 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
     c.symbols.forEach((s, i) => {
-      if (seen.has(s.symbol)) {
+      // Two selectors selecting alike would share every pair; the first would take them all.
+      const id = isSelector(s) ? selectorKey(s.select) : s.symbol;
+      if (seen.has(id)) {
+        const field = isSelector(s) ? 'select' : 'symbol';
+        const input = isSelector(s) ? s.select : s.symbol;
         ctx.addIssue({
           code: 'custom',
-          path: ['symbols', i, 'symbol'],
+          path: ['symbols', i, field],
           message: 'is listed twice',
-          input: s.symbol,
+          input,
         });
       }
-      seen.add(s.symbol);
+      seen.add(id);
     });
     if (c.exchange.mode === 'live' && c.exchange.secretName === undefined) {
       ctx.addIssue({
@@ -437,7 +509,7 @@ function egressIssues(c: {
   ];
 }
 
-type SymbolTimeframes = Pick<SymbolConfig, 'symbol' | 'timeframe'>;
+type SymbolTimeframes = Pick<SymbolEntry, 'timeframe'>;
 
 /**
  * Symbols whose candles the schedule would miss: a rate that is no divisor of the timeframe, or
@@ -489,7 +561,7 @@ export function scheduleMissProblem(
 /** Symbols whose strategy needs more candles than the exchange serves in one request. */
 function windowIssues(c: {
   readonly exchange: { readonly id: ExchangeId };
-  readonly symbols: readonly Pick<SymbolConfig, 'strategy' | 'params'>[];
+  readonly symbols: readonly Pick<SymbolEntry, 'strategy' | 'params'>[];
 }): ConfigIssue[] {
   const most = exchangeLimits[c.exchange.id].candlesPerRequest - 1;
   return c.symbols.flatMap((s, i) => {
@@ -510,14 +582,14 @@ function windowIssues(c: {
 function paperBalanceIssues(c: {
   readonly exchange: { readonly mode: string };
   readonly paper: { readonly balances: Readonly<Record<string, number>> };
-  readonly symbols: readonly Pick<SymbolConfig, 'symbol' | 'enabled'>[];
+  readonly symbols: readonly SymbolEntry[];
 }): ConfigIssue[] {
   if (c.exchange.mode !== 'paper') return [];
   const missing = new Map<string, string[]>();
   for (const s of c.symbols) {
-    const quote = s.symbol.split('/')[1] ?? '';
+    const quote = isSelector(s) ? s.select.quote : (s.symbol.split('/')[1] ?? '');
     if (!s.enabled || (c.paper.balances[quote] ?? 0) > 0) continue;
-    missing.set(quote, [...(missing.get(quote) ?? []), s.symbol]);
+    missing.set(quote, [...(missing.get(quote) ?? []), entryName(s)]);
   }
   return [...missing].map(([quote, symbols]) => ({
     path: ['paper', 'balances'],
@@ -576,7 +648,7 @@ function deadlineIssues({ timeouts, guards }: TimingConfig): ConfigIssue[] {
 interface RetryTimingConfig {
   readonly timeouts: { readonly tradeFunctionSeconds: number };
   readonly guards: { readonly maxTickLagMs?: number | undefined; readonly retryDelayMs: number };
-  readonly symbols: readonly Pick<SymbolConfig, 'symbol' | 'timeframe' | 'enabled'>[];
+  readonly symbols: readonly SymbolEntry[];
 }
 
 /** A symbol's stale limit: `guards.maxTickLagMs`, or half its timeframe. */
@@ -593,7 +665,7 @@ function shortestStaleLimit(c: RetryTimingConfig): { limitMs: number; symbol: st
   let shortest = { limitMs: Number.POSITIVE_INFINITY, symbol: '' };
   for (const s of enabled.length > 0 ? enabled : c.symbols) {
     const limitMs = staleLimitMs(c.guards, s.timeframe);
-    if (limitMs < shortest.limitMs) shortest = { limitMs, symbol: s.symbol };
+    if (limitMs < shortest.limitMs) shortest = { limitMs, symbol: entryName(s) };
   }
   return shortest;
 }
@@ -684,7 +756,7 @@ export function rateBudgetWarning(config: BotConfig): string | undefined {
   if (!config.rateBudget.enabled) return undefined;
   const rules = rateBudgetRules(config);
   const { weights } = exchangeLimits[config.exchange.id].rate;
-  const enabled = config.symbols.filter((s) => s.enabled).length;
+  const enabled = tradedPairCount(config);
   const waitMs = config.timeouts.tradeFunctionSeconds * 1000 - config.timeouts.safetyMarginMs;
   const windows = Math.min(20, 1 + Math.floor(waitMs / rules.requests.windowMs));
   const capacity = poolAllowance(rules.requests, rules.share, BudgetPriority.Entry) * windows;
@@ -721,7 +793,79 @@ export function retryTimingWarning(config: RetryTimingConfig): string | undefine
 }
 
 export type BotConfig = z.infer<typeof configSchema>;
-export type SymbolConfig = BotConfig['symbols'][number];
+/** A fixed pair of the config, or a pair a selector picked, with what it is traded with. */
+export type SymbolConfig = z.infer<typeof symbolConfig>;
+/** A symbol entry that picks its pairs by volume. */
+export type SelectorConfig = z.infer<typeof selectorConfig>;
+/** One entry of `symbols`: a fixed pair or a selector. */
+export type SymbolEntry = BotConfig['symbols'][number];
+
+/** Whether `entry` picks its pairs by volume rather than naming one. */
+export function isSelector(entry: SymbolEntry): entry is SelectorConfig {
+  return 'select' in entry;
+}
+
+/** How an entry is named in a message: its symbol, or what its selector picks. */
+export function entryName(entry: SymbolEntry): string {
+  if (!isSelector(entry)) return entry.symbol;
+  return `the top ${entry.select.top} ${entry.select.quote} pairs by volume`;
+}
+
+const fixedOf = new WeakMap<readonly SymbolEntry[], readonly SymbolConfig[]>();
+
+/** The entries of `config` that name a pair, in config order. */
+export function fixedSymbols(config: Pick<BotConfig, 'symbols'>): readonly SymbolConfig[] {
+  let fixed = fixedOf.get(config.symbols);
+  if (fixed === undefined) {
+    fixed = config.symbols.filter((s): s is SymbolConfig => !isSelector(s));
+    fixedOf.set(config.symbols, fixed);
+  }
+  return fixed;
+}
+
+/** The fixed pair `symbol` of `config`; undefined when no entry names it. */
+export function fixedSymbol(
+  config: Pick<BotConfig, 'symbols'>,
+  symbol: string,
+): SymbolConfig | undefined {
+  return fixedSymbols(config).find((s) => s.symbol === symbol);
+}
+
+/** The selectors of `config`, in config order (an earlier one gets a pair two would pick). */
+export function selectorsOf(config: Pick<BotConfig, 'symbols'>): readonly SelectorConfig[] {
+  return config.symbols.filter(isSelector);
+}
+
+/** What a selector's pairs are traded with. */
+export function settingsOf(entry: SymbolEntry): PairSettings {
+  return { timeframe: entry.timeframe, strategy: entry.strategy, params: entry.params };
+}
+
+/** The settings of each enabled selector of `config`, by its {@link selectorKey}. */
+export function enabledSelectors(config: Pick<BotConfig, 'symbols'>): Map<string, PairSettings> {
+  return new Map(
+    selectorsOf(config)
+      .filter((s) => s.enabled)
+      .map((s) => [selectorKey(s.select), settingsOf(s)] as const),
+  );
+}
+
+/** A selected pair as a symbol config: the symbol with the settings its selector gives it. */
+export function pairConfig(symbol: string, settings: PairSettings): SymbolConfig {
+  const { timeframe, strategy, params } = settings;
+  return { symbol, timeframe, strategy, params: { ...params }, enabled: true };
+}
+
+/**
+ * The most pairs `config` trades at once: its enabled fixed pairs and each enabled selector's
+ * `top` (the rate budget and the concurrency cap must hold them all).
+ */
+export function tradedPairCount(config: Pick<BotConfig, 'symbols'>): number {
+  return config.symbols.reduce(
+    (n, s) => n + (!s.enabled ? 0 : isSelector(s) ? s.select.top : 1),
+    0,
+  );
+}
 
 /** A config value that failed validation; the message names every bad field and its value. */
 export class ConfigError extends Error {
@@ -762,7 +906,7 @@ export function parseConfig(raw: unknown, source = 'tickfan config'): BotConfig 
  * rate limit), so this is a warning, not a refusal.
  */
 export function concurrencyWarning(config: BotConfig): string | undefined {
-  const enabled = config.symbols.filter((s) => s.enabled).length;
+  const enabled = tradedPairCount(config);
   const slots = config.queue.maxConcurrency;
   if (slots >= enabled) return undefined;
   return (

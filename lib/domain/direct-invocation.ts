@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { lastClosedCandleTime, type Timeframe, timeframeMs } from './candle.js';
-import type { SymbolTick } from './tick.js';
+import type { SymbolTick, TickPair } from './tick.js';
 
 /**
  * A person's `{ "symbol": "LTC/BTC", "at": "<ISO time>", "rerun": true }` invocation of the trade
@@ -21,9 +21,16 @@ export class InvalidInvocationError extends Error {
   }
 }
 
-/** The configured symbols a direct invocation is checked against. */
+/**
+ * The symbols a direct invocation is checked against: the fixed ones of the config, and the pairs
+ * the volume selectors picked (with the settings their ticks carry).
+ */
 export interface InvocableSymbols {
-  readonly symbols: readonly { readonly symbol: string; readonly timeframe: Timeframe }[];
+  readonly symbols: readonly {
+    readonly symbol: string;
+    readonly timeframe: Timeframe;
+    readonly pair?: TickPair;
+  }[];
 }
 
 /** The symbol tick a direct invocation asks for, and whether it asks for a fresh decision. */
@@ -50,7 +57,7 @@ export function parseDirectInvocation(
   }
   const symbol = config.symbols.find((s) => s.symbol === parsed.data.symbol);
   if (symbol === undefined) {
-    const known = config.symbols.map((s) => s.symbol).join(', ');
+    const known = knownList(config.symbols.map((s) => s.symbol));
     throw new InvalidInvocationError(
       `invalid invocation: symbol: ${JSON.stringify(parsed.data.symbol)} is not configured (known: ${known})`,
     );
@@ -58,7 +65,14 @@ export function parseDirectInvocation(
   const at = parsed.data.at === undefined ? now : Date.parse(parsed.data.at);
   return {
     symbol: symbol.symbol,
+    ...(symbol.pair === undefined ? {} : { pair: symbol.pair }),
     scheduledAt: lastClosedCandleTime(at, symbol.timeframe) + timeframeMs(symbol.timeframe),
     rerun: parsed.data.rerun === true,
   };
+}
+
+/** The known symbols for an error line: all of a few, the first twenty of many. */
+function knownList(symbols: readonly string[]): string {
+  if (symbols.length <= 20) return symbols.join(', ');
+  return `${symbols.slice(0, 20).join(', ')} and ${symbols.length - 20} more`;
 }

@@ -44,6 +44,14 @@ export interface Fill {
   readonly candleTime?: number;
 }
 
+/**
+ * Whether a tick still has work on `position`: an amount to protect and exit, or an order that
+ * may have filled and must be settled (and its fill protected).
+ */
+export function needsTicks(position: Position): boolean {
+  return position.amount > 0 || position.pendingOrderId !== undefined;
+}
+
 export function flatPosition(symbol: string): Position {
   return { symbol, amount: 0, entryPrice: 0, realisedPnl: 0, version: 0 };
 }

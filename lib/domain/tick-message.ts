@@ -1,15 +1,40 @@
 import * as z from 'zod';
+import { Timeframes } from './candle.js';
+import { strategies, strategyNames } from './strategies/registry.js';
 import type { SymbolTick } from './tick.js';
 
-/**
- * The body of one symbol-tick queue message. `v` is the format version: a consumer that meets a
- * version it does not know must refuse the message rather than guess at its fields.
- */
-export const tickMessageSchema = z.strictObject({
+const fixedTick = z.strictObject({
   v: z.literal(1),
   symbol: z.string().min(1),
   scheduledAt: z.iso.datetime(),
 });
+
+/** A tick of a pair a volume selector picked: it carries what the pair is traded with. */
+const pairTick = z.strictObject({
+  v: z.literal(2),
+  symbol: z.string().min(1),
+  scheduledAt: z.iso.datetime(),
+  pair: z
+    .strictObject({
+      timeframe: z.enum(Timeframes),
+      strategy: z.enum(strategyNames),
+      params: z.record(z.string(), z.unknown()),
+      exitOnly: z.boolean(),
+    })
+    .superRefine((pair, ctx) => {
+      const params = strategies[pair.strategy].params.safeParse(pair.params);
+      if (params.success) return;
+      const message = params.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
+      ctx.addIssue({ code: 'custom', path: ['params'], message, input: pair.params });
+    }),
+});
+
+/**
+ * The body of one symbol-tick queue message. `v` is the format version: a consumer that meets a
+ * version it does not know must refuse the message rather than guess at its fields. Version 1
+ * is a fixed symbol of the config, version 2 a pair a volume selector picked.
+ */
+export const tickMessageSchema = z.discriminatedUnion('v', [fixedTick, pairTick]);
 
 export type TickMessage = z.infer<typeof tickMessageSchema>;
 
@@ -26,11 +51,12 @@ export class PoisonMessageError extends Error {
 
 /** Serialises `tick` as a queue message body; throws RangeError if its time is not a valid date. */
 export function encodeTickMessage(tick: SymbolTick): string {
-  const message: TickMessage = {
-    v: 1,
-    symbol: tick.symbol,
-    scheduledAt: new Date(tick.scheduledAt).toISOString(),
-  };
+  const scheduledAt = new Date(tick.scheduledAt).toISOString();
+  const { pair } = tick;
+  const message: TickMessage =
+    pair === undefined
+      ? { v: 1, symbol: tick.symbol, scheduledAt }
+      : { v: 2, symbol: tick.symbol, scheduledAt, pair: { ...pair, params: { ...pair.params } } };
   return JSON.stringify(message);
 }
 
@@ -59,7 +85,9 @@ export function parseTickMessage(body: string): SymbolTick {
     );
     throw new PoisonMessageError(`tick message is invalid: ${problems.join('; ')}`);
   }
-  return { symbol: result.data.symbol, scheduledAt: Date.parse(result.data.scheduledAt) };
+  const { data } = result;
+  const tick = { symbol: data.symbol, scheduledAt: Date.parse(data.scheduledAt) };
+  return data.v === 1 ? tick : { ...tick, pair: data.pair };
 }
 
 // A poison body can be arbitrarily large; the error only needs enough of it to recognise it.

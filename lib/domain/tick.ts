@@ -1,3 +1,4 @@
+import type { PairSettings } from './pair-selection.js';
 import type { Side, Signal } from './signal.js';
 import type { BreakerState } from './symbol-health.js';
 
@@ -6,6 +7,20 @@ export interface SymbolTick {
   readonly symbol: string;
   /** The scheduled time of the tick, epoch ms (not the arrival time). */
   readonly scheduledAt: number;
+  /**
+   * For a pair a volume selector picked (not a fixed symbol of the config): what it is traded
+   * with, as the fan-out found it in the stored selection.
+   */
+  readonly pair?: TickPair;
+}
+
+/** A selected pair's settings on one tick. */
+export interface TickPair extends PairSettings {
+  /**
+   * The pair left its selector's list (or the selector was removed or disabled) while holding:
+   * its stop and exits go on, entries are refused (`skipped: deselected`).
+   */
+  readonly exitOnly: boolean;
 }
 
 /** Stable identity of a symbol tick: the FIFO deduplication id and the idempotency key. */
@@ -33,6 +48,11 @@ export const SkipReason = {
    * not sent, and what is held keeps its stop.
    */
   Delisted: 'delisted',
+  /**
+   * A pair picked by volume that has left its selector's list (or whose selector was removed or
+   * disabled): its entry is refused; its stop and exits go on until it is flat.
+   */
+  Deselected: 'deselected',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 

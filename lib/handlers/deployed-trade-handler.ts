@@ -6,7 +6,8 @@ import { PaperBroker, stopCandlesFrom } from '../adapters/paper-broker.js';
 import { readExchangeKeys } from '../adapters/secrets-manager-keys.js';
 import { SystemClock } from '../adapters/system-clock.js';
 import { type FunctionEnv, readFunctionEnv } from '../config/env.js';
-import type { ExchangeId } from '../config/schema.js';
+import { type ExchangeId, fixedSymbol } from '../config/schema.js';
+import type { Timeframe } from '../domain/candle.js';
 import { exportNameOf, lazyHandler } from './lazy-handler.js';
 import { createMarketsHandler } from './markets-handler.js';
 import { createTradeHandler, pauseOnThrottle } from './trade-handler.js';
@@ -94,9 +95,12 @@ export async function createDeployedTradeHandler(
     },
     ...(budget === undefined ? {} : { onThrottle: pauseOnThrottle(budget, clock) }),
   });
+  // The timeframes of the selected pairs this container has ticked: their config is their tick's.
+  const pairTimeframes = new Map<string, Timeframe>();
   return createTradeHandler({
     env,
     clock,
+    onPairTick: (symbol, pair) => pairTimeframes.set(symbol, pair.timeframe),
     ...(budget === undefined ? {} : { budget }),
     market: exchange,
     secrets: keys ? [keys.apiKey, keys.secret, ...(keys.password ? [keys.password] : [])] : [],
@@ -107,10 +111,11 @@ export async function createDeployedTradeHandler(
           feeRate: env.config.paper.feeRate,
           balances: env.config.paper.balances,
           // Paper stops trigger on the exchange's own candles of each symbol's timeframe.
-          stopCandles: stopCandlesFrom(exchange, (symbol) => {
-            const found = env.config.symbols.find((s) => s.symbol === symbol);
-            return found?.timeframe ?? '1m';
-          }),
+          stopCandles: stopCandlesFrom(
+            exchange,
+            (symbol) =>
+              fixedSymbol(env.config, symbol)?.timeframe ?? pairTimeframes.get(symbol) ?? '1m',
+          ),
         }),
   });
 }

@@ -2,29 +2,35 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { DynamoMarketStore } from '../adapters/dynamo-market-store.js';
+import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import type { FunctionEnv } from '../config/env.js';
+import { fixedSymbols, selectorsOf, settingsOf } from '../config/schema.js';
 import { createRedactor } from '../domain/redact.js';
 import { marketsServiceName } from '../metrics/catalogue.js';
 import type { Clock } from '../ports/clock.js';
 import type { MarketCatalogue, MarketStore } from '../ports/market-store.js';
+import type { TickerSource } from '../ports/ticker-source.js';
 import { type RefreshMarketsResult, refreshMarkets } from '../use-cases/refresh-markets.js';
 
 /** The adapters a markets handler runs on. */
 export interface MarketsHandlerParts {
   readonly env: FunctionEnv;
   readonly clock: Clock;
-  /** The exchange's market list (the ccxt adapter, without keys: markets are public). */
-  readonly catalogue: MarketCatalogue;
+  /**
+   * The exchange's market list and tickers (the ccxt adapter, without keys: both are public).
+   */
+  readonly catalogue: MarketCatalogue & TickerSource;
   /** Where the rules go; default the state table named in the environment. */
   readonly store?: MarketStore;
 }
 
 /**
  * Builds the markets function's handler: each scheduled invocation (every
- * `markets.refreshMinutes`) fetches the exchange's markets once and stores one item per configured
- * symbol, disabled ones included (a disabled symbol may still hold a position to protect). The
- * fetch gets half of the invocation's time, the writes the rest. A failure is thrown, so that
- * Lambda counts it; the stored items stay as the last refresh left them.
+ * `markets.refreshMinutes`) picks the pairs of the volume selectors from one tickers request and
+ * fetches the exchange's markets once, then stores one item per traded symbol, disabled ones
+ * included (a disabled symbol may still hold a position to protect). The fetches get half of the
+ * invocation's time, the writes the rest. A failure is thrown, so that Lambda counts it; the
+ * stored items and selection stay as the last refresh left them.
  */
 export function createMarketsHandler(parts: MarketsHandlerParts) {
   const { env, clock } = parts;
@@ -33,18 +39,27 @@ export function createMarketsHandler(parts: MarketsHandlerParts) {
     jsonReplacerFn: createRedactor().jsonReplacer,
   });
   const store = parts.store ?? new DynamoMarketStore({ tableName: env.tableName });
-  const symbols = env.config.symbols.map((s) => s.symbol);
+  const state = new DynamoStateStore({ tableName: env.tableName, clock });
+  const symbols = fixedSymbols(env.config).map((s) => s.symbol);
+  const selectors = selectorsOf(env.config)
+    .filter((s) => s.enabled)
+    .map((s) => ({ select: s.select, settings: settingsOf(s) }));
   return middy<unknown, RefreshMarketsResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (_event, context) => {
       const left = context.getRemainingTimeInMillis() - env.config.timeouts.safetyMarginMs;
       const result = await refreshMarkets(
-        { catalogue: parts.catalogue, store, clock },
-        { symbols, timeoutMs: Math.floor(left / 2) },
+        { catalogue: parts.catalogue, tickers: parts.catalogue, store, state, clock },
+        { symbols, selectors, timeoutMs: Math.floor(left / 2) },
       );
       if (result.delisted.length > 0) {
         logger.warn('configured symbols the exchange does not trade', {
           delisted: result.delisted,
+        });
+      }
+      if ((result.selection?.exitOnly.length ?? 0) > 0) {
+        logger.info('pairs that left their volume list, managed until flat', {
+          exitOnly: result.selection?.exitOnly,
         });
       }
       logger.info('markets refreshed', { result });

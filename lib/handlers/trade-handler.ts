@@ -17,7 +17,7 @@ import { SqsMessageRetry } from '../adapters/sqs-message-retry.js';
 import type { FunctionEnv } from '../config/env.js';
 import type { DirectInvocation } from '../domain/direct-invocation.js';
 import { createRedactor } from '../domain/redact.js';
-import type { TickResult } from '../domain/tick.js';
+import type { TickPair, TickResult } from '../domain/tick.js';
 import { serviceNames } from '../metrics/catalogue.js';
 import type { Broker } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
@@ -54,6 +54,8 @@ export interface TradeHandlerParts {
    * the exchange adapter reports its 429s to); none when `rateBudget.enabled` is off.
    */
   readonly budget?: RateBudget;
+  /** Told of each tick of a selected pair before it runs, with the settings its message carries. */
+  readonly onPairTick?: (symbol: string, pair: TickPair) => void;
 }
 
 /**
@@ -136,8 +138,13 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
   async function runTick(request: TickRequest, context: Context): Promise<TickResult> {
     logger.appendKeys({ symbol: request.symbol, tickId: request.tickId });
     remainingMs = () => context.getRemainingTimeInMillis();
+    if (request.pair !== undefined) parts.onPairTick?.(request.symbol, request.pair);
     const result = await processSymbolTick(deps, {
-      tick: { symbol: request.symbol, scheduledAt: request.scheduledAt },
+      tick: {
+        symbol: request.symbol,
+        scheduledAt: request.scheduledAt,
+        ...(request.pair === undefined ? {} : { pair: request.pair }),
+      },
       attempt: request.attempt,
       remainingMs: () => context.getRemainingTimeInMillis(),
     });
@@ -221,6 +228,7 @@ export async function createTradeHandler(parts: TradeHandlerParts) {
         return invokeSymbol(
           {
             config: env.config,
+            store: deps.store,
             clock,
             runTickOnce: (request) => runTickOnce(request, context),
             runTickAfresh: (request) => runTick(request, context),

@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { functionMemoryMb, marketsFunctionSeconds } from '../../infra/stack-facts.js';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import { configFileEnvName } from '../config/env.js';
-import type { BotConfig } from '../config/schema.js';
+import { type BotConfig, fixedSymbols, selectorsOf } from '../config/schema.js';
 import { type TradingControl, TradingMode } from '../domain/control.js';
 import { metricNamespace } from '../metrics/catalogue.js';
 import { type ExchangeSimulator, startSimulator } from '../simulator/exchange-simulator.js';
@@ -58,6 +58,11 @@ export interface LocalEnvironmentOptions {
   readonly build?: LocalBuild;
   /** Folder of candle files the simulator serves; default the shipped ones. */
   readonly dataDir?: string;
+  /**
+   * Synthetic markets the simulator serves besides the candle files when the config has a
+   * volume selector (`--synthetic` then gives it markets to pick from); default 0.
+   */
+  readonly syntheticMarkets?: number;
   /** Faults to inject: into the simulator, or as a blocked candle fetch in the trade function. */
   readonly faults?: readonly FaultSpec[];
   /** Where the trade function POSTs its trade events (see `startLocalNotifications`). */
@@ -197,7 +202,10 @@ export class LocalEnvironment {
         clock,
         wire: wireOf(exchangeId),
         // A synthetic market named here (`--synthetic`) is served as well as the candle files.
-        symbols: config.symbols.map((s) => s.symbol),
+        // With a volume selector, every market is served for it to pick from.
+        ...(selectorsOf(config).length > 0
+          ? { synthetic: options.syntheticMarkets ?? 0 }
+          : { symbols: fixedSymbols(config).map((s) => s.symbol) }),
         feeRate: config.paper.feeRate,
         balances: config.paper.balances,
         ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),

@@ -3,11 +3,23 @@ import type { Writable } from 'node:stream';
 import { errorAttribute } from '../adapters/sqs-dead-letters.js';
 import { SqsSymbolQueue } from '../adapters/sqs-symbol-queue.js';
 import { tickPeriodMs } from '../config/schedule.js';
-import { type BotConfig, ConfigError } from '../config/schema.js';
+import {
+  type BotConfig,
+  ConfigError,
+  enabledSelectors,
+  fixedSymbols,
+  isSelector,
+  pairConfig,
+  type SymbolConfig,
+  selectorsOf,
+  settingsOf,
+} from '../config/schema.js';
 import { isDue, timeframeMs } from '../domain/candle.js';
+import { activePairs } from '../domain/pair-selection.js';
 import { createStrategy } from '../domain/strategies/registry.js';
 import type { SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
+import type { StateStore } from '../ports/state-store.js';
 import type { ExchangeSimulator } from '../simulator/exchange-simulator.js';
 import type { FanOutResult } from '../use-cases/fan-out-tick.js';
 import { DrainProgress, progressLines } from './drain-progress.js';
@@ -81,7 +93,7 @@ export { type RunState, readRunState, runStateFile } from './run-state.js';
 /** Narrows the config to `symbols`, refusing any the config does not trade. */
 export function selectSymbols(config: BotConfig, symbols?: readonly string[]): BotConfig {
   if (symbols === undefined || symbols.length === 0) return config;
-  const known = new Set(config.symbols.map((s) => s.symbol));
+  const known = new Set(fixedSymbols(config).map((s) => s.symbol));
   const unknown = symbols.filter((s) => !known.has(s));
   if (unknown.length > 0) {
     throw new ConfigError(
@@ -89,7 +101,9 @@ export function selectSymbols(config: BotConfig, symbols?: readonly string[]): B
       unknown.map((value) => ({ path: 'symbols', message: 'not in the config', value })),
     );
   }
-  return { ...config, symbols: config.symbols.filter((s) => symbols.includes(s.symbol)) };
+  // Selectors stay: `--symbols` narrows the fixed symbols only.
+  const kept = config.symbols.filter((s) => isSelector(s) || symbols.includes(s.symbol));
+  return { ...config, symbols: kept };
 }
 
 /** Delivery state of one symbol tick's message, as the event source reported it. */
@@ -115,10 +129,13 @@ interface MessageState {
 export async function runLocal(options: RunOptions): Promise<RunSummary> {
   const timeScale = options.timeScale ?? defaultTimeScale;
   const selected = selectSymbols(options.config, options.symbols);
-  const syntheticMarkets = syntheticMarketsFor(selected, options.synthetic ?? 0);
+  // With a volume selector, synthetic markets are served for it to pick from, not traded fixed.
+  const selecting = selectorsOf(selected).length > 0;
+  const syntheticMarkets = selecting ? [] : syntheticMarketsFor(selected, options.synthetic ?? 0);
   const syntheticNames = syntheticMarkets.map((s) => s.symbol);
   const config = scaleTimeouts(withSyntheticSymbols(selected, syntheticMarkets), timeScale);
-  const symbols = config.symbols.map((s) => s.symbol);
+  // The fixed symbols, then each pair a selector picks during the run as it is first picked.
+  const symbols = fixedSymbols(config).map((s) => s.symbol);
   const period = tickPeriodMs(
     config.schedule.expression,
     config.symbols.map((s) => s.timeframe),
@@ -169,6 +186,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
     ...(options.logs ? { logs: options.logs } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(selecting ? { syntheticMarkets: options.synthetic ?? 0 } : {}),
     ...(options.resume
       ? {
           configFor: async ({ store, simulator, clock }) => {
@@ -194,7 +212,7 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
             return {
               ...config,
               symbols: config.symbols.map((s) =>
-                refused.has(s.symbol) ? { ...s, enabled: false } : s,
+                !isSelector(s) && refused.has(s.symbol) ? { ...s, enabled: false } : s,
               ),
             };
           },
@@ -268,20 +286,27 @@ export async function runLocal(options: RunOptions): Promise<RunSummary> {
       });
     };
     let tick = 0;
+    let selectionSeen = false;
     for (; tick < options.ticks; tick++) {
       const scheduledAt = firstTick + tick * period;
       const iso = new Date(scheduledAt).toISOString();
       saveRunState(scheduledAt, { tick: tick + 1, finished: false });
-      for (const s of config.symbols) {
+      for (const s of fixedSymbols(config)) {
         const n = refused.get(s.symbol);
         if (n !== undefined && s.enabled && isDue(scheduledAt, s.timeframe))
           refused.set(s.symbol, n + 1);
       }
-      const due = config.symbols.filter((s) => s.enabled && isDue(scheduledAt, s.timeframe));
-      // Registered before the fan-out: a trade invocation can finish before the fan-out returns.
-      for (const s of due) messages.set(key(s.symbol, iso), { attempts: 0, resolved: false });
       env.clock.set(scheduledAt + fireDelayMs);
       await refreshMarketsWhenDue(scheduledAt);
+      const pairs: SymbolConfig[] =
+        selecting || selectionSeen ? await listedPairs(env.store, config) : [];
+      selectionSeen ||= pairs.length > 0;
+      for (const p of pairs) if (!symbols.includes(p.symbol)) symbols.push(p.symbol);
+      const due = [...fixedSymbols(config), ...pairs].filter(
+        (s) => s.enabled && isDue(scheduledAt, s.timeframe),
+      );
+      // Registered before the fan-out: a trade invocation can finish before the fan-out returns.
+      for (const s of due) messages.set(key(s.symbol, iso), { attempts: 0, resolved: false });
       fanOutStartedAt.set(iso, Date.now());
       const fanOut = await env.fanOut.invoke(
         { scheduledAt: iso, source: 'tickfan.local' },
@@ -522,7 +547,16 @@ async function waitFor(
  * strategy's warm-up, aligned to the schedule.
  */
 function firstTickAt(simulator: ExchangeSimulator, config: BotConfig, period: number): number {
-  const ready = config.symbols.map((s) => {
+  // A selector may pick any market of its quote: each of them needs its warm-up too.
+  const traded = [
+    ...fixedSymbols(config),
+    ...selectorsOf(config).flatMap((s) =>
+      simulator.symbols
+        .filter((symbol) => symbol.endsWith(`/${s.select.quote}`))
+        .map((symbol) => pairConfig(symbol, settingsOf(s))),
+    ),
+  ];
+  const ready = traded.map((s) => {
     const first = simulator.candles(s.symbol)[0];
     if (first === undefined) throw new Error(`the simulator has no candles for ${s.symbol}`);
     const warmup = createStrategy(s.strategy, s.params).warmup;
@@ -530,4 +564,18 @@ function firstTickAt(simulator: ExchangeSimulator, config: BotConfig, period: nu
   });
   const start = Math.max(...ready);
   return Math.ceil(start / period) * period;
+}
+
+/**
+ * The pairs the stored selection lists for an enabled selector, as the fan-out dispatches them
+ * (exit-only pairs are dispatched only while they hold, and are not counted as due).
+ */
+async function listedPairs(
+  store: Pick<StateStore, 'getSelection'>,
+  config: BotConfig,
+): Promise<SymbolConfig[]> {
+  const fixed = new Set(fixedSymbols(config).map((s) => s.symbol));
+  return activePairs(await store.getSelection(), enabledSelectors(config), fixed)
+    .filter((p) => !p.exitOnly)
+    .map((p) => pairConfig(p.symbol, p.settings));
 }

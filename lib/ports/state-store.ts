@@ -1,5 +1,6 @@
 import type { TradingControl } from '../domain/control.js';
 import type { OrderRecord } from '../domain/order-lifecycle.js';
+import type { PairSelection } from '../domain/pair-selection.js';
 import type { Position } from '../domain/position.js';
 import type { SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
@@ -26,6 +27,8 @@ export interface TickState {
 export interface SymbolStatesRequest {
   readonly health: readonly string[];
   readonly positions: readonly string[];
+  /** Read the stored pair selection too. */
+  readonly selection?: boolean;
 }
 
 /**
@@ -38,6 +41,8 @@ export interface SymbolStates {
   readonly health: ReadonlyMap<string, SymbolHealth>;
   /** One entry per symbol of the request's `positions`. */
   readonly positions: ReadonlyMap<string, Position>;
+  /** The stored pair selection, when asked for and one is stored. */
+  readonly selection?: PairSelection;
 }
 
 /** Durable trading state: positions, orders and tick results. */
@@ -81,6 +86,10 @@ export interface StateStore {
    */
   getSymbolStates(request: SymbolStatesRequest): Promise<SymbolStates>;
   putControl(control: TradingControl): Promise<void>;
+  /** The pairs the volume selectors picked at the last markets refresh; undefined before one. */
+  getSelection(): Promise<PairSelection | undefined>;
+  /** Stores `selection` over the last one (only the markets refresh writes it). */
+  putSelection(selection: PairSelection): Promise<void>;
   /** The symbol's breaker and last success; healthy and version 0 when never written. */
   getHealth(symbol: string): Promise<SymbolHealth>;
   /** Writes `next` only if the stored version is still `next.version - 1`; else ConflictError. */

@@ -65,6 +65,7 @@ export async function handleTickMessage(
       symbol: tick.symbol,
       scheduledAt: tick.scheduledAt,
       attempt: message.receiveCount > 0 ? message.receiveCount : 1,
+      ...(tick.pair === undefined ? {} : { pair: tick.pair }),
     });
     if (result.replayed) deps.metrics.add('DuplicateDeliveries', 1);
     return { kind: result.replayed ? 'replayed' : 'ran', result };

@@ -1,16 +1,17 @@
+import { type BotConfig, enabledSelectors, fixedSymbols } from '../config/schema.js';
 import { type InvocableSymbols, parseDirectInvocation } from '../domain/direct-invocation.js';
+import { activePairs } from '../domain/pair-selection.js';
 import { SkipReason, tickId } from '../domain/tick.js';
 import type { Clock } from '../ports/clock.js';
+import type { StateStore } from '../ports/state-store.js';
 import { TickFailedError } from './process-symbol-tick.js';
 import type { RecordedTickResult, TickRunner } from './tick-runner.js';
 
 export interface InvokeSymbolDeps {
-  /** The configured symbols, their timeframes and whether they trade. */
-  readonly config: {
-    readonly symbols: readonly (InvocableSymbols['symbols'][number] & {
-      readonly enabled?: boolean;
-    })[];
-  };
+  /** The configured symbols and selectors, their timeframes and whether they trade. */
+  readonly config: Pick<BotConfig, 'symbols'>;
+  /** Where the pairs the volume selectors picked are stored. */
+  readonly store: Pick<StateStore, 'getSelection'>;
   readonly clock: Clock;
   /** Runs the tick once per tick id; a tick that already ran answers its recorded result. */
   readonly runTickOnce: TickRunner;
@@ -24,8 +25,10 @@ export type InvokeAnswer = RecordedTickResult & { readonly note?: string };
 /**
  * A person's direct invocation of one symbol, `{ symbol, at?, rerun? }`:
  *
- * 1. parse it against the config at the clock's now (an unknown symbol or a bad time throws
- *    `InvalidInvocationError` naming the field); `at` picks the tick it falls in;
+ * 1. parse it against the config's fixed symbols and, for any other symbol, the stored pair
+ *    selection, at the clock's now (an unknown symbol or a bad time throws
+ *    `InvalidInvocationError` naming the field); `at` picks the tick it falls in; a selected
+ *    pair runs with its selector's settings, exit-only once it has left its list;
  * 2. run that tick once per tick id: a tick that already ran answers its recorded result,
  *    marked `replayed: true`, its own `startedAt` saying when it ran;
  * 3. with `rerun: true`, run it afresh instead: a new decision on the current state. It still
@@ -36,9 +39,9 @@ export type InvokeAnswer = RecordedTickResult & { readonly note?: string };
  *    the answer says so in a `note`, also when it replays a result recorded while it was enabled.
  */
 export async function invokeSymbol(deps: InvokeSymbolDeps, event: unknown): Promise<InvokeAnswer> {
-  const { symbol, scheduledAt, rerun } = parseDirectInvocation(
+  const { symbol, scheduledAt, rerun, pair } = parseDirectInvocation(
     event,
-    deps.config,
+    await invocableSymbols(deps, event),
     deps.clock.now(),
   );
   const run = rerun ? deps.runTickAfresh : deps.runTickOnce;
@@ -49,15 +52,41 @@ export async function invokeSymbol(deps: InvokeSymbolDeps, event: unknown): Prom
       symbol,
       scheduledAt,
       attempt: 1,
+      ...(pair === undefined ? {} : { pair }),
     });
   } catch (error) {
     if (!(error instanceof TickFailedError)) throw error;
     result = error.result;
   }
-  if (deps.config.symbols.find((s) => s.symbol === symbol)?.enabled !== false) return result;
+  if (fixedSymbols(deps.config).find((s) => s.symbol === symbol)?.enabled !== false) return result;
   const note =
     result.skipReason === SkipReason.Disabled
       ? `${symbol} is disabled in the config (enabled: false): the tick was skipped and nothing was traded`
       : `${symbol} is disabled in the config (enabled: false): this result was recorded while it was enabled, and no tick of it trades now`;
   return { ...result, note };
+}
+
+/**
+ * The config's fixed symbols, and the selected pairs when the invocation names another symbol
+ * (the selection is read only then: one item).
+ */
+async function invocableSymbols(deps: InvokeSymbolDeps, event: unknown): Promise<InvocableSymbols> {
+  const fixed = fixedSymbols(deps.config);
+  const named = (event as { symbol?: unknown } | null)?.symbol;
+  if (fixed.some((s) => s.symbol === named)) return { symbols: fixed };
+  const pairs = activePairs(
+    await deps.store.getSelection(),
+    enabledSelectors(deps.config),
+    new Set(fixed.map((s) => s.symbol)),
+  );
+  return {
+    symbols: [
+      ...fixed,
+      ...pairs.map((p) => ({
+        symbol: p.symbol,
+        timeframe: p.settings.timeframe,
+        pair: { ...p.settings, exitOnly: p.exitOnly },
+      })),
+    ],
+  };
 }

@@ -1,4 +1,4 @@
-import { type BotConfig, exchangeLimits } from '../config/schema.js';
+import { type BotConfig, exchangeLimits, fixedSymbols, selectorsOf } from '../config/schema.js';
 import { whitelistAllows } from '../domain/ip-address.js';
 import type { KeyInspector, KeyPermissions } from '../ports/key-permissions.js';
 import type { MarketData } from '../ports/market-data.js';
@@ -45,9 +45,10 @@ export async function preflight(
   add(
     'config',
     config.exchange.mode !== 'live' || config.exchange.secretName !== undefined,
-    `${config.exchange.id}, mode ${config.exchange.mode}, ${config.symbols.length} symbols${config.exchange.secretName ? `, keys in secret ${config.exchange.secretName}` : ''}`,
+    `${config.exchange.id}, mode ${config.exchange.mode}, ${fixedSymbols(config).length} symbols${selectorsOf(config).length > 0 ? ` and ${selectorsOf(config).length} volume selector(s)` : ''}${config.exchange.secretName ? `, keys in secret ${config.exchange.secretName}` : ''}`,
   );
-  for (const { symbol } of config.symbols) {
+  // The pairs a selector will pick are checked by the markets refresh, which lists what trades.
+  for (const { symbol } of fixedSymbols(config)) {
     try {
       const m = await deps.market.market(symbol, deps.timeoutMs);
       add(

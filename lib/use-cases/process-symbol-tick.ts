@@ -1,4 +1,4 @@
-import type { BotConfig, SymbolConfig } from '../config/schema.js';
+import { type BotConfig, fixedSymbol, pairConfig, type SymbolConfig } from '../config/schema.js';
 import { type Candle, lastClosedCandleTime, timeframeMs } from '../domain/candle.js';
 import { mayTrade, TradingMode } from '../domain/control.js';
 import { decide, type ExitRules } from '../domain/decision.js';
@@ -10,7 +10,7 @@ import { trailedStopPrice } from '../domain/stop.js';
 import { createStrategy } from '../domain/strategies/registry.js';
 import type { Strategy } from '../domain/strategies/strategy.js';
 import { recordAnswer } from '../domain/symbol-health.js';
-import type { TickResult } from '../domain/tick.js';
+import type { SymbolTick, TickResult } from '../domain/tick.js';
 import { ExchangeUnavailableError } from '../ports/market-data.js';
 import { fetchTickCandles } from './fetch-tick-candles.js';
 import { placeOrderOnce } from './place-order-once.js';
@@ -44,7 +44,7 @@ export class TickFailedError extends Error {
  * Runs one symbol's share of one schedule tick. Protection comes first: whatever the tick then
  * skips, the position it holds keeps its stop on the exchange.
  *
- * 1. Find the symbol's config. Reserve the request weight of the tick's exchange calls from the
+ * 1. Find the symbol's config (a selected pair's settings come with its tick). Reserve the request weight of the tick's exchange calls from the
  *    shared rate budget (as protection, up to the whole limit, when it holds a position or a
  *    pending order; else up to the budget's share), waiting for the next window or the end of
  *    a 429/418 pause within the deadline; without it, skip (`ratelimit`) before any call, the
@@ -65,7 +65,8 @@ export class TickFailedError extends Error {
  * 8. With `risk.trailingStopPct`, raise the stop below a new highest close (cancel, replace).
  * 9. Decide: the strategy's signal and the held position give an entry, an exit (`signal`, the
  *    `roi` ratio for the time held, or `stoploss`/`trailing` when the close is through the stop)
- *    or nothing. Close-only and stale ticks refuse entries (`skipped: halted` / `stale`). On a
+ *    or nothing. Close-only and stale ticks refuse entries (`skipped: halted` / `stale`), as does
+ *    a pair that left its volume list (`skipped: deselected`). On a
  *    market the exchange lists as inactive or no longer lists, no order is sent (`skipped:
  *    delisted`): the position keeps its resting stop rather than have it cancelled for an exit
  *    the exchange would refuse.
@@ -80,7 +81,8 @@ export class TickFailedError extends Error {
  * {@link TickFailedError}, so the queue retries the message.
  */
 export async function processSymbolTick(deps: TradeDeps, input: TickInput): Promise<TickResult> {
-  const symbol = findSymbol(deps.config, input.tick.symbol);
+  const symbol = findSymbol(deps.config, input.tick);
+  const exitOnly = input.tick.pair?.exitOnly === true;
   const tick = await TickSession.open(deps, input, symbol);
   const ports: TickPorts = { ...deps, call: tick.call, timeout: tick.timeout };
   const strategy = (deps.strategyFor ?? defaultStrategy)(symbol);
@@ -150,6 +152,11 @@ export async function processSymbolTick(deps: TradeDeps, input: TickInput): Prom
       // Close-only: the strategy wants in, the kill switch says no.
       await tick.markHealthy();
       return await tick.skip('halted', decided);
+    }
+    if (exitOnly && decision.side === Side.Buy) {
+      // The pair has left its volume list: it is managed until flat, never entered again.
+      await tick.markHealthy();
+      return await tick.skip('deselected', decided);
     }
     const trading = await marketTrades(ports, symbol.symbol);
     if (trading === 'deadline') return await tick.skip('deadline', decided);
@@ -275,9 +282,11 @@ function defaultStrategy(symbol: SymbolConfig): Strategy {
   return createStrategy(symbol.strategy, symbol.params);
 }
 
-function findSymbol(config: BotConfig, symbol: string): SymbolConfig {
-  const found = config.symbols.find((s) => s.symbol === symbol);
-  if (found === undefined) throw new UnknownSymbolError(symbol);
+/** What the tick trades with: a selected pair's settings as its message carries them, or the config's. */
+function findSymbol(config: BotConfig, tick: SymbolTick): SymbolConfig {
+  if (tick.pair !== undefined) return pairConfig(tick.symbol, tick.pair);
+  const found = fixedSymbol(config, tick.symbol);
+  if (found === undefined) throw new UnknownSymbolError(tick.symbol);
   return found;
 }
 

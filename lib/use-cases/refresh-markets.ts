@@ -1,23 +1,40 @@
+import {
+  nextSelection,
+  type PairSelection,
+  pairsLeaving,
+  type SelectorEntry,
+} from '../domain/pair-selection.js';
+import { needsTicks } from '../domain/position.js';
 import type { Clock } from '../ports/clock.js';
 import type {
+  ListedMarket,
   MarketCatalogue,
   MarketRecord,
   MarketStore,
   StoredMarket,
 } from '../ports/market-store.js';
+import type { StateStore } from '../ports/state-store.js';
+import type { MarketTicker, TickerSource } from '../ports/ticker-source.js';
 
 /** What a markets refresh needs. */
 export interface RefreshMarketsDeps {
   /** The exchange's list of markets. */
   readonly catalogue: MarketCatalogue;
+  /** The exchange's tickers, which the volume selectors rank. */
+  readonly tickers: TickerSource;
   readonly store: MarketStore;
+  /** Where the pair selection is kept, and the positions of pairs leaving it. */
+  readonly state: Pick<StateStore, 'getSelection' | 'putSelection' | 'getSymbolStates'>;
   readonly clock: Clock;
 }
 
 /** The symbols a refresh stores, and the time it may take fetching. */
 export interface RefreshMarketsRequest {
+  /** The fixed symbols of the config, disabled ones included. */
   readonly symbols: readonly string[];
-  /** The most the fetch of the exchange's markets may take. */
+  /** The enabled selectors of the config, in config order. */
+  readonly selectors: readonly SelectorEntry[];
+  /** The most the fetches from the exchange (tickers, then markets) may take together. */
   readonly timeoutMs: number;
 }
 
@@ -31,35 +48,69 @@ export interface RefreshMarketsResult {
   readonly unchanged: number;
   /** Configured symbols the exchange lists as inactive or no longer lists, sorted. */
   readonly delisted: readonly string[];
+  /** The selection stored; absent when no selector is configured and none was stored. */
+  readonly selection?: {
+    /** Pairs the selectors list now. */
+    readonly listed: number;
+    /** Pairs that left their list while holding, kept for exits until flat, sorted. */
+    readonly exitOnly: readonly string[];
+    /** Pairs that left their list flat, and are no longer traded, sorted. */
+    readonly dropped: readonly string[];
+  };
 }
 
 /**
- * Fetches the exchange's market rules once and stores one item per configured symbol, so that
+ * Fetches the exchange's market rules once and stores one item per traded symbol, so that
  * no trade container has to load the exchange's whole market list (Binance's exchangeInfo weighs
- * 20 and runs to megabytes) to trade one symbol.
+ * 20 and runs to megabytes) to trade one symbol; and picks the pairs of the volume selectors.
  *
- * 1. Fetch every market of the exchange once, within the deadline; a failure throws, and the
- *    stored items stay as they were.
- * 2. Read what is stored for the configured symbols.
- * 3. For each symbol, the next item: a listed market's rules and whether it trades; a symbol the
+ * 1. With a selector configured or a selection stored: read the stored selection and fetch every
+ *    market's ticker in one request, within half the deadline.
+ * 2. Fetch every market of the exchange once, within the deadline; a failure (of either fetch)
+ *    throws, and the stored items and selection stay as they were.
+ * 3. Select: each selector's `top` pairs of its quote by 24 h quote volume, among the markets
+ *    that trade (a pair goes to the first selector that ranks it; fixed symbols are never a
+ *    selector's). A pair of the stored selection no longer ranked is kept as exit-only while its
+ *    position or an order in flight says it holds (read in one batch), and dropped once flat.
+ *    Store the selection: the fan-out dispatches from it until the next refresh.
+ * 4. Read what is stored for the traded symbols: the fixed ones and the selection's pairs.
+ * 5. For each symbol, the next item: a listed market's rules and whether it trades; a symbol the
  *    exchange no longer lists is delisted (`active: false`), keeping the rules last stored so a
  *    position held in it can still be protected by them.
- * 4. Leave out the items that would change nothing (same rules, same `active`): they keep their
+ * 6. Leave out the items that would change nothing (same rules, same `active`): they keep their
  *    `fetchedAt`, the time these rules were first fetched.
- * 5. Write the rest (BatchWriteItem, 25 per call, unprocessed items sent again).
+ * 7. Write the rest (BatchWriteItem, 25 per call, unprocessed items sent again).
  */
 export async function refreshMarkets(
   deps: RefreshMarketsDeps,
   request: RefreshMarketsRequest,
 ): Promise<RefreshMarketsResult> {
-  const symbols = [...new Set(request.symbols)];
-  const listed = await deps.catalogue.listMarkets(symbols, request.timeoutMs);
-  const stored = await deps.store.getMarkets(symbols);
+  const fixed = [...new Set(request.symbols)];
+  const stored = await deps.state.getSelection();
+  // Without selectors, a stored selection still holds pairs to keep until they are flat.
+  const previous =
+    request.selectors.length > 0 || stored !== undefined ? (stored ?? emptySelection) : undefined;
+  const started = deps.clock.now();
+  const tickers =
+    previous === undefined ? [] : await deps.tickers.listTickers(Math.floor(request.timeoutMs / 2));
+  const quotes = new Set(request.selectors.map((s) => s.select.quote));
+  const candidates = tickers.filter((t) => quotes.has(t.quote)).map((t) => t.symbol);
+  const asked = [
+    ...new Set([...fixed, ...candidates, ...(previous?.pairs ?? []).map((p) => p.symbol)]),
+  ];
+  const left = request.timeoutMs - (deps.clock.now() - started);
+  const listed = await deps.catalogue.listMarkets(asked, Math.max(0, left));
+  const picked =
+    previous === undefined
+      ? undefined
+      : await selectPairs(deps, { request, fixed, tickers, listed, previous });
+  const symbols = [...fixed, ...(picked?.selection.pairs ?? []).map((p) => p.symbol)];
+  const storedMarkets = await deps.store.getMarkets(symbols);
   const fetchedAt = deps.clock.now();
   const changed: StoredMarket[] = [];
   const delisted: string[] = [];
   for (const symbol of symbols) {
-    const previous = stored.get(symbol);
+    const previous = storedMarkets.get(symbol);
     const market = listed.get(symbol);
     const rules = market?.rules ?? previous?.rules;
     const next: StoredMarket = {
@@ -77,6 +128,68 @@ export async function refreshMarkets(
     written: changed.length,
     unchanged: symbols.length - changed.length,
     delisted: delisted.sort(),
+    ...(picked === undefined ? {} : { selection: picked.summary }),
+  };
+}
+
+const emptySelection: PairSelection = { resolvedAt: 0, selectors: {}, pairs: [] };
+
+/** Step 3: the next selection from the tickers, stored, and what changed. */
+async function selectPairs(
+  deps: RefreshMarketsDeps,
+  input: {
+    readonly request: RefreshMarketsRequest;
+    readonly fixed: readonly string[];
+    readonly tickers: readonly MarketTicker[];
+    readonly listed: ReadonlyMap<string, ListedMarket>;
+    readonly previous: PairSelection;
+  },
+): Promise<{ selection: PairSelection; summary: NonNullable<RefreshMarketsResult['selection']> }> {
+  const { request, tickers, listed, previous } = input;
+  const fixed = new Set(input.fixed);
+  const ranked = new Map<string, Set<string>>();
+  const tradable = (symbol: string) => listed.get(symbol)?.active === true;
+  // Ranked once without the positions, to know which leaving pairs need theirs read.
+  const draft = nextSelection({
+    selectors: request.selectors,
+    tickers,
+    tradable,
+    fixed,
+    previous: undefined,
+    holds: () => false,
+    now: 0,
+  });
+  for (const p of draft.pairs)
+    ranked.set(p.selector, (ranked.get(p.selector) ?? new Set()).add(p.symbol));
+  const leaving = pairsLeaving(previous, ranked).filter((s) => !fixed.has(s));
+  const positions =
+    leaving.length === 0
+      ? new Map()
+      : (await deps.state.getSymbolStates({ health: [], positions: leaving })).positions;
+  const selection = nextSelection({
+    selectors: request.selectors,
+    tickers,
+    tradable,
+    fixed,
+    previous,
+    holds: (symbol) => {
+      const position = positions.get(symbol);
+      return position !== undefined && needsTicks(position);
+    },
+    now: deps.clock.now(),
+  });
+  await deps.state.putSelection(selection);
+  const kept = new Set(selection.pairs.map((p) => p.symbol));
+  return {
+    selection,
+    summary: {
+      listed: selection.pairs.filter((p) => p.listed).length,
+      exitOnly: selection.pairs
+        .filter((p) => !p.listed)
+        .map((p) => p.symbol)
+        .sort(),
+      dropped: leaving.filter((s) => !kept.has(s)).sort(),
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { TickResult } from '../domain/tick.js';
+import type { TickPair, TickResult } from '../domain/tick.js';
 
 /** One symbol tick to run: the idempotency layer keys it on `tickId` (symbol + scheduled time). */
 export interface TickRequest {
@@ -7,6 +7,8 @@ export interface TickRequest {
   readonly scheduledAt: number;
   /** Which delivery of the tick this is (SQS's receive count); 1 for a direct invocation. */
   readonly attempt: number;
+  /** A selected pair's settings, as its message carries them; none for a fixed symbol. */
+  readonly pair?: TickPair;
 }
 
 /** A tick's result; `replayed` when it is the recorded result of an earlier run of the tick. */

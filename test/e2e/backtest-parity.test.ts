@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tradeRecords } from '../../lib/backtest/backtest-output.js';
 import { simulatedMarket } from '../../lib/backtest/market.js';
 import { type BacktestResult, runBacktest } from '../../lib/backtest/run-backtest.js';
-import { type BotConfig, exchangeIds, parseConfig } from '../../lib/config/schema.js';
+import { type BotConfig, exchangeIds, fixedSymbols, parseConfig } from '../../lib/config/schema.js';
 import { timeframeMs } from '../../lib/domain/candle.js';
 import { createStrategy } from '../../lib/domain/strategies/registry.js';
 import { readRunState, runLocal } from '../../lib/local/run.js';
@@ -60,7 +60,7 @@ describe.each(exchangeIds)('backtest parity with npm start on %s', (id) => {
   /** The backtest of `symbol` over the candles the pipeline's ticks decided on. */
   async function backtest(symbol: string, file: string): Promise<BacktestResult> {
     const candles = await readOhlcvFile(join(defaultDataDir, file));
-    const strategyConfig = config.symbols.find((s) => s.symbol === symbol);
+    const strategyConfig = fixedSymbols(config).find((s) => s.symbol === symbol);
     return runBacktest({
       symbol,
       timeframe: '5m',

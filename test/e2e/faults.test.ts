@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../lib/config/load.js';
-import { type ExchangeId, exchangeIds } from '../../lib/config/schema.js';
+import { type ExchangeId, exchangeIds, fixedSymbols } from '../../lib/config/schema.js';
 import { parseFaultSpec } from '../../lib/local/faults/fault-spec.js';
 import { runLocal } from '../../lib/local/run.js';
 import type { RunSummary } from '../../lib/local/summary.js';
@@ -20,7 +20,7 @@ async function runOn(id: ExchangeId): Promise<void> {
   dirs.push(dir);
   const shipped = loadConfigFile('cdk.json');
   const config = { ...shipped, exchange: { ...shipped.exchange, id } };
-  const known = config.symbols.map((s) => s.symbol);
+  const known = fixedSymbols(config).map((s) => s.symbol);
   const logs = createWriteStream(join(dir, 'functions.log'));
   const summary = await runLocal({
     config,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../lib/config/load.js';
-import { exchangeIds, parseConfig } from '../../lib/config/schema.js';
+import { exchangeIds, fixedSymbols, parseConfig } from '../../lib/config/schema.js';
 import { clientIdPatterns } from '../../lib/domain/client-id.js';
 import { parseFaultSpec } from '../../lib/local/faults/fault-spec.js';
 import { runLocal } from '../../lib/local/run.js';
@@ -25,7 +25,7 @@ describe.each(exchangeIds)('orders on %s under lost responses and duplicate deli
       exchange: { ...shipped.exchange, id },
       symbols: shipped.symbols.slice(0, 3).map((s) => ({ ...s, params: { fast: 3, slow: 8 } })),
     });
-    const known = config.symbols.map((s) => s.symbol);
+    const known = fixedSymbols(config).map((s) => s.symbol);
     const logs = createWriteStream(join(dir, 'functions.log'));
     summary = await runLocal({
       config,

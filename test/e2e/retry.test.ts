@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../lib/config/load.js';
-import { parseConfig } from '../../lib/config/schema.js';
+import { fixedSymbols, parseConfig } from '../../lib/config/schema.js';
 import { parseFaultSpec } from '../../lib/local/faults/fault-spec.js';
 import { runLocal } from '../../lib/local/run.js';
 import type { RunSummary } from '../../lib/local/summary.js';
@@ -44,7 +44,7 @@ beforeAll(async () => {
     symbols: shipped.symbols.map((s) => ({ ...s, params: { fast: 2, slow: 4 } })),
     queue: { ...shipped.queue, maxReceiveCount: 5 },
   });
-  const known = config.symbols.map((s) => s.symbol);
+  const known = fixedSymbols(config).map((s) => s.symbol);
   clean = await runLocal({ config, ticks, stateDir: join(dir, 'clean'), persist: false });
   const logs = createWriteStream(join(dir, 'functions.log'));
   faulty = await runLocal({

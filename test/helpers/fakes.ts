@@ -1,6 +1,7 @@
 import type { Candle } from '../../lib/domain/candle.js';
 import { activeTrading, type TradingControl } from '../../lib/domain/control.js';
 import type { Market } from '../../lib/domain/market.js';
+import type { PairSelection } from '../../lib/domain/pair-selection.js';
 import { flatPosition, type Position } from '../../lib/domain/position.js';
 import {
   type BudgetRequest,
@@ -141,7 +142,17 @@ export class InMemoryStore implements StateStore {
       control: this.control,
       health: new Map(await read(request.health, (s) => this.getHealth(s))),
       positions: new Map(await read(request.positions, (s) => this.getPosition(s))),
+      ...(request.selection === true && this.selection !== undefined
+        ? { selection: this.selection }
+        : {}),
     };
+  }
+  selection: PairSelection | undefined;
+  async getSelection(): Promise<PairSelection | undefined> {
+    return this.selection;
+  }
+  async putSelection(selection: PairSelection): Promise<void> {
+    this.selection = selection;
   }
   async getHealth(symbol: string): Promise<SymbolHealth> {
     return this.health.get(symbol) ?? healthyState(symbol);

@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
 import { SqsSymbolQueue } from '../../lib/adapters/sqs-symbol-queue.js';
+import { fixedSymbols } from '../../lib/config/schema.js';
 import { flatPosition } from '../../lib/domain/position.js';
 import { parseTickMessage } from '../../lib/domain/tick-message.js';
 import { createStateTable } from '../../lib/local/create-tables.js';
@@ -29,7 +30,9 @@ const config = testConfig({
     enabled: i < 990,
   })),
 });
-const enabledSymbols = config.symbols.filter((s) => s.enabled).map((s) => s.symbol);
+const enabledSymbols = fixedSymbols(config)
+  .filter((s) => s.enabled)
+  .map((s) => s.symbol);
 
 let dynamo: LocalService;
 let sqs: LocalService;

@@ -182,7 +182,7 @@ describe('trade handler', () => {
     ],
     [
       'the wrong version',
-      JSON.stringify({ v: 2, symbol: 'LTC/BTC', scheduledAt: '2018-01-11T12:00:00.000Z' }),
+      JSON.stringify({ v: 9, symbol: 'LTC/BTC', scheduledAt: '2018-01-11T12:00:00.000Z' }),
       'v:',
     ],
     [

@@ -118,9 +118,14 @@ describe.each(exchangeIds)('market rules on %s', (id: ExchangeId) => {
   });
 
   /** The markets function's refresh of `symbols`, on a client of the exchange at `url`. */
-  function refresh(store: DynamoMarketStore, symbols: string[], url = proxy.url) {
+  function refresh(
+    table: { markets: DynamoMarketStore; state: DynamoStateStore },
+    symbols: string[],
+    url = proxy.url,
+  ) {
     const catalogue = new CcxtExchange({ exchange: exchangeClients[id]({ url }), clock });
-    return refreshMarkets({ catalogue, store, clock }, { symbols, timeoutMs: 5_000 });
+    const deps = { catalogue, tickers: catalogue, store: table.markets, state: table.state, clock };
+    return refreshMarkets(deps, { symbols, selectors: [], timeoutMs: 5_000 });
   }
 
   /** A cold trade container: a new adapter on a new ccxt client, rules from the store. */
@@ -153,7 +158,7 @@ describe.each(exchangeIds)('market rules on %s', (id: ExchangeId) => {
   it('after a refresh, a cold container trades a tick with no markets request to the exchange', async () => {
     // Prepare
     const { markets, state } = await freshTable();
-    const refreshed = await refresh(markets, ['LTC/BTC', 'ETH/BTC']);
+    const refreshed = await refresh({ markets, state }, ['LTC/BTC', 'ETH/BTC']);
     const { exchange, fallbacks } = coldContainer(markets);
     proxy.paths.length = 0;
 
@@ -172,8 +177,8 @@ describe.each(exchangeIds)('market rules on %s', (id: ExchangeId) => {
 
   it('a container reads its symbol once per refresh period, and takes changed rules from the next period on', async () => {
     // Prepare
-    const { markets } = await freshTable();
-    await refresh(markets, ['LTC/BTC']);
+    const { markets, state } = await freshTable();
+    await refresh({ markets, state }, ['LTC/BTC']);
     let reads = 0;
     const counted = {
       getMarket: (symbol: string) => {
@@ -234,11 +239,11 @@ describe.each(exchangeIds)('market rules on %s', (id: ExchangeId) => {
   it('a symbol the exchange stopped listing refuses entries, on the rules stored before', async () => {
     // Prepare: listed at the first refresh, gone from the exchange's list at the second.
     const { markets, state } = await freshTable();
-    await refresh(markets, ['LTC/BTC']);
+    await refresh({ markets, state }, ['LTC/BTC']);
     const delisting = await startSimulator({ clock, symbols: ['ETH/BTC'], wire: wireOf(id) });
     let second: Awaited<ReturnType<typeof refresh>>;
     try {
-      second = await refresh(markets, ['LTC/BTC'], delisting.url);
+      second = await refresh({ markets, state }, ['LTC/BTC'], delisting.url);
     } finally {
       await delisting.close();
     }

@@ -324,7 +324,7 @@ describe('parseTickMessage', () => {
     },
     {
       poison: 'an unknown version',
-      body: '{"v":2,"symbol":"LTC/BTC","scheduledAt":"2024-03-01T12:05:00.000Z"}',
+      body: '{"v":9,"symbol":"LTC/BTC","scheduledAt":"2024-03-01T12:05:00.000Z"}',
       named: 'v:',
     },
     {

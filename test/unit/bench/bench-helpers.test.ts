@@ -8,6 +8,7 @@ import { type BenchResults, rowsOf } from '../../../bench/results.js';
 import { replayBackToBack } from '../../../bench/sections/backtest.js';
 import { externalImportsOf } from '../../../bench/sections/cold-init.js';
 import { loadConfigFile } from '../../../lib/config/load.js';
+import { fixedSymbols } from '../../../lib/config/schema.js';
 
 describe('median', () => {
   it.each([
@@ -302,8 +303,8 @@ describe('bench markets', () => {
   it('configures every bench symbol like the first one of cdk.json', () => {
     const base = loadConfigFile('cdk.json');
     const config = benchConfig(base, ['AAA/BTC', 'BBB/BTC'], 10);
-    expect(config.symbols.map((s) => s.symbol)).toEqual(['AAA/BTC', 'BBB/BTC']);
-    expect(config.symbols[1]).toMatchObject({
+    expect(fixedSymbols(config).map((s) => s.symbol)).toEqual(['AAA/BTC', 'BBB/BTC']);
+    expect(fixedSymbols(config)[1]).toMatchObject({
       timeframe: base.symbols[0]?.timeframe,
       params: base.symbols[0]?.params,
     });

@@ -3,9 +3,11 @@ import { loadConfigFile } from '../../../lib/config/load.js';
 import {
   ConfigError,
   concurrencyWarning,
+  fixedSymbols,
   parseConfig,
   rateBudgetWarning,
   retryTimingWarning,
+  tradedPairCount,
 } from '../../../lib/config/schema.js';
 
 const base = { symbols: [{ symbol: 'LTC/BTC', timeframe: '5m' }] };
@@ -416,6 +418,84 @@ describe('parseConfig refuses a config under which no tick could trade', () => {
   it('names the config source it was given', () => {
     const raw = { ...base, schedule: { timezone: 'Mars/Olympus_Mons' } };
     expect(() => parseConfig(raw, '-c tickfan=...')).toThrow(/^-c tickfan=\.\.\. is invalid:/);
+  });
+});
+
+describe('parseConfig with pairs picked by volume', () => {
+  const selector = {
+    select: { quote: 'BTC', top: 20, minPrice: 0.0001, exclude: ['WBTC/BTC'] },
+    timeframe: '5m',
+    strategy: 'sma-cross',
+  };
+
+  it('takes a selector entry beside fixed symbols, with its defaults', () => {
+    const config = parseConfig({ symbols: [{ symbol: 'LTC/BTC', timeframe: '5m' }, selector] });
+
+    expect(config.symbols[1]).toEqual({
+      select: { quote: 'BTC', top: 20, by: 'quoteVolume', minPrice: 0.0001, exclude: ['WBTC/BTC'] },
+      timeframe: '5m',
+      strategy: 'sma-cross',
+      params: {},
+      enabled: true,
+    });
+    expect(fixedSymbols(config).map((s) => s.symbol)).toEqual(['LTC/BTC']);
+    expect(tradedPairCount(config)).toBe(21);
+  });
+
+  it('parses its own output again, as the config layer holds it', () => {
+    const config = parseConfig({ symbols: [selector] });
+    expect(parseConfig(JSON.parse(JSON.stringify(config)))).toEqual(config);
+  });
+
+  it.each([
+    [{ ...selector, select: { ...selector.select, top: 0 } }, 'symbols[0].select.top', 0],
+    [
+      { ...selector, select: { ...selector.select, quote: 'btc' } },
+      'symbols[0].select.quote',
+      'btc',
+    ],
+    [
+      { ...selector, select: { ...selector.select, by: 'trades' } },
+      'symbols[0].select.by',
+      'trades',
+    ],
+    [
+      { ...selector, select: { ...selector.select, exclude: ['WBTC'] } },
+      'symbols[0].select.exclude[0]',
+      'WBTC',
+    ],
+    [{ ...selector, params: { fast: 'x' } }, 'symbols[0].params.fast', 'x'],
+  ])('refuses a bad selector, naming the field and value (%#)', (entry, path, value) => {
+    let issues: readonly { path: string; value: unknown }[] = [];
+    try {
+      parseConfig({ symbols: [entry] });
+    } catch (error) {
+      issues = (error as ConfigError).issues;
+    }
+    expect(issues.find((i) => i.path.startsWith(path))).toMatchObject({ value });
+  });
+
+  it('refuses an entry with neither a symbol nor a select, saying what it needs', () => {
+    expect(() => parseConfig({ symbols: [{ timeframe: '5m' }] })).toThrow(
+      /symbols\[0\]\.symbol: is required: a pair such as LTC\/BTC, or a "select" to pick pairs by volume/,
+    );
+  });
+
+  it('refuses the same selection twice', () => {
+    expect(() => parseConfig({ symbols: [selector, { ...selector, timeframe: '15m' }] })).toThrow(
+      /symbols\[1\]\.select: is listed twice/,
+    );
+  });
+
+  it('refuses a selector whose quote the paper account holds none of, naming the selection', () => {
+    expect(() =>
+      parseConfig({ symbols: [{ ...selector, select: { quote: 'EUR', top: 5 } }] }),
+    ).toThrow(/holds no EUR for the top 5 EUR pairs by volume/);
+  });
+
+  it("counts each selector's top in the concurrency warning", () => {
+    const config = parseConfig({ symbols: [selector], queue: { maxConcurrency: 10 } });
+    expect(concurrencyWarning(config)).toMatch(/is 10 for 20 enabled symbols/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { selectorKey } from '../../../lib/domain/pair-selection.js';
 import { flatPosition } from '../../../lib/domain/position.js';
 import { fanOutTick } from '../../../lib/use-cases/fan-out-tick.js';
 import { testConfig } from '../../helpers/config.js';
@@ -232,5 +233,147 @@ describe('fanOutTick at 1,000 symbols', () => {
     expect(store.symbolStateReads[1]?.positions).toHaveLength(990);
     expect(queue.sent.map((t) => t.symbol)).toEqual(['S4/BTC', 'S501/BTC', 'S995/BTC']);
     expect(result).toMatchObject({ dispatched: 3, halted: 988, protecting: 3 });
+  });
+});
+
+describe('fanOutTick with pairs picked by volume', () => {
+  const at = Date.UTC(2018, 0, 20, 12, 15);
+  const select = { quote: 'BTC', top: 2, by: 'quoteVolume', exclude: [] } as const;
+  const key = selectorKey(select);
+  const picked = { timeframe: '15m', strategy: 'sma-cross', params: { fast: 2, slow: 4 } } as const;
+  const selecting = (enabled = true) =>
+    testConfig({
+      schedule: { expression: 'rate(5 minutes)' },
+      symbols: [
+        { symbol: 'LTC/BTC', timeframe: '5m' },
+        { select, timeframe: '15m', strategy: 'sma-cross', params: { fast: 2, slow: 4 }, enabled },
+      ],
+    });
+  const store = (pairs: { symbol: string; listed: boolean }[]) => {
+    const s = new InMemoryStore();
+    s.selection = {
+      resolvedAt: at,
+      selectors: { [key]: picked },
+      pairs: pairs.map((p) => ({ ...p, selector: key })),
+    };
+    return s;
+  };
+
+  it('dispatches each listed pair with its settings, beside the fixed symbols', async () => {
+    const queue = new InMemoryQueue();
+
+    const result = await fanOutTick(
+      {
+        queue,
+        metrics: new RecordingMetrics(),
+        store: store([
+          { symbol: 'ETH/BTC', listed: true },
+          { symbol: 'XMR/BTC', listed: true },
+        ]),
+        config: selecting(),
+      },
+      { scheduledAt: at },
+    );
+
+    expect(queue.sent).toEqual([
+      { symbol: 'LTC/BTC', scheduledAt: at },
+      { symbol: 'ETH/BTC', scheduledAt: at, pair: { ...picked, exitOnly: false } },
+      { symbol: 'XMR/BTC', scheduledAt: at, pair: { ...picked, exitOnly: false } },
+    ]);
+    expect(result).toMatchObject({ scheduled: 3, dispatched: 3, selected: 2, exitOnly: 0 });
+  });
+
+  it('keeps dispatching a pair that left the list, exit-only, while it holds, and drops it once flat', async () => {
+    const queue = new InMemoryQueue();
+    const s = store([
+      { symbol: 'ETH/BTC', listed: false },
+      { symbol: 'XMR/BTC', listed: false },
+    ]);
+    s.positions.set('ETH/BTC', {
+      ...flatPosition('ETH/BTC'),
+      amount: 2,
+      entryPrice: 0.1,
+      version: 1,
+    });
+    s.positions.set('XMR/BTC', flatPosition('XMR/BTC'));
+
+    const result = await fanOutTick(
+      { queue, metrics: new RecordingMetrics(), store: s, config: selecting() },
+      { scheduledAt: at },
+    );
+
+    expect(queue.sent).toEqual([
+      { symbol: 'LTC/BTC', scheduledAt: at },
+      { symbol: 'ETH/BTC', scheduledAt: at, pair: { ...picked, exitOnly: true } },
+    ]);
+    expect(result).toMatchObject({ scheduled: 1, protecting: 1, exitOnly: 2 });
+  });
+
+  it('dispatches a pair with an order in flight, so its fill is settled and protected', async () => {
+    const queue = new InMemoryQueue();
+    const s = store([{ symbol: 'ETH/BTC', listed: false }]);
+    s.positions.set('ETH/BTC', { ...flatPosition('ETH/BTC'), pendingOrderId: 'buy-1', version: 1 });
+
+    await fanOutTick(
+      { queue, metrics: new RecordingMetrics(), store: s, config: selecting() },
+      { scheduledAt: at },
+    );
+
+    expect(queue.sent.map((t) => t.symbol)).toEqual(['LTC/BTC', 'ETH/BTC']);
+  });
+
+  it('makes the pairs of a disabled selector exit-only at once, without waiting for a refresh', async () => {
+    const queue = new InMemoryQueue();
+    const s = store([
+      { symbol: 'ETH/BTC', listed: true },
+      { symbol: 'XMR/BTC', listed: true },
+    ]);
+    s.positions.set('XMR/BTC', {
+      ...flatPosition('XMR/BTC'),
+      amount: 1,
+      entryPrice: 0.01,
+      version: 1,
+    });
+
+    await fanOutTick(
+      { queue, metrics: new RecordingMetrics(), store: s, config: selecting(false) },
+      { scheduledAt: at },
+    );
+
+    expect(queue.sent).toEqual([
+      { symbol: 'LTC/BTC', scheduledAt: at },
+      { symbol: 'XMR/BTC', scheduledAt: at, pair: { ...picked, exitOnly: true } },
+    ]);
+  });
+
+  it('reads the selection in the batch of the fixed symbols, and the pairs in one more', async () => {
+    const s = store([
+      { symbol: 'ETH/BTC', listed: true },
+      { symbol: 'XMR/BTC', listed: false },
+    ]);
+
+    await fanOutTick(
+      {
+        queue: new InMemoryQueue(),
+        metrics: new RecordingMetrics(),
+        store: s,
+        config: selecting(),
+      },
+      { scheduledAt: at },
+    );
+
+    expect(s.symbolStateReads).toEqual([
+      { health: ['LTC/BTC'], positions: [], selection: true },
+      { health: ['ETH/BTC'], positions: ['XMR/BTC'] },
+    ]);
+  });
+
+  it('reads once when there is no selection', async () => {
+    const s = new InMemoryStore();
+    await fanOutTick(
+      { queue: new InMemoryQueue(), metrics: new RecordingMetrics(), store: s, config },
+      { scheduledAt: at },
+    );
+    expect(s.symbolStateReads).toHaveLength(1);
   });
 });

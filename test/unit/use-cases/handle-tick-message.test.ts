@@ -91,6 +91,54 @@ describe('handleTickMessage', () => {
     expect(outcome).toMatchObject({ kind: 'ran', result: { status: 'ok' } });
   });
 
+  it("runs a selected pair's tick with the settings its message carries", async () => {
+    const { requests, deps } = setUp();
+    const pair = {
+      timeframe: '15m',
+      strategy: 'sma-cross',
+      params: { fast: 3, slow: 9 },
+      exitOnly: true,
+    } as const;
+
+    await handleTickMessage(
+      deps,
+      message(encodeTickMessage({ symbol: 'ETH/USDT', scheduledAt: at, pair })),
+    );
+
+    expect(requests).toEqual([
+      {
+        tickId: 'ETH/USDT#2018-01-11T12:00:00.000Z',
+        symbol: 'ETH/USDT',
+        scheduledAt: at,
+        attempt: 1,
+        pair,
+      },
+    ]);
+  });
+
+  it.each([
+    ['a strategy it does not know', { strategy: 'moon', params: {} }, /pair\.strategy/],
+    [
+      'params its strategy refuses',
+      { strategy: 'sma-cross', params: { fast: 30, slow: 10 } },
+      /pair\.params/,
+    ],
+  ])("dead-letters a pair's tick carrying %s, naming the field", async (_what, fields, reason) => {
+    const { requests, deadLetters, deps } = setUp();
+    const body = JSON.stringify({
+      v: 2,
+      symbol: 'ETH/USDT',
+      scheduledAt: new Date(at).toISOString(),
+      pair: { timeframe: '5m', exitOnly: false, ...fields },
+    });
+
+    const outcome = await handleTickMessage(deps, message(body));
+
+    expect(outcome.kind).toBe('dead-lettered');
+    expect(deadLetters.parked[0]?.reason).toMatch(reason);
+    expect(requests).toEqual([]);
+  });
+
   it('counts a redelivery answered with the recorded result as a duplicate delivery', async () => {
     const { deps, metrics } = setUp(async (r) => ({ ...resultOf(r), replayed: true }));
 

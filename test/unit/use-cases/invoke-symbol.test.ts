@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInvocationError } from '../../../lib/domain/direct-invocation.js';
+import { type PairSelection, selectorKey } from '../../../lib/domain/pair-selection.js';
 import { Signal } from '../../../lib/domain/signal.js';
 import { type TickResult, TickStatus } from '../../../lib/domain/tick.js';
 import { invokeSymbol } from '../../../lib/use-cases/invoke-symbol.js';
@@ -38,8 +39,10 @@ function setUp(
   }),
 ) {
   const calls: { runner: 'once' | 'afresh'; request: TickRequest }[] = [];
+  const store = new InMemoryStore();
   const deps = {
     config,
+    store,
     clock: new FakeClock(at + 90_000),
     runTickOnce: (request: TickRequest) => {
       calls.push({ runner: 'once', request });
@@ -50,7 +53,7 @@ function setUp(
       return resultOf(request);
     },
   };
-  return { deps, calls };
+  return { deps, calls, store };
 }
 
 describe('invokeSymbol', () => {
@@ -128,7 +131,7 @@ describe('invokeSymbol', () => {
         });
 
       const result = await invokeSymbol(
-        { config: disabled, clock, runTickOnce: run, runTickAfresh: run },
+        { config: disabled, store: trade.store, clock, runTickOnce: run, runTickAfresh: run },
         { symbol: 'LTC/BTC' },
       );
 
@@ -151,6 +154,68 @@ describe('invokeSymbol', () => {
       const { deps } = setUp();
 
       expect((await invokeSymbol(deps, { symbol: 'LTC/BTC' })).note).toBeUndefined();
+    });
+  });
+
+  describe('of a pair a volume selector picked', () => {
+    const selecting = testConfig({
+      symbols: [
+        { symbol: 'LTC/BTC', timeframe: '5m' },
+        {
+          select: { quote: 'BTC', top: 2 },
+          timeframe: '15m',
+          strategy: 'sma-cross',
+          params: { fast: 3, slow: 9 },
+        },
+      ],
+    });
+    const key = selectorKey({ quote: 'BTC', top: 2, by: 'quoteVolume', exclude: [] });
+    const selection = (listed: boolean): PairSelection => ({
+      resolvedAt: at,
+      selectors: {
+        [key]: { timeframe: '15m', strategy: 'sma-cross', params: { fast: 3, slow: 9 } },
+      },
+      pairs: [{ symbol: 'ETH/BTC', selector: key, listed }],
+    });
+
+    it("runs the stored pair's tick with its selector's settings, on the selector's timeframe", async () => {
+      const { deps, calls, store } = setUp();
+      store.selection = selection(true);
+
+      await invokeSymbol({ ...deps, config: selecting }, { symbol: 'ETH/BTC' });
+
+      expect(calls.map((c) => c.request)).toEqual([
+        {
+          tickId: 'ETH/BTC#2018-01-11T12:00:00.000Z',
+          symbol: 'ETH/BTC',
+          scheduledAt: at,
+          attempt: 1,
+          pair: {
+            timeframe: '15m',
+            strategy: 'sma-cross',
+            params: { fast: 3, slow: 9 },
+            exitOnly: false,
+          },
+        },
+      ]);
+    });
+
+    it('runs a pair that left its list exit-only', async () => {
+      const { deps, calls, store } = setUp();
+      store.selection = selection(false);
+
+      await invokeSymbol({ ...deps, config: selecting }, { symbol: 'ETH/BTC' });
+
+      expect(calls[0]?.request.pair?.exitOnly).toBe(true);
+    });
+
+    it('refuses a pair no refresh has selected, naming it', async () => {
+      const { deps, calls } = setUp();
+
+      await expect(
+        invokeSymbol({ ...deps, config: selecting }, { symbol: 'ETH/BTC' }),
+      ).rejects.toThrow(/"ETH\/BTC" is not configured/);
+      expect(calls).toEqual([]);
     });
   });
 

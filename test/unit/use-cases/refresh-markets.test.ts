@@ -5,8 +5,19 @@ import type {
   MarketStore,
   StoredMarket,
 } from '../../../lib/ports/market-store.js';
+import type { MarketTicker, TickerSource } from '../../../lib/ports/ticker-source.js';
 import { refreshMarkets } from '../../../lib/use-cases/refresh-markets.js';
-import { FakeClock } from '../../helpers/fakes.js';
+import { FakeClock, InMemoryStore } from '../../helpers/fakes.js';
+
+/** An exchange's tickers, counting how often they are fetched. */
+class FakeTickers implements TickerSource {
+  fetches = 0;
+  constructor(public tickers: MarketTicker[]) {}
+  async listTickers(): Promise<readonly MarketTicker[]> {
+    this.fetches += 1;
+    return this.tickers;
+  }
+}
 
 /** An exchange listing `markets`, counting how often its list is fetched. */
 class FakeCatalogue implements MarketCatalogue {
@@ -60,7 +71,16 @@ function setup() {
   });
   const store = new InMemoryMarketStore();
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
-  return { deps: { catalogue, store, clock }, catalogue, store, clock };
+  const tickers = new FakeTickers([]);
+  const state = new InMemoryStore();
+  return {
+    deps: { catalogue, tickers, store, state, clock },
+    catalogue,
+    tickers,
+    store,
+    state,
+    clock,
+  };
 }
 
 describe('refreshMarkets', () => {
@@ -71,6 +91,7 @@ describe('refreshMarkets', () => {
     // Act
     const result = await refreshMarkets(deps, {
       symbols: ['LTC/BTC', 'ETH/BTC'],
+      selectors: [],
       timeoutMs: 5_000,
     });
 
@@ -91,7 +112,11 @@ describe('refreshMarkets', () => {
     const { deps, store } = setup();
 
     // Act
-    const result = await refreshMarkets(deps, { symbols: ['XMR/BTC'], timeoutMs: 5_000 });
+    const result = await refreshMarkets(deps, {
+      symbols: ['XMR/BTC'],
+      selectors: [],
+      timeoutMs: 5_000,
+    });
 
     // Assess
     expect(result.delisted).toEqual(['XMR/BTC']);
@@ -101,11 +126,15 @@ describe('refreshMarkets', () => {
   it('marks a symbol the exchange no longer lists delisted, keeping the rules last stored', async () => {
     // Prepare
     const { deps, catalogue, store } = setup();
-    await refreshMarkets(deps, { symbols: ['LTC/BTC'], timeoutMs: 5_000 });
+    await refreshMarkets(deps, { symbols: ['LTC/BTC'], selectors: [], timeoutMs: 5_000 });
     delete catalogue.markets['LTC/BTC'];
 
     // Act
-    const result = await refreshMarkets(deps, { symbols: ['LTC/BTC'], timeoutMs: 5_000 });
+    const result = await refreshMarkets(deps, {
+      symbols: ['LTC/BTC'],
+      selectors: [],
+      timeoutMs: 5_000,
+    });
 
     // Assess
     expect(result).toMatchObject({ written: 1, delisted: ['LTC/BTC'] });
@@ -117,7 +146,11 @@ describe('refreshMarkets', () => {
     const { deps, store } = setup();
 
     // Act
-    const result = await refreshMarkets(deps, { symbols: ['DOGE/BTC'], timeoutMs: 5_000 });
+    const result = await refreshMarkets(deps, {
+      symbols: ['DOGE/BTC'],
+      selectors: [],
+      timeoutMs: 5_000,
+    });
 
     // Assess
     expect(result.delisted).toEqual(['DOGE/BTC']);
@@ -131,13 +164,18 @@ describe('refreshMarkets', () => {
   it('writes nothing for rules that did not change, so they keep the time they were fetched', async () => {
     // Prepare
     const { deps, store, clock } = setup();
-    await refreshMarkets(deps, { symbols: ['LTC/BTC', 'ETH/BTC'], timeoutMs: 5_000 });
+    await refreshMarkets(deps, {
+      symbols: ['LTC/BTC', 'ETH/BTC'],
+      selectors: [],
+      timeoutMs: 5_000,
+    });
     const firstFetch = clock.at;
     clock.at += 3_600_000;
 
     // Act
     const result = await refreshMarkets(deps, {
       symbols: ['LTC/BTC', 'ETH/BTC'],
+      selectors: [],
       timeoutMs: 5_000,
     });
 
@@ -150,13 +188,18 @@ describe('refreshMarkets', () => {
   it('writes changed rules with the time of this fetch', async () => {
     // Prepare
     const { deps, catalogue, store, clock } = setup();
-    await refreshMarkets(deps, { symbols: ['LTC/BTC', 'ETH/BTC'], timeoutMs: 5_000 });
+    await refreshMarkets(deps, {
+      symbols: ['LTC/BTC', 'ETH/BTC'],
+      selectors: [],
+      timeoutMs: 5_000,
+    });
     clock.at += 3_600_000;
     catalogue.markets['LTC/BTC'] = { active: true, rules: rules('LTCBTC', 0.01) };
 
     // Act
     const result = await refreshMarkets(deps, {
       symbols: ['LTC/BTC', 'ETH/BTC'],
+      selectors: [],
       timeoutMs: 5_000,
     });
 
@@ -171,16 +214,140 @@ describe('refreshMarkets', () => {
   it('leaves the stored items as they were when the fetch fails', async () => {
     // Prepare
     const { deps, catalogue, store } = setup();
-    await refreshMarkets(deps, { symbols: ['LTC/BTC'], timeoutMs: 5_000 });
+    await refreshMarkets(deps, { symbols: ['LTC/BTC'], selectors: [], timeoutMs: 5_000 });
     const before = store.items.get('LTC/BTC');
     catalogue.failWith = new Error('exchange down');
 
     // Act
-    const refresh = refreshMarkets(deps, { symbols: ['LTC/BTC'], timeoutMs: 5_000 });
+    const refresh = refreshMarkets(deps, { symbols: ['LTC/BTC'], selectors: [], timeoutMs: 5_000 });
 
     // Assess
     await expect(refresh).rejects.toThrow('exchange down');
     expect(store.items.get('LTC/BTC')).toBe(before);
     expect(store.writes).toHaveLength(1);
+  });
+});
+
+describe('refreshMarkets with pairs picked by volume', () => {
+  const select = { quote: 'BTC', top: 2, by: 'quoteVolume', exclude: [] } as const;
+  const settings = { timeframe: '5m', strategy: 'sma-cross', params: {} } as const;
+  const selectors = [{ select, settings }];
+  const ticker = (symbol: string, quoteVolume: number) => ({
+    symbol,
+    base: symbol.split('/')[0] ?? '',
+    quote: 'BTC',
+    last: 0.01,
+    quoteVolume,
+  });
+  const request = { symbols: ['LTC/BTC'], selectors, timeoutMs: 5_000 };
+
+  function selecting() {
+    const s = setup();
+    s.catalogue.markets['XRP/BTC'] = { active: true, rules: rules('XRPBTC') };
+    s.catalogue.markets['ADA/BTC'] = { active: true, rules: rules('ADABTC') };
+    s.tickers.tickers = [
+      ticker('LTC/BTC', 9_000),
+      ticker('ETH/BTC', 5_000),
+      ticker('XMR/BTC', 4_000),
+      ticker('XRP/BTC', 3_000),
+      ticker('ADA/BTC', 1_000),
+    ];
+    return s;
+  }
+
+  it('selects the top pairs that trade from one tickers request, and stores their rules too', async () => {
+    // Prepare
+    const { deps, tickers, catalogue, store, state } = selecting();
+
+    // Act
+    const result = await refreshMarkets(deps, request);
+
+    // Assess: LTC/BTC is fixed, XMR/BTC is inactive.
+    expect(tickers.fetches).toBe(1);
+    expect(catalogue.fetches).toBe(1);
+    expect(state.selection?.pairs.map((p) => [p.symbol, p.listed])).toEqual([
+      ['ETH/BTC', true],
+      ['XRP/BTC', true],
+    ]);
+    expect(result.selection).toEqual({ listed: 2, exitOnly: [], dropped: [] });
+    expect([...store.items.keys()].sort()).toEqual(['ETH/BTC', 'LTC/BTC', 'XRP/BTC']);
+  });
+
+  it('keeps a pair that left the list while it holds, exit-only with its rules, and drops a flat one', async () => {
+    // Prepare
+    const { deps, tickers, store, state } = selecting();
+    await refreshMarkets(deps, request);
+    state.positions.set('ETH/BTC', {
+      symbol: 'ETH/BTC',
+      amount: 3,
+      entryPrice: 0.03,
+      realisedPnl: 0,
+      version: 2,
+    });
+    tickers.tickers = [
+      ticker('ADA/BTC', 8_000),
+      ticker('XMR/BTC', 7_000),
+      ticker('SOL/BTC', 6_000),
+    ];
+    deps.catalogue.markets['SOL/BTC'] = { active: true, rules: rules('SOLBTC') };
+
+    // Act
+    const result = await refreshMarkets(deps, request);
+
+    // Assess
+    expect(state.selection?.pairs.map((p) => [p.symbol, p.listed])).toEqual([
+      ['ADA/BTC', true],
+      ['SOL/BTC', true],
+      ['ETH/BTC', false],
+    ]);
+    expect(result.selection).toEqual({ listed: 2, exitOnly: ['ETH/BTC'], dropped: ['XRP/BTC'] });
+    expect(store.items.get('ETH/BTC')).toMatchObject({ active: true });
+  });
+
+  it('drops a pair that left the list once it is flat', async () => {
+    // Prepare
+    const { deps, tickers, state } = selecting();
+    await refreshMarkets(deps, request);
+    tickers.tickers = [ticker('ADA/BTC', 8_000)];
+
+    // Act
+    await refreshMarkets(deps, request);
+
+    // Assess
+    expect(state.selection?.pairs.map((p) => p.symbol)).toEqual(['ADA/BTC']);
+  });
+
+  it('still manages the pairs of a stored selection after the last selector is removed', async () => {
+    // Prepare
+    const { deps, tickers, state } = selecting();
+    await refreshMarkets(deps, request);
+    state.positions.set('XRP/BTC', {
+      symbol: 'XRP/BTC',
+      amount: 1,
+      entryPrice: 0.01,
+      realisedPnl: 0,
+      version: 2,
+    });
+
+    // Act
+    await refreshMarkets(deps, { ...request, selectors: [] });
+
+    // Assess
+    expect(state.selection?.pairs).toEqual([
+      expect.objectContaining({ symbol: 'XRP/BTC', listed: false }),
+    ]);
+    expect(tickers.fetches).toBe(2);
+  });
+
+  it('asks for no tickers without a selector or a stored selection', async () => {
+    // Prepare
+    const { deps, tickers, state } = setup();
+
+    // Act
+    await refreshMarkets(deps, { symbols: ['LTC/BTC'], selectors: [], timeoutMs: 5_000 });
+
+    // Assess
+    expect(tickers.fetches).toBe(0);
+    expect(state.selection).toBeUndefined();
   });
 });

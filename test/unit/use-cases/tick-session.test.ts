@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fixedSymbols } from '../../../lib/config/schema.js';
 import { ExchangeUnavailableError } from '../../../lib/ports/market-data.js';
 import { TickSession } from '../../../lib/use-cases/tick-session.js';
 import type { TickInput } from '../../../lib/use-cases/trade-deps.js';
@@ -15,7 +16,7 @@ const scheduledAt = Date.UTC(2018, 0, 20, 12, 0);
 
 async function open(input: Partial<TickInput> = {}) {
   const config = testConfig();
-  const symbol = config.symbols[0];
+  const symbol = fixedSymbols(config)[0];
   if (symbol === undefined) throw new Error('no symbol in the test config');
   const deps = {
     market: new FakeMarketData([]),
