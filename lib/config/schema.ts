@@ -164,7 +164,9 @@ function strategyParams(strategy: StrategyName, params: unknown): z.ZodSafeParse
   const key = `${strategy}:${JSON.stringify(params)}`;
   let result = checkedParams.get(key);
   if (result === undefined) {
-    result = strategies[strategy].params.safeParse(params, { reportInput: true }) as z.ZodSafeParseResult<unknown>;
+    result = strategies[strategy].params.safeParse(params, {
+      reportInput: true,
+    }) as z.ZodSafeParseResult<unknown>;
     checkedParams.set(key, result);
   }
   return result;
