@@ -108,8 +108,16 @@ export const tableActions = {
     'dynamodb:UpdateItem',
     'dynamodb:DeleteItem',
   ],
-  /** The markets refresh: its symbols' stored rules read in batches, the changed ones written. */
-  markets: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+  /**
+   * The markets refresh: its symbols' stored rules and the positions of pairs leaving the volume
+   * selection read in batches, the changed rules written; the selection read and written whole.
+   */
+  markets: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+  ],
 } as const satisfies Record<string, readonly string[]>;
 
 export type TableAccess = keyof typeof tableActions;

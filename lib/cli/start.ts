@@ -5,7 +5,12 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { concurrencyWarning, fixedSymbols, rateBudgetWarning } from '../config/schema.js';
+import {
+  concurrencyWarning,
+  fixedSymbols,
+  rateBudgetWarning,
+  selectorsOf,
+} from '../config/schema.js';
 import { parseFaultSpec } from '../local/faults/fault-spec.js';
 import { runLocal, selectSymbols } from '../local/run.js';
 import { type RunReportData, runReportInput } from '../local/run-report.js';
@@ -45,7 +50,7 @@ const options = {
   synthetic: {
     type: 'string',
     value: 'N',
-    help: `also trade N synthetic markets the simulator generates (1 to ${maxSynthetic}; those on candles the schedule ticks), with the strategy of the config's first symbol`,
+    help: `also trade N synthetic markets the simulator generates (1 to ${maxSynthetic}; those on candles the schedule ticks), with the strategy of the config's first symbol; with a volume selector in the config, serve them for it to pick from instead`,
   },
   'summary-json': { type: 'string', value: 'PATH', help: 'also write the run summary as JSON' },
   report: {
@@ -115,7 +120,11 @@ async function main({ values }: CliArgs<typeof options>): Promise<void> {
   const started = Date.now();
 
   // Checked now, with the markets it adds, rather than after the build.
-  const run = withSyntheticSymbols(selected, syntheticMarketsFor(selected, synthetic));
+  // With a volume selector, synthetic markets are only served for it to pick from.
+  const run =
+    selectorsOf(selected).length > 0
+      ? selected
+      : withSyntheticSymbols(selected, syntheticMarketsFor(selected, synthetic));
   for (const warning of [concurrencyWarning(run), rateBudgetWarning(run)]) {
     if (warning !== undefined) console.error(`tickfan: warning: ${warning}`);
   }

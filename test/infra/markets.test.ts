@@ -56,12 +56,17 @@ describe('markets refresh', () => {
     expect(trade?.Properties).toMatchObject({ Handler: 'index.handler' });
   });
 
-  it('may only batch-read and batch-write the state table, and read no secret', () => {
+  it('may only batch-read and batch-write the state table, read and put items whole (the selection), and read no secret', () => {
     const { stack, template } = synthTestStack({ config: liveConfig() });
     const statements = statementsOf(template, stack, stack.marketsFunction.role);
     const table = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
 
-    expect(actionsOf(table).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem']);
+    expect(actionsOf(table).sort()).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
     expect(JSON.stringify(table.map((s) => s.Resource))).toContain(
       logicalId(stack, stack.stateTable.table),
     );
