@@ -40,6 +40,8 @@ export interface SelectedPair {
   readonly listed: boolean;
   /** Its 24 h quote volume when it was last ranked. */
   readonly quoteVolume?: number;
+  /** When it left its list (epoch ms); absent while listed. */
+  readonly leftAt?: number;
 }
 
 /** The pairs the volume selectors picked at one refresh, stored for the fan-out. */
@@ -120,7 +122,10 @@ export function pairsLeaving(
  * The next selection: each selector's `top` pairs by volume (a pair goes to the first selector
  * that ranks it), then every pair of `previous` no longer ranked that still `holds` (a position or
  * an order in flight), unlisted, under the selector and settings that picked it. A pair that is
- * flat and unranked is dropped; a pair that became a fixed symbol is the fixed entry's.
+ * flat and unranked is dropped once it has been unlisted for `graceMs(settings)`: a tick sent
+ * while it was listed may still enter until then (a message lives until its stale limit, and its
+ * invocation until its timeout), and the fan-out must go on seeing what that entry holds. A pair
+ * that became a fixed symbol is the fixed entry's.
  */
 export function nextSelection(input: {
   readonly selectors: readonly SelectorEntry[];
@@ -129,6 +134,7 @@ export function nextSelection(input: {
   readonly fixed: ReadonlySet<string>;
   readonly previous: PairSelection | undefined;
   readonly holds: (symbol: string) => boolean;
+  readonly graceMs: (settings: PairSettings) => number;
   readonly now: number;
 }): PairSelection {
   const taken = new Set(input.fixed);
@@ -148,17 +154,21 @@ export function nextSelection(input: {
     }
   }
   for (const p of input.previous?.pairs ?? []) {
-    if (taken.has(p.symbol) || !input.holds(p.symbol)) continue;
-    const settings = selectors[p.selector] ?? input.previous?.selectors[p.selector];
-    // A stored selection always holds the settings of its pairs' selectors.
+    if (taken.has(p.symbol)) continue;
+    // The settings it was picked with, which a stored selection always holds.
+    const settings = input.previous?.selectors[p.selector] ?? selectors[p.selector];
     if (settings === undefined) continue;
-    selectors[p.selector] = settings;
+    const leftAt = p.leftAt ?? input.now;
+    const inGrace = input.now - leftAt < input.graceMs(settings);
+    if (!input.holds(p.symbol) && !inGrace) continue;
+    selectors[p.selector] ??= settings;
     taken.add(p.symbol);
     const { quoteVolume } = p;
     pairs.push({
       symbol: p.symbol,
       selector: p.selector,
       listed: false,
+      leftAt,
       ...(quoteVolume === undefined ? {} : { quoteVolume }),
     });
   }

@@ -4,7 +4,8 @@ import middy from '@middy/core';
 import { DynamoMarketStore } from '../adapters/dynamo-market-store.js';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import type { FunctionEnv } from '../config/env.js';
-import { fixedSymbols, selectorsOf, settingsOf } from '../config/schema.js';
+import { fixedSymbols, selectorsOf, settingsOf, staleLimitMs } from '../config/schema.js';
+import type { PairSettings } from '../domain/pair-selection.js';
 import { createRedactor } from '../domain/redact.js';
 import { marketsServiceName } from '../metrics/catalogue.js';
 import type { Clock } from '../ports/clock.js';
@@ -41,6 +42,9 @@ export function createMarketsHandler(parts: MarketsHandlerParts) {
   const store = parts.store ?? new DynamoMarketStore({ tableName: env.tableName });
   const state = new DynamoStateStore({ tableName: env.tableName, clock });
   const symbols = fixedSymbols(env.config).map((s) => s.symbol);
+  const { guards, timeouts } = env.config;
+  const exitGraceMs = (pair: PairSettings) =>
+    staleLimitMs(guards, pair.timeframe) + timeouts.tradeFunctionSeconds * 1000;
   const selectors = selectorsOf(env.config)
     .filter((s) => s.enabled)
     .map((s) => ({ select: s.select, settings: settingsOf(s) }));
@@ -50,7 +54,7 @@ export function createMarketsHandler(parts: MarketsHandlerParts) {
       const left = context.getRemainingTimeInMillis() - env.config.timeouts.safetyMarginMs;
       const result = await refreshMarkets(
         { catalogue: parts.catalogue, tickers: parts.catalogue, store, state, clock },
-        { symbols, selectors, timeoutMs: Math.floor(left / 2) },
+        { symbols, selectors, timeoutMs: Math.floor(left / 2), exitGraceMs },
       );
       if (result.delisted.length > 0) {
         logger.warn('configured symbols the exchange does not trade', {

@@ -1,6 +1,7 @@
 import {
   nextSelection,
   type PairSelection,
+  type PairSettings,
   pairsLeaving,
   type SelectorEntry,
 } from '../domain/pair-selection.js';
@@ -36,6 +37,11 @@ export interface RefreshMarketsRequest {
   readonly selectors: readonly SelectorEntry[];
   /** The most the fetches from the exchange (tickers, then markets) may take together. */
   readonly timeoutMs: number;
+  /**
+   * How long a pair that left its list stays in the selection although flat: as long as a tick
+   * sent while it was listed may still enter (its stale limit plus the trade function timeout).
+   */
+  readonly exitGraceMs: (settings: PairSettings) => number;
 }
 
 /** What one refresh did. */
@@ -71,7 +77,8 @@ export interface RefreshMarketsResult {
  * 3. Select: each selector's `top` pairs of its quote by 24 h quote volume, among the markets
  *    that trade (a pair goes to the first selector that ranks it; fixed symbols are never a
  *    selector's). A pair of the stored selection no longer ranked is kept as exit-only while its
- *    position or an order in flight says it holds (read in one batch), and dropped once flat.
+ *    position or an order in flight says it holds (read in one batch), and dropped once flat and
+ *    out of the list for `exitGraceMs` (a tick sent while it was listed may enter until then).
  *    Store the selection: the fan-out dispatches from it until the next refresh.
  * 4. Read what is stored for the traded symbols: the fixed ones and the selection's pairs.
  * 5. For each symbol, the next item: a listed market's rules and whether it trades; a symbol the
@@ -157,6 +164,7 @@ async function selectPairs(
     fixed,
     previous: undefined,
     holds: () => false,
+    graceMs: () => 0,
     now: 0,
   });
   for (const p of draft.pairs)
@@ -176,6 +184,7 @@ async function selectPairs(
       const position = positions.get(symbol);
       return position !== undefined && needsTicks(position);
     },
+    graceMs: request.exitGraceMs,
     now: deps.clock.now(),
   });
   await deps.state.putSelection(selection);

@@ -125,7 +125,7 @@ describe.each(exchangeIds)('market rules on %s', (id: ExchangeId) => {
   ) {
     const catalogue = new CcxtExchange({ exchange: exchangeClients[id]({ url }), clock });
     const deps = { catalogue, tickers: catalogue, store: table.markets, state: table.state, clock };
-    return refreshMarkets(deps, { symbols, selectors: [], timeoutMs: 5_000 });
+    return refreshMarkets(deps, { symbols, selectors: [], timeoutMs: 5_000, exitGraceMs: () => 0 });
   }
 
   /** A cold trade container: a new adapter on a new ccxt client, rules from the store. */

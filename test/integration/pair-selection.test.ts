@@ -90,7 +90,8 @@ function refresh() {
   const exchange = new CcxtExchange({ exchange: exchangeClients.binance({ url: sim.url }), clock });
   return refreshMarkets(
     { catalogue: exchange, tickers: exchange, store: markets, state, clock },
-    { symbols: [], selectors, timeoutMs: 10_000 },
+    // A 5m pair's stale limit (150 s) and the trade function's timeout (30 s).
+    { symbols: [], selectors, timeoutMs: 10_000, exitGraceMs: () => 180_000 },
   );
 }
 

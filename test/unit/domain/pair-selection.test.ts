@@ -91,6 +91,7 @@ describe('nextSelection', () => {
     tradable: () => true,
     fixed: new Set<string>(),
     holds: () => false,
+    graceMs: () => 0,
     now: 42,
   };
 
@@ -120,6 +121,23 @@ describe('nextSelection', () => {
       ['USDC/USDT', selectorKey(select({ top: 1 }))],
       ['BTC/USDT', selectorKey(other)],
     ]);
+  });
+
+  it('keeps a flat pair that left the list for its grace, from when it left, then drops it', () => {
+    const previous: PairSelection = {
+      resolvedAt: 1,
+      selectors: { [key]: settings },
+      pairs: [{ symbol: 'ETH/USDT', selector: key, listed: true }],
+    };
+    const grace = { ...base, graceMs: () => 100 };
+
+    const left = nextSelection({ ...grace, previous, now: 1_000 });
+    const within = nextSelection({ ...grace, previous: left, now: 1_099 });
+    const after = nextSelection({ ...grace, previous: within, now: 1_100 });
+
+    expect(left.pairs.at(-1)).toMatchObject({ symbol: 'ETH/USDT', listed: false, leftAt: 1_000 });
+    expect(within.pairs.at(-1)).toMatchObject({ symbol: 'ETH/USDT', leftAt: 1_000 });
+    expect(after.pairs.map((p) => p.symbol)).toEqual(['USDC/USDT', 'BTC/USDT']);
   });
 
   it('keeps a pair that left the list while it holds, unlisted, and drops one that is flat', () => {
@@ -153,7 +171,12 @@ describe('nextSelection', () => {
     };
     const next = nextSelection({ ...base, previous, holds: () => true });
     expect(next.selectors[gone]).toEqual(old);
-    expect(next.pairs.at(-1)).toEqual({ symbol: 'ETH/BTC', selector: gone, listed: false });
+    expect(next.pairs.at(-1)).toEqual({
+      symbol: 'ETH/BTC',
+      selector: gone,
+      listed: false,
+      leftAt: 42,
+    });
   });
 });
 

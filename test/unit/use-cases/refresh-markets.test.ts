@@ -93,6 +93,7 @@ describe('refreshMarkets', () => {
       symbols: ['LTC/BTC', 'ETH/BTC'],
       selectors: [],
       timeoutMs: 5_000,
+      exitGraceMs: () => 0,
     });
 
     // Assess
@@ -116,6 +117,7 @@ describe('refreshMarkets', () => {
       symbols: ['XMR/BTC'],
       selectors: [],
       timeoutMs: 5_000,
+      exitGraceMs: () => 0,
     });
 
     // Assess
@@ -126,7 +128,12 @@ describe('refreshMarkets', () => {
   it('marks a symbol the exchange no longer lists delisted, keeping the rules last stored', async () => {
     // Prepare
     const { deps, catalogue, store } = setup();
-    await refreshMarkets(deps, { symbols: ['LTC/BTC'], selectors: [], timeoutMs: 5_000 });
+    await refreshMarkets(deps, {
+      symbols: ['LTC/BTC'],
+      selectors: [],
+      timeoutMs: 5_000,
+      exitGraceMs: () => 0,
+    });
     delete catalogue.markets['LTC/BTC'];
 
     // Act
@@ -134,6 +141,7 @@ describe('refreshMarkets', () => {
       symbols: ['LTC/BTC'],
       selectors: [],
       timeoutMs: 5_000,
+      exitGraceMs: () => 0,
     });
 
     // Assess
@@ -150,6 +158,7 @@ describe('refreshMarkets', () => {
       symbols: ['DOGE/BTC'],
       selectors: [],
       timeoutMs: 5_000,
+      exitGraceMs: () => 0,
     });
 
     // Assess
@@ -168,6 +177,7 @@ describe('refreshMarkets', () => {
       symbols: ['LTC/BTC', 'ETH/BTC'],
       selectors: [],
       timeoutMs: 5_000,
+      exitGraceMs: () => 0,
     });
     const firstFetch = clock.at;
     clock.at += 3_600_000;
@@ -177,6 +187,7 @@ describe('refreshMarkets', () => {
       symbols: ['LTC/BTC', 'ETH/BTC'],
       selectors: [],
       timeoutMs: 5_000,
+      exitGraceMs: () => 0,
     });
 
     // Assess
@@ -192,6 +203,7 @@ describe('refreshMarkets', () => {
       symbols: ['LTC/BTC', 'ETH/BTC'],
       selectors: [],
       timeoutMs: 5_000,
+      exitGraceMs: () => 0,
     });
     clock.at += 3_600_000;
     catalogue.markets['LTC/BTC'] = { active: true, rules: rules('LTCBTC', 0.01) };
@@ -201,6 +213,7 @@ describe('refreshMarkets', () => {
       symbols: ['LTC/BTC', 'ETH/BTC'],
       selectors: [],
       timeoutMs: 5_000,
+      exitGraceMs: () => 0,
     });
 
     // Assess
@@ -214,12 +227,22 @@ describe('refreshMarkets', () => {
   it('leaves the stored items as they were when the fetch fails', async () => {
     // Prepare
     const { deps, catalogue, store } = setup();
-    await refreshMarkets(deps, { symbols: ['LTC/BTC'], selectors: [], timeoutMs: 5_000 });
+    await refreshMarkets(deps, {
+      symbols: ['LTC/BTC'],
+      selectors: [],
+      timeoutMs: 5_000,
+      exitGraceMs: () => 0,
+    });
     const before = store.items.get('LTC/BTC');
     catalogue.failWith = new Error('exchange down');
 
     // Act
-    const refresh = refreshMarkets(deps, { symbols: ['LTC/BTC'], selectors: [], timeoutMs: 5_000 });
+    const refresh = refreshMarkets(deps, {
+      symbols: ['LTC/BTC'],
+      selectors: [],
+      timeoutMs: 5_000,
+      exitGraceMs: () => 0,
+    });
 
     // Assess
     await expect(refresh).rejects.toThrow('exchange down');
@@ -239,7 +262,9 @@ describe('refreshMarkets with pairs picked by volume', () => {
     last: 0.01,
     quoteVolume,
   });
-  const request = { symbols: ['LTC/BTC'], selectors, timeoutMs: 5_000 };
+  // A tick sent while a pair was listed may enter up to a minute later, in these tests.
+  const graceMs = 60_000;
+  const request = { symbols: ['LTC/BTC'], selectors, timeoutMs: 5_000, exitGraceMs: () => graceMs };
 
   function selecting() {
     const s = setup();
@@ -273,7 +298,7 @@ describe('refreshMarkets with pairs picked by volume', () => {
     expect([...store.items.keys()].sort()).toEqual(['ETH/BTC', 'LTC/BTC', 'XRP/BTC']);
   });
 
-  it('keeps a pair that left the list while it holds, exit-only with its rules, and drops a flat one', async () => {
+  it('keeps a pair that left the list while it holds, exit-only with its rules', async () => {
     // Prepare
     const { deps, tickers, store, state } = selecting();
     await refreshMarkets(deps, request);
@@ -299,8 +324,9 @@ describe('refreshMarkets with pairs picked by volume', () => {
       ['ADA/BTC', true],
       ['SOL/BTC', true],
       ['ETH/BTC', false],
+      ['XRP/BTC', false],
     ]);
-    expect(result.selection).toEqual({ listed: 2, exitOnly: ['ETH/BTC'], dropped: ['XRP/BTC'] });
+    expect(result.selection).toEqual({ listed: 2, exitOnly: ['ETH/BTC', 'XRP/BTC'], dropped: [] });
     expect(store.items.get('ETH/BTC')).toMatchObject({ active: true });
   });
 
@@ -309,11 +335,40 @@ describe('refreshMarkets with pairs picked by volume', () => {
     const { deps, tickers, state } = selecting();
     await refreshMarkets(deps, request);
     tickers.tickers = [ticker('ADA/BTC', 8_000)];
+    await refreshMarkets(deps, request);
+    deps.clock.at += graceMs;
 
     // Act
     await refreshMarkets(deps, request);
 
     // Assess
+    expect(state.selection?.pairs.map((p) => p.symbol)).toEqual(['ADA/BTC']);
+  });
+
+  it('keeps a flat pair that just left, exit-only, while a tick sent when it was listed may still enter', async () => {
+    // Prepare
+    const { deps, tickers, state } = selecting();
+    await refreshMarkets(deps, request);
+    tickers.tickers = [ticker('ADA/BTC', 8_000)];
+    const leftAt = deps.clock.at;
+
+    // Act: its grace not yet over, then over.
+    await refreshMarkets(deps, request);
+    const within = state.selection?.pairs.map((p) => [p.symbol, p.listed, p.leftAt]);
+    deps.clock.at += graceMs - 1;
+    await refreshMarkets(deps, request);
+    const last = state.selection?.pairs.map((p) => p.symbol);
+    deps.clock.at += 1;
+    const dropped = await refreshMarkets(deps, request);
+
+    // Assess
+    expect(within).toEqual([
+      ['ADA/BTC', true, undefined],
+      ['ETH/BTC', false, leftAt],
+      ['XRP/BTC', false, leftAt],
+    ]);
+    expect(last).toEqual(['ADA/BTC', 'ETH/BTC', 'XRP/BTC']);
+    expect(dropped.selection?.dropped).toEqual(['ETH/BTC', 'XRP/BTC']);
     expect(state.selection?.pairs.map((p) => p.symbol)).toEqual(['ADA/BTC']);
   });
 
@@ -330,7 +385,7 @@ describe('refreshMarkets with pairs picked by volume', () => {
     });
 
     // Act
-    await refreshMarkets(deps, { ...request, selectors: [] });
+    await refreshMarkets(deps, { ...request, selectors: [], exitGraceMs: () => 0 });
 
     // Assess
     expect(state.selection?.pairs).toEqual([
@@ -344,7 +399,12 @@ describe('refreshMarkets with pairs picked by volume', () => {
     const { deps, tickers, state } = setup();
 
     // Act
-    await refreshMarkets(deps, { symbols: ['LTC/BTC'], selectors: [], timeoutMs: 5_000 });
+    await refreshMarkets(deps, {
+      symbols: ['LTC/BTC'],
+      selectors: [],
+      timeoutMs: 5_000,
+      exitGraceMs: () => 0,
+    });
 
     // Assess
     expect(tickers.fetches).toBe(0);
