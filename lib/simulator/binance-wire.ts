@@ -456,7 +456,7 @@ function klines(engine: MatchingEngine, request: WireRequest): WireReply {
   const market = requiredMarket(engine, params);
   const interval = params.get('interval');
   if (!interval) throw binanceErrors.mandatory('interval');
-  if (!market.series.has(interval as Timeframe)) throw binanceErrors.invalidInterval();
+  if (!engine.serves(market.symbol, interval)) throw binanceErrors.invalidInterval();
   const limit = Math.min(1000, optionalInteger(params, 'limit') ?? 500);
   if (limit < 1) throw binanceErrors.illegalParam('limit', '[1, 1000]');
   const startTime = optionalInteger(params, 'startTime');

@@ -4,6 +4,7 @@ import { stopFillPrice } from '../domain/stop.js';
 import { isMultipleOf, type MarketRules, roundToWire } from '../market-data/market-rules.js';
 import { firstIndexAtOrAfter, lastIndexAtOrBefore } from '../market-data/ohlcv-data.js';
 import type { Clock } from '../ports/clock.js';
+import { aggregatedSeries, mergeCandles, servesTimeframe } from './candle-aggregation.js';
 import { checkFault, FaultDice, type SimFault } from './faults.js';
 import type { SimMarket } from './sim-markets.js';
 
@@ -261,6 +262,11 @@ export class MatchingEngine {
   private readonly clientIdsUnique: ClientIdUniqueness;
   private nextOrderId = 1;
   private readonly changeListeners: (() => void)[] = [];
+  /**
+   * Series built from a market's finest candles, per market and timeframe, on first request: a
+   * run of 10,000 synthetic markets pays for none it does not ask for.
+   */
+  private readonly aggregates = new Map<SimMarket, Map<Timeframe, readonly Candle[]>>();
 
   constructor(markets: readonly SimMarket[], options: MatchingEngineOptions) {
     this.bySymbol = new Map(markets.map((m) => [m.symbol, m]));
@@ -296,14 +302,29 @@ export class MatchingEngine {
     return market;
   }
 
-  /** The loaded candles of `symbol` (default: its shortest timeframe), oldest first. */
+  /**
+   * The candles of `symbol` in `timeframe` (default: its shortest), oldest first, each with its
+   * final values: a file's, or those its finest candles build (see {@link serves}). Throws a
+   * RangeError for a timeframe it does not serve.
+   */
   candles(symbol: string, timeframe?: Timeframe): readonly Candle[] {
     const market = this.market(symbol);
-    const candles = market.series.get(timeframe ?? market.finest);
-    if (candles === undefined) {
+    const served = this.seriesOf(market, timeframe ?? market.finest);
+    if (served === undefined) {
       throw new RangeError(`the simulator has no ${timeframe} candles of ${symbol}`);
     }
-    return candles;
+    return served.candles;
+  }
+
+  /**
+   * True when the engine serves `symbol` in `timeframe`, as an exchange serves any interval it
+   * lists for every market: a timeframe the market has a file of, or one of tickfan's timeframes
+   * whose length is a whole multiple of its finest, built from its finest candles in buckets
+   * opened on UTC epoch multiples (a file of the timeframe wins). False for an unknown symbol.
+   */
+  serves(symbol: string, timeframe: string): boolean {
+    const market = this.bySymbol.get(symbol);
+    return market !== undefined && servesTimeframe(market, timeframe);
   }
 
   /** The shortest timeframe the engine has candles of `symbol` in. */
@@ -317,24 +338,30 @@ export class MatchingEngine {
   }
 
   /**
-   * The candles of `symbol` in `timeframe` an exchange would serve now: none opened after now
-   * (the one opened at or before now is still forming and shows its final values).
+   * The candles of `symbol` in `timeframe` an exchange would serve now: none opened after now.
+   * The one opened at or before now is still forming: a file's shows its final values; one built
+   * from the finest candles sums those opened by now, each as the finest series serves it (so a
+   * bucket whose finest candles all open after now is not served yet).
    * With `startTime`, the first `limit` from it; without, the newest `limit` up to `endTime`.
-   * Candles missing from the data stay missing, as on an exchange.
+   * Candles missing from the data stay missing, as on an exchange. Refuses a timeframe it does
+   * not serve (see {@link serves}).
    */
   servedCandles(
     symbol: string,
     timeframe: Timeframe,
     range: { readonly startTime?: number; readonly endTime?: number; readonly limit: number },
   ): readonly Candle[] {
-    const candles = this.knownMarket(symbol).series.get(timeframe);
-    if (candles === undefined) {
+    const market = this.knownMarket(symbol);
+    const served = this.seriesOf(market, timeframe);
+    if (served === undefined) {
       throw new EngineRefusalError(
         Refusal.UnknownTimeframe,
         `no ${timeframe} candles of ${symbol}`,
       );
     }
-    const newest = lastIndexAtOrBefore(candles, Math.min(this.now(), range.endTime ?? Infinity));
+    const { candles } = served;
+    const now = this.now();
+    const newest = lastIndexAtOrBefore(candles, Math.min(now, range.endTime ?? Infinity));
     let from: number;
     let to: number;
     if (range.startTime !== undefined) {
@@ -344,7 +371,22 @@ export class MatchingEngine {
       to = newest + 1;
       from = Math.max(0, to - range.limit);
     }
-    return candles.slice(from, Math.max(from, to));
+    const slice = candles.slice(from, Math.max(from, to));
+    const last = slice.at(-1);
+    if (!served.aggregated || last === undefined || last.time + timeframeMs(timeframe) <= now) {
+      return slice;
+    }
+    // Only the newest bucket can still be forming: every earlier one closed by its open.
+    const finest = market.series.get(market.finest) ?? [];
+    const forming = mergeCandles(
+      finest,
+      firstIndexAtOrAfter(finest, last.time),
+      lastIndexAtOrBefore(finest, now),
+      last.time,
+    );
+    slice.pop();
+    if (forming !== undefined) slice.push(forming);
+    return slice;
   }
 
   /** The price a market order of `symbol` would fill at now; undefined before the data starts. */
@@ -754,6 +796,30 @@ export class MatchingEngine {
 
   private faultFor(symbol: string | undefined): SimFault | undefined {
     return (symbol !== undefined && this.faults.get(symbol)) || this.faults.get('*');
+  }
+
+  /**
+   * The series `market` serves in `timeframe`: its file's, else the one its finest candles build
+   * (`aggregated`), built on first request and kept; undefined for a timeframe it does not serve.
+   */
+  private seriesOf(
+    market: SimMarket,
+    timeframe: Timeframe,
+  ): { readonly candles: readonly Candle[]; readonly aggregated: boolean } | undefined {
+    const file = market.series.get(timeframe);
+    if (file !== undefined) return { candles: file, aggregated: false };
+    if (!servesTimeframe(market, timeframe)) return undefined;
+    let byTimeframe = this.aggregates.get(market);
+    if (byTimeframe === undefined) {
+      byTimeframe = new Map();
+      this.aggregates.set(market, byTimeframe);
+    }
+    let candles = byTimeframe.get(timeframe);
+    if (candles === undefined) {
+      candles = aggregatedSeries(market, timeframe);
+      byTimeframe.set(timeframe, candles);
+    }
+    return { candles, aggregated: true };
   }
 
   private knownMarket(symbol: string): SimMarket {

@@ -345,8 +345,9 @@ function perOrder(attempt: () => Fields, failure: Fields): Fields {
 }
 
 /**
- * OKX bar sizes the simulator serves, by the timeframe of tickfan's candle files. From 6 hours
- * up OKX opens candles on Hong Kong time unless the bar ends in `utc`; the files are opened on
+ * OKX bar sizes the simulator serves, by tickfan's timeframe (the engine decides which a market
+ * serves: its files' and those its finest candles build). From 6 hours up OKX opens candles on
+ * Hong Kong time unless the bar ends in `utc`; the files and the built candles are opened on
  * UTC, so only the `utc` bars are served (ccxt asks for those), and `6H`, `12H` or `1D` is a bar
  * the simulator refuses rather than serves misaligned.
  */

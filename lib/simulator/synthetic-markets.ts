@@ -201,9 +201,10 @@ function representative(levels: SourceLevels, factor: number): Candle {
  * The source's candles, moved, as a read-only array view computing each candle when read: a
  * thousand moved copies of the shipped files would hold millions of candles in memory, where
  * the view holds none. It behaves as an array for indexing, `length`, and the array methods
- * (`slice`, `map`, `at`, iteration) the engine and the wires use.
+ * (`slice`, `map`, `at`, iteration) the engine and the wires use. A moved candle's time is its
+ * source's plus `shiftMs`, its prices its source's times `factor` rounded to the wire's decimals.
  */
-function movedCandles(
+export function movedCandles(
   source: readonly Candle[],
   shiftMs: number,
   factor: number,

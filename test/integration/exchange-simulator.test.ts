@@ -280,16 +280,33 @@ describe('ExchangeSimulator', () => {
       expect(rows.map((r) => r[0])).not.toContain(firstAfterGap.time - 60_000);
     });
 
-    it('refuses a timeframe it has no data of with -1120', async () => {
+    it.each([
+      ['3m', 'not a multiple of its 5m candles'],
+      ['1w', 'not an interval it serves'],
+      ['7m', 'no interval at all'],
+    ])('refuses LTCBTC interval %s (%s) with -1120', async (interval) => {
       // Act
-      const { status, body } = await publicGet('/api/v3/klines', {
-        symbol: 'LTCBTC',
-        interval: '1h',
-      });
+      const { status, body } = await publicGet('/api/v3/klines', { symbol: 'LTCBTC', interval });
 
       // Assess
       expect(status).toBe(400);
       expect(body).toEqual({ code: -1120, msg: 'Invalid interval.' });
+    });
+
+    it('serves a 5m-only market in 1h, a multiple of its finest timeframe', async () => {
+      // Act
+      const { status, body } = await publicGet('/api/v3/klines', {
+        symbol: 'LTCBTC',
+        interval: '1h',
+        limit: 2,
+      });
+
+      // Assess: the newest bucket is the forming one of 12:00, the one before it closed at 12:00.
+      expect(status).toBe(200);
+      expect((body as KlineRow[]).map((r) => r[0])).toEqual([
+        Date.UTC(2018, 0, 20, 11),
+        Date.UTC(2018, 0, 20, 12),
+      ]);
     });
 
     it('serves every timeframe a symbol has a file of', async () => {

@@ -487,7 +487,7 @@ describe('krakenWire', () => {
 
     it.each([
       ['an interval Kraken does not have', '7'],
-      ['an interval the simulator has no candles in', '15'],
+      ['an interval shorter than its 5m candles', '1'],
     ])('refuses %s with EGeneral:Invalid arguments', (_, interval) => {
       // Act
       const reply = call(engine(), publicRequest('/0/public/OHLC', { pair: 'XLTCXXBT', interval }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Candle } from '../../../lib/domain/candle.js';
+import type { Candle, Timeframe } from '../../../lib/domain/candle.js';
 import {
   EngineRefusalError,
   MatchingEngine,
@@ -363,11 +363,31 @@ describe('MatchingEngine', () => {
       expect(served.map((c) => c.time)).toEqual([t0, t0 + minute, t0 + 2 * minute]);
     });
 
-    it('refuses a timeframe it has no candles of', () => {
+    it('refuses a timeframe that is not a multiple of its finest, or not a timeframe at all', () => {
+      // Prepare: markets of 5m candles alone
+      const fiveMinute = (m: SimMarket): SimMarket => ({
+        ...m,
+        series: new Map([['5m', candles().map((c, i) => ({ ...c, time: t0 + i * 5 * minute }))]]),
+        finest: '5m',
+      });
+      const sim = new MatchingEngine([fiveMinute(market('LTC/BTC'))], {
+        clock: { now: () => t0 + 20 * minute },
+      });
+
       // Act / Assess
-      expect(refusalOf(() => engine().servedCandles('LTC/BTC', '5m', { limit: 1 }))).toBe(
+      expect(refusalOf(() => sim.servedCandles('LTC/BTC', '1m', { limit: 1 }))).toBe(
         Refusal.UnknownTimeframe,
       );
+      expect(refusalOf(() => sim.servedCandles('LTC/BTC', '3m', { limit: 1 }))).toBe(
+        Refusal.UnknownTimeframe,
+      );
+      expect(refusalOf(() => sim.servedCandles('LTC/BTC', '1w' as Timeframe, { limit: 1 }))).toBe(
+        Refusal.UnknownTimeframe,
+      );
+      expect(sim.serves('LTC/BTC', '3m')).toBe(false);
+      expect(sim.serves('LTC/BTC', '1w')).toBe(false);
+      expect(sim.serves('LTC/BTC', '15m')).toBe(true);
+      expect(sim.serves('DOGE/BTC', '5m')).toBe(false);
     });
   });
 

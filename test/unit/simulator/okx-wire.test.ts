@@ -538,7 +538,7 @@ describe('okxWire', () => {
     });
 
     it.each([
-      ['a bar of a timeframe the engine has no candles of', { bar: '5m' }, 400, '51000'],
+      ['a bar of no timeframe the simulator serves', { bar: '1W' }, 400, '51000'],
       ['a Hong Kong aligned bar', { bar: '6H' }, 400, '51000'],
       ['a limit that is not a number', { limit: 'ten' }, 400, '51000'],
       ['an unknown instrument', { instId: 'NOPE-BTC' }, 200, '51001'],
