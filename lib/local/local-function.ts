@@ -80,15 +80,22 @@ interface Container {
   requestId?: string;
   /** Stops the CPU share watching this container's thread. */
   unwatch?: () => void;
+  /** Its init has finished. */
+  initialised?: boolean;
 }
 
 /**
  * A Lambda function on this machine: each container is a worker thread that runs one invocation
  * at a time and is terminated at the function's timeout, so a handler that hangs or blocks its
- * event loop costs its own invocation and nothing else.
+ * event loop costs its own invocation and nothing else. Containers are pooled as provisioned
+ * concurrency keeps them: warmed ahead ({@link warm}), reused by any invocation, and one
+ * terminated at its timeout is replaced at once in the background, so the cold start of its
+ * replacement does not fall on the next invocation of another symbol.
  */
 export class LocalFunction {
   private readonly idle: Container[] = [];
+  /** Replacements of containers terminated at their timeout, still initialising. */
+  private readonly replacing: Container[] = [];
   private readonly waiting: (() => void)[] = [];
   private readonly all = new Set<Container>();
   private running = 0;
@@ -100,8 +107,9 @@ export class LocalFunction {
   async invoke(event: unknown, clockOffsetMs = 0): Promise<InvocationOutcome> {
     await this.acquire();
     const started = Date.now();
-    let container = this.idle.pop();
-    const coldStart = container === undefined;
+    // A warm container first; else a replacement already initialising; else a new one.
+    let container = this.idle.pop() ?? this.replacing.shift();
+    const coldStart = container?.initialised !== true;
     try {
       if (container === undefined) container = this.spawn();
       try {
@@ -136,6 +144,11 @@ export class LocalFunction {
     this.idle.push(...fresh);
   }
 
+  /** Resolves once every replacement started so far has finished its init (or failed it). */
+  async replacementsReady(): Promise<void> {
+    await Promise.all(this.replacing.map((c) => c.ready.catch(() => undefined)));
+  }
+
   /**
    * Containers alive now, idle or running: never more than `maxConcurrency`, since an
    * invocation takes an idle one before it starts another, whatever the number of symbols.
@@ -150,6 +163,7 @@ export class LocalFunction {
     await Promise.all([...this.all].map((c) => this.terminate(c)));
     this.all.clear();
     this.idle.length = 0;
+    this.replacing.length = 0;
   }
 
   private run(
@@ -170,6 +184,7 @@ export class LocalFunction {
         container.pending = undefined;
         // Terminating the thread is the only way to stop a handler stuck in synchronous code.
         this.discard(container);
+        this.replace();
         const seconds = (this.options.timeoutMs / 1000).toFixed(2);
         resolve({
           ok: false,
@@ -254,6 +269,7 @@ export class LocalFunction {
           container.unwatch = options.cpuShare?.watch(message.tid, memoryMb / mbPerVcpu);
         } else if (message.type === 'ready') {
           clearTimeout(initTimer);
+          container.initialised = true;
           resolve();
         } else if (message.type === 'init-error') {
           clearTimeout(initTimer);
@@ -287,6 +303,24 @@ export class LocalFunction {
     container = { worker, ready };
     this.all.add(container);
     return container;
+  }
+
+  /** Starts a container in place of one terminated, idle once initialised unless taken before. */
+  private replace(): void {
+    if (this.closed) return;
+    const fresh = this.spawn();
+    this.replacing.push(fresh);
+    const settle = (ok: boolean) => {
+      const at = this.replacing.indexOf(fresh);
+      if (at < 0) return;
+      this.replacing.splice(at, 1);
+      if (!ok) this.discard(fresh);
+      else if (this.all.has(fresh) && !this.closed) this.idle.push(fresh);
+    };
+    fresh.ready.then(
+      () => settle(true),
+      () => settle(false),
+    );
   }
 
   private discard(container: Container): void {

@@ -102,6 +102,21 @@ describe('LocalFunction', () => {
     },
   );
 
+  it('replaces a container terminated at its timeout in the background, so no later invocation pays its cold start', async () => {
+    // Prepare: two warm containers, one of them about to be terminated.
+    const fn = localFunction({ timeoutMs: 300, maxConcurrency: 2 });
+    await fn.warm(2);
+    expect(await fn.invoke({ kind: 'busy' })).toMatchObject({ timedOut: true });
+    await fn.replacementsReady();
+
+    // Act
+    const next = await Promise.all([fn.invoke({ kind: 'echo' }), fn.invoke({ kind: 'echo' })]);
+
+    // Assess
+    expect(next.map((o) => o.coldStart)).toEqual([false, false]);
+    expect(fn.containers).toBe(2);
+  });
+
   it('keeps a blocked invocation from delaying another one', async () => {
     const fn = localFunction({ timeoutMs: 2_000, maxConcurrency: 2 });
     await fn.warm(2);
