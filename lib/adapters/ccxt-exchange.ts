@@ -194,12 +194,23 @@ export class CcxtExchange
   listMarkets(
     symbols: readonly string[],
     timeoutMs: number,
+    options: { readonly quotes?: readonly string[] } = {},
   ): Promise<ReadonlyMap<string, ListedMarket>> {
     return this.call('listMarkets', '', timeoutMs, 'read', async (arm) => {
       arm();
       const all = await this.exchange.loadMarkets(true);
+      const quotes = new Set(options.quotes ?? []);
+      const wanted = new Set(symbols);
+      if (quotes.size > 0) {
+        for (const [symbol, market] of Object.entries(all)) {
+          if (market?.spot === false || symbol.includes(':')) continue;
+          if (quotes.has(market?.quote ?? '')) {
+            wanted.add(symbol);
+          }
+        }
+      }
       const listed = new Map<string, ListedMarket>();
-      for (const symbol of symbols) {
+      for (const symbol of wanted) {
         const market = all[symbol];
         if (market === undefined) continue;
         const rules = JSON.parse(JSON.stringify(market)) as MarketRecord;

@@ -39,10 +39,12 @@ export interface ListedMarket {
 export interface MarketCatalogue {
   /**
    * Fetches every market of the exchange once, within `timeoutMs`, and returns those of
-   * `symbols` it lists, by symbol; a symbol it does not list is absent.
+   * `symbols` it lists, by symbol (a symbol it does not list is absent), and with `quotes` every
+   * spot market quoted in one of them (the pairs a volume selector may pick).
    */
   listMarkets(
     symbols: readonly string[],
     timeoutMs: number,
+    options?: { readonly quotes?: readonly string[] },
   ): Promise<ReadonlyMap<string, ListedMarket>>;
 }

@@ -70,10 +70,12 @@ export interface RefreshMarketsResult {
  * no trade container has to load the exchange's whole market list (Binance's exchangeInfo weighs
  * 20 and runs to megabytes) to trade one symbol; and picks the pairs of the volume selectors.
  *
- * 1. With a selector configured or a selection stored: read the stored selection and fetch every
- *    market's ticker in one request, within half the deadline.
- * 2. Fetch every market of the exchange once, within the deadline; a failure (of either fetch)
- *    throws, and the stored items and selection stay as they were.
+ * 1. Fetch every market of the exchange once (within half the deadline when there is a selection
+ *    to make, else the whole): the configured symbols', the stored selection's and, for the
+ *    selectors, every spot market of their quote currencies.
+ * 2. With a selector configured or a selection stored: fetch every market's ticker in one
+ *    request, within what is left. A failure of either fetch throws, and the stored items and
+ *    selection stay as they were.
  * 3. Select: each selector's `top` pairs of its quote by 24 h quote volume, among the markets
  *    that trade (a pair goes to the first selector that ranks it; fixed symbols are never a
  *    selector's). A pair of the stored selection no longer ranked is kept as exit-only while its
@@ -98,15 +100,16 @@ export async function refreshMarkets(
   const previous =
     request.selectors.length > 0 || stored !== undefined ? (stored ?? emptySelection) : undefined;
   const started = deps.clock.now();
-  const tickers =
-    previous === undefined ? [] : await deps.tickers.listTickers(Math.floor(request.timeoutMs / 2));
-  const quotes = new Set(request.selectors.map((s) => s.select.quote));
-  const candidates = tickers.filter((t) => quotes.has(t.quote)).map((t) => t.symbol);
-  const asked = [
-    ...new Set([...fixed, ...candidates, ...(previous?.pairs ?? []).map((p) => p.symbol)]),
-  ];
+  // Markets first: the tickers are named by the markets the client then holds (no second load).
+  const quotes = [...new Set(request.selectors.map((s) => s.select.quote))];
+  const asked = [...new Set([...fixed, ...(previous?.pairs ?? []).map((p) => p.symbol)])];
+  const listed = await deps.catalogue.listMarkets(
+    asked,
+    previous === undefined ? request.timeoutMs : Math.floor(request.timeoutMs / 2),
+    { quotes },
+  );
   const left = request.timeoutMs - (deps.clock.now() - started);
-  const listed = await deps.catalogue.listMarkets(asked, Math.max(0, left));
+  const tickers = previous === undefined ? [] : await deps.tickers.listTickers(Math.max(0, left));
   const picked =
     previous === undefined
       ? undefined

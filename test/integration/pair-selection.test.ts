@@ -150,7 +150,12 @@ describe('a pair picked by volume', () => {
   it('leaves the list while holding, is exited and protected until flat, and only then dropped', async () => {
     // Prepare: LTC/BTC tops the volume list and enters.
     sim.setVolumeScale('LTC/BTC', 1_000);
+    const before = sim.requestStats();
     await refresh();
+    const after = sim.requestStats();
+    // One market list and one tickers request a refresh, nothing more.
+    expect(after.marketsRequests - before.marketsRequests).toBe(1);
+    expect(after.requests - before.requests).toBe(2);
     signal = Signal.Enter;
     const entered = await trade(await fanOut(firstTick));
     expect(entered.get('LTC/BTC')).toMatchObject({ order: { side: 'buy', status: 'filled' } });
@@ -193,11 +198,11 @@ describe('a pair picked by volume', () => {
 
     // Act 3: the next refresh finds it flat.
     signal = Signal.None;
-    const after = await refresh();
+    const flat = await refresh();
     const fourth = await fanOut(firstTick + 3 * tf);
 
     // Assess 3: dropped, no longer dispatched.
-    expect(after.selection).toEqual({ listed: 1, exitOnly: [], dropped: ['LTC/BTC'] });
+    expect(flat.selection).toEqual({ listed: 1, exitOnly: [], dropped: ['LTC/BTC'] });
     expect(fourth.map((t) => t.symbol)).toEqual(['ETC/BTC']);
   });
 });

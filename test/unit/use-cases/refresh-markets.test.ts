@@ -24,11 +24,18 @@ class FakeCatalogue implements MarketCatalogue {
   fetches = 0;
   failWith?: Error;
   constructor(public markets: Record<string, ListedMarket>) {}
-  async listMarkets(symbols: readonly string[]): Promise<ReadonlyMap<string, ListedMarket>> {
+  async listMarkets(
+    symbols: readonly string[],
+    _timeoutMs: number,
+    options: { quotes?: readonly string[] } = {},
+  ): Promise<ReadonlyMap<string, ListedMarket>> {
     this.fetches += 1;
     if (this.failWith) throw this.failWith;
+    const quoted = Object.keys(this.markets).filter((s) =>
+      (options.quotes ?? []).includes(s.split('/')[1] ?? ''),
+    );
     return new Map(
-      symbols.flatMap((s) =>
+      [...new Set([...symbols, ...quoted])].flatMap((s) =>
         this.markets[s] === undefined ? [] : [[s, this.markets[s]] as const],
       ),
     );
