@@ -153,6 +153,61 @@ describe('applyFill', () => {
     expect(sold.amount).toBe(0);
     expect(sold.realisedPnl).toBeCloseTo(0.999 * 12 - 0.011988 - 10, 10);
   });
+
+  it('settles the pending order and, once flat, drops the stop and the clock, each field in its place', () => {
+    // Prepare: an entry pending on a flat position, then a stop rested and an exit pending
+    const stop = { clientOrderId: 's', price: 9, revision: 1, entryOrderId: 'a' };
+    const pending = { ...flatPosition('L'), pendingOrderId: 'a' };
+
+    // Act
+    const bought = applyFill(
+      pending,
+      { side: 'buy', amount: 2, price: 10, fee: 0.02, candleTime: 60_000 },
+      'a',
+    );
+    const partly = applyFill(
+      { ...bought, stop, pendingOrderId: 'b' },
+      { side: 'sell', amount: 1, price: 11, fee: 0.011 },
+      'b',
+    );
+    const sold = applyFill(
+      { ...partly, pendingOrderId: 'c' },
+      { side: 'sell', amount: 1, price: 12, fee: 0.012 },
+      'c',
+    );
+
+    // Assess: the keys in order, as the stored position and the run report show them
+    expect(Object.entries(bought)).toEqual([
+      ['symbol', 'L'],
+      ['amount', 2],
+      ['entryPrice', 10],
+      ['realisedPnl', -0.02],
+      ['version', 1],
+      ['openedAt', 60_000],
+      ['highPrice', 10],
+      ['lastOrderId', 'a'],
+    ]);
+    expect(Object.keys(partly)).toEqual([
+      'symbol',
+      'amount',
+      'entryPrice',
+      'realisedPnl',
+      'version',
+      'openedAt',
+      'highPrice',
+      'lastOrderId',
+      'stop',
+    ]);
+    expect(partly).toMatchObject({ amount: 1, entryPrice: 10, version: 2, stop });
+    expect(Object.entries(sold)).toEqual([
+      ['symbol', 'L'],
+      ['amount', 0],
+      ['entryPrice', 0],
+      ['realisedPnl', sold.realisedPnl],
+      ['version', 3],
+      ['lastOrderId', 'c'],
+    ]);
+  });
 });
 
 describe('callTimeout', () => {
