@@ -1,6 +1,6 @@
 import { type Candle, type Timeframe, timeframeMs } from '../domain/candle.js';
 import type { ClientIdStyle } from '../domain/client-id.js';
-import { decide, type ExitRules } from '../domain/decision.js';
+import { type Decision, decide, type ExitRules } from '../domain/decision.js';
 import { floorToStep, type Market } from '../domain/market.js';
 import { clientOrderId } from '../domain/order-intent.js';
 import { paperFillCost } from '../domain/paper-fill.js';
@@ -176,7 +176,7 @@ const yearMs = 365 * 24 * 60 * 60 * 1000;
  */
 export function runBacktest(input: BacktestInput): BacktestResult {
   const began = performance.now();
-  const { candles, strategy, market, risk, feeRate, symbol, timeframe } = input;
+  const { candles, strategy, market, risk, symbol, timeframe } = input;
   const tf = timeframeMs(timeframe);
   const warmup = strategy.warmup;
   const reach = (warmup - 1) * tf;
@@ -190,19 +190,28 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   }
 
   const count = last - first + 1;
-  const trades: BacktestTrade[] = [];
   const capital = Math.min(risk.stakePerTrade, risk.maxPosition);
-  let position: Position = flatPosition(symbol);
-  let quote = input.quoteBalance ?? Number.POSITIVE_INFINITY;
-  let rejected = 0;
-  let fees = 0;
+  const book: Book = {
+    position: flatPosition(symbol),
+    quote: input.quoteBalance ?? Number.POSITIVE_INFINITY,
+    fees: 0,
+    rejected: 0,
+    stop: undefined,
+    trades: [],
+  };
   let gaps = 0;
   let missing = 0;
   let heldMs = 0;
   let previousTime = 0;
-  let stop: RestingStop | undefined;
   const equity = new Float64Array(count);
   const exitsOnPrice = risk.stoplossPct !== undefined || risk.roi !== undefined;
+  const rules: Writable<ExitRules> = {
+    close: 0,
+    stoplossPct: undefined,
+    stopPrice: undefined,
+    roi: undefined,
+    minutesHeld: undefined,
+  };
 
   const start = Math.max(0, first - (warmup - 1));
   const run = local ? strategy.start() : undefined;
@@ -219,96 +228,23 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     else signal = full ? continuous : Signal.None;
 
     // The stop resting since the previous close fills inside this candle, before its decision.
-    if (stop !== undefined && position.amount > 0) {
-      const price = stopFillPrice(candle, stop.price);
-      if (price !== undefined) {
-        const amount = position.amount;
-        const cost = paperFillCost(amount, price, feeRate);
-        const reason = stopExitReason(stop.price, position.entryPrice, risk.stoplossPct ?? 0);
-        const id = stopClientOrderId(stop.entryOrderId, stop.revision, input.clientIdStyle);
-        quote += cost.notional - cost.fee;
-        fees += cost.fee;
-        position = applyFill(position, { side: Side.Sell, amount, price, fee: cost.fee }, id);
-        trades.push({
-          symbol,
-          side: Side.Sell,
-          candleTime: candle.time,
-          price,
-          amount,
-          fee: cost.fee,
-          clientOrderId: id,
-          reason,
-        });
-        stop = undefined;
-      }
+    if (book.stop !== undefined && book.position.amount > 0) {
+      const price = stopFillPrice(candle, book.stop.price);
+      if (price !== undefined) bookStopFill(book, input, candle, price);
     }
     // A trailing stop follows a new highest close, from the next candle on.
-    if (stop !== undefined && position.amount > 0 && risk.trailingStopPct !== undefined) {
-      const previousHigh = position.highPrice ?? position.entryPrice;
-      if (candle.close > previousHigh) {
-        position = { ...position, highPrice: candle.close };
-        const raised = trailedStopPrice(stop.price, candle.close, risk.trailingStopPct);
-        const to = raised === undefined ? undefined : floorToStep(raised, market.priceStep);
-        if (to !== undefined && to > stop.price) {
-          stop = { price: to, revision: stop.revision + 1, entryOrderId: stop.entryOrderId };
-        }
-      }
+    if (book.stop !== undefined && book.position.amount > 0 && risk.trailingStopPct !== undefined) {
+      trailStop(book, market, candle, risk.trailingStopPct);
     }
 
     // `decide` reads the rules only for a held position, and needs none without a stop or roi.
-    const rules =
-      position.amount > 0 && exitsOnPrice ? exitRules(candle, position, stop, risk) : undefined;
-    const decision = decide(signal, position, rules);
-    if (decision !== undefined) {
-      const { side } = decision;
-      const sizing = sizeOrder(side, candle.close, position, market, risk);
-      const cost = sizing.ok ? paperFillCost(sizing.amount, candle.close, feeRate) : undefined;
-      if (
-        !sizing.ok ||
-        cost === undefined ||
-        (side === Side.Buy && quote < cost.notional + cost.fee)
-      ) {
-        rejected += 1;
-      } else {
-        const { amount } = sizing;
-        const id = clientOrderId(
-          { strategy: strategy.name, symbol, candleTime: candle.time, side },
-          input.clientIdStyle,
-        );
-        quote += side === Side.Buy ? -(cost.notional + cost.fee) : cost.notional - cost.fee;
-        fees += cost.fee;
-        position = applyFill(
-          position,
-          { side, amount, price: candle.close, fee: cost.fee, candleTime: candle.time },
-          id,
-        );
-        trades.push({
-          symbol,
-          side,
-          candleTime: candle.time,
-          price: candle.close,
-          amount,
-          fee: cost.fee,
-          clientOrderId: id,
-          ...(decision.reason === undefined ? {} : { reason: decision.reason }),
-        });
-        if (side === Side.Buy) {
-          stop =
-            risk.stoplossPct === undefined
-              ? undefined
-              : {
-                  price: floorToStep(
-                    initialStopPrice(position.entryPrice, risk.stoplossPct),
-                    market.priceStep,
-                  ),
-                  revision: 1,
-                  entryOrderId: id,
-                };
-        } else {
-          stop = undefined;
-        }
-      }
-    }
+    const held = book.position.amount > 0 && exitsOnPrice;
+    const decision = decide(
+      signal,
+      book.position,
+      held ? exitRules(rules, candle, book.position, book.stop, risk) : undefined,
+    );
+    if (decision !== undefined) bookDecision(book, input, candle, decision);
 
     if (i > first) {
       const step = candle.time - previousTime;
@@ -319,11 +255,14 @@ export function runBacktest(input: BacktestInput): BacktestResult {
     }
     previousTime = candle.time;
     // `equityCurve`'s mark of the same position, without replaying every fill a second time.
-    equity[i - first] = capital + totalPnl(position, candle.close);
+    equity[i - first] = capital + totalPnl(book.position, candle.close);
     // Held from this close to the next one.
-    if (position.amount > 0 && i < last) heldMs += (candles[i + 1] as Candle).time - candle.time;
+    if (book.position.amount > 0 && i < last) {
+      heldMs += (candles[i + 1] as Candle).time - candle.time;
+    }
   }
 
+  const { position, trades, rejected, fees } = book;
   const firstCandle = candles[first] as Candle;
   const lastCandle = candles[last] as Candle;
   const lastClose = lastCandle.close;
@@ -371,6 +310,117 @@ export function runBacktest(input: BacktestInput): BacktestResult {
   };
 }
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The paper account a backtest books its fills into, carried from candle to candle. Booking lives
+ * in functions of its own, out of the per-candle loop, which then stays small enough for the JIT
+ * to inline what every candle calls (the strategy, `decide`, `totalPnl`).
+ */
+interface Book {
+  position: Position;
+  /** Quote currency left to pay for buys. */
+  quote: number;
+  fees: number;
+  /** Orders the risk limits, the market's minimums or the quote balance refused. */
+  rejected: number;
+  stop: RestingStop | undefined;
+  readonly trades: BacktestTrade[];
+}
+
+/** The resting stop fills at `price` inside `candle`: the whole position is sold. */
+function bookStopFill(book: Book, input: BacktestInput, candle: Candle, price: number): void {
+  const stop = book.stop as RestingStop;
+  const amount = book.position.amount;
+  const cost = paperFillCost(amount, price, input.feeRate);
+  const reason = stopExitReason(stop.price, book.position.entryPrice, input.risk.stoplossPct ?? 0);
+  const id = stopClientOrderId(stop.entryOrderId, stop.revision, input.clientIdStyle);
+  book.quote += cost.notional - cost.fee;
+  book.fees += cost.fee;
+  book.position = applyFill(book.position, { side: Side.Sell, amount, price, fee: cost.fee }, id);
+  book.trades.push({
+    symbol: input.symbol,
+    side: Side.Sell,
+    candleTime: candle.time,
+    price,
+    amount,
+    fee: cost.fee,
+    clientOrderId: id,
+    reason,
+  });
+  book.stop = undefined;
+}
+
+/** A new highest close raises the trailing stop `trailingStopPct` below it, floored to the tick. */
+function trailStop(book: Book, market: Market, candle: Candle, trailingStopPct: number): void {
+  const stop = book.stop as RestingStop;
+  const previousHigh = book.position.highPrice ?? book.position.entryPrice;
+  if (!(candle.close > previousHigh)) return;
+  book.position = { ...book.position, highPrice: candle.close };
+  const raised = trailedStopPrice(stop.price, candle.close, trailingStopPct);
+  const to = raised === undefined ? undefined : floorToStep(raised, market.priceStep);
+  if (to !== undefined && to > stop.price) {
+    book.stop = { price: to, revision: stop.revision + 1, entryOrderId: stop.entryOrderId };
+  }
+}
+
+/**
+ * `decision` at `candle`'s close: sized within the risk limits and the market's rules, filled at
+ * the close with the paper broker's fee, or refused. An entry rests its stop.
+ */
+function bookDecision(book: Book, input: BacktestInput, candle: Candle, decision: Decision): void {
+  const { side } = decision;
+  const { risk } = input;
+  const sizing = sizeOrder(side, candle.close, book.position, input.market, risk);
+  const cost = sizing.ok ? paperFillCost(sizing.amount, candle.close, input.feeRate) : undefined;
+  if (
+    !sizing.ok ||
+    cost === undefined ||
+    (side === Side.Buy && book.quote < cost.notional + cost.fee)
+  ) {
+    book.rejected += 1;
+    return;
+  }
+  const { amount } = sizing;
+  const id = clientOrderId(
+    { strategy: input.strategy.name, symbol: input.symbol, candleTime: candle.time, side },
+    input.clientIdStyle,
+  );
+  book.quote += side === Side.Buy ? -(cost.notional + cost.fee) : cost.notional - cost.fee;
+  book.fees += cost.fee;
+  book.position = applyFill(
+    book.position,
+    { side, amount, price: candle.close, fee: cost.fee, candleTime: candle.time },
+    id,
+  );
+  const trade: Writable<BacktestTrade> = {
+    symbol: input.symbol,
+    side,
+    candleTime: candle.time,
+    price: candle.close,
+    amount,
+    fee: cost.fee,
+    clientOrderId: id,
+  };
+  if (decision.reason !== undefined) trade.reason = decision.reason;
+  book.trades.push(trade);
+  if (side === Side.Buy) {
+    book.stop =
+      risk.stoplossPct === undefined
+        ? undefined
+        : {
+            price: floorToStep(
+              initialStopPrice(book.position.entryPrice, risk.stoplossPct),
+              input.market.priceStep,
+            ),
+            revision: 1,
+            entryOrderId: id,
+          };
+  } else {
+    book.stop = undefined;
+  }
+}
+
 /**
  * The largest fall of `equity` from its running peak (starting at `start`, the value before the
  * first candle), and the mean and sample standard deviation of its per-candle returns (Welford's
@@ -402,24 +452,24 @@ function equityFigures(
 }
 
 /**
- * What `decide` exits a held position on at `candle`'s close, as the trade function passes it. One
- * shape whatever is configured (an absent rule is undefined), so that building it once per held
- * candle stays cheap.
+ * What `decide` exits a held position on at `candle`'s close, as the trade function passes it,
+ * written into `rules`: one object reused for every held candle (`decide` keeps none), and one
+ * shape whatever is configured (an absent rule is undefined).
  */
 function exitRules(
+  rules: Writable<ExitRules>,
   candle: Candle,
   position: Position,
   stop: RestingStop | undefined,
   risk: RiskLimits,
 ): ExitRules {
   const held = risk.roi === undefined ? undefined : position.openedAt;
-  return {
-    close: candle.close,
-    stoplossPct: risk.stoplossPct,
-    stopPrice: stop?.price,
-    roi: held === undefined ? undefined : risk.roi,
-    minutesHeld: held === undefined ? undefined : (candle.time - held) / 60_000,
-  };
+  rules.close = candle.close;
+  rules.stoplossPct = risk.stoplossPct;
+  rules.stopPrice = stop?.price;
+  rules.roi = held === undefined ? undefined : risk.roi;
+  rules.minutesHeld = held === undefined ? undefined : (candle.time - held) / 60_000;
+  return rules;
 }
 
 /** The trade function's evaluation: a fresh run over the window, the last signal counts. */

@@ -57,16 +57,20 @@ export function parseClientId(id: string): ClientIdSubject | undefined {
 const sideLetter = (side: Side) => (side === 'buy' ? 'b' : 's');
 const sideOf = (letter: string): Side => (letter === 'b' ? 'buy' : 'sell');
 
+// Ids are joined from their parts rather than written as template literals: `join` makes one flat
+// string, where concatenation leaves a tree of pieces holding on to the whole digest, and a
+// backtest keeps every id it makes (the pieces were a third of what survived its collections).
+
 // binance: `tf-b-<time36>-<20 base64url>` (at most 36), `tf-p-<rev36>-<base64url to 36>`.
 function binanceId(subject: ClientIdSubject, key: string): string {
   if (subject.kind === 'order') {
     // The one-shot digest: a backtest derives one id per fill, and a Hash object costs twice as much.
     const hash = digest('sha256', key, 'base64url').slice(0, 20);
-    return `tf-${sideLetter(subject.side)}-${subject.candleTime.toString(36)}-${hash}`;
+    return ['tf', sideLetter(subject.side), subject.candleTime.toString(36), hash].join('-');
   }
   const revision = subject.revision.toString(36);
   const hash = digest('sha256', `${key}|stop`, 'base64url');
-  return `tf-p-${revision}-${hash.slice(0, 36 - 6 - revision.length)}`;
+  return ['tf', 'p', revision, hash.slice(0, 36 - 6 - revision.length)].join('-');
 }
 
 function parseBinance(id: string): ClientIdSubject | undefined {
@@ -88,7 +92,7 @@ function okxId(subject: ClientIdSubject, key: string): string {
       ? [sideLetter(subject.side).toUpperCase(), subject.candleTime.toString(36), '']
       : ['P', subject.revision.toString(36), '|stop'];
   const head = `tf${letter}${number}T`;
-  return head + digest('sha256', `${key}${salt}`, 'hex').slice(0, 32 - head.length);
+  return [head, digest('sha256', `${key}${salt}`, 'hex').slice(0, 32 - head.length)].join('');
 }
 
 function parseOkx(id: string): ClientIdSubject | undefined {
@@ -114,7 +118,13 @@ function krakenId(subject: ClientIdSubject, key: string): string {
   const hash = digest('sha256', `${key}${salt}`, 'hex');
   // The variant digit is one of 8, 9, a, b: its top two bits are 10.
   const variant = ((Number.parseInt(hash.charAt(0), 16) & 0x3) | 0x8).toString(16);
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${kind}${hash.slice(1, 3)}-${variant}${hash.slice(3, 6)}-${hash.slice(6, 18)}`;
+  return [
+    time.slice(0, 8),
+    time.slice(8),
+    `7${kind}${hash.slice(1, 3)}`,
+    `${variant}${hash.slice(3, 6)}`,
+    hash.slice(6, 18),
+  ].join('-');
 }
 
 function parseKraken(id: string): ClientIdSubject | undefined {

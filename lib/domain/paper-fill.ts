@@ -19,5 +19,14 @@ export function paperFillCost(amount: number, price: number, feeRate: number): P
 
 /** `value` rounded to 12 decimals, dropping binary floating-point residue. */
 export function roundAmount(value: number): number {
+  // `Number(value.toFixed(12))` without the decimal round trip where it gives the same number:
+  // below 1000 the product `value × 1e12` errs by at most 1/16, so when it lies well clear of a
+  // half it names the same whole number of 1e-12 that `toFixed` prints, and dividing by the exact
+  // 1e12 rounds as correctly as parsing the printed decimal. Zero keeps `toFixed`'s signs.
+  const scaled = value * 1e12;
+  const units = Math.round(scaled);
+  if (units !== 0 && Math.abs(value) < 1000 && Math.abs(scaled - units) < 0.375) {
+    return units / 1e12;
+  }
   return Number(value.toFixed(12));
 }

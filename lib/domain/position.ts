@@ -62,41 +62,59 @@ export function flatPosition(symbol: string): Position {
  * stop follows; a sell that leaves nothing held drops them and the stop with them.
  */
 export function applyFill(position: Position, fill: Fill, orderId?: string): Position {
-  const { pendingOrderId: _settled, ...held } = position;
   const version = position.version + 1;
   const lastOrderId = orderId ?? position.lastOrderId;
   if (fill.side === Side.Buy) {
     // A fee taken in the base is not held; its value is in `fee`, so it is booked once.
     const bought = fill.amount - (fill.feeInBase ?? 0);
-    const amount = held.amount + bought;
+    const amount = position.amount + bought;
     const entryPrice =
-      amount === 0 ? 0 : (held.amount * held.entryPrice + bought * fill.price) / amount;
-    const opened =
-      held.amount > 0
-        ? {}
-        : {
-            ...(fill.candleTime === undefined ? {} : { openedAt: fill.candleTime }),
-            highPrice: fill.price,
-          };
-    return {
-      ...held,
-      ...opened,
-      amount,
-      entryPrice,
-      realisedPnl: held.realisedPnl - fill.fee,
-      version,
-      lastOrderId,
-    };
+      amount === 0 ? 0 : (position.amount * position.entryPrice + bought * fill.price) / amount;
+    const next = copyWithout(position, settled);
+    if (!(position.amount > 0)) {
+      if (fill.candleTime !== undefined) next.openedAt = fill.candleTime;
+      next.highPrice = fill.price;
+    }
+    next.amount = amount;
+    next.entryPrice = entryPrice;
+    next.realisedPnl = position.realisedPnl - fill.fee;
+    next.version = version;
+    next.lastOrderId = lastOrderId;
+    return next;
   }
-  const sold = Math.min(fill.amount, held.amount);
-  const pnl = sold * (fill.price - held.entryPrice) - fill.fee;
-  const amount = held.amount - sold;
-  const realisedPnl = held.realisedPnl + pnl;
-  if (amount <= 1e-12) {
-    const { stop: _stop, openedAt: _openedAt, highPrice: _highPrice, ...flat } = held;
-    return { ...flat, amount: 0, entryPrice: 0, realisedPnl, version, lastOrderId };
+  const sold = Math.min(fill.amount, position.amount);
+  const pnl = sold * (fill.price - position.entryPrice) - fill.fee;
+  const amount = position.amount - sold;
+  const realisedPnl = position.realisedPnl + pnl;
+  const flat = amount <= 1e-12;
+  const next = copyWithout(position, flat ? closed : settled);
+  next.amount = flat ? 0 : amount;
+  if (flat) next.entryPrice = 0;
+  next.realisedPnl = realisedPnl;
+  next.version = version;
+  next.lastOrderId = lastOrderId;
+  return next;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+// What a fill drops: the pending order it settles, and once flat what only a held amount has.
+const settled: ReadonlySet<string> = new Set(['pendingOrderId']);
+const closed: ReadonlySet<string> = new Set(['pendingOrderId', 'stop', 'openedAt', 'highPrice']);
+
+/**
+ * `{ ...position }` without the keys in `omit`, writable: the same own keys in the same order, so
+ * fields set afterwards keep their place or follow them, as they would after a spread. Copied key
+ * by key because V8 (Node 20) takes microseconds to add a property to an object made by a spread
+ * or a rest pattern (`{ ...position, lastOrderId }` on a position that had none), which made
+ * `applyFill` the costliest step of a backtest.
+ */
+function copyWithout(position: Position, omit: ReadonlySet<string>): Writable<Position> {
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(position)) {
+    if (!omit.has(key)) copy[key] = position[key as keyof Position];
   }
-  return { ...held, amount, realisedPnl, version, lastOrderId };
+  return copy as unknown as Writable<Position>;
 }
 
 /** The position with `stop` as its protection (or none), the version bumped by one. */

@@ -118,6 +118,35 @@ describe('floorToStep', () => {
     expect(floorToStep(0.3, 0.1)).toBe(0.3);
     expect(floorToStep(123.456, 1)).toBe(123);
   });
+
+  it('gives the decimal rounding of whole steps bit for bit, next to a whole step and away from it', () => {
+    // The definition, spelled with its decimal round trips.
+    const decimal = (value: number, step: number) => {
+      const decimals = Math.max(0, Math.ceil(-Math.log10(step)));
+      const units = Math.floor(Number((value / step).toFixed(9)));
+      return Number((units * step).toFixed(decimals));
+    };
+    const steps = [1, 0.1, 0.01, 0.001, 1e-5, 1e-6, 1e-8, 1e-16, 0.5, 5e-5, 0.00025, 10];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const values = [0, -0, 0.3, 0.1 * 3, 2.9999999995, 2.999999995, 1e-20, 1e15, -1.5, Number.NaN];
+    for (let k = 0; k < 20_000; k++) {
+      const step = steps[k % steps.length] as number;
+      // whole numbers of steps a hair either side, and anything at all
+      values.push(Math.round(random() * 1e6) * step * (1 + (random() - 0.5) * 1e-12));
+      values.push(random() * 10 ** Math.floor(random() * 16 - 8));
+    }
+
+    const differing = values.filter((value, k) => {
+      const step = steps[k % steps.length] as number;
+      return !Object.is(floorToStep(value, step), decimal(value, step));
+    });
+
+    expect(differing).toEqual([]);
+  });
 });
 
 describe('applyFill', () => {
@@ -152,6 +181,61 @@ describe('applyFill', () => {
     expect(bought).toMatchObject({ amount: 0.999, entryPrice: 10, realisedPnl: -0.01 });
     expect(sold.amount).toBe(0);
     expect(sold.realisedPnl).toBeCloseTo(0.999 * 12 - 0.011988 - 10, 10);
+  });
+
+  it('settles the pending order and, once flat, drops the stop and the clock, each field in its place', () => {
+    // Prepare: an entry pending on a flat position, then a stop rested and an exit pending
+    const stop = { clientOrderId: 's', price: 9, revision: 1, entryOrderId: 'a' };
+    const pending = { ...flatPosition('L'), pendingOrderId: 'a' };
+
+    // Act
+    const bought = applyFill(
+      pending,
+      { side: 'buy', amount: 2, price: 10, fee: 0.02, candleTime: 60_000 },
+      'a',
+    );
+    const partly = applyFill(
+      { ...bought, stop, pendingOrderId: 'b' },
+      { side: 'sell', amount: 1, price: 11, fee: 0.011 },
+      'b',
+    );
+    const sold = applyFill(
+      { ...partly, pendingOrderId: 'c' },
+      { side: 'sell', amount: 1, price: 12, fee: 0.012 },
+      'c',
+    );
+
+    // Assess: the keys in order, as the stored position and the run report show them
+    expect(Object.entries(bought)).toEqual([
+      ['symbol', 'L'],
+      ['amount', 2],
+      ['entryPrice', 10],
+      ['realisedPnl', -0.02],
+      ['version', 1],
+      ['openedAt', 60_000],
+      ['highPrice', 10],
+      ['lastOrderId', 'a'],
+    ]);
+    expect(Object.keys(partly)).toEqual([
+      'symbol',
+      'amount',
+      'entryPrice',
+      'realisedPnl',
+      'version',
+      'openedAt',
+      'highPrice',
+      'lastOrderId',
+      'stop',
+    ]);
+    expect(partly).toMatchObject({ amount: 1, entryPrice: 10, version: 2, stop });
+    expect(Object.entries(sold)).toEqual([
+      ['symbol', 'L'],
+      ['amount', 0],
+      ['entryPrice', 0],
+      ['realisedPnl', sold.realisedPnl],
+      ['version', 3],
+      ['lastOrderId', 'c'],
+    ]);
   });
 });
 
