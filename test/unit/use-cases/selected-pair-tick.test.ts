@@ -43,6 +43,26 @@ describe('processSymbolTick of a pair picked by volume', () => {
     expect(deps.broker.restingStops()).toEqual([held.stop?.clientOrderId]);
   });
 
+  it('counts toward maxOpenPositions with the fixed symbols: a full book refuses its entry', async () => {
+    // Prepare: one open position allowed, and the fixed ETC/BTC holds it.
+    const oneSlot = testConfig({ ...selecting, risk: { ...selecting.risk, maxOpenPositions: 1 } });
+    const { deps, input } = setup(crossUp, { config: oneSlot });
+    await deps.store.reserveOpenPosition('ETC/BTC', 1);
+
+    // Act
+    const result = await processSymbolTick(deps, {
+      ...input,
+      tick: { ...input.tick, pair: pair(false) },
+    });
+
+    // Assess
+    expect(result.order).toMatchObject({
+      status: 'rejected',
+      reason: 'max open positions (1) reached',
+    });
+    expect(deps.broker.placed).toEqual([]);
+  });
+
   it('refuses an entry once the pair has left its list, as skipped: deselected', async () => {
     // Prepare
     const { deps, input } = setup(crossUp, { config: selecting });
