@@ -55,7 +55,7 @@ export const targets = {
   isolationRatio: { op: '<=', limit: 1.1, label: '<= 1.1' },
   fanOutRatio: { op: '<=', limit: 2, label: '<= 2' },
   overheadP50Ms: { op: '<=', limit: 10, label: '<= 10 ms' },
-  candlesPerSec: { op: '>=', limit: 1_000_000, label: '>= 1,000,000' },
+  candlesPerSec: { op: '>=', limit: 2_000_000, label: '>= 2,000,000' },
   scaleTickRatio: { op: '<=', limit: 1, label: '<= 1' },
 } as const satisfies Record<string, Target>;
 
