@@ -17,6 +17,7 @@ export const AlarmIds = {
   OpenBreakers: 'OpenBreakers',
   TradingHalted: 'TradingHalted',
   DispatchFailures: 'DispatchFailures',
+  MarketsErrors: 'MarketsErrors',
 } as const;
 
 export type AlarmId = keyof typeof AlarmIds;

@@ -150,6 +150,8 @@ export class TickfanStack extends Stack {
       deadLetterQueue: this.symbolQueue.deadLetterQueue,
       scheduleDeadLetterQueue: this.tickSchedule.deadLetterQueue,
       functions: { trade: functions.trade.function, 'fan-out': functions['fan-out'].function },
+      marketsFunction: this.marketsFunction.function,
+      marketsPeriod: Duration.minutes(config.markets.refreshMinutes),
     });
     this.dashboard = new TickfanDashboard(this, 'Dashboard', {
       metricNamespace: this.metricNamespace,

@@ -29,6 +29,10 @@ export interface TickfanAlarmsProps {
   readonly deadLetterQueue: IQueue;
   readonly scheduleDeadLetterQueue: IQueue;
   readonly functions: Readonly<Record<Emitter, IFunction>>;
+  /** The markets function, which stores the market rules and the pair selection. */
+  readonly marketsFunction: IFunction;
+  /** Time between two markets refreshes (`markets.refreshMinutes`). */
+  readonly marketsPeriod: Duration;
 }
 
 interface AlarmSpec {
@@ -165,6 +169,12 @@ export class TickfanAlarms extends Construct {
         'DispatchFailures',
         'The fan-out could not queue some symbol ticks after retries; those symbols missed ' +
           'the tick.',
+      ),
+      MarketsErrors: firstOf(
+        props.marketsFunction.metricErrors({ period: props.marketsPeriod, statistic: Stats.SUM }),
+        'The markets refresh failed: the market rules and the pairs picked by volume stay as the ' +
+          'last refresh stored them (pairs are not picked again, a new symbol has no stored ' +
+          'rules and its container loads every market itself). Read the markets log.',
       ),
     };
 

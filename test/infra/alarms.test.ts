@@ -115,6 +115,8 @@ function expectedAlarms(): ExpectedAlarm[] {
     custom('OpenBreakers', 'Maximum'),
     custom('TradingHalted', 'Maximum'),
     custom('DispatchFailures', 'Sum'),
+    // Over one markets refresh period (cdk.json's default 60 minutes).
+    { ...lambda('MarketsErrors', 'Errors', stack.marketsFunction.function), period: 3_600 },
   ];
 }
 
