@@ -35,6 +35,18 @@ export const metricCatalogue = {
     statistic: 'Maximum',
     meaning: 'Symbols whose circuit breaker is open',
   },
+  SelectedPairs: {
+    unit: 'Count',
+    emittedBy: 'fan-out',
+    statistic: 'Maximum',
+    meaning: 'Pairs the volume selectors list, as the stored selection says',
+  },
+  ExitOnlyPairs: {
+    unit: 'Count',
+    emittedBy: 'fan-out',
+    statistic: 'Maximum',
+    meaning: 'Pairs that left their volume list while holding, managed for exits until flat',
+  },
   TradingHalted: {
     unit: 'Count',
     emittedBy: 'fan-out',

@@ -139,6 +139,8 @@ export async function fanOutTick(
   metrics.add('DispatchFailures', result.failed.length);
   metrics.add('SilentSymbols', silent.length);
   metrics.add('OpenBreakers', openBreakers.length);
+  metrics.add('SelectedPairs', pairs.filter((p) => p.enabled).length);
+  metrics.add('ExitOnlyPairs', pairs.filter((p) => !p.enabled).length);
   metrics.add('TradingHalted', control.mode === TradingMode.Active ? 0 : 1);
   const held = new Set(protecting.map((t) => t.symbol));
   const undispatched = halted ? ticks.filter((t) => !held.has(t.symbol)).length : 0;

@@ -296,9 +296,10 @@ describe('fanOutTick with pairs picked by volume', () => {
       version: 1,
     });
     s.positions.set('XMR/BTC', flatPosition('XMR/BTC'));
+    const metrics = new RecordingMetrics();
 
     const result = await fanOutTick(
-      { queue, metrics: new RecordingMetrics(), store: s, config: selecting() },
+      { queue, metrics, store: s, config: selecting() },
       { scheduledAt: at },
     );
 
@@ -307,6 +308,8 @@ describe('fanOutTick with pairs picked by volume', () => {
       { symbol: 'ETH/BTC', scheduledAt: at, pair: { ...picked, exitOnly: true } },
     ]);
     expect(result).toMatchObject({ scheduled: 1, protecting: 1, exitOnly: 2 });
+    expect(metrics.sum('ExitOnlyPairs')).toBe(2);
+    expect(metrics.sum('SelectedPairs')).toBe(0);
   });
 
   it('dispatches a pair with an order in flight, so its fill is settled and protected', async () => {
