@@ -61,6 +61,12 @@ export function createMarketsHandler(parts: MarketsHandlerParts) {
           delisted: result.delisted,
         });
       }
+      for (const s of result.selection?.short ?? []) {
+        logger.warn(
+          `a volume selector found ${s.picked} of its top ${s.top} ${s.quote} pairs on the exchange`,
+          { selector: s },
+        );
+      }
       if ((result.selection?.exitOnly.length ?? 0) > 0) {
         logger.info('pairs that left their volume list, managed until flat', {
           exitOnly: result.selection?.exitOnly,

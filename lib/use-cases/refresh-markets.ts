@@ -4,6 +4,7 @@ import {
   type PairSettings,
   pairsLeaving,
   type SelectorEntry,
+  selectorKey,
 } from '../domain/pair-selection.js';
 import { needsTicks } from '../domain/position.js';
 import type { Clock } from '../ports/clock.js';
@@ -62,6 +63,15 @@ export interface RefreshMarketsResult {
     readonly exitOnly: readonly string[];
     /** Pairs that left their list flat, and are no longer traded, sorted. */
     readonly dropped: readonly string[];
+    /**
+     * Selectors that found fewer tradable pairs than their `top` (a quote currency the exchange
+     * hardly lists, or one misspelt: it picks nothing), with what they picked.
+     */
+    readonly short: readonly {
+      readonly quote: string;
+      readonly top: number;
+      readonly picked: number;
+    }[];
   };
 }
 
@@ -201,6 +211,11 @@ async function selectPairs(
         .map((p) => p.symbol)
         .sort(),
       dropped: leaving.filter((s) => !kept.has(s)).sort(),
+      short: request.selectors.flatMap(({ select }) => {
+        const key = selectorKey(select);
+        const picked = selection.pairs.filter((p) => p.listed && p.selector === key).length;
+        return picked < select.top ? [{ quote: select.quote, top: select.top, picked }] : [];
+      }),
     },
   };
 }

@@ -172,7 +172,7 @@ describe('a pair picked by volume', () => {
     const wantedIn = await trade(second);
 
     // Assess 1: LTC/BTC is still dispatched, exit-only, and its stop still rests.
-    expect(moved.selection).toEqual({ listed: 1, exitOnly: ['LTC/BTC'], dropped: [] });
+    expect(moved.selection).toEqual({ listed: 1, exitOnly: ['LTC/BTC'], dropped: [], short: [] });
     expect(second.map((t) => [t.symbol, t.pair?.exitOnly])).toEqual([
       ['ETC/BTC', false],
       ['LTC/BTC', true],
@@ -202,7 +202,7 @@ describe('a pair picked by volume', () => {
     const fourth = await fanOut(firstTick + 3 * tf);
 
     // Assess 3: dropped, no longer dispatched.
-    expect(flat.selection).toEqual({ listed: 1, exitOnly: [], dropped: ['LTC/BTC'] });
+    expect(flat.selection).toEqual({ listed: 1, exitOnly: [], dropped: ['LTC/BTC'], short: [] });
     expect(fourth.map((t) => t.symbol)).toEqual(['ETC/BTC']);
   });
 });

@@ -301,7 +301,7 @@ describe('refreshMarkets with pairs picked by volume', () => {
       ['ETH/BTC', true],
       ['XRP/BTC', true],
     ]);
-    expect(result.selection).toEqual({ listed: 2, exitOnly: [], dropped: [] });
+    expect(result.selection).toEqual({ listed: 2, exitOnly: [], dropped: [], short: [] });
     expect([...store.items.keys()].sort()).toEqual(['ETH/BTC', 'LTC/BTC', 'XRP/BTC']);
   });
 
@@ -333,7 +333,12 @@ describe('refreshMarkets with pairs picked by volume', () => {
       ['ETH/BTC', false],
       ['XRP/BTC', false],
     ]);
-    expect(result.selection).toEqual({ listed: 2, exitOnly: ['ETH/BTC', 'XRP/BTC'], dropped: [] });
+    expect(result.selection).toEqual({
+      listed: 2,
+      exitOnly: ['ETH/BTC', 'XRP/BTC'],
+      dropped: [],
+      short: [],
+    });
     expect(store.items.get('ETH/BTC')).toMatchObject({ active: true });
   });
 
@@ -399,6 +404,18 @@ describe('refreshMarkets with pairs picked by volume', () => {
       expect.objectContaining({ symbol: 'XRP/BTC', listed: false }),
     ]);
     expect(tickers.fetches).toBe(2);
+  });
+
+  it('names a selector that finds fewer tradable pairs than its top, as one with a misspelt quote', async () => {
+    // Prepare
+    const { deps } = selecting();
+    const misspelt = { select: { ...select, quote: 'BTX', top: 3 }, settings };
+
+    // Act
+    const result = await refreshMarkets(deps, { ...request, selectors: [...selectors, misspelt] });
+
+    // Assess
+    expect(result.selection?.short).toEqual([{ quote: 'BTX', top: 3, picked: 0 }]);
   });
 
   it('asks for no tickers without a selector or a stored selection', async () => {
