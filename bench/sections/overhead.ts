@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CcxtExchange } from '../../lib/adapters/ccxt-exchange.js';
+import { createRateBudget } from '../../lib/adapters/dynamo-rate-budget.js';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
 import { createBinanceClient } from '../../lib/adapters/exchanges/binance-client.js';
 import { tickPeriodMs } from '../../lib/config/schedule.js';
@@ -66,8 +67,9 @@ const minIdleMs = 100;
  * so their work is not done on the measured thread but their round trips are in the figure.
  *
  * Ticks run one at a time over the config's symbols on consecutive schedule ticks, each symbol
- * with an exchange client of its own (its container's). The handler's own layers (middy,
- * Powertools logger/metrics, the idempotency record) are not in it.
+ * with an exchange client of its own (its container's), drawing from the shared rate budget on
+ * the same table when the config enables it (the default), as the deployed handler does. The
+ * handler's own layers (middy, Powertools logger/metrics, the idempotency record) are not in it.
  */
 export async function measureOverhead(options: {
   config: BotConfig;
@@ -106,6 +108,14 @@ export async function measureOverhead(options: {
       storeMeter,
     );
     const metrics: MetricsSink = { add: () => undefined };
+    // The shared rate budget, as the deployed handler builds it when `rateBudget.enabled` (the
+    // default): its reservation is one more store round trip of every tick.
+    const budget = createRateBudget({
+      tableName: localNames.table,
+      config,
+      clock,
+      client: DynamoDBDocumentClient.from(dynamoClient),
+    });
     const containers = new Map(
       symbols.map((symbol) => {
         const client = createBinanceClient({ url: services.exchangeUrl });
@@ -124,6 +134,7 @@ export async function measureOverhead(options: {
           clock,
           metrics,
           config,
+          ...(budget === undefined ? {} : { budget: metered(budget, storeMeter) }),
         };
         const container: { deps: TradeDeps; idleSince: number } = { deps, idleSince: 0 };
         return [symbol, container] as const;
