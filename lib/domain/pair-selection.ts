@@ -106,19 +106,6 @@ export function rankPairs(
 }
 
 /**
- * The symbols of `previous` not ranked again by the same selector: these are kept (unlisted)
- * while they hold, and the refresh must look their positions up first.
- */
-export function pairsLeaving(
-  previous: PairSelection | undefined,
-  ranked: ReadonlyMap<string, ReadonlySet<string>>,
-): string[] {
-  return (previous?.pairs ?? [])
-    .filter((p) => !(ranked.get(p.selector)?.has(p.symbol) ?? false))
-    .map((p) => p.symbol);
-}
-
-/**
  * The next selection: each selector's `top` pairs by volume (a pair goes to the first selector
  * that ranks it), then every pair of `previous` no longer ranked that still `holds` (a position or
  * an order in flight), unlisted, under the selector and settings that picked it. A pair that is

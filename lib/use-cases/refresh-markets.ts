@@ -2,7 +2,6 @@ import {
   nextSelection,
   type PairSelection,
   type PairSettings,
-  pairsLeaving,
   type SelectorEntry,
   selectorKey,
 } from '../domain/pair-selection.js';
@@ -89,7 +88,8 @@ export interface RefreshMarketsResult {
  * 3. Select: each selector's `top` pairs of its quote by 24 h quote volume, among the markets
  *    that trade (a pair goes to the first selector that ranks it; fixed symbols are never a
  *    selector's). A pair of the stored selection no longer ranked is kept as exit-only while its
- *    position or an order in flight says it holds (read in one batch), and dropped once flat and
+ *    position or an order in flight says it holds (every stored pair's position read in one
+ *    batch), and dropped once flat and
  *    out of the list for `exitGraceMs` (a tick sent while it was listed may enter until then).
  *    Store the selection: the fan-out dispatches from it until the next refresh.
  * 4. Read what is stored for the traded symbols: the fixed ones and the selection's pairs.
@@ -167,30 +167,16 @@ async function selectPairs(
 ): Promise<{ selection: PairSelection; summary: NonNullable<RefreshMarketsResult['selection']> }> {
   const { request, tickers, listed, previous } = input;
   const fixed = new Set(input.fixed);
-  const ranked = new Map<string, Set<string>>();
-  const tradable = (symbol: string) => listed.get(symbol)?.active === true;
-  // Ranked once without the positions, to know which leaving pairs need theirs read.
-  const draft = nextSelection({
-    selectors: request.selectors,
-    tickers,
-    tradable,
-    fixed,
-    previous: undefined,
-    holds: () => false,
-    graceMs: () => 0,
-    now: 0,
-  });
-  for (const p of draft.pairs)
-    ranked.set(p.selector, (ranked.get(p.selector) ?? new Set()).add(p.symbol));
-  const leaving = pairsLeaving(previous, ranked).filter((s) => !fixed.has(s));
+  // Every stored pair's position, in one batched read: any of them may be leaving its list.
+  const stored = previous.pairs.map((p) => p.symbol).filter((s) => !fixed.has(s));
   const positions =
-    leaving.length === 0
+    stored.length === 0
       ? new Map()
-      : (await deps.state.getSymbolStates({ health: [], positions: leaving })).positions;
+      : (await deps.state.getSymbolStates({ health: [], positions: stored })).positions;
   const selection = nextSelection({
     selectors: request.selectors,
     tickers,
-    tradable,
+    tradable: (symbol) => listed.get(symbol)?.active === true,
     fixed,
     previous,
     holds: (symbol) => {
@@ -210,7 +196,7 @@ async function selectPairs(
         .filter((p) => !p.listed)
         .map((p) => p.symbol)
         .sort(),
-      dropped: leaving.filter((s) => !kept.has(s)).sort(),
+      dropped: stored.filter((s) => !kept.has(s)).sort(),
       short: request.selectors.flatMap(({ select }) => {
         const key = selectorKey(select);
         const picked = selection.pairs.filter((p) => p.listed && p.selector === key).length;

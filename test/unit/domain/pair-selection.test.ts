@@ -5,7 +5,6 @@ import {
   type PairSelection,
   type PairSelector,
   type PairSettings,
-  pairsLeaving,
   rankPairs,
   selectorKey,
 } from '../../../lib/domain/pair-selection.js';
@@ -154,10 +153,6 @@ describe('nextSelection', () => {
       ['USDC/USDT', true],
       ['BTC/USDT', true],
       ['ETH/USDT', false],
-    ]);
-    expect(pairsLeaving(previous, new Map([[key, new Set(['USDC/USDT', 'BTC/USDT'])]]))).toEqual([
-      'ETH/USDT',
-      'SOL/USDT',
     ]);
   });
 
