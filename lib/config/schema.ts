@@ -2,7 +2,14 @@ import * as z from 'zod';
 import { type Timeframe, Timeframes, timeframeMs } from '../domain/candle.js';
 import { minCallMs } from '../domain/deadline.js';
 import { defaultFeeRate } from '../domain/fee-rate.js';
-import { type PairSettings, SelectBy, selectorKey } from '../domain/pair-selection.js';
+import {
+  activePairs,
+  type PairSelection,
+  type PairSettings,
+  SelectBy,
+  type SelectorEntry,
+  selectorKey,
+} from '../domain/pair-selection.js';
 import {
   BudgetPriority,
   type BudgetRules,
@@ -17,6 +24,7 @@ import {
   strategies,
   strategyNames,
 } from '../domain/strategies/registry.js';
+import type { TickPair } from '../domain/tick.js';
 import { notificationsConfig } from './notifications.js';
 import {
   cronMissedClose,
@@ -843,13 +851,41 @@ export function settingsOf(entry: SymbolEntry): PairSettings {
   return { timeframe: entry.timeframe, strategy: entry.strategy, params: entry.params };
 }
 
-/** The settings of each enabled selector of `config`, by its {@link selectorKey}. */
-export function enabledSelectors(config: Pick<BotConfig, 'symbols'>): Map<string, PairSettings> {
-  return new Map(
-    selectorsOf(config)
-      .filter((s) => s.enabled)
-      .map((s) => [selectorKey(s.select), settingsOf(s)] as const),
+/** The enabled selectors of `config`, in config order, each with its pairs' settings. */
+export function enabledSelectors(config: Pick<BotConfig, 'symbols'>): SelectorEntry[] {
+  return selectorsOf(config)
+    .filter((s) => s.enabled)
+    .map((s) => ({ select: s.select, settings: settingsOf(s) }));
+}
+
+/** A pair of the stored selection as `config` trades it now, with what its ticks carry. */
+export interface SelectedPair {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  /** It may enter: listed by a selector still enabled (else exit-only). */
+  readonly enabled: boolean;
+  readonly pair: TickPair;
+}
+
+/**
+ * The pairs of `selection` as `config` trades them now ({@link activePairs}): a listed pair of an
+ * enabled selector with that selector's settings, any other exit-only with the settings it was
+ * picked with; never one of the config's fixed symbols.
+ */
+export function selectedPairs(
+  config: Pick<BotConfig, 'symbols'>,
+  selection: PairSelection | undefined,
+): SelectedPair[] {
+  const enabled = new Map(
+    enabledSelectors(config).map((s) => [selectorKey(s.select), s.settings] as const),
   );
+  const fixed = new Set(fixedSymbols(config).map((s) => s.symbol));
+  return activePairs(selection, enabled, fixed).map((p) => ({
+    symbol: p.symbol,
+    timeframe: p.settings.timeframe,
+    enabled: !p.exitOnly,
+    pair: { ...p.settings, exitOnly: p.exitOnly },
+  }));
 }
 
 /** A selected pair as a symbol config: the symbol with the settings its selector gives it. */

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import { DynamoMarketStore } from '../adapters/dynamo-market-store.js';
 import { DynamoStateStore } from '../adapters/dynamo-state-store.js';
 import type { FunctionEnv } from '../config/env.js';
-import { fixedSymbols, selectorsOf, settingsOf, staleLimitMs } from '../config/schema.js';
+import { enabledSelectors, fixedSymbols, staleLimitMs } from '../config/schema.js';
 import type { PairSettings } from '../domain/pair-selection.js';
 import { createRedactor } from '../domain/redact.js';
 import { marketsServiceName } from '../metrics/catalogue.js';
@@ -45,9 +45,7 @@ export function createMarketsHandler(parts: MarketsHandlerParts) {
   const { guards, timeouts } = env.config;
   const exitGraceMs = (pair: PairSettings) =>
     staleLimitMs(guards, pair.timeframe) + timeouts.tradeFunctionSeconds * 1000;
-  const selectors = selectorsOf(env.config)
-    .filter((s) => s.enabled)
-    .map((s) => ({ select: s.select, settings: settingsOf(s) }));
+  const selectors = enabledSelectors(env.config);
   return middy<unknown, RefreshMarketsResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (_event, context) => {

@@ -6,16 +6,15 @@ import { tickPeriodMs } from '../config/schedule.js';
 import {
   type BotConfig,
   ConfigError,
-  enabledSelectors,
   fixedSymbols,
   isSelector,
   pairConfig,
   type SymbolConfig,
+  selectedPairs,
   selectorsOf,
   settingsOf,
 } from '../config/schema.js';
 import { isDue, timeframeMs } from '../domain/candle.js';
-import { activePairs } from '../domain/pair-selection.js';
 import { createStrategy } from '../domain/strategies/registry.js';
 import type { SymbolHealth } from '../domain/symbol-health.js';
 import type { TickResult } from '../domain/tick.js';
@@ -574,8 +573,7 @@ async function listedPairs(
   store: Pick<StateStore, 'getSelection'>,
   config: BotConfig,
 ): Promise<SymbolConfig[]> {
-  const fixed = new Set(fixedSymbols(config).map((s) => s.symbol));
-  return activePairs(await store.getSelection(), enabledSelectors(config), fixed)
-    .filter((p) => !p.exitOnly)
-    .map((p) => pairConfig(p.symbol, p.settings));
+  return selectedPairs(config, await store.getSelection())
+    .filter((p) => p.enabled)
+    .map((p) => pairConfig(p.symbol, p.pair));
 }

@@ -1,7 +1,6 @@
-import { type BotConfig, enabledSelectors, fixedSymbols } from '../config/schema.js';
+import { type BotConfig, fixedSymbols, selectedPairs } from '../config/schema.js';
 import { isDue, type Timeframe, timeframeMs } from '../domain/candle.js';
 import { TradingMode } from '../domain/control.js';
-import { activePairs } from '../domain/pair-selection.js';
 import { needsTicks } from '../domain/position.js';
 import { BreakerState, isSilent } from '../domain/symbol-health.js';
 import type { SymbolTick, TickPair } from '../domain/tick.js';
@@ -86,18 +85,7 @@ export async function fanOutTick(
     positions: fixed.filter((s) => !s.enabled && due(s)).map((s) => s.symbol),
     selection: true,
   });
-  const pairs = activePairs(
-    read.selection,
-    enabledSelectors(config),
-    new Set(fixed.map((s) => s.symbol)),
-  ).map(
-    (p): Dispatchable => ({
-      symbol: p.symbol,
-      timeframe: p.settings.timeframe,
-      enabled: !p.exitOnly,
-      pair: { ...p.settings, exitOnly: p.exitOnly },
-    }),
-  );
+  const pairs: readonly Dispatchable[] = selectedPairs(config, read.selection);
   const symbols: Dispatchable[] = [...fixed, ...pairs];
   const enabled = symbols.filter((s) => s.enabled);
   const ticks = enabled.filter(due).map((s) => tickOf(s, scheduledAt));

@@ -1,6 +1,5 @@
-import { type BotConfig, enabledSelectors, fixedSymbols } from '../config/schema.js';
+import { type BotConfig, fixedSymbols, selectedPairs } from '../config/schema.js';
 import { type InvocableSymbols, parseDirectInvocation } from '../domain/direct-invocation.js';
-import { activePairs } from '../domain/pair-selection.js';
 import { SkipReason, tickId } from '../domain/tick.js';
 import type { Clock } from '../ports/clock.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -74,19 +73,5 @@ async function invocableSymbols(deps: InvokeSymbolDeps, event: unknown): Promise
   const fixed = fixedSymbols(deps.config);
   const named = (event as { symbol?: unknown } | null)?.symbol;
   if (fixed.some((s) => s.symbol === named)) return { symbols: fixed };
-  const pairs = activePairs(
-    await deps.store.getSelection(),
-    enabledSelectors(deps.config),
-    new Set(fixed.map((s) => s.symbol)),
-  );
-  return {
-    symbols: [
-      ...fixed,
-      ...pairs.map((p) => ({
-        symbol: p.symbol,
-        timeframe: p.settings.timeframe,
-        pair: { ...p.settings, exitOnly: p.exitOnly },
-      })),
-    ],
-  };
+  return { symbols: [...fixed, ...selectedPairs(deps.config, await deps.store.getSelection())] };
 }

@@ -7,7 +7,7 @@ import { DynamoMarketStore } from '../../lib/adapters/dynamo-market-store.js';
 import { DynamoStateStore } from '../../lib/adapters/dynamo-state-store.js';
 import { exchangeClients } from '../../lib/adapters/exchanges/clients.js';
 import { SqsSymbolQueue } from '../../lib/adapters/sqs-symbol-queue.js';
-import { selectorsOf, settingsOf } from '../../lib/config/schema.js';
+import { enabledSelectors } from '../../lib/config/schema.js';
 import { Signal } from '../../lib/domain/signal.js';
 import type { Strategy } from '../../lib/domain/strategies/strategy.js';
 import type { SymbolTick, TickResult } from '../../lib/domain/tick.js';
@@ -41,7 +41,7 @@ const config = testConfig({
   symbols: [{ select: { quote: 'BTC', top: 1 }, timeframe: '5m', params: { fast: 2, slow: 4 } }],
   rateBudget: { enabled: false },
 });
-const selectors = selectorsOf(config).map((s) => ({ select: s.select, settings: settingsOf(s) }));
+const selectors = enabledSelectors(config);
 
 let signal: Signal = Signal.None;
 const scripted: Strategy = {
