@@ -859,7 +859,7 @@ export function enabledSelectors(config: Pick<BotConfig, 'symbols'>): SelectorEn
 }
 
 /** A pair of the stored selection as `config` trades it now, with what its ticks carry. */
-export interface SelectedPair {
+export interface TradedPair {
   readonly symbol: string;
   readonly timeframe: Timeframe;
   /** It may enter: listed by a selector still enabled (else exit-only). */
@@ -875,7 +875,7 @@ export interface SelectedPair {
 export function selectedPairs(
   config: Pick<BotConfig, 'symbols'>,
   selection: PairSelection | undefined,
-): SelectedPair[] {
+): TradedPair[] {
   const enabled = new Map(
     enabledSelectors(config).map((s) => [selectorKey(s.select), s.settings] as const),
   );
